@@ -1,0 +1,548 @@
+//! Streaming decoder.
+//!
+//! Decoding runs in two passes. The first, [`Decoder::scan`], walks the
+//! buffered bytes to find where the next frame ends, enforcing every limit
+//! and every syntax rule. It is resumable: it remembers how far it got, so
+//! a frame that arrives in many small reads is walked once, not once per
+//! read, and a large bulk string is never scanned at all (only its length
+//! is checked against what has arrived). Only when a whole frame is buffered
+//! does the second pass build the [`Value`], slicing bulk strings out of one
+//! frozen buffer without copying them.
+//!
+//! Nothing is consumed from the caller's buffer until a whole frame is there,
+//! and no allocation is ever sized from a length the peer declared: the
+//! bytes must have arrived first.
+
+use bytes::{Bytes, BytesMut};
+use thiserror::Error;
+
+use crate::Value;
+
+/// Bounds on what a peer may send. A frame that breaks one is a protocol
+/// error, detected as soon as the offending header arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest bulk string, in bytes.
+    pub max_bulk_len: usize,
+    /// Most elements in one array or set, or pairs in one dictionary.
+    pub max_elements: usize,
+    /// Deepest nesting of aggregates.
+    pub max_depth: usize,
+    /// Longest line (simple string, error, or a header), in bytes.
+    pub max_line: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_elements: 1024 * 1024,
+            max_depth: 128,
+            max_line: 64 * 1024,
+        }
+    }
+}
+
+/// Why a byte stream is not a valid sequence of frames. After one of these
+/// the stream cannot be resynchronised.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProtocolError {
+    #[error("invalid type byte {0:?}")]
+    InvalidTypeByte(char),
+    #[error("line not terminated by CRLF")]
+    BadLineEnding,
+    #[error("bulk string not terminated by CRLF")]
+    BadBulkTerminator,
+    #[error("invalid integer")]
+    InvalidInteger,
+    #[error("invalid length")]
+    InvalidLength,
+    #[error("invalid boolean")]
+    InvalidBoolean,
+    #[error("invalid double")]
+    InvalidDouble,
+    #[error("invalid null")]
+    InvalidNull,
+    #[error("bulk length {len} exceeds the limit of {limit}")]
+    BulkTooLong { len: u64, limit: usize },
+    #[error("{count} elements exceed the limit of {limit}")]
+    TooManyElements { count: u64, limit: usize },
+    #[error("nesting deeper than the limit of {0}")]
+    TooDeep(usize),
+    #[error("line longer than the limit of {0} bytes")]
+    LineTooLong(usize),
+}
+
+/// Incremental decoder for one byte stream. Keep one per connection.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    limits: Limits,
+    /// Start of the first element of the current frame not yet complete.
+    pos: usize,
+    /// Elements still missing from each open aggregate, outermost first.
+    open: Vec<u64>,
+    /// How far the search for the current line's LF has already looked.
+    searched: usize,
+}
+
+impl Decoder {
+    pub fn new(limits: Limits) -> Self {
+        Decoder {
+            limits,
+            ..Decoder::default()
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// Bytes of `buf` already known to belong to an incomplete frame.
+    pub fn pending(&self) -> usize {
+        self.pos
+    }
+
+    /// Takes the next whole frame off the front of `buf`.
+    ///
+    /// Returns `Ok(None)`, consuming nothing, while the frame is incomplete.
+    /// Call again with the same buffer once more bytes have been appended.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Value>, ProtocolError> {
+        let Some(len) = self.scan(buf)? else {
+            return Ok(None);
+        };
+        self.reset();
+        let frame = buf.split_to(len).freeze();
+        let mut at = 0;
+        build(&frame, &mut at).map(Some)
+    }
+
+    /// Forgets any partial progress; use when the buffer is replaced.
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.open.clear();
+        self.searched = 0;
+    }
+
+    /// Finds the length of the first frame in `buf`, or `None` if it has not
+    /// all arrived yet. Resumes where the previous call stopped, so `buf` must
+    /// be the same stream with bytes only appended since.
+    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        loop {
+            let Some(tag) = buf.get(self.pos).copied() else {
+                return Ok(None);
+            };
+            // Reject garbage at once rather than waiting for a line end that
+            // a confused peer may never send.
+            if !b"+-:#,_$*%~".contains(&tag) {
+                return Err(ProtocolError::InvalidTypeByte(tag as char));
+            }
+            let Some((header, next)) = self.line(buf)? else {
+                return Ok(None);
+            };
+            let end = match tag {
+                b'+' | b'-' => next,
+                b':' => {
+                    parse_i64(header)?;
+                    next
+                }
+                b'#' => match header {
+                    b"t" | b"f" => next,
+                    _ => return Err(ProtocolError::InvalidBoolean),
+                },
+                b',' => {
+                    parse_double(header)?;
+                    next
+                }
+                b'_' if header.is_empty() => next,
+                b'_' => return Err(ProtocolError::InvalidNull),
+                b'$' => match parse_len(header)? {
+                    None => next,
+                    Some(len) => {
+                        if len > self.limits.max_bulk_len as u64 {
+                            return Err(ProtocolError::BulkTooLong {
+                                len,
+                                limit: self.limits.max_bulk_len,
+                            });
+                        }
+                        // len <= max_bulk_len, a usize, so this cannot wrap.
+                        let end = next + len as usize + 2;
+                        if buf.len() < end {
+                            return Ok(None);
+                        }
+                        if &buf[end - 2..end] != b"\r\n" {
+                            return Err(ProtocolError::BadBulkTerminator);
+                        }
+                        end
+                    }
+                },
+                b'*' | b'%' | b'~' => {
+                    let count = match parse_len(header)? {
+                        None if tag == b'*' => {
+                            self.advance(next);
+                            if let Some(done) = self.complete_element() {
+                                return Ok(Some(done));
+                            }
+                            continue;
+                        }
+                        None => return Err(ProtocolError::InvalidLength),
+                        Some(n) => n,
+                    };
+                    if count > self.limits.max_elements as u64 {
+                        return Err(ProtocolError::TooManyElements {
+                            count,
+                            limit: self.limits.max_elements,
+                        });
+                    }
+                    let children = if tag == b'%' { count * 2 } else { count };
+                    if children == 0 {
+                        next
+                    } else {
+                        if self.open.len() >= self.limits.max_depth {
+                            return Err(ProtocolError::TooDeep(self.limits.max_depth));
+                        }
+                        self.open.push(children);
+                        self.advance(next);
+                        continue;
+                    }
+                }
+                other => return Err(ProtocolError::InvalidTypeByte(other as char)),
+            };
+            self.advance(end);
+            if let Some(done) = self.complete_element() {
+                return Ok(Some(done));
+            }
+        }
+    }
+
+    fn advance(&mut self, to: usize) {
+        self.pos = to;
+        self.searched = to;
+    }
+
+    /// Records that the element ending at `self.pos` is complete; returns the
+    /// frame length once that closes the outermost value.
+    fn complete_element(&mut self) -> Option<usize> {
+        while let Some(missing) = self.open.last_mut() {
+            *missing -= 1;
+            if *missing > 0 {
+                return None;
+            }
+            self.open.pop();
+        }
+        Some(self.pos)
+    }
+
+    /// The header line of the element at `self.pos`, without its type byte
+    /// and CRLF, and the offset just past the CRLF.
+    fn line<'b>(&mut self, buf: &'b [u8]) -> Result<Option<(&'b [u8], usize)>, ProtocolError> {
+        let start = self.pos + 1;
+        let from = self.searched.max(start);
+        let Some(found) = memchr::memchr(b'\n', buf.get(from..).unwrap_or(&[])) else {
+            self.searched = buf.len().max(start);
+            if buf.len() - self.pos > self.limits.max_line + 2 {
+                return Err(ProtocolError::LineTooLong(self.limits.max_line));
+            }
+            return Ok(None);
+        };
+        let lf = from + found;
+        if lf == start || buf[lf - 1] != b'\r' {
+            return Err(ProtocolError::BadLineEnding);
+        }
+        let header = &buf[start..lf - 1];
+        if header.len() > self.limits.max_line {
+            return Err(ProtocolError::LineTooLong(self.limits.max_line));
+        }
+        Ok(Some((header, lf + 1)))
+    }
+}
+
+/// Builds the value at `*at` from a frame that [`Decoder::scan`] accepted.
+/// The checks here repeat only what is needed to stay panic-free.
+fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
+    let tag = *frame.get(*at).ok_or(ProtocolError::BadLineEnding)?;
+    let start = *at + 1;
+    let lf = memchr::memchr(b'\n', frame.get(start..).unwrap_or(&[]))
+        .map(|i| start + i)
+        .ok_or(ProtocolError::BadLineEnding)?;
+    if lf == start {
+        return Err(ProtocolError::BadLineEnding);
+    }
+    let header = &frame[start..lf - 1];
+    *at = lf + 1;
+    Ok(match tag {
+        b'+' => Value::Simple(frame.slice(start..lf - 1)),
+        b'-' => Value::Error(frame.slice(start..lf - 1)),
+        b':' => Value::Integer(parse_i64(header)?),
+        b'#' => Value::Boolean(header == b"t"),
+        b',' => Value::Double(parse_double(header)?),
+        b'_' => Value::Null,
+        b'$' => match parse_len(header)? {
+            None => Value::Null,
+            Some(len) => {
+                let end = *at + len as usize;
+                if end + 2 > frame.len() {
+                    return Err(ProtocolError::InvalidLength);
+                }
+                let data = frame.slice(*at..end);
+                *at = end + 2;
+                Value::Bulk(data)
+            }
+        },
+        b'*' | b'~' => match parse_len(header)? {
+            None => Value::Null,
+            Some(n) => {
+                // The scan proved that all n elements are in the frame, so
+                // this capacity is backed by bytes that really arrived.
+                let mut items = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    items.push(build(frame, at)?);
+                }
+                if tag == b'*' {
+                    Value::Array(items)
+                } else {
+                    Value::Set(items)
+                }
+            }
+        },
+        b'%' => {
+            let n = parse_len(header)?.ok_or(ProtocolError::InvalidLength)?;
+            let mut pairs = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                let k = build(frame, at)?;
+                let v = build(frame, at)?;
+                pairs.push((k, v));
+            }
+            Value::Map(pairs)
+        }
+        other => return Err(ProtocolError::InvalidTypeByte(other as char)),
+    })
+}
+
+/// Parses a signed decimal that fits in an i64: an optional `-`, then digits.
+pub fn parse_i64(s: &[u8]) -> Result<i64, ProtocolError> {
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return Err(ProtocolError::InvalidInteger);
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(ProtocolError::InvalidInteger);
+        }
+        let d = i64::from(d - b'0');
+        // Accumulate on the negative side so that i64::MIN parses.
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_sub(d))
+            .ok_or(ProtocolError::InvalidInteger)?;
+    }
+    if neg {
+        Ok(n)
+    } else {
+        n.checked_neg().ok_or(ProtocolError::InvalidInteger)
+    }
+}
+
+/// A length header: `None` for `-1`, an error for any other negative.
+fn parse_len(s: &[u8]) -> Result<Option<u64>, ProtocolError> {
+    match parse_i64(s).map_err(|_| ProtocolError::InvalidLength)? {
+        -1 => Ok(None),
+        n if n < 0 => Err(ProtocolError::InvalidLength),
+        n => Ok(Some(n as u64)),
+    }
+}
+
+fn parse_double(s: &[u8]) -> Result<f64, ProtocolError> {
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .ok_or(ProtocolError::InvalidDouble)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(input: &[u8]) -> Result<Vec<Value>, ProtocolError> {
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(v) = d.decode(&mut buf)? {
+            out.push(v);
+        }
+        assert!(buf.is_empty(), "trailing bytes: {buf:?}");
+        Ok(out)
+    }
+
+    fn one(input: &[u8]) -> Value {
+        let v = decode_all(input).expect("valid frame");
+        assert_eq!(v.len(), 1);
+        v.into_iter().next().expect("one value")
+    }
+
+    fn err(input: &[u8]) -> ProtocolError {
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::from(input);
+        loop {
+            match d.decode(&mut buf) {
+                Err(e) => return e,
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("no error for {input:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_type() {
+        assert_eq!(one(b"+OK\r\n"), Value::simple("OK"));
+        assert_eq!(one(b"-ERR no\r\n"), Value::error("ERR no"));
+        assert_eq!(one(b":-17\r\n"), Value::Integer(-17));
+        assert_eq!(one(b"$3\r\na\r\n\r\n"), Value::bulk("a\r\n"));
+        assert_eq!(one(b"$0\r\n\r\n"), Value::bulk(""));
+        assert_eq!(one(b"$-1\r\n"), Value::Null);
+        assert_eq!(one(b"*-1\r\n"), Value::Null);
+        assert_eq!(one(b"_\r\n"), Value::Null);
+        assert_eq!(one(b"#t\r\n"), Value::Boolean(true));
+        assert_eq!(one(b",1.5\r\n"), Value::Double(1.5));
+        assert_eq!(one(b"*0\r\n"), Value::Array(vec![]));
+        assert_eq!(one(b"%0\r\n"), Value::Map(vec![]));
+        assert_eq!(
+            one(b"*2\r\n:1\r\n*1\r\n$1\r\nx\r\n"),
+            Value::Array(vec![Value::Integer(1), Value::Array(vec![Value::bulk("x")])])
+        );
+        assert_eq!(
+            one(b"%2\r\n+b\r\n:2\r\n+a\r\n$-1\r\n"),
+            Value::Map(vec![
+                (Value::simple("b"), Value::Integer(2)),
+                (Value::simple("a"), Value::Null),
+            ])
+        );
+        assert_eq!(
+            one(b"~1\r\n:3\r\n"),
+            Value::Set(vec![Value::Integer(3)])
+        );
+    }
+
+    #[test]
+    fn integer_bounds() {
+        assert_eq!(one(b":9223372036854775807\r\n"), Value::Integer(i64::MAX));
+        assert_eq!(one(b":-9223372036854775808\r\n"), Value::Integer(i64::MIN));
+        assert_eq!(err(b":9223372036854775808\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(err(b":-9223372036854775809\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(err(b":\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(err(b":+1\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(err(b":1x\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(err(b":-\r\n"), ProtocolError::InvalidInteger);
+    }
+
+    #[test]
+    fn malformed_classes() {
+        assert_eq!(err(b"?x\r\n"), ProtocolError::InvalidTypeByte('?'));
+        assert_eq!(err(b"+OK\n"), ProtocolError::BadLineEnding);
+        assert_eq!(err(b"\r\n"), ProtocolError::InvalidTypeByte('\r'));
+        assert_eq!(err(b"$3\r\nabcX\n"), ProtocolError::BadBulkTerminator);
+        assert_eq!(err(b"$3\r\nabc\r\r"), ProtocolError::BadBulkTerminator);
+        assert_eq!(err(b"$-2\r\n"), ProtocolError::InvalidLength);
+        assert_eq!(err(b"*-2\r\n"), ProtocolError::InvalidLength);
+        assert_eq!(err(b"%-1\r\n"), ProtocolError::InvalidLength);
+        assert_eq!(err(b"$abc\r\n"), ProtocolError::InvalidLength);
+        assert_eq!(err(b"#x\r\n"), ProtocolError::InvalidBoolean);
+        assert_eq!(err(b",nope\r\n"), ProtocolError::InvalidDouble);
+        assert_eq!(err(b"_x\r\n"), ProtocolError::InvalidNull);
+        // A bad element deep inside an array is found too.
+        assert_eq!(err(b"*2\r\n:1\r\n!\r\n"), ProtocolError::InvalidTypeByte('!'));
+    }
+
+    #[test]
+    fn limits_are_enforced_from_headers_alone() {
+        let limits = Limits {
+            max_bulk_len: 10,
+            max_elements: 3,
+            max_depth: 2,
+            max_line: 8,
+        };
+        let check = |input: &[u8], want: ProtocolError| {
+            let mut d = Decoder::new(limits);
+            let mut buf = BytesMut::from(input);
+            assert_eq!(d.decode(&mut buf), Err(want), "{input:?}");
+        };
+        check(b"$11\r\n", ProtocolError::BulkTooLong { len: 11, limit: 10 });
+        check(b"*4\r\n", ProtocolError::TooManyElements { count: 4, limit: 3 });
+        check(b"%4\r\n", ProtocolError::TooManyElements { count: 4, limit: 3 });
+        check(b"*1\r\n*1\r\n*1\r\n", ProtocolError::TooDeep(2));
+        check(b"+0123456789", ProtocolError::LineTooLong(8));
+        check(b"+0123456789\r\n", ProtocolError::LineTooLong(8));
+        // At the limits themselves everything is fine.
+        let mut d = Decoder::new(limits);
+        let mut buf = BytesMut::from(&b"*1\r\n*3\r\n$10\r\n0123456789\r\n:1\r\n+12345678\r\n"[..]);
+        assert!(matches!(d.decode(&mut buf), Ok(Some(Value::Array(_)))));
+    }
+
+    #[test]
+    fn huge_declared_bulk_costs_nothing_up_front() {
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::from(&b"$524288000\r\n0123456789"[..]);
+        assert_eq!(d.decode(&mut buf), Ok(None));
+        assert_eq!(buf.len(), 22, "nothing consumed");
+        assert!(buf.capacity() < 4096, "no allocation from the declared length");
+    }
+
+    #[test]
+    fn pipelined_frames_come_out_in_order() {
+        let got = decode_all(b":1\r\n:2\r\n+three\r\n*1\r\n:4\r\n").expect("valid");
+        assert_eq!(
+            got,
+            vec![
+                Value::Integer(1),
+                Value::Integer(2),
+                Value::simple("three"),
+                Value::Array(vec![Value::Integer(4)])
+            ]
+        );
+    }
+
+    #[test]
+    fn byte_by_byte_arrival() {
+        let input = b"*3\r\n$3\r\nSET\r\n%1\r\n:1\r\n$2\r\nhi\r\n*0\r\n";
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::new();
+        for (i, &b) in input.iter().enumerate() {
+            buf.extend_from_slice(&[b]);
+            let got = d.decode(&mut buf).expect("valid prefix");
+            if i + 1 < input.len() {
+                assert_eq!(got, None, "complete too early at byte {i}");
+            } else {
+                assert!(got.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn large_bulk_in_small_pieces_is_not_rescanned() {
+        // 8 MiB in 1 KiB pieces: with re-scanning this would walk ~32 GiB.
+        let size = 8 << 20;
+        let mut input = format!("${size}\r\n").into_bytes();
+        input.extend(std::iter::repeat_n(b'x', size));
+        input.extend_from_slice(b"\r\n");
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::new();
+        let mut result = None;
+        for chunk in input.chunks(1024) {
+            buf.extend_from_slice(chunk);
+            if let Some(v) = d.decode(&mut buf).expect("valid") {
+                result = Some(v);
+            }
+        }
+        match result {
+            Some(Value::Bulk(b)) => assert_eq!(b.len(), size),
+            other => panic!("got {other:?}"),
+        }
+    }
+}
