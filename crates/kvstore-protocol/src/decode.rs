@@ -415,7 +415,10 @@ mod tests {
         assert_eq!(one(b"%0\r\n"), Value::Map(vec![]));
         assert_eq!(
             one(b"*2\r\n:1\r\n*1\r\n$1\r\nx\r\n"),
-            Value::Array(vec![Value::Integer(1), Value::Array(vec![Value::bulk("x")])])
+            Value::Array(vec![
+                Value::Integer(1),
+                Value::Array(vec![Value::bulk("x")])
+            ])
         );
         assert_eq!(
             one(b"%2\r\n+b\r\n:2\r\n+a\r\n$-1\r\n"),
@@ -424,18 +427,21 @@ mod tests {
                 (Value::simple("a"), Value::Null),
             ])
         );
-        assert_eq!(
-            one(b"~1\r\n:3\r\n"),
-            Value::Set(vec![Value::Integer(3)])
-        );
+        assert_eq!(one(b"~1\r\n:3\r\n"), Value::Set(vec![Value::Integer(3)]));
     }
 
     #[test]
     fn integer_bounds() {
         assert_eq!(one(b":9223372036854775807\r\n"), Value::Integer(i64::MAX));
         assert_eq!(one(b":-9223372036854775808\r\n"), Value::Integer(i64::MIN));
-        assert_eq!(err(b":9223372036854775808\r\n"), ProtocolError::InvalidInteger);
-        assert_eq!(err(b":-9223372036854775809\r\n"), ProtocolError::InvalidInteger);
+        assert_eq!(
+            err(b":9223372036854775808\r\n"),
+            ProtocolError::InvalidInteger
+        );
+        assert_eq!(
+            err(b":-9223372036854775809\r\n"),
+            ProtocolError::InvalidInteger
+        );
         assert_eq!(err(b":\r\n"), ProtocolError::InvalidInteger);
         assert_eq!(err(b":+1\r\n"), ProtocolError::InvalidInteger);
         assert_eq!(err(b":1x\r\n"), ProtocolError::InvalidInteger);
@@ -457,7 +463,10 @@ mod tests {
         assert_eq!(err(b",nope\r\n"), ProtocolError::InvalidDouble);
         assert_eq!(err(b"_x\r\n"), ProtocolError::InvalidNull);
         // A bad element deep inside an array is found too.
-        assert_eq!(err(b"*2\r\n:1\r\n!\r\n"), ProtocolError::InvalidTypeByte('!'));
+        assert_eq!(
+            err(b"*2\r\n:1\r\n!\r\n"),
+            ProtocolError::InvalidTypeByte('!')
+        );
     }
 
     #[test]
@@ -473,9 +482,18 @@ mod tests {
             let mut buf = BytesMut::from(input);
             assert_eq!(d.decode(&mut buf), Err(want), "{input:?}");
         };
-        check(b"$11\r\n", ProtocolError::BulkTooLong { len: 11, limit: 10 });
-        check(b"*4\r\n", ProtocolError::TooManyElements { count: 4, limit: 3 });
-        check(b"%4\r\n", ProtocolError::TooManyElements { count: 4, limit: 3 });
+        check(
+            b"$11\r\n",
+            ProtocolError::BulkTooLong { len: 11, limit: 10 },
+        );
+        check(
+            b"*4\r\n",
+            ProtocolError::TooManyElements { count: 4, limit: 3 },
+        );
+        check(
+            b"%4\r\n",
+            ProtocolError::TooManyElements { count: 4, limit: 3 },
+        );
         check(b"*1\r\n*1\r\n*1\r\n", ProtocolError::TooDeep(2));
         check(b"+0123456789", ProtocolError::LineTooLong(8));
         check(b"+0123456789\r\n", ProtocolError::LineTooLong(8));
@@ -491,7 +509,10 @@ mod tests {
         let mut buf = BytesMut::from(&b"$524288000\r\n0123456789"[..]);
         assert_eq!(d.decode(&mut buf), Ok(None));
         assert_eq!(buf.len(), 22, "nothing consumed");
-        assert!(buf.capacity() < 4096, "no allocation from the declared length");
+        assert!(
+            buf.capacity() < 4096,
+            "no allocation from the declared length"
+        );
     }
 
     #[test]

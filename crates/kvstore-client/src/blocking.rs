@@ -1,0 +1,249 @@
+//! The blocking client.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use kvstore_protocol::Value;
+
+use crate::codec::Codec;
+use crate::commands;
+use crate::convert::{FromValue, ToValue};
+use crate::error::{Error, Result};
+use crate::options::{ClientOptions, DEFAULT_ADDR};
+use crate::pipeline::Pipeline;
+
+/// A blocking connection to a kvstore (or any seed-protocol) server.
+///
+/// Each call writes one request and waits for its reply. A server error
+/// reply comes back as [`Error::Server`] and the connection stays usable;
+/// any transport or protocol failure leaves it unusable ([`Error::Broken`]
+/// from then on), so reconnect.
+///
+/// ```no_run
+/// use kvstore_client::Client;
+///
+/// # fn main() -> Result<(), kvstore_client::Error> {
+/// let mut client = Client::connect("127.0.0.1:31337")?;
+/// assert_eq!(client.set("n", 42)?, 1);
+/// let n: i64 = client.get("n")?;
+/// assert_eq!(n, 42);
+/// let missing: Option<String> = client.get("nope")?;
+/// assert_eq!(missing, None);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Client {
+    stream: TcpStream,
+    codec: Codec,
+    broken: bool,
+}
+
+impl Client {
+    /// Connects with the default [`ClientOptions`].
+    pub fn connect(addr: impl ToSocketAddrs) -> Result<Client> {
+        Client::connect_with(addr, &ClientOptions::default())
+    }
+
+    /// Connects to [`DEFAULT_ADDR`], `127.0.0.1:31337`.
+    pub fn connect_default() -> Result<Client> {
+        Client::connect(DEFAULT_ADDR)
+    }
+
+    /// Connects with explicit timeouts and limits. Every address `addr`
+    /// resolves to is tried in turn; the last failure is returned.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use kvstore_client::{Client, ClientOptions};
+    ///
+    /// # fn main() -> Result<(), kvstore_client::Error> {
+    /// let options = ClientOptions::new().read_timeout(Some(Duration::from_secs(1)));
+    /// let mut client = Client::connect_with("localhost:31337", &options)?;
+    /// client.flush()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connect_with(addr: impl ToSocketAddrs, options: &ClientOptions) -> Result<Client> {
+        let mut last = None;
+        for addr in addr.to_socket_addrs()? {
+            match connect_one(addr, options.get_connect_timeout()) {
+                Ok(stream) => {
+                    stream.set_read_timeout(options.get_read_timeout())?;
+                    stream.set_write_timeout(options.get_write_timeout())?;
+                    // Requests are small and written whole; waiting to
+                    // coalesce them only adds latency.
+                    stream.set_nodelay(true)?;
+                    return Ok(Client {
+                        stream,
+                        codec: Codec::new(options.get_limits()),
+                        broken: false,
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "address resolved to nothing",
+            ))
+        }))
+    }
+
+    /// Changes the read timeout of this connection.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        Ok(self.stream.set_read_timeout(timeout)?)
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> Result<SocketAddr> {
+        Ok(self.stream.peer_addr()?)
+    }
+
+    /// Sends any command and returns its reply as a raw [`Value`]. An error
+    /// reply becomes [`Error::Server`].
+    ///
+    /// ```no_run
+    /// use kvstore_client::{Client, Value};
+    ///
+    /// # fn main() -> Result<(), kvstore_client::Error> {
+    /// let mut client = Client::connect_default()?;
+    /// let reply = client.execute(&[Value::from("GET"), Value::from("k")])?;
+    /// println!("{reply:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn execute(&mut self, command: &[Value]) -> Result<Value> {
+        let mut replies = self.round_trip(std::slice::from_ref(&command))?;
+        Error::check_reply(replies.pop().ok_or(Error::Closed)?)
+    }
+
+    /// `GET key`: the value converted to `V`. Use `Option<_>` for `V` when
+    /// the key may be missing.
+    pub fn get<V: FromValue>(&mut self, key: impl ToValue) -> Result<V> {
+        let reply = self.execute(&commands::get(&key)?)?;
+        Ok(V::from_value(reply)?)
+    }
+
+    /// `SET key value`: returns 1. The value keeps its type.
+    pub fn set(&mut self, key: impl ToValue, value: impl ToValue) -> Result<i64> {
+        let reply = self.execute(&commands::set(&key, &value)?)?;
+        commands::count(reply, 1)
+    }
+
+    /// `DELETE key`: 1 if the key existed, else 0.
+    pub fn delete(&mut self, key: impl ToValue) -> Result<i64> {
+        let reply = self.execute(&commands::delete(&key)?)?;
+        commands::count(reply, 1)
+    }
+
+    /// `FLUSH`: removes every key and returns how many there were.
+    pub fn flush(&mut self) -> Result<i64> {
+        let reply = self.execute(&commands::flush())?;
+        commands::count(reply, 0)
+    }
+
+    /// `MGET k1 k2 ...`: one entry per key, `None` where it is missing.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), kvstore_client::Error> {
+    /// let mut client = kvstore_client::Client::connect_default()?;
+    /// client.mset([("a", 1), ("b", 2)])?;
+    /// let values: Vec<Option<i64>> = client.mget(["a", "b", "c"])?;
+    /// assert_eq!(values, [Some(1), Some(2), None]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn mget<V, I>(&mut self, keys: I) -> Result<Vec<Option<V>>>
+    where
+        V: FromValue,
+        I: IntoIterator,
+        I::Item: ToValue,
+    {
+        let reply = self.execute(&commands::mget(keys)?)?;
+        commands::mget_reply(reply)
+    }
+
+    /// `MSET k1 v1 k2 v2 ...`: the number of pairs set.
+    pub fn mset<I, K, V>(&mut self, pairs: I) -> Result<i64>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: ToValue,
+        V: ToValue,
+    {
+        let (cmd, n) = commands::mset(pairs)?;
+        let reply = self.execute(&cmd)?;
+        commands::count(reply, n)
+    }
+
+    /// Sends every command of `pipeline` in one write, then reads all the
+    /// replies. The outer error is for the connection; each inner result is
+    /// that command's reply, so one failing command does not hide the rest.
+    pub fn run_pipeline(&mut self, pipeline: &Pipeline) -> Result<Vec<Result<Value>>> {
+        let commands = pipeline.commands()?;
+        let replies = self.round_trip(commands)?;
+        Ok(replies.into_iter().map(Error::check_reply).collect())
+    }
+
+    /// Writes all `commands` at once and reads one reply for each.
+    fn round_trip<C: AsRef<[Value]>>(&mut self, commands: &[C]) -> Result<Vec<Value>> {
+        if self.broken {
+            return Err(Error::Broken);
+        }
+        let result = self.write_and_read(commands);
+        if result.is_err() {
+            // Whatever failed, a reply may be half read or still coming.
+            self.broken = true;
+            self.codec.clear();
+        }
+        result
+    }
+
+    fn write_and_read<C: AsRef<[Value]>>(&mut self, commands: &[C]) -> Result<Vec<Value>> {
+        for command in commands {
+            self.codec.queue(command.as_ref());
+        }
+        let written = self.stream.write_all(&self.codec.write);
+        self.codec.write.clear();
+        written.map_err(|e| io_error(e, "writing the request"))?;
+        let mut replies = Vec::with_capacity(commands.len());
+        while replies.len() < commands.len() {
+            replies.push(self.read_reply()?);
+        }
+        Ok(replies)
+    }
+
+    fn read_reply(&mut self) -> Result<Value> {
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if let Some(reply) = self.codec.next_reply()? {
+                return Ok(reply);
+            }
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Err(Error::Closed),
+                Ok(n) => self.codec.read.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(e, "reading the reply")),
+            }
+        }
+    }
+}
+
+fn connect_one(addr: SocketAddr, timeout: Option<Duration>) -> Result<TcpStream> {
+    let stream = match timeout {
+        Some(t) => TcpStream::connect_timeout(&addr, t),
+        None => TcpStream::connect(addr),
+    };
+    stream.map_err(|e| io_error(e, "connecting"))
+}
+
+/// Socket timeouts surface as `WouldBlock` on Unix and `TimedOut` on
+/// Windows; both become [`Error::Timeout`].
+fn io_error(e: io::Error, during: &'static str) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(during),
+        _ => Error::Io(e),
+    }
+}

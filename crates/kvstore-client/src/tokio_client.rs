@@ -1,0 +1,205 @@
+//! The async client for tokio. Same methods as [`Client`](crate::Client),
+//! each returning a future.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use kvstore_protocol::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, ToSocketAddrs};
+
+use crate::codec::Codec;
+use crate::commands;
+use crate::convert::{FromValue, ToValue};
+use crate::error::{Error, Result};
+use crate::options::{ClientOptions, DEFAULT_ADDR};
+use crate::pipeline::Pipeline;
+
+/// An async connection, for use inside a tokio runtime.
+///
+/// A command future that is dropped before it completes (for example by
+/// `tokio::select!`) leaves the connection unusable, just like a timeout:
+/// its reply might still arrive and be mistaken for the next one.
+///
+/// ```no_run
+/// use kvstore_client::AsyncClient;
+///
+/// # async fn demo() -> Result<(), kvstore_client::Error> {
+/// let mut client = AsyncClient::connect("127.0.0.1:31337").await?;
+/// client.set("list", vec!["a", "b"]).await?;
+/// let list: Vec<String> = client.get("list").await?;
+/// assert_eq!(list, ["a", "b"]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AsyncClient {
+    stream: TcpStream,
+    codec: Codec,
+    options: ClientOptions,
+    /// Set while an exchange is in progress and left set if it fails or is
+    /// cancelled.
+    broken: bool,
+}
+
+impl AsyncClient {
+    /// Connects with the default [`ClientOptions`].
+    pub async fn connect(addr: impl ToSocketAddrs) -> Result<AsyncClient> {
+        AsyncClient::connect_with(addr, &ClientOptions::default()).await
+    }
+
+    /// Connects to [`DEFAULT_ADDR`], `127.0.0.1:31337`.
+    pub async fn connect_default() -> Result<AsyncClient> {
+        AsyncClient::connect(DEFAULT_ADDR).await
+    }
+
+    /// Connects with explicit timeouts and limits.
+    pub async fn connect_with(
+        addr: impl ToSocketAddrs,
+        options: &ClientOptions,
+    ) -> Result<AsyncClient> {
+        let stream = within(
+            options.get_connect_timeout(),
+            "connecting",
+            TcpStream::connect(addr),
+        )
+        .await??;
+        stream.set_nodelay(true)?;
+        Ok(AsyncClient {
+            stream,
+            codec: Codec::new(options.get_limits()),
+            options: *options,
+            broken: false,
+        })
+    }
+
+    /// Changes the read timeout of this connection.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
+        self.options = self.options.read_timeout(timeout);
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> Result<SocketAddr> {
+        Ok(self.stream.peer_addr()?)
+    }
+
+    /// Sends any command and returns its raw reply; an error reply becomes
+    /// [`Error::Server`].
+    pub async fn execute(&mut self, command: &[Value]) -> Result<Value> {
+        let mut replies = self.round_trip(std::slice::from_ref(&command)).await?;
+        Error::check_reply(replies.pop().ok_or(Error::Closed)?)
+    }
+
+    /// `GET key`, converted to `V`.
+    pub async fn get<V: FromValue>(&mut self, key: impl ToValue) -> Result<V> {
+        let reply = self.execute(&commands::get(&key)?).await?;
+        Ok(V::from_value(reply)?)
+    }
+
+    /// `SET key value`: returns 1.
+    pub async fn set(&mut self, key: impl ToValue, value: impl ToValue) -> Result<i64> {
+        let reply = self.execute(&commands::set(&key, &value)?).await?;
+        commands::count(reply, 1)
+    }
+
+    /// `DELETE key`: 1 if the key existed, else 0.
+    pub async fn delete(&mut self, key: impl ToValue) -> Result<i64> {
+        let reply = self.execute(&commands::delete(&key)?).await?;
+        commands::count(reply, 1)
+    }
+
+    /// `FLUSH`: the number of keys removed.
+    pub async fn flush(&mut self) -> Result<i64> {
+        let reply = self.execute(&commands::flush()).await?;
+        commands::count(reply, 0)
+    }
+
+    /// `MGET k1 k2 ...`: `None` where a key is missing.
+    pub async fn mget<V, I>(&mut self, keys: I) -> Result<Vec<Option<V>>>
+    where
+        V: FromValue,
+        I: IntoIterator,
+        I::Item: ToValue,
+    {
+        let reply = self.execute(&commands::mget(keys)?).await?;
+        commands::mget_reply(reply)
+    }
+
+    /// `MSET k1 v1 k2 v2 ...`: the number of pairs set.
+    pub async fn mset<I, K, V>(&mut self, pairs: I) -> Result<i64>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: ToValue,
+        V: ToValue,
+    {
+        let (cmd, n) = commands::mset(pairs)?;
+        let reply = self.execute(&cmd).await?;
+        commands::count(reply, n)
+    }
+
+    /// Sends every command of `pipeline` in one write and reads all the
+    /// replies; see [`Client::run_pipeline`](crate::Client::run_pipeline).
+    pub async fn run_pipeline(&mut self, pipeline: &Pipeline) -> Result<Vec<Result<Value>>> {
+        let commands = pipeline.commands()?;
+        let replies = self.round_trip(commands).await?;
+        Ok(replies.into_iter().map(Error::check_reply).collect())
+    }
+
+    async fn round_trip<C: AsRef<[Value]>>(&mut self, commands: &[C]) -> Result<Vec<Value>> {
+        if self.broken {
+            return Err(Error::Broken);
+        }
+        self.broken = true;
+        self.codec.clear();
+        let replies = self.write_and_read(commands).await?;
+        self.broken = false;
+        Ok(replies)
+    }
+
+    async fn write_and_read<C: AsRef<[Value]>>(&mut self, commands: &[C]) -> Result<Vec<Value>> {
+        for command in commands {
+            self.codec.queue(command.as_ref());
+        }
+        let write = self.stream.write_all(&self.codec.write);
+        within(self.options.get_write_timeout(), "writing the request", write)
+            .await?
+            .map_err(Error::Io)?;
+        self.codec.write.clear();
+        let mut replies = Vec::with_capacity(commands.len());
+        while replies.len() < commands.len() {
+            replies.push(self.read_reply().await?);
+        }
+        Ok(replies)
+    }
+
+    async fn read_reply(&mut self) -> Result<Value> {
+        loop {
+            if let Some(reply) = self.codec.next_reply()? {
+                return Ok(reply);
+            }
+            let read = self.stream.read_buf(&mut self.codec.read);
+            match within(self.options.get_read_timeout(), "reading the reply", read).await? {
+                Ok(0) => return Err(Error::Closed),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+}
+
+/// Runs `fut`, giving up after `limit` if one is set.
+async fn within<F: Future>(
+    limit: Option<Duration>,
+    during: &'static str,
+    fut: F,
+) -> Result<F::Output> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, fut)
+            .await
+            .map_err(|_| Error::Timeout(during)),
+        None => Ok(fut.await),
+    }
+}

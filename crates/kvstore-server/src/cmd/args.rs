@@ -1,0 +1,76 @@
+//! Reading command arguments.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use kvstore_protocol::{parse_i64, Value};
+
+/// A key: a string as it is, or an integer as its decimal text.
+pub fn key(v: &Value) -> Result<Cow<'_, [u8]>, Value> {
+    match v {
+        Value::Bulk(b) | Value::Simple(b) => Ok(Cow::Borrowed(b)),
+        Value::Integer(n) => Ok(Cow::Owned(n.to_string().into_bytes())),
+        other => Err(Value::error(format!(
+            "ERR invalid key: expected a string or an integer, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// The value to store for `v`, or the error reply that refuses it.
+///
+/// Text is kept as a bulk string (simple strings go back as bulk), every
+/// byte is copied out of the read buffer, and error values are refused:
+/// stored, they would come back as if the read itself had failed.
+pub fn storable(v: &Value) -> Result<Value, Value> {
+    Ok(match v {
+        Value::Simple(b) | Value::Bulk(b) => Value::Bulk(Bytes::copy_from_slice(b)),
+        Value::Error(_) => return Err(Value::error("ERR error values cannot be stored")),
+        Value::Integer(n) => Value::Integer(*n),
+        Value::Null => Value::Null,
+        Value::Boolean(b) => Value::Boolean(*b),
+        Value::Double(d) => Value::Double(*d),
+        Value::Array(items) => Value::Array(items.iter().map(storable).collect::<Result<_, _>>()?),
+        Value::Set(items) => Value::Set(items.iter().map(storable).collect::<Result<_, _>>()?),
+        Value::Map(pairs) => Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| Ok((storable(k)?, storable(v)?)))
+                .collect::<Result<_, Value>>()?,
+        ),
+    })
+}
+
+/// An integer argument: an integer value, or a string holding one.
+pub fn integer(v: &Value) -> Result<i64, Value> {
+    match v {
+        Value::Integer(n) => Ok(*n),
+        Value::Bulk(b) | Value::Simple(b) => parse_i64(b).map_err(|_| not_an_integer()),
+        _ => Err(not_an_integer()),
+    }
+}
+
+pub fn not_an_integer() -> Value {
+    Value::error("ERR value is not an integer or out of range")
+}
+
+pub fn syntax_error() -> Value {
+    Value::error("ERR syntax error")
+}
+
+/// True if `v` is a string equal to `word`, ignoring ASCII case.
+pub fn is_word(v: &Value, word: &str) -> bool {
+    v.as_bytes()
+        .is_some_and(|b| b.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// Unwraps a `Result<T, Value>` or returns the error reply from the handler.
+#[macro_export]
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(reply) => return reply,
+        }
+    };
+}

@@ -1,0 +1,144 @@
+//! The command table and request dispatch.
+//!
+//! Every command is one row of [`COMMANDS`]: its name, its arity in Redis's
+//! convention (positive: exactly that many words including the name;
+//! negative: at least that many), whether it writes, and a handler. A
+//! handler gets the whole request (name first) and returns the reply; it
+//! never fails in any other way, so every request gets exactly one reply.
+
+mod args;
+mod keys;
+mod strings;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use bytes::Bytes;
+use kvstore_protocol::Value;
+
+pub use args::*;
+
+use crate::server::Shared;
+use crate::session::Session;
+
+/// What a handler may touch: the shared server state and its own connection.
+pub struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub session: &'a mut Session,
+}
+
+pub type Handler = fn(&mut Ctx<'_>, &[Value]) -> Value;
+
+pub struct Command {
+    /// Lower-case name, as `COMMAND` reports it.
+    pub name: &'static str,
+    pub arity: i32,
+    /// True if it may change the keyspace (these are what the AOF logs).
+    pub write: bool,
+    pub handler: Handler,
+}
+
+/// Builds a [`Command`] row: `command!("name", arity, write, handler)`.
+#[macro_export]
+macro_rules! command {
+    ($name:literal, $arity:expr, $write:expr, $handler:path) => {
+        $crate::cmd::Command {
+            name: $name,
+            arity: $arity,
+            write: $write,
+            handler: $handler,
+        }
+    };
+}
+
+/// Every command family's table. A family lives in its own file and
+/// exports `COMMANDS`; adding a family means adding it here.
+static FAMILIES: &[&[Command]] = &[strings::COMMANDS, keys::COMMANDS];
+
+/// Every command the server knows, in table order.
+pub fn all() -> impl Iterator<Item = &'static Command> {
+    FAMILIES.iter().flat_map(|f| f.iter())
+}
+
+static TABLE: LazyLock<HashMap<&'static [u8], &'static Command>> =
+    LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
+
+/// Finds a command by name, ignoring ASCII case.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let mut lower = [0u8; 32];
+    let dst = lower.get_mut(..name.len())?;
+    for (d, s) in dst.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    TABLE.get(&*dst).copied()
+}
+
+/// Runs one request frame and returns its reply.
+pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
+    let args = match request_words(frame) {
+        Ok(args) => args,
+        Err(reply) => return reply,
+    };
+    let name = match args.first().and_then(Value::as_bytes) {
+        Some(name) => name,
+        None => {
+            let got = args.first().map_or("nothing", Value::type_name);
+            return Value::error(format!(
+                "ERR invalid command name: expected a string, got {got}"
+            ));
+        }
+    };
+    let Some(cmd) = lookup(name) else {
+        return Value::error(format!("ERR unknown command '{}'", printable(name, 128)));
+    };
+    let n = args.len() as i32;
+    if (cmd.arity > 0 && n != cmd.arity) || (cmd.arity < 0 && n < -cmd.arity) {
+        return wrong_args(cmd.name);
+    }
+    (cmd.handler)(ctx, &args)
+}
+
+/// The words of a request: an array as it is, or a simple string split on
+/// whitespace.
+fn request_words(frame: Value) -> Result<Vec<Value>, Value> {
+    let words = match frame {
+        Value::Array(items) => items,
+        Value::Simple(line) => line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(|w| Value::Bulk(line.slice_ref(w)))
+            .collect(),
+        other => {
+            return Err(Value::error(format!(
+                "ERR invalid request: expected an array or a simple string, got {}",
+                other.type_name()
+            )))
+        }
+    };
+    if words.is_empty() {
+        return Err(Value::error("ERR empty request"));
+    }
+    Ok(words)
+}
+
+/// `-ERR wrong number of arguments for '<name>' command`
+pub fn wrong_args(name: &str) -> Value {
+    Value::error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
+}
+
+/// Text of client-supplied bytes safe to quote in an error line, cut to `max`.
+pub fn printable(bytes: &[u8], max: usize) -> String {
+    let cut = &bytes[..bytes.len().min(max)];
+    String::from_utf8_lossy(cut)
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// `Bytes` that own their memory, detached from the read buffer they were
+/// parsed from (a slice would keep the whole buffer alive).
+pub fn owned(b: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(b)
+}

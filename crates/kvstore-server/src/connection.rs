@@ -1,0 +1,100 @@
+//! One client connection: read, decode every complete request, execute them
+//! in order, and write all their replies back in one write.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use bytes::BytesMut;
+use kvstore_protocol::{encode_as, Decoder, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tracing::debug;
+
+use crate::cmd::{self, Ctx};
+use crate::server::Shared;
+use crate::session::Session;
+
+const READ_CHUNK: usize = 16 * 1024;
+/// Buffers that grew past this for one large request are given back after.
+const KEEP_CAPACITY: usize = 1024 * 1024;
+
+pub async fn serve(
+    mut socket: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (limits, mode) = {
+        let config = shared.config.read();
+        (config.limits(), config.reply_mode)
+    };
+    let mut session = Session::new(shared.next_client_id(), peer, mode);
+    let mut decoder = Decoder::new(limits);
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut stopping = false;
+    debug!(%peer, id = session.id, "connected");
+    loop {
+        let mut executed = 0u64;
+        let mut fatal = false;
+        while !session.quit {
+            match decoder.decode(&mut rbuf) {
+                Ok(Some(frame)) => {
+                    let reply = cmd::execute(
+                        &mut Ctx {
+                            shared,
+                            session: &mut session,
+                        },
+                        frame,
+                    );
+                    encode_as(&reply, session.dialect(), &mut wbuf);
+                    executed += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // The stream cannot be resynchronised after a framing
+                    // error: say why, then hang up.
+                    debug!(%peer, "protocol error: {e}");
+                    let reply = Value::error(format!("ERR Protocol error: {e}"));
+                    encode_as(&reply, session.dialect(), &mut wbuf);
+                    fatal = true;
+                    break;
+                }
+            }
+        }
+        if executed > 0 {
+            shared
+                .stats
+                .commands_processed
+                .fetch_add(executed, Ordering::Relaxed);
+        }
+        if !wbuf.is_empty() {
+            if socket.write_all(&wbuf).await.is_err() {
+                break;
+            }
+            wbuf.clear();
+            if wbuf.capacity() > KEEP_CAPACITY {
+                wbuf = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if fatal || session.quit || stopping {
+            break;
+        }
+        if rbuf.is_empty() && rbuf.capacity() > KEEP_CAPACITY {
+            rbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+        rbuf.reserve(READ_CHUNK);
+        tokio::select! {
+            read = socket.read_buf(&mut rbuf) => match read {
+                // A partial frame left in the buffer is simply dropped:
+                // nothing of it was ever applied.
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            },
+            _ = stop.changed() => stopping = true,
+        }
+    }
+    let _ = socket.shutdown().await;
+    debug!(%peer, id = session.id, "disconnected");
+}

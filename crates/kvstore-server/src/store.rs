@@ -1,0 +1,306 @@
+//! The keyspace: a fixed set of independently locked hash tables.
+//!
+//! Sharding keeps critical sections short and lets both cores work at once.
+//! Each key is hashed once; the hash picks the shard (from middle bits) and
+//! is reused for the probe inside it (hashbrown takes the low bits for the
+//! bucket and the top seven for its tag, so the shard bits must be neither).
+//!
+//! `SCAN` walks one whole shard per step under that shard's lock, so a key
+//! that exists for the whole scan is always returned, whatever resizes
+//! happen in between, and no step holds a lock for long.
+
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::Entry as TableEntry;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use kvstore_protocol::Value;
+use parking_lot::{RwLock, RwLockWriteGuard};
+
+/// Number of shards; a power of two.
+pub const SHARDS: usize = 1024;
+const SHARD_SHIFT: u32 = 32;
+
+type Entry = (Box<[u8]>, Value);
+type Shard = RwLock<HashTable<Entry>>;
+
+pub struct Store {
+    shards: Box<[Shard]>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store {
+            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn shard_of(hash: u64) -> usize {
+        (hash >> SHARD_SHIFT) as usize & (SHARDS - 1)
+    }
+
+    fn shard(&self, hash: u64) -> &Shard {
+        &self.shards[Self::shard_of(hash)]
+    }
+
+    /// A copy of the value at `key`.
+    pub fn get(&self, key: &[u8]) -> Option<Value> {
+        let h = self.hash(key);
+        let shard = self.shard(h).read();
+        shard.find(h, |(k, _)| **k == *key).map(|(_, v)| v.clone())
+    }
+
+    /// Runs `f` on the value at `key` without copying it out.
+    pub fn with<R>(&self, key: &[u8], f: impl FnOnce(Option<&Value>) -> R) -> R {
+        let h = self.hash(key);
+        let shard = self.shard(h).read();
+        f(shard.find(h, |(k, _)| **k == *key).map(|(_, v)| v))
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.with(key, |v| v.is_some())
+    }
+
+    /// Stores `value` at `key`, returning what was there.
+    pub fn set(&self, key: &[u8], value: Value) -> Option<Value> {
+        let h = self.hash(key);
+        let mut shard = self.shard(h).write();
+        self.put(&mut shard, h, key, value)
+    }
+
+    fn put(&self, shard: &mut HashTable<Entry>, h: u64, key: &[u8], value: Value) -> Option<Value> {
+        match shard.entry(h, |(k, _)| **k == *key, |(k, _)| self.hash(k)) {
+            TableEntry::Occupied(mut e) => Some(std::mem::replace(&mut e.get_mut().1, value)),
+            TableEntry::Vacant(e) => {
+                e.insert((key.into(), value));
+                None
+            }
+        }
+    }
+
+    /// Changes the value at `key` in place, under the shard lock, so that a
+    /// read-modify-write (INCR, APPEND) is atomic. `f` gets the current
+    /// value (or `None`) and returns the new one (or `None` to leave the key
+    /// as it was) with a result.
+    pub fn update<R>(&self, key: &[u8], f: impl FnOnce(Option<&Value>) -> (Option<Value>, R)) -> R {
+        let h = self.hash(key);
+        let mut shard = self.shard(h).write();
+        match shard.entry(h, |(k, _)| **k == *key, |(k, _)| self.hash(k)) {
+            TableEntry::Occupied(mut e) => {
+                let (new, r) = f(Some(&e.get().1));
+                if let Some(v) = new {
+                    e.get_mut().1 = v;
+                }
+                r
+            }
+            TableEntry::Vacant(e) => {
+                let (new, r) = f(None);
+                if let Some(v) = new {
+                    e.insert((key.into(), v));
+                }
+                r
+            }
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&self, key: &[u8]) -> Option<Value> {
+        let h = self.hash(key);
+        let mut shard = self.shard(h).write();
+        match shard.find_entry(h, |(k, _)| **k == *key) {
+            Ok(e) => Some(e.remove().0 .1),
+            Err(_) => None,
+        }
+    }
+
+    /// Sets every pair at once: no reader sees some of them and not others.
+    pub fn set_many(&self, pairs: Vec<(&[u8], Value)>) {
+        let hashed: Vec<(u64, &[u8], Value)> = pairs
+            .into_iter()
+            .map(|(k, v)| (self.hash(k), k, v))
+            .collect();
+        let mut guards = self.lock_shards(hashed.iter().map(|(h, _, _)| *h));
+        for (h, k, v) in hashed {
+            let idx = Self::shard_of(h);
+            if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == idx) {
+                self.put(g, h, k, v);
+            }
+        }
+    }
+
+    /// Copies of the values at `keys`, read at one instant.
+    pub fn get_many(&self, keys: &[&[u8]]) -> Vec<Option<Value>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+
+    /// Moves the value at `from` to `to`, atomically. False if `from` is missing.
+    pub fn rename(&self, from: &[u8], to: &[u8]) -> bool {
+        let (hf, ht) = (self.hash(from), self.hash(to));
+        let mut guards = self.lock_shards([hf, ht].into_iter());
+        let (sf, st) = (Self::shard_of(hf), Self::shard_of(ht));
+        let Some(pos) = guards.iter().position(|(i, _)| *i == sf) else {
+            return false;
+        };
+        let value = match guards[pos].1.find_entry(hf, |(k, _)| **k == *from) {
+            Ok(e) => e.remove().0 .1,
+            Err(_) => return false,
+        };
+        if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == st) {
+            self.put(g, ht, to, value);
+        }
+        true
+    }
+
+    /// Write-locks the shards of `hashes` in ascending order, so that two
+    /// multi-key writers can never deadlock.
+    fn lock_shards(
+        &self,
+        hashes: impl Iterator<Item = u64>,
+    ) -> Vec<(usize, RwLockWriteGuard<'_, HashTable<Entry>>)> {
+        let mut idx: Vec<usize> = hashes.map(Self::shard_of).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .map(|i| (i, self.shards[i].write()))
+            .collect()
+    }
+
+    /// Removes every key; returns how many there were.
+    pub fn clear(&self) -> usize {
+        // Lock all first so that the count and the emptiness are one instant.
+        let mut guards: Vec<_> = self.shards.iter().map(|s| s.write()).collect();
+        let mut n = 0;
+        for g in guards.iter_mut() {
+            n += g.len();
+            // Free the memory too: a flushed store should not keep its peak size.
+            **g = HashTable::new();
+        }
+        n
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.read().len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` on every key of shard `index`; the scan cursor is a shard
+    /// index. Returns the next cursor, or 0 after the last shard.
+    pub fn scan_shard(&self, index: usize, mut f: impl FnMut(&[u8], &Value)) -> usize {
+        if let Some(shard) = self.shards.get(index) {
+            for (k, v) in shard.read().iter() {
+                f(k, v);
+            }
+        }
+        if index + 1 >= SHARDS {
+            0
+        } else {
+            index + 1
+        }
+    }
+
+    /// A copy of every entry, taken at one instant (all shards read-locked
+    /// together). Used for snapshots.
+    pub fn snapshot(&self) -> Vec<(Box<[u8]>, Value)> {
+        let guards: Vec<_> = self.shards.iter().map(|s| s.read()).collect();
+        let mut out = Vec::with_capacity(guards.iter().map(|g| g.len()).sum());
+        for g in &guards {
+            out.extend(g.iter().cloned());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_remove() {
+        let s = Store::new();
+        assert_eq!(s.set(b"a", Value::Integer(1)), None);
+        assert_eq!(s.set(b"a", Value::Integer(2)), Some(Value::Integer(1)));
+        assert_eq!(s.get(b"a"), Some(Value::Integer(2)));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.remove(b"a"), Some(Value::Integer(2)));
+        assert_eq!(s.remove(b"a"), None);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn many_keys_spread_and_clear() {
+        let s = Store::new();
+        for i in 0..10_000 {
+            s.set(format!("k{i}").as_bytes(), Value::Integer(i));
+        }
+        assert_eq!(s.len(), 10_000);
+        let used = s.shards.iter().filter(|sh| !sh.read().is_empty()).count();
+        assert!(used > SHARDS / 2, "keys land in few shards: {used}");
+        assert_eq!(s.get(b"k1234"), Some(Value::Integer(1234)));
+        assert_eq!(s.clear(), 10_000);
+        assert_eq!(s.get(b"k1234"), None);
+    }
+
+    #[test]
+    fn scan_visits_every_key_once() {
+        let s = Store::new();
+        for i in 0..5000 {
+            s.set(format!("k{i}").as_bytes(), Value::Integer(i));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        loop {
+            cursor = s.scan_shard(cursor, |k, _| {
+                assert!(seen.insert(k.to_vec()));
+            });
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 5000);
+    }
+
+    #[test]
+    fn rename_and_set_many() {
+        let s = Store::new();
+        s.set_many(vec![
+            (b"a".as_slice(), Value::Integer(1)),
+            (b"b", Value::Integer(2)),
+        ]);
+        assert!(s.rename(b"a", b"c"));
+        assert!(!s.rename(b"missing", b"d"));
+        assert_eq!(s.get(b"a"), None);
+        assert_eq!(s.get(b"c"), Some(Value::Integer(1)));
+        assert!(s.rename(b"b", b"b"));
+        assert_eq!(s.get(b"b"), Some(Value::Integer(2)));
+    }
+
+    #[test]
+    fn update_is_read_modify_write() {
+        let s = Store::new();
+        let r = s.update(b"n", |v| {
+            assert!(v.is_none());
+            (Some(Value::Integer(5)), 5)
+        });
+        assert_eq!(r, 5);
+        let r = s.update(b"n", |v| match v {
+            Some(Value::Integer(n)) => (Some(Value::Integer(n + 1)), n + 1),
+            _ => (None, -1),
+        });
+        assert_eq!(r, 6);
+        assert_eq!(s.get(b"n"), Some(Value::Integer(6)));
+    }
+}
