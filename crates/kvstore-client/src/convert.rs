@@ -5,7 +5,7 @@
 //! integer, a `Vec` as an array, a map as a dictionary and `None` as null.
 //!
 //! Bytes are strings: `&[u8]` and `Vec<u8>` are bulk strings, not arrays of
-//! integers. For that reason `u8` on its own is not a value.
+//! integers. For that reason `u8` on its own is neither sent nor read.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
@@ -223,7 +223,7 @@ macro_rules! int_from_value {
         }
     )*};
 }
-int_from_value!(u8, i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
+int_from_value!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
 
 impl FromValue for bool {
     fn from_value(value: Value) -> Result<Self, ConversionError> {
@@ -262,7 +262,9 @@ impl<T: FromValue> FromValue for Option<T> {
 impl<T: FromValue> FromValue for Vec<T> {
     fn from_value(value: Value) -> Result<Self, ConversionError> {
         match value {
-            Value::Array(items) | Value::Set(items) => items.into_iter().map(T::from_value).collect(),
+            Value::Array(items) | Value::Set(items) => {
+                items.into_iter().map(T::from_value).collect()
+            }
             other => Err(ConversionError::unexpected("array", &other)),
         }
     }
@@ -319,7 +321,10 @@ mod tests {
         assert_eq!(b"a\0".to_value().unwrap(), Value::bulk(b"a\0"));
         assert_eq!(b"ab"[..].to_value().unwrap(), Value::bulk("ab"));
         assert_eq!(vec![0u8, 1].to_value().unwrap(), Value::bulk([0u8, 1]));
-        assert_eq!(Bytes::from_static(b"x").to_value().unwrap(), Value::bulk("x"));
+        assert_eq!(
+            Bytes::from_static(b"x").to_value().unwrap(),
+            Value::bulk("x")
+        );
     }
 
     #[test]
@@ -337,7 +342,10 @@ mod tests {
         let nested = vec![vec!["a"], vec![]];
         assert_eq!(
             nested.to_value().unwrap(),
-            Value::Array(vec![Value::Array(vec![Value::bulk("a")]), Value::Array(vec![])])
+            Value::Array(vec![
+                Value::Array(vec![Value::bulk("a")]),
+                Value::Array(vec![])
+            ])
         );
         let map = BTreeMap::from([("a", 1), ("b", 2)]);
         assert_eq!(
@@ -348,16 +356,25 @@ mod tests {
             ])
         );
         let hm: HashMap<&str, Option<i64>> = HashMap::from([("k", None)]);
-        assert_eq!(hm.to_value().unwrap(), Value::Map(vec![(Value::bulk("k"), Value::Null)]));
+        assert_eq!(
+            hm.to_value().unwrap(),
+            Value::Map(vec![(Value::bulk("k"), Value::Null)])
+        );
         assert_eq!(Some("x").to_value().unwrap(), Value::bulk("x"));
-        assert_eq!([1, 2].to_value().unwrap(), Value::Array(vec![1.into(), 2.into()]));
+        assert_eq!(
+            [1, 2].to_value().unwrap(),
+            Value::Array(vec![1.into(), 2.into()])
+        );
     }
 
     #[test]
     fn reading_scalars() {
         assert_eq!(String::from_value(Value::simple("OK")).unwrap(), "OK");
-        assert_eq!(Vec::<u8>::from_value(Value::bulk([0xffu8])).unwrap(), vec![0xff]);
-        assert_eq!(u8::from_value(Value::Integer(255)).unwrap(), 255);
+        assert_eq!(
+            Vec::<u8>::from_value(Value::bulk([0xffu8])).unwrap(),
+            vec![0xff]
+        );
+        assert_eq!(u16::from_value(Value::Integer(255)).unwrap(), 255);
         assert_eq!(i32::from_value(Value::bulk("-12")).unwrap(), -12);
         assert!(bool::from_value(Value::Boolean(true)).unwrap());
         assert!(!bool::from_value(Value::Integer(0)).unwrap());
@@ -367,8 +384,8 @@ mod tests {
 
     #[test]
     fn conversion_errors_say_what_arrived() {
-        let err = u8::from_value(Value::Integer(256)).unwrap_err();
-        assert_eq!(err.to_string(), "cannot convert integer 256 to u8");
+        let err = i8::from_value(Value::Integer(256)).unwrap_err();
+        assert_eq!(err.to_string(), "cannot convert integer 256 to i8");
         let err = i64::from_value(Value::bulk("abc")).unwrap_err();
         assert_eq!(err.to_string(), "cannot convert bulk string \"abc\" to i64");
         let err = String::from_value(Value::bulk([0xffu8])).unwrap_err();
@@ -377,13 +394,20 @@ mod tests {
         assert_eq!(err.to_string(), "cannot convert null to array");
         let long = "x".repeat(100);
         let err = i64::from_value(Value::bulk(&long)).unwrap_err();
-        assert!(err.found.ends_with("...") && err.found.len() < 60, "{}", err.found);
+        assert!(
+            err.found.ends_with("...") && err.found.len() < 60,
+            "{}",
+            err.found
+        );
     }
 
     #[test]
     fn reading_aggregates() {
         let v = Value::Array(vec![Value::Integer(1), Value::Null]);
-        assert_eq!(Vec::<Option<i64>>::from_value(v).unwrap(), vec![Some(1), None]);
+        assert_eq!(
+            Vec::<Option<i64>>::from_value(v).unwrap(),
+            vec![Some(1), None]
+        );
         let set = Value::Set(vec![Value::bulk("a")]);
         assert_eq!(Vec::<String>::from_value(set).unwrap(), vec!["a"]);
         let map = Value::Map(vec![(Value::bulk("a"), Value::Integer(1))]);

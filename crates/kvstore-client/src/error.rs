@@ -107,7 +107,11 @@ impl ConversionError {
             Value::Bulk(b) | Value::Simple(b) => {
                 let text = String::from_utf8_lossy(b);
                 let preview: String = text.chars().take(32).collect();
-                let more = if preview.len() < text.len() { "..." } else { "" };
+                let more = if preview.len() < text.len() {
+                    "..."
+                } else {
+                    ""
+                };
                 format!("{} {preview:?}{more}", value.type_name())
             }
             other => other.type_name().to_string(),

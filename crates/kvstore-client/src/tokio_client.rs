@@ -163,9 +163,13 @@ impl AsyncClient {
             self.codec.queue(command.as_ref());
         }
         let write = self.stream.write_all(&self.codec.write);
-        within(self.options.get_write_timeout(), "writing the request", write)
-            .await?
-            .map_err(Error::Io)?;
+        within(
+            self.options.get_write_timeout(),
+            "writing the request",
+            write,
+        )
+        .await?
+        .map_err(Error::Io)?;
         self.codec.write.clear();
         let mut replies = Vec::with_capacity(commands.len());
         while replies.len() < commands.len() {
