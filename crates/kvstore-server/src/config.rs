@@ -1,5 +1,7 @@
 //! Server settings, from the command line or built in code.
 
+use std::path::PathBuf;
+
 use clap::{Parser, ValueEnum};
 use kvstore_protocol::Limits;
 
@@ -53,6 +55,54 @@ pub struct Config {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+
+    /// Log every write to an append-only file, replayed at start-up.
+    #[arg(long)]
+    pub appendonly: bool,
+
+    /// Directory for the append-only file and snapshots.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Name of the append-only file inside `--dir`.
+    #[arg(long, default_value = "appendonly.aof")]
+    pub appendfilename: String,
+
+    /// When the append-only file is fsynced: `always` (before each reply),
+    /// `everysec` (once a second), or `no` (left to the OS).
+    #[arg(long, value_enum, default_value_t = AppendFsync::Everysec)]
+    pub appendfsync: AppendFsync,
+
+    /// Rewrite the append-only file when it has grown by this percentage
+    /// over its size after the last rewrite (0 disables).
+    #[arg(long, default_value_t = 100)]
+    pub auto_aof_rewrite_percentage: u64,
+
+    /// No automatic rewrite while the append-only file is smaller than this.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub auto_aof_rewrite_min_size: u64,
+
+    /// At start-up, cut off a torn last record of the append-only file with
+    /// a warning (`true`) or refuse to start (`false`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub aof_load_truncated: bool,
+
+    /// Snapshot schedule, as Redis's `save`: "SECONDS CHANGES [SECONDS CHANGES ...]".
+    /// Empty (the default) takes no automatic snapshots.
+    #[arg(long, default_value = "")]
+    pub save: String,
+
+    /// Name of the snapshot file inside `--dir`.
+    #[arg(long, default_value = "dump.kvs")]
+    pub dbfilename: String,
+}
+
+/// See [`Config::appendfsync`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppendFsync {
+    Always,
+    Everysec,
+    No,
 }
 
 impl Default for Config {
