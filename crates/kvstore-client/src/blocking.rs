@@ -247,3 +247,18 @@ fn io_error(e: io::Error, during: &'static str) -> Error {
         _ => Error::Io(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_timeouts_become_timeout_errors() {
+        for kind in [io::ErrorKind::WouldBlock, io::ErrorKind::TimedOut] {
+            let err = io_error(io::Error::from(kind), "connecting");
+            assert!(matches!(err, Error::Timeout("connecting")), "{err:?}");
+        }
+        let err = io_error(io::ErrorKind::ConnectionReset.into(), "reading");
+        assert!(matches!(err, Error::Io(_)));
+    }
+}

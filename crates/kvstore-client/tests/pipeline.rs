@@ -1,0 +1,71 @@
+//! Pipelines on both clients.
+
+use kvstore_client::{AsyncClient, Client, Error, Pipeline, Value};
+use kvstore_server::BackgroundServer;
+
+fn sample() -> Pipeline {
+    let mut p = Pipeline::new();
+    p.set("a", 1)
+        .set("b", "two")
+        .get("a")
+        .mget(["a", "b", "c"])
+        .cmd(&[Value::from("NOSUCHCOMMAND")])
+        .delete("a")
+        .mset([("x", 1), ("y", 2)])
+        .flush();
+    p
+}
+
+fn check(replies: Vec<Result<Value, Error>>) {
+    assert_eq!(replies.len(), 8);
+    assert_eq!(replies[0].as_ref().unwrap(), &Value::Integer(1));
+    assert_eq!(replies[2].as_ref().unwrap(), &Value::Integer(1));
+    assert_eq!(
+        replies[3].as_ref().unwrap(),
+        &Value::Array(vec![Value::Integer(1), Value::bulk("two"), Value::Null])
+    );
+    // One failing command does not hide the replies after it.
+    assert!(replies[4].as_ref().unwrap_err().server_message().is_some());
+    assert_eq!(replies[5].as_ref().unwrap(), &Value::Integer(1));
+    assert_eq!(replies[6].as_ref().unwrap(), &Value::Integer(2));
+    assert_eq!(replies[7].as_ref().unwrap(), &Value::Integer(3));
+}
+
+#[test]
+fn blocking_pipeline_returns_every_reply_in_order() {
+    let server = BackgroundServer::start();
+    let mut c = Client::connect(server.addr()).unwrap();
+    check(c.run_pipeline(&sample()).unwrap());
+    assert_eq!(c.get::<Option<i64>>("x").unwrap(), None);
+}
+
+#[test]
+fn large_pipeline() {
+    let server = BackgroundServer::start();
+    let mut c = Client::connect(server.addr()).unwrap();
+    let mut p = Pipeline::new();
+    for i in 0..5000i64 {
+        p.set(format!("k{i}"), i);
+    }
+    let replies = c.run_pipeline(&p).unwrap();
+    assert!(replies.iter().all(|r| matches!(r, Ok(Value::Integer(1)))));
+    assert_eq!(c.get::<i64>("k4999").unwrap(), 4999);
+    assert!(c.run_pipeline(&Pipeline::new()).unwrap().is_empty());
+}
+
+#[test]
+fn conversion_error_in_pipeline_sends_nothing() {
+    let server = BackgroundServer::start();
+    let mut c = Client::connect(server.addr()).unwrap();
+    let mut p = Pipeline::new();
+    p.set("a", 1).set("b", u128::MAX);
+    assert!(matches!(c.run_pipeline(&p), Err(Error::Conversion(_))));
+    assert_eq!(c.get::<Option<i64>>("a").unwrap(), None);
+}
+
+#[tokio::test]
+async fn async_pipeline_returns_every_reply_in_order() {
+    let server = BackgroundServer::start();
+    let mut c = AsyncClient::connect(server.addr()).await.unwrap();
+    check(c.run_pipeline(&sample()).await.unwrap());
+}
