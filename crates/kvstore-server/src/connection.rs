@@ -92,7 +92,17 @@ pub async fn serve(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             },
-            _ = stop.changed() => stopping = true,
+            _ = stop.changed() => {
+                // Requests the client already sent count as in hand: take
+                // whatever the kernel holds, without waiting for more.
+                stopping = true;
+                while let Ok(n) = socket.try_read_buf(&mut rbuf) {
+                    if n == 0 {
+                        break;
+                    }
+                    rbuf.reserve(READ_CHUNK);
+                }
+            }
         }
     }
     let _ = socket.shutdown().await;

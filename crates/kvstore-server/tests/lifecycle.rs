@@ -1,0 +1,87 @@
+//! The real binary: start-up log line, and clean exit on SIGTERM/SIGINT.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bulk, Peer};
+use kvstore_protocol::Value;
+
+/// Starts the binary on a free port; returns it and the address it logged.
+fn spawn_server() -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
+        .args(["--port", "0"])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited early")
+            .expect("read log");
+        if let Some(rest) = line.split("kvstore listening on ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("addr")
+                .parse()
+                .expect("addr");
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_finishes_requests_and_exits_zero() {
+    let (mut child, addr) = spawn_server();
+    let mut c = Peer::connect(addr);
+    assert_eq!(c.cmd(&["SET", "k", "v"]), Value::Integer(1));
+    // Requests already sent are answered before the connection closes.
+    let mut batch = Vec::new();
+    for _ in 0..100 {
+        batch.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    }
+    c.send_raw(&batch);
+    std::thread::sleep(Duration::from_millis(50));
+    signal(&child, "-TERM");
+    for _ in 0..100 {
+        assert_eq!(c.read(), bulk("v"));
+    }
+    assert!(c.is_closed());
+    assert!(wait_exit(&mut child).success());
+}
+
+#[test]
+fn sigint_exits_zero_and_stops_accepting() {
+    let (mut child, addr) = spawn_server();
+    signal(&child, "-INT");
+    assert!(wait_exit(&mut child).success());
+    assert!(std::net::TcpStream::connect(addr).is_err());
+}
