@@ -11,6 +11,8 @@ use crate::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dialect {
     /// The kvstore seed protocol: null is `$-1`, dictionaries are `%`.
+    /// RESP3 types that a peer sent (sets, booleans, doubles) go back as
+    /// they came, so that this dialect is lossless for every [`Value`].
     #[default]
     Seed,
     /// Redis RESP2: dictionaries are flattened into arrays, as Redis does.
@@ -42,11 +44,7 @@ pub fn encode_as(value: &Value, dialect: Dialect, out: &mut BytesMut) {
             }
         }
         Value::Set(items) => {
-            let tag = if dialect == Dialect::Resp3 {
-                b'~'
-            } else {
-                b'*'
-            };
+            let tag = if dialect == Dialect::Resp2 { b'*' } else { b'~' };
             int_line(out, tag, items.len() as i64);
             for item in items {
                 encode_as(item, dialect, out);
@@ -64,12 +62,12 @@ pub fn encode_as(value: &Value, dialect: Dialect, out: &mut BytesMut) {
             }
         }
         Value::Boolean(b) => match dialect {
-            Dialect::Resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
-            _ => int_line(out, b':', i64::from(*b)),
+            Dialect::Resp2 => int_line(out, b':', i64::from(*b)),
+            _ => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
         },
         Value::Double(d) => {
             let text = format_double(*d);
-            if dialect == Dialect::Resp3 {
+            if dialect != Dialect::Resp2 {
                 line(out, b',', text.as_bytes());
             } else {
                 bulk(out, text.as_bytes());
