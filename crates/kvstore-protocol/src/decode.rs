@@ -144,6 +144,11 @@ impl Decoder {
                 return Ok(None);
             };
             let end = match tag {
+                // A lone CR inside a line is not text the protocol can carry
+                // back out (RESP forbids it too), so refuse it on the way in.
+                b'+' | b'-' if memchr::memchr(b'\r', header).is_some() => {
+                    return Err(ProtocolError::BadLineEnding)
+                }
                 b'+' | b'-' => next,
                 b':' => {
                     parse_i64(header)?;
@@ -452,6 +457,7 @@ mod tests {
     fn malformed_classes() {
         assert_eq!(err(b"?x\r\n"), ProtocolError::InvalidTypeByte('?'));
         assert_eq!(err(b"+OK\n"), ProtocolError::BadLineEnding);
+        assert_eq!(err(b"+O\rK\r\n"), ProtocolError::BadLineEnding);
         assert_eq!(err(b"\r\n"), ProtocolError::InvalidTypeByte('\r'));
         assert_eq!(err(b"$3\r\nabcX\n"), ProtocolError::BadBulkTerminator);
         assert_eq!(err(b"$3\r\nabc\r\r"), ProtocolError::BadBulkTerminator);
