@@ -1,0 +1,194 @@
+//! Runs the built `kvstore-cli` binary against a real server.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+
+use kvstore_server::BackgroundServer;
+
+fn cli(server_port: u16, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["-h", "127.0.0.1", "-p", &server_port.to_string()])
+        .args(args)
+        .env("KVSTORE_CLI_HISTFILE", "")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn set_then_get_like_a_new_user() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    let out = cli(port, &["set", "a", "1"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "(integer) 1\n")
+    );
+    let out = cli(port, &["get", "a"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "\"1\"\n")
+    );
+    let out = cli(port, &["get", "missing"]);
+    assert_eq!(stdout(&out), "(nil)\n");
+}
+
+#[test]
+fn every_reply_shape_through_the_binary() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    let value = r#"[1, "x\n", [null, {"k": 2}], {}]"#;
+    let out = cli(port, &["--typed", "set", "\"l\"", value]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(port, &["get", "l"]);
+    let expected = "\
+1) (integer) 1
+2) \"x\\n\"
+3) 1) (nil)
+   2) 1# \"k\" => (integer) 2
+4) (empty hash)
+";
+    assert_eq!(stdout(&out), expected);
+    let out = cli(port, &["mset", "p", "1", "q", "2"]);
+    assert_eq!(stdout(&out), "(integer) 2\n");
+    let out = cli(port, &["mget", "p", "zz", "q"]);
+    assert_eq!(stdout(&out), "1) \"1\"\n2) (nil)\n3) \"2\"\n");
+    let out = cli(port, &["delete", "p"]);
+    assert_eq!(stdout(&out), "(integer) 1\n");
+    let out = cli(port, &["flush"]);
+    assert_eq!(stdout(&out), "(integer) 2\n");
+}
+
+#[test]
+fn typed_mode_sends_integers_and_null() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    cli(port, &["--typed", "set", "\"n\"", "42"]);
+    assert_eq!(stdout(&cli(port, &["get", "n"])), "(integer) 42\n");
+    cli(port, &["--typed", "set", "\"z\"", "null"]);
+    assert_eq!(stdout(&cli(port, &["get", "z"])), "(nil)\n");
+    let out = cli(port, &["--typed", "set", "bare", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("JSON"), "{}", stderr(&out));
+}
+
+#[test]
+fn raw_mode_prints_bare_values() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    cli(port, &["--typed", "set", "\"l\"", r#"["a b", 2, null]"#]);
+    let out = cli(port, &["--raw", "get", "l"]);
+    assert_eq!(stdout(&out), "a b\n2\n\n");
+    let out = cli(port, &["--raw", "nosuchcommand"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("ERR unknown command"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn error_reply_exits_with_1() {
+    let server = BackgroundServer::start();
+    let out = cli(server.addr().port(), &["nosuchcommand", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("(error) ERR unknown command"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn refused_connection_exits_with_1_and_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let out = cli(port, &["get", "a"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Could not connect to 127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("refused"), "{}", stderr(&out));
+}
+
+#[test]
+fn timeout_exits_with_1() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = cli(port, &["-t", "0.3", "get", "a"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    drop(listener);
+}
+
+#[test]
+fn interactive_prompt_reads_quoted_lines_until_quit() {
+    let server = BackgroundServer::start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["-p", &server.addr().port().to_string()])
+        .env("KVSTORE_CLI_HISTFILE", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "set k \"hello world\"\nget k\nhelp\nset x \"unbalanced\nnosuch\nquit\nget k\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("(integer) 1\n\"hello world\"\n"), "{text}");
+    assert!(text.contains("quit"), "help text missing: {text}");
+    assert!(text.contains("(error) ERR unknown command"), "{text}");
+    // Nothing after `quit` ran: the reply line appears once.
+    let replies = text.lines().filter(|l| *l == "\"hello world\"").count();
+    assert_eq!(replies, 1, "{text}");
+    assert!(
+        stderr(&out).contains("Invalid argument(s)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn interactive_prompt_exits_on_end_of_input_and_typed_lines_work() {
+    let server = BackgroundServer::start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["--typed", "-p", &server.addr().port().to_string()])
+        .env("KVSTORE_CLI_HISTFILE", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "set \"d\" {\"b\": 1, \"a\": [true]}\nget \"d\"\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        "(integer) 1\n1# \"b\" => (integer) 1\n2# \"a\" => 1) (integer) 1\n"
+    );
+}
