@@ -70,7 +70,10 @@ fn bulk_values(c: &mut Criterion) {
 fn pipeline(c: &mut Criterion) {
     let mut wire = BytesMut::new();
     for i in 0..100 {
-        encode(&set_command(&format!("key:{i:012}"), b"0123456789abcdef"), &mut wire);
+        encode(
+            &set_command(&format!("key:{i:012}"), b"0123456789abcdef"),
+            &mut wire,
+        );
     }
     let mut g = c.benchmark_group("pipeline_100");
     g.throughput(Throughput::Elements(100));

@@ -245,23 +245,26 @@ impl Decoder {
     /// and CRLF, and the offset just past the CRLF.
     fn line<'b>(&mut self, buf: &'b [u8]) -> Result<Option<(&'b [u8], usize)>, ProtocolError> {
         let start = self.pos + 1;
+        // The line's text plus its CR may take max_line + 1 bytes. The same
+        // test applies whether or not the LF has arrived yet, so that how
+        // the bytes were split never changes which error is reported.
+        let too_long = |end: usize| end - start > self.limits.max_line + 1;
         let from = self.searched.max(start);
         let Some(found) = memchr::memchr(b'\n', buf.get(from..).unwrap_or(&[])) else {
             self.searched = buf.len().max(start);
-            if buf.len() - self.pos > self.limits.max_line + 2 {
+            if buf.len() > start && too_long(buf.len()) {
                 return Err(ProtocolError::LineTooLong(self.limits.max_line));
             }
             return Ok(None);
         };
         let lf = from + found;
+        if too_long(lf) {
+            return Err(ProtocolError::LineTooLong(self.limits.max_line));
+        }
         if lf == start || buf[lf - 1] != b'\r' {
             return Err(ProtocolError::BadLineEnding);
         }
-        let header = &buf[start..lf - 1];
-        if header.len() > self.limits.max_line {
-            return Err(ProtocolError::LineTooLong(self.limits.max_line));
-        }
-        Ok(Some((header, lf + 1)))
+        Ok(Some((&buf[start..lf - 1], lf + 1)))
     }
 }
 
@@ -507,6 +510,35 @@ mod tests {
         let mut d = Decoder::new(limits);
         let mut buf = BytesMut::from(&b"*1\r\n*3\r\n$10\r\n0123456789\r\n:1\r\n+12345678\r\n"[..]);
         assert!(matches!(d.decode(&mut buf), Ok(Some(Value::Array(_)))));
+    }
+
+    #[test]
+    fn split_never_changes_which_error() {
+        // Found by the fuzzer: an over-long line with a bad ending reported
+        // BadLineEnding whole but LineTooLong when split.
+        let limits = Limits {
+            max_line: 8,
+            ..Limits::default()
+        };
+        for input in [
+            &b"+0123456789\n"[..],
+            b"+01234567\r\r\n",
+            b"*1\r\n-abcdefghij\r\n",
+        ] {
+            let whole = Decoder::new(limits).decode(&mut BytesMut::from(input));
+            let mut d = Decoder::new(limits);
+            let mut buf = BytesMut::new();
+            let mut split = Ok(None);
+            for &b in input {
+                buf.extend_from_slice(&[b]);
+                split = d.decode(&mut buf);
+                if split.is_err() {
+                    break;
+                }
+            }
+            assert_eq!(whole, split, "{input:?}");
+            assert_eq!(whole, Err(ProtocolError::LineTooLong(8)), "{input:?}");
+        }
     }
 
     #[test]

@@ -44,7 +44,11 @@ pub fn encode_as(value: &Value, dialect: Dialect, out: &mut BytesMut) {
             }
         }
         Value::Set(items) => {
-            let tag = if dialect == Dialect::Resp2 { b'*' } else { b'~' };
+            let tag = if dialect == Dialect::Resp2 {
+                b'*'
+            } else {
+                b'~'
+            };
             int_line(out, tag, items.len() as i64);
             for item in items {
                 encode_as(item, dialect, out);

@@ -6,8 +6,11 @@ use kvstore_protocol::{encode, Decoder, Value};
 use proptest::prelude::*;
 
 fn line_text() -> impl Strategy<Value = Bytes> {
-    proptest::collection::vec(any::<u8>().prop_filter("no CR/LF", |b| *b != b'\r' && *b != b'\n'), 0..20)
-        .prop_map(Bytes::from)
+    proptest::collection::vec(
+        any::<u8>().prop_filter("no CR/LF", |b| *b != b'\r' && *b != b'\n'),
+        0..20,
+    )
+    .prop_map(Bytes::from)
 }
 
 fn value() -> impl Strategy<Value = Value> {
