@@ -30,6 +30,7 @@ pub async fn serve(
         (config.limits(), config.reply_mode)
     };
     let mut session = Session::new(shared.next_client_id(), peer, mode);
+    shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
@@ -39,7 +40,7 @@ pub async fn serve(
         let mut executed = 0u64;
         let mut fatal = false;
         while !session.quit {
-            match decoder.decode(&mut rbuf) {
+            match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
                     let reply = cmd::execute(
                         &mut Ctx {

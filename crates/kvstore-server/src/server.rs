@@ -25,6 +25,8 @@ pub struct Stats {
     pub connections_received: AtomicU64,
     pub connected_clients: AtomicUsize,
     pub rejected_connections: AtomicU64,
+    /// `instantaneous_ops_per_sec`, sampled by a task that `run` starts.
+    pub ops: crate::cmd::info::OpsMeter,
 }
 
 /// State every connection shares.
@@ -34,6 +36,8 @@ pub struct Shared {
     pub stats: Stats,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    /// Live connections, for `CLIENT LIST`.
+    pub clients: crate::cmd::client::Registry,
     next_client_id: AtomicU64,
 }
 
@@ -62,6 +66,7 @@ impl Server {
             stats: Stats::default(),
             started: Instant::now(),
             local_addr,
+            clients: Default::default(),
             next_client_id: AtomicU64::new(0),
         });
         Ok(Server { listener, shared })
@@ -82,6 +87,7 @@ impl Server {
         // Each connection holds a sender; recv() returns None once all are gone.
         let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
         tokio::pin!(shutdown);
+        let sampler = tokio::spawn(crate::cmd::info::OpsMeter::run(Arc::clone(&self.shared)));
         info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
         loop {
             tokio::select! {
@@ -102,6 +108,7 @@ impl Server {
             }
         }
         info!("shutting down: finishing requests in hand");
+        sampler.abort();
         drop(self.listener);
         let _ = stop_tx.send(true);
         drop(alive_tx);

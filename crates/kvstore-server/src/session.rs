@@ -1,9 +1,12 @@
 //! Per-connection state that commands can see and change.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use kvstore_protocol::Dialect;
+use parking_lot::Mutex;
 
 use crate::config::ReplyMode;
 
@@ -11,16 +14,51 @@ use crate::config::ReplyMode;
 pub struct Session {
     pub id: u64,
     pub peer: SocketAddr,
+    /// Seed or Redis replies; see README.md, "Two reply modes". Starts as the
+    /// server's `--reply-mode`; `HELLO` and `CLIENT SETINFO` switch it to
+    /// Redis for the rest of the connection.
     pub mode: ReplyMode,
     /// Set by `HELLO 3`.
     pub resp3: bool,
     pub name: Option<Bytes>,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
+    /// What other connections may see of this one (`CLIENT LIST`).
+    pub info: Arc<ClientInfo>,
+}
+
+/// The part of a session that `CLIENT LIST` shows to other connections.
+/// The session updates it whenever one of these fields changes, which is
+/// rare (a handful of commands at connect time), so the lock costs nothing
+/// on the data path.
+#[derive(Debug)]
+pub struct ClientInfo {
+    pub id: u64,
+    pub peer: SocketAddr,
+    pub since: Instant,
+    pub shown: Mutex<Shown>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    pub name: Option<Bytes>,
+    pub lib_name: Option<Bytes>,
+    pub lib_ver: Option<Bytes>,
+    pub mode: ReplyMode,
+    pub resp3: bool,
 }
 
 impl Session {
     pub fn new(id: u64, peer: SocketAddr, mode: ReplyMode) -> Self {
+        let info = Arc::new(ClientInfo {
+            id,
+            peer,
+            since: Instant::now(),
+            shown: Mutex::new(Shown {
+                mode,
+                ..Shown::default()
+            }),
+        });
         Session {
             id,
             peer,
@@ -28,6 +66,7 @@ impl Session {
             resp3: false,
             name: None,
             quit: false,
+            info,
         }
     }
 
@@ -37,6 +76,34 @@ impl Session {
             (_, true) => Dialect::Resp3,
             (ReplyMode::Seed, false) => Dialect::Seed,
             (ReplyMode::Redis, false) => Dialect::Resp2,
+        }
+    }
+
+    /// Switches to Redis replies, and to RESP3 if `resp3` is `Some(true)`
+    /// (`None` keeps the protocol version as it is).
+    pub fn become_redis(&mut self, resp3: Option<bool>) {
+        self.mode = ReplyMode::Redis;
+        if let Some(r) = resp3 {
+            self.resp3 = r;
+        }
+        let mut shown = self.info.shown.lock();
+        shown.mode = self.mode;
+        shown.resp3 = self.resp3;
+    }
+
+    pub fn set_name(&mut self, name: Option<Bytes>) {
+        self.info.shown.lock().name = name.clone();
+        self.name = name;
+    }
+
+    /// Records `CLIENT SETINFO LIB-NAME|LIB-VER`.
+    pub fn set_lib(&mut self, name: Option<Bytes>, ver: Option<Bytes>) {
+        let mut shown = self.info.shown.lock();
+        if name.is_some() {
+            shown.lib_name = name;
+        }
+        if ver.is_some() {
+            shown.lib_ver = ver;
         }
     }
 }

@@ -7,7 +7,14 @@
 //! never fails in any other way, so every request gets exactly one reply.
 
 mod args;
+pub mod client;
+mod command;
+mod config;
+pub mod glob;
+pub mod info;
+pub mod inline;
 mod keys;
+mod server;
 mod strings;
 
 use std::collections::HashMap;
@@ -53,7 +60,15 @@ macro_rules! command {
 
 /// Every command family's table. A family lives in its own file and
 /// exports `COMMANDS`; adding a family means adding it here.
-static FAMILIES: &[&[Command]] = &[strings::COMMANDS, keys::COMMANDS];
+static FAMILIES: &[&[Command]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    server::COMMANDS,
+    info::COMMANDS,
+    config::COMMANDS,
+    client::COMMANDS,
+    command::COMMANDS,
+];
 
 /// Every command the server knows, in table order.
 pub fn all() -> impl Iterator<Item = &'static Command> {

@@ -1,0 +1,245 @@
+//! `CONFIG GET pattern [pattern ...]`, `CONFIG SET name value [name value ...]`
+//! and `CONFIG RESETSTAT`.
+//!
+//! Names are the command-line flags without their dashes, which are also
+//! Redis's names where Redis has the setting. A setting is settable only if
+//! the running server really honours a new value: `maxclients` is read at
+//! every accept, the reply mode and protocol limits at every new connection.
+//! Everything else (the listener, the durability files) is fixed at start.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use kvstore_protocol::Value;
+
+use super::glob;
+use super::server::reply_map;
+use super::{is_word, Command, Ctx};
+use crate::command;
+use crate::config::{AppendFsync, Config, ReplyMode};
+use crate::server::Shared;
+
+pub static COMMANDS: &[Command] = &[command!("config", -2, false, config)];
+
+type Getter = fn(&Config, &Shared) -> String;
+type Setter = fn(&mut Config, &str) -> Result<(), &'static str>;
+
+struct Setting {
+    name: &'static str,
+    get: Getter,
+    /// `None`: fixed once the server is running.
+    set: Option<Setter>,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn positive(v: &str) -> Result<usize, &'static str> {
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("argument must be a positive integer"),
+    }
+}
+
+static SETTINGS: &[Setting] = &[
+    Setting {
+        name: "bind",
+        get: |c, _| c.bind.clone(),
+        set: None,
+    },
+    Setting {
+        // The port really listened on (the flag may say 0).
+        name: "port",
+        get: |_, s| s.local_addr.port().to_string(),
+        set: None,
+    },
+    Setting {
+        name: "databases",
+        get: |_, _| "1".to_string(),
+        set: None,
+    },
+    Setting {
+        name: "maxclients",
+        get: |c, _| c.maxclients.to_string(),
+        set: Some(|c, v| {
+            c.maxclients = positive(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "proto-max-bulk-len",
+        get: |c, _| c.proto_max_bulk_len.to_string(),
+        set: Some(|c, v| {
+            c.proto_max_bulk_len = positive(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "max-elements",
+        get: |c, _| c.max_elements.to_string(),
+        set: Some(|c, v| {
+            c.max_elements = positive(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "max-nesting",
+        get: |c, _| c.max_nesting.to_string(),
+        set: Some(|c, v| {
+            c.max_nesting = positive(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "reply-mode",
+        get: |c, _| match c.reply_mode {
+            ReplyMode::Seed => "seed".to_string(),
+            ReplyMode::Redis => "redis".to_string(),
+        },
+        set: Some(|c, v| {
+            c.reply_mode = match v.to_ascii_lowercase().as_str() {
+                "seed" => ReplyMode::Seed,
+                "redis" => ReplyMode::Redis,
+                _ => return Err("argument must be 'seed' or 'redis'"),
+            };
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "threads",
+        get: |c, _| c.threads.map_or("auto".to_string(), |t| t.to_string()),
+        set: None,
+    },
+    Setting {
+        name: "appendonly",
+        get: |c, _| yes_no(c.appendonly),
+        set: None,
+    },
+    Setting {
+        name: "dir",
+        get: |c, _| c.dir.display().to_string(),
+        set: None,
+    },
+    Setting {
+        name: "appendfilename",
+        get: |c, _| c.appendfilename.clone(),
+        set: None,
+    },
+    Setting {
+        name: "appendfsync",
+        get: |c, _| {
+            match c.appendfsync {
+                AppendFsync::Always => "always",
+                AppendFsync::Everysec => "everysec",
+                AppendFsync::No => "no",
+            }
+            .to_string()
+        },
+        set: None,
+    },
+    Setting {
+        name: "auto-aof-rewrite-percentage",
+        get: |c, _| c.auto_aof_rewrite_percentage.to_string(),
+        set: None,
+    },
+    Setting {
+        name: "auto-aof-rewrite-min-size",
+        get: |c, _| c.auto_aof_rewrite_min_size.to_string(),
+        set: None,
+    },
+    Setting {
+        name: "aof-load-truncated",
+        get: |c, _| yes_no(c.aof_load_truncated),
+        set: None,
+    },
+    Setting {
+        name: "save",
+        get: |c, _| c.save.clone(),
+        set: None,
+    },
+    Setting {
+        name: "dbfilename",
+        get: |c, _| c.dbfilename.clone(),
+        set: None,
+    },
+];
+
+pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let sub = &args[1];
+    let rest = &args[2..];
+    if is_word(sub, "GET") && !rest.is_empty() {
+        get(ctx, rest)
+    } else if is_word(sub, "SET") && !rest.is_empty() && rest.len().is_multiple_of(2) {
+        set(ctx, rest)
+    } else if is_word(sub, "RESETSTAT") && rest.is_empty() {
+        let stats = &ctx.shared.stats;
+        stats.commands_processed.store(0, Ordering::Relaxed);
+        stats.connections_received.store(0, Ordering::Relaxed);
+        stats.rejected_connections.store(0, Ordering::Relaxed);
+        Value::ok()
+    } else if is_word(sub, "GET") || is_word(sub, "SET") || is_word(sub, "RESETSTAT") {
+        super::wrong_args(&format!(
+            "config|{}",
+            String::from_utf8_lossy(sub.as_bytes().unwrap_or_default()).to_lowercase()
+        ))
+    } else {
+        Value::error(format!(
+            "ERR unknown subcommand '{}'. Try CONFIG GET, SET or RESETSTAT.",
+            super::printable(sub.as_bytes().unwrap_or(b"?"), 64)
+        ))
+    }
+}
+
+fn get(ctx: &mut Ctx<'_>, patterns: &[Value]) -> Value {
+    let config = ctx.shared.config.read().clone();
+    let mut pairs = Vec::new();
+    for s in SETTINGS {
+        let hit = patterns.iter().any(|p| {
+            p.as_bytes().is_some_and(|p| {
+                // Redis matches config names without regard to case.
+                glob::matches(&p.to_ascii_lowercase(), s.name.as_bytes())
+            })
+        });
+        if hit {
+            pairs.push((
+                Value::from(s.name),
+                Value::Bulk(Bytes::from((s.get)(&config, ctx.shared))),
+            ));
+        }
+    }
+    reply_map(ctx.session, pairs)
+}
+
+fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
+    // Apply to a copy and swap it in only if every pair is good: all or
+    // nothing. The write lock is held throughout so that two CONFIG SETs
+    // cannot lose each other's changes.
+    let mut live = ctx.shared.config.write();
+    let mut next = live.clone();
+    for kv in pairs.chunks_exact(2) {
+        let name = String::from_utf8_lossy(kv[0].as_bytes().unwrap_or_default()).to_lowercase();
+        let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
+            return Value::error(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                super::printable(name.as_bytes(), 64)
+            ));
+        };
+        let Some(setter) = setting.set else {
+            return Value::error(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+            ));
+        };
+        let value = match &kv[1] {
+            Value::Integer(n) => n.to_string(),
+            v => String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned(),
+        };
+        if let Err(why) = setter(&mut next, value.trim()) {
+            return Value::error(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            ));
+        }
+    }
+    *live = next;
+    Value::ok()
+}

@@ -1,0 +1,230 @@
+//! `INFO [section ...]`, in Redis's `# Section` / `field:value` text, and the
+//! sampler behind `instantaneous_ops_per_sec`.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use kvstore_protocol::Value;
+use parking_lot::Mutex;
+
+use super::{Command, Ctx};
+use crate::command;
+use crate::memory;
+use crate::server::Shared;
+
+pub static COMMANDS: &[Command] = &[command!("info", -1, false, info)];
+
+/// How often the sampler reads the command counter, and how many readings
+/// the rate is averaged over: Redis's own choice (every 100 ms, 16 samples),
+/// so the figure moves as users of Redis expect.
+pub const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+const SAMPLES: usize = 16;
+
+/// Commands per second over the last 1.6 s.
+#[derive(Debug, Default)]
+pub struct OpsMeter {
+    per_sec: AtomicU64,
+    ring: Mutex<Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    last: Option<(Instant, u64)>,
+    samples: [u64; SAMPLES],
+    next: usize,
+    filled: usize,
+}
+
+impl OpsMeter {
+    /// Records that `count` commands had been processed by `now`.
+    pub fn sample(&self, count: u64, now: Instant) {
+        let mut ring = self.ring.lock();
+        if let Some((at, before)) = ring.last {
+            let ms = now.saturating_duration_since(at).as_millis() as u64;
+            // The counter only goes down through CONFIG RESETSTAT: count that
+            // interval as idle rather than as a huge negative rate.
+            let done = count.saturating_sub(before);
+            let rate = if ms == 0 { 0 } else { done * 1000 / ms };
+            let i = ring.next;
+            ring.samples[i] = rate;
+            ring.next = (i + 1) % SAMPLES;
+            ring.filled = (ring.filled + 1).min(SAMPLES);
+            let avg = ring.samples.iter().sum::<u64>() / ring.filled as u64;
+            self.per_sec.store(avg, Ordering::Relaxed);
+        }
+        ring.last = Some((now, count));
+    }
+
+    pub fn per_sec(&self) -> u64 {
+        self.per_sec.load(Ordering::Relaxed)
+    }
+
+    /// Samples `shared`'s command counter forever; spawn it next to the
+    /// listener and abort it when the server stops.
+    pub async fn run(shared: Arc<Shared>) {
+        let mut tick = tokio::time::interval(SAMPLE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let count = shared.stats.commands_processed.load(Ordering::Relaxed);
+            shared.stats.ops.sample(count, Instant::now());
+        }
+    }
+}
+
+/// Sections in the order Redis prints them; the ones `INFO` alone shows.
+const SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "keyspace",
+];
+
+pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let mut wanted: Vec<String> = Vec::new();
+    for a in &args[1..] {
+        let Some(b) = a.as_bytes() else {
+            return super::syntax_error();
+        };
+        wanted.push(String::from_utf8_lossy(b).to_ascii_lowercase());
+    }
+    let everything = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
+    let mut out = String::new();
+    for section in SECTIONS {
+        if everything || wanted.iter().any(|w| w == section) {
+            if !out.is_empty() {
+                out.push_str("\r\n");
+            }
+            write_section(ctx, section, &mut out);
+        }
+    }
+    Value::Bulk(Bytes::from(out))
+}
+
+fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
+    let shared = ctx.shared;
+    let stats = &shared.stats;
+    let mut title = section.to_string();
+    title[..1].make_ascii_uppercase();
+    let _ = write!(out, "# {title}\r\n");
+    let mut field = |name: &str, value: &dyn std::fmt::Display| {
+        let _ = write!(out, "{name}:{value}\r\n");
+    };
+    match section {
+        "server" => {
+            let uptime = shared.started.elapsed().as_secs();
+            field("redis_version", &super::server::REDIS_COMPAT_VERSION);
+            field("kvstore_version", &env!("CARGO_PKG_VERSION"));
+            field("redis_mode", &"standalone");
+            field("os", &std::env::consts::OS);
+            field("arch_bits", &(usize::BITS));
+            field("process_id", &std::process::id());
+            field("tcp_port", &shared.local_addr.port());
+            field("uptime_in_seconds", &uptime);
+            field("uptime_in_days", &(uptime / 86_400));
+        }
+        "clients" => {
+            field(
+                "connected_clients",
+                &stats.connected_clients.load(Ordering::Relaxed),
+            );
+            field("maxclients", &shared.config.read().maxclients);
+            field("blocked_clients", &0);
+        }
+        "memory" => {
+            let m = memory::info();
+            field("used_memory", &m.used);
+            field("used_memory_human", &human(m.used));
+            field("used_memory_rss", &m.rss);
+            field("used_memory_rss_human", &human(m.rss));
+            field("used_memory_peak", &m.peak_used);
+            field("used_memory_peak_human", &human(m.peak_used));
+            field("maxmemory", &0);
+            field("mem_allocator", &"mimalloc");
+        }
+        "persistence" => {
+            // The durability engineer's figures go here; these two are what
+            // tools look for first (a loading server refuses commands).
+            field("loading", &0);
+            field("aof_enabled", &u8::from(shared.config.read().appendonly));
+        }
+        "stats" => {
+            field(
+                "total_connections_received",
+                &stats.connections_received.load(Ordering::Relaxed),
+            );
+            field(
+                "total_commands_processed",
+                &stats.commands_processed.load(Ordering::Relaxed),
+            );
+            field("instantaneous_ops_per_sec", &stats.ops.per_sec());
+            field(
+                "rejected_connections",
+                &stats.rejected_connections.load(Ordering::Relaxed),
+            );
+        }
+        "replication" => {
+            field("role", &"master");
+            field("connected_slaves", &0);
+        }
+        "keyspace" => {
+            // Redis lists only non-empty databases.
+            let keys = shared.store.len();
+            if keys > 0 {
+                field("db0", &format!("keys={keys},expires=0,avg_ttl=0"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Redis's `_human` spelling: `1.50M`, `812.00K`, `12B`.
+fn human(n: usize) -> String {
+    let units = [("G", 1usize << 30), ("M", 1 << 20), ("K", 1 << 10)];
+    for (unit, size) in units {
+        if n >= size {
+            return format!("{:.2}{unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n}B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_averages_recent_rates() {
+        let m = OpsMeter::default();
+        let t0 = Instant::now();
+        m.sample(0, t0);
+        assert_eq!(m.per_sec(), 0);
+        m.sample(100, t0 + Duration::from_millis(100));
+        assert_eq!(m.per_sec(), 1000);
+        m.sample(100, t0 + Duration::from_millis(200));
+        assert_eq!(m.per_sec(), 500);
+        // A reset counter is an idle interval, not a negative rate.
+        m.sample(0, t0 + Duration::from_millis(300));
+        assert_eq!(m.per_sec(), 333);
+        for i in 4..40 {
+            m.sample(0, t0 + Duration::from_millis(100 * i));
+        }
+        assert_eq!(m.per_sec(), 0, "old samples age out");
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(12), "12B");
+        assert_eq!(human(1536), "1.50K");
+        assert_eq!(human(3 << 20), "3.00M");
+    }
+}

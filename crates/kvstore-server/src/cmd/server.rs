@@ -1,0 +1,129 @@
+//! Connection-level Redis commands: PING, ECHO, QUIT, SELECT and HELLO.
+
+use kvstore_protocol::Value;
+
+use super::{integer, is_word, Command, Ctx};
+use crate::session::Session;
+use crate::{command, tri};
+
+pub static COMMANDS: &[Command] = &[
+    command!("ping", -1, false, ping),
+    command!("echo", 2, false, echo),
+    command!("quit", -1, false, quit),
+    command!("select", 2, false, select),
+    command!("hello", -1, false, hello),
+];
+
+/// The Redis version whose commands and replies kvstore follows. Tools read
+/// `redis_version` (INFO) and `version` (HELLO) to decide what they may
+/// send; kvstore's own version is reported beside it.
+pub const REDIS_COMPAT_VERSION: &str = "7.0.0";
+
+/// A dictionary reply to a Redis command, spelled as Redis spells it: a map
+/// in RESP3, a flat array of key, value, key, value... otherwise. (Clients
+/// such as redis-benchmark insist on the array in RESP2.)
+pub fn reply_map(session: &Session, pairs: Vec<(Value, Value)>) -> Value {
+    if session.resp3 {
+        Value::Map(pairs)
+    } else {
+        Value::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+    }
+}
+
+pub fn ping(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    match args {
+        [_] => Value::simple("PONG"),
+        [_, msg] => msg.clone(),
+        _ => super::wrong_args("ping"),
+    }
+}
+
+pub fn echo(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    args[1].clone()
+}
+
+/// `QUIT`: `+OK`, then the connection closes once the reply is written.
+pub fn quit(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    ctx.session.quit = true;
+    Value::ok()
+}
+
+/// `SELECT index`: kvstore has one database, number 0.
+pub fn select(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    match tri!(integer(&args[1])) {
+        0 => Value::ok(),
+        _ => Value::error("ERR DB index is out of range"),
+    }
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`.
+///
+/// Any HELLO switches the connection to Redis replies (only Redis clients
+/// send it); `HELLO 3` also switches the encoding to RESP3, `HELLO 2` back
+/// to RESP2, and a bare `HELLO` keeps the protocol version.
+pub fn hello(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let mut resp3 = None;
+    let mut rest = &args[1..];
+    if let Some((ver, more)) = rest.split_first() {
+        resp3 = match integer(ver) {
+            Ok(2) => Some(false),
+            Ok(3) => Some(true),
+            Ok(_) => return Value::error("NOPROTO unsupported protocol version"),
+            Err(_) => {
+                return Value::error("ERR Protocol version is not an integer or out of range")
+            }
+        };
+        rest = more;
+    }
+    let mut name = None;
+    while let Some((opt, more)) = rest.split_first() {
+        if is_word(opt, "AUTH") && more.len() >= 2 {
+            // kvstore has no users or passwords: like Redis's passwordless
+            // "default" user, it accepts that user with any password.
+            if !is_word(&more[0], "default") {
+                return Value::error(
+                    "WRONGPASS invalid username-password pair or user is disabled.",
+                );
+            }
+            rest = &more[2..];
+        } else if is_word(opt, "SETNAME") && !more.is_empty() {
+            match more[0].as_bytes() {
+                Some(n) if n.iter().all(u8::is_ascii_graphic) => {
+                    name = Some(bytes::Bytes::copy_from_slice(n))
+                }
+                _ => {
+                    return Value::error(
+                        "ERR Client names cannot contain spaces, newlines or special characters.",
+                    )
+                }
+            }
+            rest = &more[1..];
+        } else {
+            return Value::error(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                super::printable(opt.as_bytes().unwrap_or(b"?"), 64)
+            ));
+        }
+    }
+    if name.is_some() {
+        ctx.session.set_name(name);
+    }
+    ctx.session.become_redis(resp3);
+    let proto = if ctx.session.resp3 { 3 } else { 2 };
+    reply_map(
+        ctx.session,
+        vec![
+            (Value::from("server"), Value::from("kvstore")),
+            (Value::from("version"), Value::from(REDIS_COMPAT_VERSION)),
+            (
+                Value::from("kvstore_version"),
+                Value::from(env!("CARGO_PKG_VERSION")),
+            ),
+            (Value::from("proto"), Value::Integer(proto)),
+            (Value::from("id"), Value::Integer(ctx.session.id as i64)),
+            (Value::from("mode"), Value::from("standalone")),
+            (Value::from("role"), Value::from("master")),
+            (Value::from("modules"), Value::Array(vec![])),
+        ],
+    )
+}
