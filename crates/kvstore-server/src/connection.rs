@@ -70,6 +70,14 @@ pub async fn serve(
                 .commands_processed
                 .fetch_add(executed, Ordering::Relaxed);
         }
+        // Log before reply: hold the replies until this batch's writes are
+        // in the append-only file as far as --appendfsync promises.
+        if session.aof_wait != 0 {
+            if let Some(aof) = shared.persist.aof() {
+                aof.wait(session.aof_wait).await;
+            }
+            session.aof_wait = 0;
+        }
         if !wbuf.is_empty() {
             if socket.write_all(&wbuf).await.is_err() {
                 break;

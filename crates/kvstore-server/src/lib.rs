@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod config;
 pub mod connection;
 pub mod memory;
+pub mod persist;
 pub mod server;
 pub mod session;
 pub mod store;

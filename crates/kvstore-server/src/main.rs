@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         let server = Server::bind(config.clone())
             .await
-            .with_context(|| format!("cannot listen on {}:{}", config.bind, config.port))?;
+            .with_context(|| format!("cannot start kvstore on {}:{}", config.bind, config.port))?;
         server.run(shutdown_signal()).await?;
         tracing::info!("bye");
         anyhow::Ok(())

@@ -36,6 +36,8 @@ pub struct Shared {
     pub stats: Stats,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    /// The append-only file and snapshots (see `persist`).
+    pub persist: crate::persist::Persist,
     /// Live connections, for `CLIENT LIST`.
     pub clients: crate::cmd::client::Registry,
     next_client_id: AtomicU64,
@@ -56,8 +58,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listening socket; nothing is accepted until [`Server::run`].
+    /// Binds the listening socket and loads the data from disk (snapshot
+    /// or append-only file); nothing is accepted until [`Server::run`].
     pub async fn bind(config: Config) -> io::Result<Server> {
+        let persist = crate::persist::Settings::from_config(&config).map_err(io::Error::other)?;
         let listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -67,8 +71,10 @@ impl Server {
             started: Instant::now(),
             local_addr,
             clients: Default::default(),
+            persist: crate::persist::Persist::new(persist),
             next_client_id: AtomicU64::new(0),
         });
+        crate::persist::open(&shared).await?;
         Ok(Server { listener, shared })
     }
 
@@ -118,6 +124,8 @@ impl Server {
         {
             warn!("some connections did not finish within {SHUTDOWN_GRACE:?}");
         }
+        // Flush and fsync the append-only file; snapshot if --save is set.
+        crate::persist::close(&self.shared).await;
         Ok(())
     }
 

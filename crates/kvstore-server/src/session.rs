@@ -23,6 +23,9 @@ pub struct Session {
     pub name: Option<Bytes>,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
+    /// End offset of this connection's last append-only-file record: its
+    /// replies wait until the log is durable up to here.
+    pub aof_wait: u64,
     /// What other connections may see of this one (`CLIENT LIST`).
     pub info: Arc<ClientInfo>,
 }
@@ -66,6 +69,7 @@ impl Session {
             resp3: false,
             name: None,
             quit: false,
+            aof_wait: 0,
             info,
         }
     }

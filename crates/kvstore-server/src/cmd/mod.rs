@@ -14,6 +14,7 @@ pub mod glob;
 pub mod info;
 pub mod inline;
 mod keys;
+mod persistence;
 mod server;
 mod strings;
 
@@ -68,6 +69,7 @@ static FAMILIES: &[&[Command]] = &[
     config::COMMANDS,
     client::COMMANDS,
     command::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -109,6 +111,11 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     let n = args.len() as i32;
     if (cmd.arity > 0 && n != cmd.arity) || (cmd.arity < 0 && n < -cmd.arity) {
         return wrong_args(cmd.name);
+    }
+    // Writes go through the persistence layer when it is on (one branch,
+    // nothing more, when it is off).
+    if cmd.write && ctx.shared.persist.tracks_writes() {
+        return crate::persist::execute_write(ctx, cmd, &args);
     }
     (cmd.handler)(ctx, &args)
 }

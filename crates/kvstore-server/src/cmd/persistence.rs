@@ -1,0 +1,70 @@
+//! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, and
+//! DURABILITY (kvstore's own: the state of the AOF and of snapshots).
+
+use kvstore_protocol::{Dialect, Value};
+
+use super::{is_word, syntax_error, Command, Ctx};
+use crate::command;
+use crate::persist;
+
+pub static COMMANDS: &[Command] = &[
+    command!("save", 1, false, save),
+    command!("bgsave", -1, false, bgsave),
+    command!("bgrewriteaof", 1, false, bgrewriteaof),
+    command!("lastsave", 1, false, lastsave),
+    command!("durability", 1, false, durability),
+];
+
+/// `SAVE`: a snapshot written before the reply. It blocks this connection
+/// (and the worker thread running it) for as long as the write takes.
+pub fn save(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    match ctx.shared.persist.save(&ctx.shared.store) {
+        Ok(()) => Value::ok(),
+        Err(e) => Value::error(format!("ERR {e}")),
+    }
+}
+
+/// `BGSAVE [SCHEDULE]`: copies the keyspace at this instant and writes the
+/// copy on another thread.
+pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    match &args[1..] {
+        [] => {}
+        [opt] if is_word(opt, "SCHEDULE") => {}
+        _ => return syntax_error(),
+    }
+    match ctx.shared.persist.bgsave(&ctx.shared.store) {
+        Ok(()) => Value::simple("Background saving started"),
+        Err(e) => Value::error(e),
+    }
+}
+
+pub fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    match persist::bgrewriteaof(ctx.shared) {
+        Ok(()) => Value::simple("Background append only file rewriting started"),
+        Err(e) => Value::error(e),
+    }
+}
+
+/// `LASTSAVE`: unix time of the last successful snapshot.
+pub fn lastsave(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    Value::Integer(ctx.shared.persist.lastsave())
+}
+
+/// `DURABILITY`: a dictionary of counters (offsets of the log appended,
+/// written and fsynced; rewrite and snapshot state).
+pub fn durability(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    let pairs: Vec<(Value, Value)> = ctx
+        .shared
+        .persist
+        .info()
+        .into_iter()
+        .map(|(k, v)| (Value::simple(k), v))
+        .collect();
+    // A dictionary where the dialect has one; flattened for RESP2, as Redis
+    // does.
+    if ctx.session.dialect() == Dialect::Resp2 {
+        Value::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+    } else {
+        Value::Map(pairs)
+    }
+}

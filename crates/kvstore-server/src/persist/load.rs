@@ -1,0 +1,287 @@
+//! Start-up: reading the snapshot or the append-only log back, and the
+//! checks that `kvstore-check` shares.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use kvstore_protocol::Value;
+use tracing::{info, warn};
+
+use super::aof::MAGIC as AOF_MAGIC;
+use super::fsutil::sync_dir;
+use super::manifest::{Layout, Manifest};
+use super::record::{self, Next};
+use super::{snapshot, PersistError};
+use crate::cmd::{self, Ctx};
+use crate::config::ReplyMode;
+use crate::server::Shared;
+use crate::session::Session;
+
+/// The result of walking an incremental file.
+#[derive(Debug)]
+pub struct Scan {
+    pub records: u64,
+    /// End of the last good record.
+    pub good_end: u64,
+    pub len: u64,
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug)]
+pub struct Problem {
+    pub offset: u64,
+    /// True for an incomplete last record (a crash mid-write), false for damage.
+    pub torn: bool,
+    pub reason: String,
+}
+
+/// Walks the records of an incremental file, handing each request to
+/// `visit` (which may reject it). Stops at the first problem.
+pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value) -> Result<(), String>) -> Scan {
+    let len = data.len() as u64;
+    let problem = |offset: usize, torn: bool, reason: String| Problem {
+        offset: offset as u64,
+        torn,
+        reason,
+    };
+    if data.len() < AOF_MAGIC.len() || &data[..AOF_MAGIC.len()] != AOF_MAGIC {
+        // A crash right after creating the file can leave part of the magic.
+        let torn = AOF_MAGIC.starts_with(data);
+        return Scan {
+            records: 0,
+            good_end: 0,
+            len,
+            problem: Some(problem(
+                0,
+                torn,
+                "not a kvstore append-only file (bad magic)".into(),
+            )),
+        };
+    }
+    let mut at = AOF_MAGIC.len();
+    let mut records = 0;
+    let problem = loop {
+        match record::next(data, at) {
+            Next::Record { payload, end } => {
+                let outcome = record::decode_payload(payload).and_then(|frame| {
+                    check_request(&frame)?;
+                    visit(frame)
+                });
+                if let Err(why) = outcome {
+                    break Some(problem(at, false, why));
+                }
+                records += 1;
+                at = end;
+            }
+            Next::End => break None,
+            Next::Torn(why) => break Some(problem(at, true, why)),
+            Next::Corrupt(why) => break Some(problem(at, false, why)),
+        }
+    };
+    Scan {
+        records,
+        good_end: at as u64,
+        len,
+        problem,
+    }
+}
+
+/// A logged request must be a command this server knows.
+fn check_request(frame: &Value) -> Result<(), String> {
+    let Value::Array(items) = frame else {
+        return Err("record is not a request array".into());
+    };
+    let name = items
+        .first()
+        .and_then(Value::as_bytes)
+        .ok_or_else(|| "record has no command name".to_string())?;
+    match cmd::lookup(name) {
+        Some(c) if c.write => Ok(()),
+        Some(_) => Err(format!(
+            "record holds a read-only command '{}'",
+            cmd::printable(name, 64)
+        )),
+        None => Err(format!(
+            "record holds an unknown command '{}'",
+            cmd::printable(name, 64)
+        )),
+    }
+}
+
+/// Cuts `path` to `len` bytes, durably.
+pub fn truncate(path: &Path, len: u64) -> Result<(), PersistError> {
+    let io = |e| PersistError::io(path, e);
+    let mut f = OpenOptions::new().write(true).open(path).map_err(io)?;
+    f.set_len(len).map_err(io)?;
+    if len == 0 {
+        // The magic itself was torn: start the file over.
+        f.write_all(AOF_MAGIC).map_err(io)?;
+    }
+    f.sync_all().map_err(io)
+}
+
+/// What loading found, for the start-up log.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub keys: usize,
+    pub commands: u64,
+    /// The manifest of the log, when the AOF is on.
+    pub manifest: Option<Manifest>,
+    /// Total bytes of the log files.
+    pub aof_size: u64,
+}
+
+/// Loads the data at start-up into `shared.store`: the AOF when it is on
+/// (creating it if it does not exist yet, from the snapshot if there is
+/// one), else the snapshot if there is one.
+pub fn load(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    aof_on: bool,
+    load_truncated: bool,
+) -> Result<Loaded, PersistError> {
+    let mut loaded = Loaded::default();
+    if !aof_on {
+        if dump.exists() {
+            load_snapshot(shared, dump)?;
+        }
+        loaded.keys = shared.store.len();
+        return Ok(loaded);
+    }
+    fs::create_dir_all(&layout.dir).map_err(|e| PersistError::io(&layout.dir, e))?;
+    let manifest = match layout.read()? {
+        Some(m) => {
+            remove_leftovers(layout, Some(&m));
+            let base = layout.base(m.base);
+            load_snapshot(shared, &base)?;
+            loaded.aof_size += file_len(&base)?;
+            let mut session = Session::new(0, shared.local_addr, ReplyMode::Seed);
+            for (i, &seq) in m.incrs.iter().enumerate() {
+                let last = i + 1 == m.incrs.len();
+                let path = layout.incr(seq);
+                let (n, size) = replay(shared, &mut session, &path, last, load_truncated)?;
+                loaded.commands += n;
+                loaded.aof_size += size;
+            }
+            m
+        }
+        None => {
+            remove_leftovers(layout, None);
+            if dump.exists() {
+                info!(
+                    "no append-only file yet: starting it from {}",
+                    dump.display()
+                );
+                load_snapshot(shared, dump)?;
+            }
+            let m = Manifest {
+                base: 1,
+                incrs: vec![1],
+            };
+            loaded.aof_size = snapshot::write(&layout.base(1), &shared.store.snapshot())?;
+            let incr = layout.incr(1);
+            fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
+            fs::File::open(&incr)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| PersistError::io(&incr, e))?;
+            sync_dir(&layout.dir)?;
+            layout.write(&m)?;
+            loaded.aof_size += AOF_MAGIC.len() as u64;
+            m
+        }
+    };
+    loaded.manifest = Some(manifest);
+    loaded.keys = shared.store.len();
+    Ok(loaded)
+}
+
+fn file_len(path: &Path) -> Result<u64, PersistError> {
+    fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| PersistError::io(path, e))
+}
+
+fn load_snapshot(shared: &Shared, path: &Path) -> Result<(), PersistError> {
+    let n = snapshot::read(path, |k, v| {
+        shared.store.set(&k, v);
+    })?;
+    info!("loaded {n} keys from {}", path.display());
+    Ok(())
+}
+
+/// Replays one incremental file through the command table, exactly as the
+/// writes ran live. Returns the commands replayed and the file's valid size.
+fn replay(
+    shared: &Shared,
+    session: &mut Session,
+    path: &Path,
+    last: bool,
+    load_truncated: bool,
+) -> Result<(u64, u64), PersistError> {
+    let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
+    let mut failed = 0u64;
+    let scan = scan_incr(&data, |frame| {
+        let reply = cmd::execute(&mut Ctx { shared, session }, frame);
+        if reply.is_error() {
+            failed += 1;
+        }
+        Ok(())
+    });
+    if failed > 0 {
+        warn!(
+            "{}: {failed} logged commands failed on replay",
+            path.display()
+        );
+    }
+    match scan.problem {
+        None => {}
+        Some(p) if p.torn && last && load_truncated => {
+            warn!(
+                "{}: torn last record at byte offset {} ({}); cutting off {} bytes and starting",
+                path.display(),
+                p.offset,
+                p.reason,
+                scan.len - scan.good_end
+            );
+            truncate(path, scan.good_end)?;
+        }
+        Some(p) if p.torn && last => {
+            return Err(PersistError::Truncated {
+                path: path.to_path_buf(),
+                offset: p.offset,
+                reason: p.reason,
+            })
+        }
+        Some(p) => {
+            return Err(PersistError::Corrupt {
+                path: path.to_path_buf(),
+                offset: p.offset,
+                reason: p.reason,
+            })
+        }
+    }
+    info!("replayed {} commands from {}", scan.records, path.display());
+    Ok((scan.records, scan.good_end.max(AOF_MAGIC.len() as u64)))
+}
+
+/// Deletes files of the log that the manifest does not list: the remains
+/// of a rewrite that a crash interrupted.
+fn remove_leftovers(layout: &Layout, m: Option<&Manifest>) {
+    let keep: Vec<PathBuf> = m.map(|m| layout.files(m)).unwrap_or_default();
+    let Ok(entries) = fs::read_dir(&layout.dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let path = entry.path();
+        if layout.owns(name) && !keep.contains(&path) {
+            info!("removing leftover {}", path.display());
+            if let Err(e) = fs::remove_file(&path) {
+                warn!("cannot remove {}: {e}", path.display());
+            }
+        }
+    }
+}
