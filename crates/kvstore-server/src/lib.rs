@@ -8,6 +8,7 @@ pub mod config;
 pub mod connection;
 pub mod memory;
 pub mod persist;
+pub mod record;
 pub mod server;
 pub mod session;
 pub mod store;

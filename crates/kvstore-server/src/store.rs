@@ -16,12 +16,14 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use kvstore_protocol::Value;
 use parking_lot::{RwLock, RwLockWriteGuard};
 
+use crate::record::Record;
+pub use crate::record::ValueRef;
+
 /// Number of shards; a power of two.
 pub const SHARDS: usize = 1024;
 const SHARD_SHIFT: u32 = 32;
 
-type Entry = (Box<[u8]>, Value);
-type Shard = RwLock<HashTable<Entry>>;
+type Shard = RwLock<HashTable<Record>>;
 
 pub struct Store {
     shards: Box<[Shard]>,
@@ -58,33 +60,47 @@ impl Store {
     pub fn get(&self, key: &[u8]) -> Option<Value> {
         let h = self.hash(key);
         let shard = self.shard(h).read();
-        shard.find(h, |(k, _)| **k == *key).map(|(_, v)| v.clone())
+        shard.find(h, |r| r.key() == key).map(Record::value)
     }
 
-    /// Runs `f` on the value at `key` without copying it out.
+    /// Runs `f` on the value at `key` as stored, without copying it out.
+    pub fn with_ref<R>(&self, key: &[u8], f: impl FnOnce(Option<ValueRef<'_>>) -> R) -> R {
+        let h = self.hash(key);
+        let shard = self.shard(h).read();
+        f(shard.find(h, |r| r.key() == key).map(Record::view))
+    }
+
+    /// Runs `f` on (a copy of) the value at `key`, under the shard's lock.
     pub fn with<R>(&self, key: &[u8], f: impl FnOnce(Option<&Value>) -> R) -> R {
         let h = self.hash(key);
         let shard = self.shard(h).read();
-        f(shard.find(h, |(k, _)| **k == *key).map(|(_, v)| v))
+        let value = shard.find(h, |r| r.key() == key).map(Record::value);
+        f(value.as_ref())
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
-        self.with(key, |v| v.is_some())
+        self.with_ref(key, |v| v.is_some())
     }
 
-    /// Stores `value` at `key`, returning what was there.
-    pub fn set(&self, key: &[u8], value: Value) -> Option<Value> {
+    /// Stores `value` at `key`; true if the key already existed.
+    pub fn set(&self, key: &[u8], value: Value) -> bool {
         let h = self.hash(key);
+        // Built before locking, to keep the critical section short.
+        let record = Record::new(key, &value);
         let mut shard = self.shard(h).write();
-        self.put(&mut shard, h, key, value)
+        self.put(&mut shard, h, record)
     }
 
-    fn put(&self, shard: &mut HashTable<Entry>, h: u64, key: &[u8], value: Value) -> Option<Value> {
-        match shard.entry(h, |(k, _)| **k == *key, |(k, _)| self.hash(k)) {
-            TableEntry::Occupied(mut e) => Some(std::mem::replace(&mut e.get_mut().1, value)),
+    fn put(&self, shard: &mut HashTable<Record>, h: u64, record: Record) -> bool {
+        let key = record.key();
+        match shard.entry(h, |r| r.key() == key, |r| self.hash(r.key())) {
+            TableEntry::Occupied(mut e) => {
+                *e.get_mut() = record;
+                true
+            }
             TableEntry::Vacant(e) => {
-                e.insert((key.into(), value));
-                None
+                e.insert(record);
+                false
             }
         }
     }
@@ -96,18 +112,19 @@ impl Store {
     pub fn update<R>(&self, key: &[u8], f: impl FnOnce(Option<&Value>) -> (Option<Value>, R)) -> R {
         let h = self.hash(key);
         let mut shard = self.shard(h).write();
-        match shard.entry(h, |(k, _)| **k == *key, |(k, _)| self.hash(k)) {
+        match shard.entry(h, |r| r.key() == key, |r| self.hash(r.key())) {
             TableEntry::Occupied(mut e) => {
-                let (new, r) = f(Some(&e.get().1));
+                let old = e.get().value();
+                let (new, r) = f(Some(&old));
                 if let Some(v) = new {
-                    e.get_mut().1 = v;
+                    *e.get_mut() = Record::new(key, &v);
                 }
                 r
             }
             TableEntry::Vacant(e) => {
                 let (new, r) = f(None);
                 if let Some(v) = new {
-                    e.insert((key.into(), v));
+                    e.insert(Record::new(key, &v));
                 }
                 r
             }
@@ -118,23 +135,23 @@ impl Store {
     pub fn remove(&self, key: &[u8]) -> Option<Value> {
         let h = self.hash(key);
         let mut shard = self.shard(h).write();
-        match shard.find_entry(h, |(k, _)| **k == *key) {
-            Ok(e) => Some(e.remove().0 .1),
+        match shard.find_entry(h, |r| r.key() == key) {
+            Ok(e) => Some(e.remove().0.value()),
             Err(_) => None,
         }
     }
 
     /// Sets every pair at once: no reader sees some of them and not others.
     pub fn set_many(&self, pairs: Vec<(&[u8], Value)>) {
-        let hashed: Vec<(u64, &[u8], Value)> = pairs
+        let hashed: Vec<(u64, Record)> = pairs
             .into_iter()
-            .map(|(k, v)| (self.hash(k), k, v))
+            .map(|(k, v)| (self.hash(k), Record::new(k, &v)))
             .collect();
-        let mut guards = self.lock_shards(hashed.iter().map(|(h, _, _)| *h));
-        for (h, k, v) in hashed {
+        let mut guards = self.lock_shards(hashed.iter().map(|(h, _)| *h));
+        for (h, record) in hashed {
             let idx = Self::shard_of(h);
             if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == idx) {
-                self.put(g, h, k, v);
+                self.put(g, h, record);
             }
         }
     }
@@ -152,12 +169,12 @@ impl Store {
         let Some(pos) = guards.iter().position(|(i, _)| *i == sf) else {
             return false;
         };
-        let value = match guards[pos].1.find_entry(hf, |(k, _)| **k == *from) {
-            Ok(e) => e.remove().0 .1,
+        let value = match guards[pos].1.find_entry(hf, |r| r.key() == from) {
+            Ok(e) => e.remove().0.value(),
             Err(_) => return false,
         };
         if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == st) {
-            self.put(g, ht, to, value);
+            self.put(g, ht, Record::new(to, &value));
         }
         true
     }
@@ -167,7 +184,7 @@ impl Store {
     fn lock_shards(
         &self,
         hashes: impl Iterator<Item = u64>,
-    ) -> Vec<(usize, RwLockWriteGuard<'_, HashTable<Entry>>)> {
+    ) -> Vec<(usize, RwLockWriteGuard<'_, HashTable<Record>>)> {
         let mut idx: Vec<usize> = hashes.map(Self::shard_of).collect();
         idx.sort_unstable();
         idx.dedup();
@@ -201,8 +218,8 @@ impl Store {
     /// index. Returns the next cursor, or 0 after the last shard.
     pub fn scan_shard(&self, index: usize, mut f: impl FnMut(&[u8], &Value)) -> usize {
         if let Some(shard) = self.shards.get(index) {
-            for (k, v) in shard.read().iter() {
-                f(k, v);
+            for r in shard.read().iter() {
+                f(r.key(), &r.value());
             }
         }
         if index + 1 >= SHARDS {
@@ -215,12 +232,16 @@ impl Store {
     /// A copy of every entry, taken at one instant (all shards read-locked
     /// together). Used for snapshots.
     pub fn snapshot(&self) -> Vec<(Box<[u8]>, Value)> {
-        let guards: Vec<_> = self.shards.iter().map(|s| s.read()).collect();
-        let mut out = Vec::with_capacity(guards.iter().map(|g| g.len()).sum());
-        for g in &guards {
-            out.extend(g.iter().cloned());
-        }
-        out
+        let copies: Vec<Record> = {
+            let guards: Vec<_> = self.shards.iter().map(|s| s.read()).collect();
+            let mut copies = Vec::with_capacity(guards.iter().map(|g| g.len()).sum());
+            for g in &guards {
+                copies.extend(g.iter().cloned());
+            }
+            copies
+        };
+        // Decoding happens after the locks are released.
+        copies.iter().map(|r| (r.key().into(), r.value())).collect()
     }
 }
 
@@ -231,8 +252,8 @@ mod tests {
     #[test]
     fn set_get_remove() {
         let s = Store::new();
-        assert_eq!(s.set(b"a", Value::Integer(1)), None);
-        assert_eq!(s.set(b"a", Value::Integer(2)), Some(Value::Integer(1)));
+        assert!(!s.set(b"a", Value::Integer(1)));
+        assert!(s.set(b"a", Value::Integer(2)));
         assert_eq!(s.get(b"a"), Some(Value::Integer(2)));
         assert_eq!(s.len(), 1);
         assert_eq!(s.remove(b"a"), Some(Value::Integer(2)));

@@ -31,8 +31,10 @@ fn expect_protocol_error(server: &BackgroundServer, bytes: &[u8], what: &str) {
 #[test]
 fn garbage_first_byte() {
     let server = BackgroundServer::start();
-    expect_protocol_error(&server, b"GET x\r\n", "invalid type byte 'G'");
+    expect_protocol_error(&server, b"?GET x\r\n", "invalid type byte '?'");
     expect_protocol_error(&server, b"\x00\x01\x02", "invalid type byte");
+    expect_protocol_error(&server, b"{\"json\": 1}\r\n", "invalid type byte '{'");
+    expect_protocol_error(&server, b"*1\r\n@\r\n", "invalid type byte '@'");
 }
 
 #[test]
