@@ -307,7 +307,7 @@ impl Aof {
     /// point the manifest at it, then delete what it replaces.
     fn finish_rewrite(self: &Arc<Self>, seq: u64, snapshot: Vec<Entry>) {
         let result = (|| -> Result<u64, PersistError> {
-            let base_size = snapshot::write(&self.layout.base(seq), &snapshot)?;
+            let base_size = snapshot::write(&self.layout.base(seq), &snapshot, "rewrite")?;
             drop(snapshot);
             failpoint("rewrite-after-base");
             let mut m = self.manifest.lock();

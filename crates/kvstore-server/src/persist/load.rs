@@ -180,7 +180,7 @@ pub fn load(
                 base: 1,
                 incrs: vec![1],
             };
-            loaded.aof_size = snapshot::write(&layout.base(1), &shared.store.snapshot())?;
+            loaded.aof_size = snapshot::write(&layout.base(1), &shared.store.snapshot(), "init")?;
             let incr = layout.incr(1);
             fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
             fs::File::open(&incr)

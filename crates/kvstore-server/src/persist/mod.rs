@@ -250,7 +250,7 @@ fn write_dump(
     entries: &[snapshot::Entry],
     dirty: u64,
 ) -> Result<(), PersistError> {
-    match snapshot::write(path, entries) {
+    match snapshot::write(path, entries, "save") {
         Ok(size) => {
             state.dirty.fetch_sub(
                 dirty.min(state.dirty.load(Ordering::Acquire)),

@@ -28,8 +28,9 @@ pub const MAGIC: &[u8; 8] = b"KVSNAP\x01\x00";
 pub type Entry = (Box<[u8]>, Value);
 
 /// Writes `entries` to `path` atomically (temporary file, fsync, rename,
-/// directory fsync). Returns the file size.
-pub fn write(path: &Path, entries: &[Entry]) -> Result<u64, PersistError> {
+/// directory fsync). Returns the file size. `why` (`save`, `rewrite`,
+/// `init`) names the failpoints on the way.
+pub fn write(path: &Path, entries: &[Entry], why: &str) -> Result<u64, PersistError> {
     let tmp = temp_path(path);
     let io = |e| PersistError::io(&tmp, e);
     let file = OpenOptions::new()
@@ -53,7 +54,7 @@ pub fn write(path: &Path, entries: &[Entry]) -> Result<u64, PersistError> {
             buf.clear();
         }
         if i == entries.len() / 2 {
-            failpoint("snapshot-half-written");
+            failpoint(&format!("{why}-half-written"));
         }
     }
     let end = Value::Array(vec![
@@ -65,7 +66,7 @@ pub fn write(path: &Path, entries: &[Entry]) -> Result<u64, PersistError> {
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
-    failpoint("snapshot-before-rename");
+    failpoint(&format!("{why}-before-rename"));
     commit_temp(&tmp, path)?;
     Ok(size)
 }
@@ -155,7 +156,7 @@ mod tests {
     fn round_trip_keeps_types() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dump.kvs");
-        write(&path, &sample()).unwrap();
+        write(&path, &sample(), "test").unwrap();
         let mut got = Vec::new();
         let n = read(&path, |k, v| got.push((k.to_vec().into_boxed_slice(), v))).unwrap();
         assert_eq!(n, 6);
@@ -167,7 +168,7 @@ mod tests {
     fn damage_is_refused_with_offset() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dump.kvs");
-        write(&path, &sample()).unwrap();
+        write(&path, &sample(), "test").unwrap();
         let good = fs::read(&path).unwrap();
         let mut bad = good.clone();
         bad[40] ^= 1;

@@ -1,0 +1,156 @@
+//! `kvstore-check`: checks the append-only log and snapshot of a data
+//! directory and, with `--fix`, cuts a damaged or torn append-only file back
+//! to its last good record.
+//!
+//! Exit status: 0 if everything is (now) loadable, 1 if not, 2 on usage or
+//! I/O errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use kvstore_server::persist::load::{scan_incr, truncate, Scan};
+use kvstore_server::persist::{aof, snapshot, Layout};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kvstore-check",
+    version,
+    about = "Check (and repair) kvstore's append-only file and snapshot"
+)]
+struct Args {
+    /// Data directory, as given to kvstore-server --dir.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// As given to kvstore-server --appendfilename.
+    #[arg(long, default_value = "appendonly.aof")]
+    appendfilename: String,
+    /// As given to kvstore-server --dbfilename.
+    #[arg(long, default_value = "dump.kvs")]
+    dbfilename: String,
+    /// Cut an append-only file with a problem back to its last good record.
+    /// Everything after that record is lost.
+    #[arg(long)]
+    fix: bool,
+    /// Check these files instead of the directory's.
+    files: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("kvstore-check: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Returns whether everything is loadable.
+fn run(args: Args) -> anyhow::Result<bool> {
+    let mut ok = true;
+    if !args.files.is_empty() {
+        for path in &args.files {
+            let head =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            if head.starts_with(snapshot::MAGIC) {
+                ok &= check_snapshot(path);
+            } else {
+                ok &= check_incr(path, args.fix, true)?;
+            }
+        }
+        return Ok(ok);
+    }
+    let layout = Layout {
+        dir: args.dir.clone(),
+        prefix: args.appendfilename.clone(),
+    };
+    let mut checked = 0;
+    if let Some(m) = layout.read()? {
+        println!("manifest {}: ok", layout.manifest().display());
+        ok &= check_snapshot(&layout.base(m.base));
+        for (i, &seq) in m.incrs.iter().enumerate() {
+            ok &= check_incr(&layout.incr(seq), args.fix, i + 1 == m.incrs.len())?;
+        }
+        checked += 1;
+    }
+    let dump = args.dir.join(&args.dbfilename);
+    if dump.exists() {
+        ok &= check_snapshot(&dump);
+        checked += 1;
+    }
+    if checked == 0 {
+        anyhow::bail!(
+            "no {} or {} in {}",
+            layout.manifest().display(),
+            args.dbfilename,
+            args.dir.display()
+        );
+    }
+    Ok(ok)
+}
+
+fn check_snapshot(path: &Path) -> bool {
+    match snapshot::verify(path) {
+        Ok(n) => {
+            println!("snapshot {}: ok, {n} keys", path.display());
+            true
+        }
+        Err(e) => {
+            println!("snapshot {e}");
+            println!("  a snapshot cannot be repaired; restore a copy or start without it");
+            false
+        }
+    }
+}
+
+/// Checks one incremental file; with `fix`, cuts it at its last good record
+/// (only the last file of the log may be cut: cutting an earlier one would
+/// leave a gap before the files after it).
+fn check_incr(path: &Path, fix: bool, last: bool) -> anyhow::Result<bool> {
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let Scan {
+        records,
+        good_end,
+        len,
+        problem,
+    } = scan_incr(&data, |_| Ok(()));
+    let Some(p) = problem else {
+        println!("aof {}: ok, {records} records", path.display());
+        return Ok(true);
+    };
+    let kind = if p.torn {
+        "torn last record"
+    } else {
+        "corrupt"
+    };
+    println!(
+        "aof {}: {kind} at byte offset {}: {} ({records} good records before it, {} bytes from there to the end)",
+        path.display(),
+        p.offset,
+        p.reason,
+        len - good_end
+    );
+    if !fix {
+        println!("  run again with --fix to cut the file at byte offset {good_end}");
+        return Ok(false);
+    }
+    if !last {
+        println!("  not the last file of the log: cannot be cut without losing the files after it");
+        return Ok(false);
+    }
+    // A damaged magic means nothing in the file can be trusted: start it over.
+    let good_end = if data.starts_with(aof::MAGIC) {
+        good_end
+    } else {
+        0
+    };
+    truncate(path, good_end)?;
+    println!(
+        "  fixed: cut at byte offset {good_end}, {} bytes removed",
+        len - good_end
+    );
+    Ok(true)
+}

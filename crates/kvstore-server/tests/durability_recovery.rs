@@ -1,0 +1,349 @@
+//! Recovery: torn and damaged files, snapshots plus log, crashes at every
+//! step of a rewrite, the save schedule, and kvstore-check.
+
+mod durability_common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use bytes::Bytes;
+use durability_common::{eventually, last_incr, start_fails, Proc, CHECK_BIN};
+use kvstore_protocol::Value;
+
+fn set(conn: &mut durability_common::Conn, key: &str, value: Value) {
+    let reply = conn.call(vec![Value::from("SET"), Value::from(key), value]);
+    assert_eq!(reply, Value::Integer(1));
+}
+
+/// Writes k0..k{n} and stops the server cleanly.
+fn write_keys(dir: &Path, n: usize) {
+    let server = Proc::start(dir, &["--appendonly"]);
+    let mut conn = server.connect();
+    for i in 0..n {
+        set(&mut conn, &format!("k{i}"), Value::Integer(i as i64));
+    }
+    assert!(server.term().success());
+}
+
+#[test]
+fn torn_tail_is_cut_with_a_warning_or_refused_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    write_keys(dir.path(), 10);
+    let incr = last_incr(dir.path());
+    let len = fs::metadata(&incr).unwrap().len();
+    // A crash in the middle of the last write.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&incr)
+        .unwrap()
+        .set_len(len - 5)
+        .unwrap();
+
+    let (status, log) = start_fails(
+        dir.path(),
+        &["--appendonly", "--aof-load-truncated", "false"],
+    );
+    assert!(!status.success());
+    assert!(log.contains("torn last record at byte offset"), "{log}");
+    assert!(
+        log.contains(&incr.file_name().unwrap().to_string_lossy().to_string()),
+        "{log}"
+    );
+
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    assert!(
+        server.log().contains("torn last record"),
+        "{}",
+        server.log()
+    );
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["GET", "k8"]), Value::Integer(8));
+    assert_eq!(conn.cmd(&["GET", "k9"]), Value::Null);
+    // The log continues cleanly after the cut.
+    set(&mut conn, "after", Value::Integer(1));
+    server.kill9();
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    assert!(!server.log().contains("torn"), "{}", server.log());
+    assert_eq!(server.connect().cmd(&["GET", "after"]), Value::Integer(1));
+}
+
+#[test]
+fn a_flipped_byte_mid_file_refuses_to_start_naming_file_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    write_keys(dir.path(), 20);
+    let incr = last_incr(dir.path());
+    let mut data = fs::read(&incr).unwrap();
+    let mid = data.len() / 2;
+    data[mid] ^= 0x01;
+    fs::write(&incr, &data).unwrap();
+
+    let (status, log) = start_fails(dir.path(), &["--appendonly"]);
+    assert!(!status.success());
+    let name = incr.file_name().unwrap().to_string_lossy().to_string();
+    assert!(log.contains(&name), "{log}");
+    let offset: usize = log
+        .split("corrupt at byte offset ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in: {log}"));
+    // The offset is the start of the damaged record: at most the flipped
+    // byte, and within one record of it.
+    assert!(
+        offset <= mid && mid - offset < 64,
+        "offset {offset}, flipped {mid}"
+    );
+
+    // kvstore-check reports the same, and --fix makes it loadable.
+    let out = Command::new(CHECK_BIN)
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(&format!("corrupt at byte offset {offset}")),
+        "{report}"
+    );
+    let out = Command::new(CHECK_BIN)
+        .arg("--dir")
+        .arg(dir.path())
+        .arg("--fix")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = Command::new(CHECK_BIN)
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    assert_eq!(server.connect().cmd(&["GET", "k0"]), Value::Integer(0));
+}
+
+fn typed_values() -> Vec<(&'static str, Value)> {
+    vec![
+        ("int", Value::Integer(-42)),
+        ("double", Value::Double(0.1)),
+        ("neg-zero", Value::Double(-0.0)),
+        ("big-double", Value::Double(1e300)),
+        ("true", Value::Boolean(true)),
+        ("null", Value::Null),
+        ("binary", Value::Bulk(Bytes::from_static(b"a\r\n\0\xffb"))),
+        (
+            "array",
+            Value::Array(vec![Value::Integer(1), Value::from("x"), Value::Null]),
+        ),
+        (
+            "map",
+            Value::Map(vec![(
+                Value::from("k"),
+                Value::Set(vec![Value::Boolean(false), Value::Double(2.5)]),
+            )]),
+        ),
+    ]
+}
+
+#[test]
+fn snapshot_plus_log_restore_exact_typed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    let mut conn = server.connect();
+    for (k, v) in typed_values() {
+        set(&mut conn, k, v);
+    }
+    set(&mut conn, "gone", Value::Integer(1));
+    // Compact: the values above move into the base snapshot.
+    assert_eq!(
+        conn.cmd(&["BGREWRITEAOF"]),
+        Value::simple("Background append only file rewriting started")
+    );
+    assert!(eventually(Duration::from_secs(10), || {
+        conn.durability("aof_rewrites") == 1
+    }));
+    // Then more writes go to the new incremental file.
+    set(&mut conn, "int", Value::Integer(7));
+    set(&mut conn, "later", Value::Double(f64::INFINITY));
+    assert_eq!(conn.cmd(&["DEL", "gone"]), Value::Integer(1));
+    assert_eq!(conn.cmd(&["INCR", "int"]), Value::Integer(8));
+    server.kill9();
+
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    let mut conn = server.connect();
+    for (k, v) in typed_values() {
+        let want = if k == "int" { Value::Integer(8) } else { v };
+        assert_eq!(conn.cmd(&["GET", k]), want, "{k}");
+    }
+    assert_eq!(conn.cmd(&["GET", "later"]), Value::Double(f64::INFINITY));
+    assert_eq!(conn.cmd(&["GET", "gone"]), Value::Null);
+    // Negative zero keeps its sign.
+    match conn.cmd(&["GET", "neg-zero"]) {
+        Value::Double(d) => assert!(d == 0.0 && d.is_sign_negative()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Crashes the server at each step of a rewrite; each time the directory
+/// must load with every acknowledged write.
+#[test]
+fn a_crash_at_any_step_of_a_rewrite_leaves_a_loadable_state() {
+    for point in [
+        "rewrite-after-new-incr",
+        "rewrite-half-written",
+        "rewrite-before-rename",
+        "rewrite-after-base",
+        "rewrite-after-manifest",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Proc::start_env(
+            dir.path(),
+            &["--appendonly"],
+            &[("KVSTORE_FAILPOINT", point)],
+        );
+        let mut conn = server.connect();
+        for i in 0..50 {
+            set(&mut conn, &format!("k{i}"), Value::Integer(i));
+        }
+        assert_eq!(conn.cmd(&["DEL", "k0"]), Value::Integer(1));
+        conn.cmd(&["BGREWRITEAOF"]);
+        // Writes racing the crash: some may be acknowledged.
+        let mut acked = Vec::new();
+        for i in 100..200 {
+            match conn.try_call(vec![
+                Value::from("SET"),
+                Value::from(format!("k{i}")),
+                Value::Integer(i),
+            ]) {
+                Ok(_) => acked.push(i),
+                Err(_) => break,
+            }
+        }
+        let status = server.wait_exit(Duration::from_secs(10));
+        assert!(!status.success(), "{point}: the failpoint did not fire");
+
+        let server = Proc::start(dir.path(), &["--appendonly"]);
+        let mut conn = server.connect();
+        assert_eq!(conn.cmd(&["GET", "k0"]), Value::Null, "{point}");
+        for i in (1..50).chain(acked.iter().copied()) {
+            assert_eq!(
+                conn.cmd(&["GET", &format!("k{i}")]),
+                Value::Integer(i),
+                "{point}: k{i}"
+            );
+        }
+        // And the next rewrite completes.
+        conn.cmd(&["BGREWRITEAOF"]);
+        assert!(
+            eventually(Duration::from_secs(10), || conn.durability("aof_rewrites")
+                == 1),
+            "{point}"
+        );
+        server.kill9();
+        let server = Proc::start(dir.path(), &["--appendonly"]);
+        assert_eq!(
+            server.connect().cmd(&["GET", "k49"]),
+            Value::Integer(49),
+            "{point}"
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(leftovers.len(), 3, "{point}: {leftovers:?}");
+    }
+}
+
+#[test]
+fn save_bgsave_lastsave_and_snapshot_only_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    let Value::Integer(before) = conn.cmd(&["LASTSAVE"]) else {
+        panic!("LASTSAVE")
+    };
+    for (k, v) in typed_values() {
+        set(&mut conn, k, v);
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(conn.cmd(&["SAVE"]), Value::ok());
+    let Value::Integer(after) = conn.cmd(&["LASTSAVE"]) else {
+        panic!("LASTSAVE")
+    };
+    assert!(after > before, "{before} -> {after}");
+    set(&mut conn, "after-save", Value::Integer(1));
+    assert_eq!(
+        conn.cmd(&["BGSAVE"]),
+        Value::simple("Background saving started")
+    );
+    assert!(eventually(Duration::from_secs(10), || {
+        conn.durability("rdb_saves") == 2 && conn.durability("rdb_bgsave_in_progress") == 0
+    }));
+    set(&mut conn, "not-saved", Value::Integer(1));
+    server.kill9();
+    assert!(!dir.path().join("dump.kvs.tmp").exists());
+
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    for (k, v) in typed_values() {
+        assert_eq!(conn.cmd(&["GET", k]), v, "{k}");
+    }
+    assert_eq!(conn.cmd(&["GET", "after-save"]), Value::Integer(1));
+    // Without the AOF, writes after the last snapshot are lost: documented.
+    assert_eq!(conn.cmd(&["GET", "not-saved"]), Value::Null);
+}
+
+#[test]
+fn save_schedule_and_snapshot_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &["--save", "1 1"]);
+    let mut conn = server.connect();
+    set(&mut conn, "a", Value::Integer(1));
+    assert!(eventually(Duration::from_secs(5), || {
+        conn.durability("rdb_saves") >= 1
+    }));
+    assert_eq!(conn.durability("rdb_changes_since_last_save"), 0);
+    set(&mut conn, "b", Value::Integer(2));
+    // SIGTERM snapshots before exiting, whatever the schedule says.
+    assert!(server.term().success());
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["GET", "a"]), Value::Integer(1));
+    assert_eq!(conn.cmd(&["GET", "b"]), Value::Integer(2));
+}
+
+#[test]
+fn turning_the_log_on_starts_from_the_snapshot_and_damage_to_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    set(&mut conn, "from-dump", Value::Integer(1));
+    assert_eq!(conn.cmd(&["SAVE"]), Value::ok());
+    server.kill9();
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    assert_eq!(
+        server.connect().cmd(&["GET", "from-dump"]),
+        Value::Integer(1)
+    );
+    server.kill9();
+
+    let dump = dir.path().join("dump.kvs");
+    let mut data = fs::read(&dump).unwrap();
+    let at = data.len() / 2;
+    data[at] ^= 0x40;
+    fs::write(&dump, &data).unwrap();
+    let (status, log) = start_fails(dir.path(), &[]);
+    assert!(!status.success());
+    assert!(
+        log.contains("dump.kvs") && log.contains("byte offset"),
+        "{log}"
+    );
+}
