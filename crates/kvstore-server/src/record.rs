@@ -46,7 +46,6 @@ pub enum ValueRef<'a> {
 
 impl Record {
     pub fn new(key: &[u8], value: &Value) -> Record {
-        let mut block = Vec::with_capacity(key.len() + 16);
         let (tag, payload): (u8, Payload) = match value {
             Value::Bulk(b) | Value::Simple(b) => (STR, Payload::Bytes(b)),
             Value::Integer(n) => (INT, Payload::Int(*n)),
@@ -56,6 +55,14 @@ impl Record {
                 (OTHER, Payload::Encoded(enc.freeze()))
             }
         };
+        let payload_len = match &payload {
+            Payload::Bytes(b) => varint_len(b.len()) + b.len(),
+            Payload::Encoded(b) => varint_len(b.len()) + b.len(),
+            Payload::Int(_) => 8,
+        };
+        // Exactly sized: shrinking a larger buffer later would leave the
+        // block in the allocator's bigger size class.
+        let mut block = Vec::with_capacity(1 + varint_len(key.len()) + key.len() + payload_len);
         block.push(tag);
         put_varint(&mut block, key.len());
         block.extend_from_slice(key);
@@ -70,6 +77,7 @@ impl Record {
             }
             Payload::Int(n) => block.extend_from_slice(&n.to_le_bytes()),
         }
+        debug_assert_eq!(block.len(), block.capacity());
         let boxed: Box<[u8]> = block.into_boxed_slice();
         let raw = Box::into_raw(boxed) as *mut u8;
         // SAFETY: Box::into_raw never returns null.
@@ -189,6 +197,15 @@ impl std::fmt::Debug for Record {
             .field(&self.value())
             .finish()
     }
+}
+
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: usize) {

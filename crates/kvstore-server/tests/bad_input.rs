@@ -1,11 +1,11 @@
 //! Hostile and broken clients: each gets the right reply, the server
 //! survives, and other clients never notice.
 
-mod common;
+mod peer;
 
-use common::{bulk, err, Peer};
 use kvstore_protocol::Value;
 use kvstore_server::{memory, BackgroundServer, Config};
+use peer::{bulk, err, Peer};
 
 /// Sends `bytes`, expects a protocol error reply containing `what`, then a
 /// closed connection; checks that a bystander is unaffected.

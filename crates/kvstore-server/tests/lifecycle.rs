@@ -1,14 +1,14 @@
 //! The real binary: start-up log line, and clean exit on SIGTERM/SIGINT.
 
-mod common;
+mod peer;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bulk, Peer};
 use kvstore_protocol::Value;
+use peer::{bulk, Peer};
 
 /// Starts the binary on a free port; returns it and the address it logged.
 fn spawn_server() -> (Child, SocketAddr) {

@@ -1,13 +1,13 @@
 //! The seed's six commands over real TCP, with typed values.
 
-mod common;
+mod peer;
 
 use std::thread;
 
 use bytes::Bytes;
-use common::{bulk, err, Peer};
 use kvstore_protocol::Value;
 use kvstore_server::BackgroundServer;
+use peer::{bulk, err, Peer};
 
 #[test]
 fn seed_usage() {

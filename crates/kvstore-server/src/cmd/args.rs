@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use bytes::Bytes;
 use kvstore_protocol::{parse_i64, Value};
 
 /// A key: a string as it is, or an integer as its decimal text.
@@ -19,12 +18,13 @@ pub fn key(v: &Value) -> Result<Cow<'_, [u8]>, Value> {
 
 /// The value to store for `v`, or the error reply that refuses it.
 ///
-/// Text is kept as a bulk string (simple strings go back as bulk), every
-/// byte is copied out of the read buffer, and error values are refused:
+/// Text is kept as a bulk string (simple strings go back as bulk). Strings
+/// still point into the read buffer: the store copies them into its own
+/// record, so a copy here would only be garbage. Error values are refused:
 /// stored, they would come back as if the read itself had failed.
 pub fn storable(v: &Value) -> Result<Value, Value> {
     Ok(match v {
-        Value::Simple(b) | Value::Bulk(b) => Value::Bulk(Bytes::copy_from_slice(b)),
+        Value::Simple(b) | Value::Bulk(b) => Value::Bulk(b.clone()),
         Value::Error(_) => return Err(Value::error("ERR error values cannot be stored")),
         Value::Integer(n) => Value::Integer(*n),
         Value::Null => Value::Null,

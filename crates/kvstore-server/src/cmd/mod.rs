@@ -21,7 +21,6 @@ mod strings;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use bytes::Bytes;
 use kvstore_protocol::Value;
 
 pub use args::*;
@@ -157,10 +156,4 @@ pub fn printable(bytes: &[u8], max: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
-}
-
-/// `Bytes` that own their memory, detached from the read buffer they were
-/// parsed from (a slice would keep the whole buffer alive).
-pub fn owned(b: &Bytes) -> Bytes {
-    Bytes::copy_from_slice(b)
 }
