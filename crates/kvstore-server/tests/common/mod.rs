@@ -23,7 +23,9 @@ pub fn missing(what: &str) {
     if in_ci() {
         panic!("{what} not found, and CI=true: CI must install it");
     }
-    eprintln!("SKIPPED: {what} not found");
+    // Straight to stderr, not eprintln!: the test harness captures the
+    // macros' output of passing tests, and a skip must be seen.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {what} not found");
 }
 
 /// The path of `name` on PATH, or `None` after [`missing`] has reported it.

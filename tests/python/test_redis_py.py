@@ -1,0 +1,130 @@
+"""redis-py against a running kvstore server.
+
+The Rust test crates/kvstore-server/tests/redis_py.rs starts the server and
+runs this file with KVSTORE_PORT set; run it by hand the same way:
+
+    KVSTORE_PORT=31337 python -m pytest tests/python -q
+"""
+
+import os
+
+import pytest
+import redis
+
+
+@pytest.fixture
+def r():
+    port = os.environ.get("KVSTORE_PORT")
+    if not port:
+        pytest.fail("KVSTORE_PORT is not set: start kvstore and point this test at it")
+    client = redis.Redis(
+        host=os.environ.get("KVSTORE_HOST", "127.0.0.1"),
+        port=int(port),
+        decode_responses=True,
+    )
+    client.flushdb()
+    yield client
+    client.close()
+
+
+def test_set_and_get(r):
+    # redis-py sends CLIENT SETINFO on connect, so this connection gets
+    # Redis's +OK, which redis-py turns into True.
+    assert r.set("greeting", "hello") is True
+    assert r.get("greeting") == "hello"
+    assert r.get("missing") is None
+
+
+def test_set_options(r):
+    assert r.set("k", "1", nx=True) is True
+    assert r.set("k", "2", nx=True) is None
+    assert r.set("k", "3", xx=True) is True
+    assert r.set("k", "4", get=True) == "3"
+    with pytest.raises(redis.ResponseError, match="not supported"):
+        r.set("k", "5", ex=10)
+    assert r.get("k") == "4"
+
+
+def test_mset_mget(r):
+    assert r.mset({"a": "1", "b": "2"}) is True
+    assert r.mget("a", "missing", "b") == ["1", None, "2"]
+
+
+def test_delete_and_exists(r):
+    r.mset({"a": "1", "b": "2"})
+    assert r.exists("a", "b", "missing") == 2
+    assert r.delete("a", "missing") == 1
+    assert r.exists("a") == 0
+
+
+def test_incr(r):
+    assert r.incr("n") == 1
+    assert r.incr("n", 41) == 42
+    assert r.decr("n", 2) == 40
+    # Numbers read back as strings, as from Redis.
+    assert r.get("n") == "40"
+    r.set("text", "abc")
+    with pytest.raises(redis.ResponseError, match="not an integer"):
+        r.incr("text")
+
+
+def test_flushdb(r):
+    r.mset({"a": "1", "b": "2"})
+    assert r.dbsize() == 2
+    assert r.flushdb() is True
+    assert r.dbsize() == 0
+    assert r.keys("*") == []
+
+
+def test_info(r):
+    r.set("a", "1")
+    info = r.info()
+    assert info["tcp_port"] == int(os.environ["KVSTORE_PORT"])
+    assert info["used_memory"] > 0
+    assert info["connected_clients"] >= 1
+    assert info["total_commands_processed"] > 0
+    assert info["db0"]["keys"] == 1
+    assert set(r.info("memory")) >= {"used_memory", "used_memory_rss", "used_memory_peak"}
+
+
+def test_pipeline(r):
+    pipe = r.pipeline(transaction=False)
+    pipe.set("a", "1").incr("a").get("a").mset({"b": "x", "c": "y"}).mget("b", "c").delete("b")
+    assert pipe.execute() == [True, 2, "2", True, ["x", "y"], 1]
+
+
+def test_scan_iter_and_keys(r):
+    r.mset({f"user:{i}": str(i) for i in range(300)})
+    r.set("other", "x")
+    assert len(set(r.scan_iter(match="user:*", count=50))) == 300
+    assert sorted(r.keys("user:1?")) == [f"user:1{i}" for i in range(10)]
+
+
+def test_connection_commands(r):
+    assert r.ping() is True
+    assert r.echo("hi") == "hi"
+    assert r.client_setname("py") is True
+    assert r.client_getname() == "py"
+    assert isinstance(r.client_id(), int)
+    assert any(c.get("name") == "py" for c in r.client_list())
+    assert r.config_get("maxclients") == {"maxclients": "10000"}
+    assert r.type("nothing") == "none"
+
+
+def test_resp3(r):
+    r3 = redis.Redis(
+        host=r.connection_pool.connection_kwargs["host"],
+        port=r.connection_pool.connection_kwargs["port"],
+        decode_responses=True,
+        protocol=3,
+    )
+    try:
+        assert r3.set("k", "v") is True
+        assert r3.get("missing") is None
+        assert r3.mget("k", "missing") == ["v", None]
+        assert r3.config_get("appendonly") == {"appendonly": "no"}
+        pipe = r3.pipeline(transaction=False)
+        pipe.incr("n").get("n")
+        assert pipe.execute() == [1, "1"]
+    finally:
+        r3.close()
