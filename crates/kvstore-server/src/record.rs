@@ -114,8 +114,16 @@ impl Record {
         (block[0], key, &block[key_start + klen..])
     }
 
+    /// The key. This is what every hash probe compares, so it reads only
+    /// the key's length rather than walking the whole header.
     pub fn key(&self) -> &[u8] {
-        self.split().1
+        let base = self.0.as_ptr();
+        // SAFETY: `new` wrote the tag, then a complete varint, then that
+        // many key bytes, all inside the block.
+        unsafe {
+            let (klen, n) = read_varint_raw(base.add(1));
+            std::slice::from_raw_parts(base.add(1 + n), klen)
+        }
     }
 
     pub fn view(&self) -> ValueRef<'_> {
@@ -229,7 +237,13 @@ fn read_varint(bytes: &[u8]) -> (usize, usize) {
 
 /// # Safety
 /// `p` must point at a complete varint written by `put_varint`.
+#[inline]
 unsafe fn read_varint_raw(p: *const u8) -> (usize, usize) {
+    // SAFETY: a varint has at least one byte.
+    let first = unsafe { *p };
+    if first < 0x80 {
+        return (usize::from(first), 1);
+    }
     let mut n = 0usize;
     let mut i = 0;
     loop {

@@ -73,6 +73,12 @@ pub fn get(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn set(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let v = tri!(storable(&args[2]));
+    if args.len() == 3 {
+        // The common case needs no look at the old value, which would cost
+        // a copy of it on every overwrite.
+        ctx.shared.store.set(&k, v);
+        return stored(ctx.session, 1);
+    }
     let (mut nx, mut xx, mut want_old) = (false, false, false);
     for opt in &args[3..] {
         if is_word(opt, "NX") && !xx {
