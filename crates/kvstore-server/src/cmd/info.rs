@@ -47,7 +47,7 @@ impl OpsMeter {
             // The counter only goes down through CONFIG RESETSTAT: count that
             // interval as idle rather than as a huge negative rate.
             let done = count.saturating_sub(before);
-            let rate = if ms == 0 { 0 } else { done * 1000 / ms };
+            let rate = done.saturating_mul(1000).checked_div(ms).unwrap_or(0);
             let i = ring.next;
             ring.samples[i] = rate;
             ring.next = (i + 1) % SAMPLES;
