@@ -35,6 +35,10 @@ pub async fn serve(
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut stopping = false;
+    // Made once: a fresh `changed()` per read would register and unregister
+    // a waiter (two lock round trips) on every request batch.
+    let stop_signal = stop.changed();
+    tokio::pin!(stop_signal);
     debug!(%peer, id = session.id, "connected");
     loop {
         let mut executed = 0u64;
@@ -101,7 +105,7 @@ pub async fn serve(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             },
-            _ = stop.changed() => {
+            _ = &mut stop_signal, if !stopping => {
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
                 stopping = true;

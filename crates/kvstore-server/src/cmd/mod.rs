@@ -18,8 +18,9 @@ mod persistence;
 mod server;
 mod strings;
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use hashbrown::HashMap;
 
 use kvstore_protocol::Value;
 
@@ -76,6 +77,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     FAMILIES.iter().flat_map(|f| f.iter())
 }
 
+// hashbrown's default hasher (foldhash): SipHash was visible in profiles.
 static TABLE: LazyLock<HashMap<&'static [u8], &'static Command>> =
     LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
 
