@@ -137,7 +137,10 @@ impl Decoder {
             };
             // Reject garbage at once rather than waiting for a line end that
             // a confused peer may never send.
-            if !b"+-:#,_$*%~".contains(&tag) {
+            if !matches!(
+                tag,
+                b'+' | b'-' | b':' | b'#' | b',' | b'_' | b'$' | b'*' | b'%' | b'~'
+            ) {
                 return Err(ProtocolError::InvalidTypeByte(tag as char));
             }
             let Some((header, next)) = self.line(buf)? else {
@@ -250,7 +253,7 @@ impl Decoder {
         // the bytes were split never changes which error is reported.
         let too_long = |end: usize| end - start > self.limits.max_line + 1;
         let from = self.searched.max(start);
-        let Some(found) = memchr::memchr(b'\n', buf.get(from..).unwrap_or(&[])) else {
+        let Some(found) = find_lf(buf.get(from..).unwrap_or(&[])) else {
             self.searched = buf.len().max(start);
             if buf.len() > start && too_long(buf.len()) {
                 return Err(ProtocolError::LineTooLong(self.limits.max_line));
@@ -273,7 +276,7 @@ impl Decoder {
 fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
     let tag = *frame.get(*at).ok_or(ProtocolError::BadLineEnding)?;
     let start = *at + 1;
-    let lf = memchr::memchr(b'\n', frame.get(start..).unwrap_or(&[]))
+    let lf = find_lf(frame.get(start..).unwrap_or(&[]))
         .map(|i| start + i)
         .ok_or(ProtocolError::BadLineEnding)?;
     if lf == start {
@@ -328,6 +331,22 @@ fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
         }
         other => return Err(ProtocolError::InvalidTypeByte(other as char)),
     })
+}
+
+/// Index of the first LF in `hay`. Most lines are short headers such as
+/// `$16`, where a plain loop beats memchr's set-up cost; a long line still
+/// goes to memchr.
+#[inline]
+fn find_lf(hay: &[u8]) -> Option<usize> {
+    const SHORT: usize = 24;
+    let head = &hay[..hay.len().min(SHORT)];
+    if let Some(i) = head.iter().position(|&b| b == b'\n') {
+        return Some(i);
+    }
+    if hay.len() <= SHORT {
+        return None;
+    }
+    memchr::memchr(b'\n', &hay[SHORT..]).map(|i| i + SHORT)
 }
 
 /// Parses a signed decimal that fits in an i64: an optional `-`, then digits.
