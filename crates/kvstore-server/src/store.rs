@@ -142,17 +142,30 @@ impl Store {
     }
 
     /// Sets every pair at once: no reader sees some of them and not others.
-    pub fn set_many(&self, pairs: Vec<(&[u8], Value)>) {
-        let hashed: Vec<(u64, Record)> = pairs
+    /// A key given twice ends with its last value, as if set in order.
+    pub fn set_many<'a>(&self, pairs: impl IntoIterator<Item = (&'a [u8], &'a Value)>) {
+        let mut items: Vec<(usize, u64, Record)> = pairs
             .into_iter()
-            .map(|(k, v)| (self.hash(k), Record::new(k, &v)))
+            .map(|(k, v)| {
+                let h = self.hash(k);
+                (Self::shard_of(h), h, Record::new(k, v))
+            })
             .collect();
-        let mut guards = self.lock_shards(hashed.iter().map(|(h, _)| *h));
-        for (h, record) in hashed {
-            let idx = Self::shard_of(h);
-            if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == idx) {
-                self.put(g, h, record);
+        // Ascending shard order, so that two multi-key writers can never
+        // deadlock; a stable sort keeps a repeated key's pairs in order.
+        items.sort_by_key(|(shard, _, _)| *shard);
+        let mut guards: Vec<(usize, RwLockWriteGuard<'_, HashTable<Record>>)> = Vec::new();
+        for (shard, _, _) in &items {
+            if guards.last().map(|(s, _)| s) != Some(shard) {
+                guards.push((*shard, self.shards[*shard].write()));
             }
+        }
+        let mut g = 0;
+        for (shard, h, record) in items {
+            while guards[g].0 != shard {
+                g += 1;
+            }
+            self.put(&mut guards[g].1, h, record);
         }
     }
 
@@ -297,10 +310,10 @@ mod tests {
     #[test]
     fn rename_and_set_many() {
         let s = Store::new();
-        s.set_many(vec![
-            (b"a".as_slice(), Value::Integer(1)),
-            (b"b", Value::Integer(2)),
-        ]);
+        let (one, two, three) = (Value::Integer(1), Value::Integer(2), Value::Integer(3));
+        s.set_many([(b"a".as_slice(), &one), (b"b", &two), (b"a", &three)]);
+        assert_eq!(s.get(b"a"), Some(Value::Integer(3)), "the last pair wins");
+        s.set_many([(b"a".as_slice(), &one)]);
         assert!(s.rename(b"a", b"c"));
         assert!(!s.rename(b"missing", b"d"));
         assert_eq!(s.get(b"a"), None);

@@ -144,7 +144,7 @@ pub fn mset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let n = pairs.len() as i64;
     ctx.shared
         .store
-        .set_many(pairs.iter().map(|(k, v)| (&**k, v.clone())).collect());
+        .set_many(pairs.iter().map(|(k, v)| (&**k, v)));
     stored(ctx.session, n)
 }
 
