@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tracing::debug;
 
 use crate::cmd::{self, Ctx};
+use crate::fastpath;
 use crate::server::Shared;
 use crate::session::Session;
 
@@ -32,6 +33,7 @@ pub async fn serve(
     let mut session = Session::new(shared.next_client_id(), peer, mode);
     shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
+    let max_bulk = limits.max_bulk_len;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut stopping = false;
@@ -44,6 +46,16 @@ pub async fn serve(
         let mut executed = 0u64;
         let mut fatal = false;
         while !session.quit {
+            // A fresh frame at the front may be a plain GET or SET.
+            if decoder.pending() == 0
+                && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
+            {
+                // The decoder may have looked at these bytes while they were
+                // incomplete; its bookmarks would now point at the wrong place.
+                decoder.reset();
+                executed += 1;
+                continue;
+            }
             match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
                     let reply = cmd::execute(

@@ -6,6 +6,7 @@
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod fastpath;
 pub mod memory;
 pub mod persist;
 pub mod record;

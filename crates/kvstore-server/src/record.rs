@@ -46,15 +46,23 @@ pub enum ValueRef<'a> {
 
 impl Record {
     pub fn new(key: &[u8], value: &Value) -> Record {
-        let (tag, payload): (u8, Payload) = match value {
-            Value::Bulk(b) | Value::Simple(b) => (STR, Payload::Bytes(b)),
-            Value::Integer(n) => (INT, Payload::Int(*n)),
+        match value {
+            Value::Bulk(b) | Value::Simple(b) => Self::build(key, STR, Payload::Bytes(b)),
+            Value::Integer(n) => Self::build(key, INT, Payload::Int(*n)),
             other => {
                 let mut enc = BytesMut::new();
                 encode(other, &mut enc);
-                (OTHER, Payload::Encoded(enc.freeze()))
+                Self::build(key, OTHER, Payload::Encoded(enc.freeze()))
             }
-        };
+        }
+    }
+
+    /// A record holding the string `value`, without a `Value` around it.
+    pub fn new_str(key: &[u8], value: &[u8]) -> Record {
+        Self::build(key, STR, Payload::Bytes(value))
+    }
+
+    fn build(key: &[u8], tag: u8, payload: Payload<'_>) -> Record {
         let payload_len = match &payload {
             Payload::Bytes(b) => varint_len(b.len()) + b.len(),
             Payload::Encoded(b) => varint_len(b.len()) + b.len(),

@@ -91,6 +91,14 @@ impl Store {
         self.put(&mut shard, h, record)
     }
 
+    /// [`Store::set`] for a string value given as bytes.
+    pub fn set_str(&self, key: &[u8], value: &[u8]) -> bool {
+        let h = self.hash(key);
+        let record = Record::new_str(key, value);
+        let mut shard = self.shard(h).write();
+        self.put(&mut shard, h, record)
+    }
+
     fn put(&self, shard: &mut HashTable<Record>, h: u64, record: Record) -> bool {
         let key = record.key();
         match shard.entry(h, |r| r.key() == key, |r| self.hash(r.key())) {

@@ -238,3 +238,30 @@ fn sixty_four_concurrent_writers_lose_nothing() {
     }
     assert_eq!(c.cmd(&["FLUSH"]), Value::Integer(64 * 200));
 }
+
+#[test]
+fn requests_split_at_every_byte_are_served_the_same() {
+    // Every way of cutting a GET/SET stream in two, to exercise the hand-over
+    // between the plain GET/SET shortcut and the general decoder.
+    let server = BackgroundServer::start();
+    let stream: &[u8] = b"*3\r\n$3\r\nSET\r\n$8\r\nlong-key\r\n$5\r\nvalue\r\n\
+*2\r\n$3\r\nGET\r\n$8\r\nlong-key\r\n\
+*3\r\n$3\r\nset\r\n$1\r\nn\r\n:7\r\n\
+*2\r\n$3\r\nget\r\n$1\r\nn\r\n\
+*2\r\n$3\r\nGET\r\n$7\r\nmissing\r\n";
+    let want = vec![
+        Value::Integer(1),
+        bulk("value"),
+        Value::Integer(1),
+        Value::Integer(7),
+        Value::Null,
+    ];
+    for cut in 1..stream.len() {
+        let mut c = Peer::connect(server.addr());
+        c.send_raw(&stream[..cut]);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        c.send_raw(&stream[cut..]);
+        let got: Vec<Value> = (0..want.len()).map(|_| c.read()).collect();
+        assert_eq!(got, want, "cut at {cut}");
+    }
+}

@@ -1,0 +1,251 @@
+//! The hot path: plain `GET key` and `SET key value` served straight from
+//! the read buffer.
+//!
+//! These two requests are most of any real load, and the general path pays
+//! for its generality on each: a two-pass decode, a `Value` tree with a
+//! reference-counted slice per argument, a table lookup and a reply `Value`.
+//! Here the request is matched byte for byte in its canonical form
+//! (`*2\r\n$3\r\nGET\r\n$N\r\n…`), the store is called with slices of the
+//! buffer, and the reply is written directly.
+//!
+//! Anything this does not recognise exactly (another command, options, an
+//! unusual length spelling, a frame not all here yet, a value that is not a
+//! plain string or integer, persistence that must see every write) is left
+//! untouched for the general path, which then gives the same reply, or the
+//! same error, it always has. So this can only ever be a shortcut.
+
+use bytes::{Buf, BytesMut};
+use kvstore_protocol::{bulk, int_line, Dialect};
+
+use crate::config::ReplyMode;
+use crate::server::Shared;
+use crate::session::Session;
+use crate::store::ValueRef;
+
+/// Serves the request at the front of `buf` if it is a plain GET or SET,
+/// appending the reply to `out`. Returns false, having touched nothing, for
+/// anything else.
+pub fn try_serve(
+    buf: &mut BytesMut,
+    max_bulk: usize,
+    shared: &Shared,
+    session: &Session,
+    out: &mut BytesMut,
+) -> bool {
+    let Some(req) = parse(buf, max_bulk) else {
+        return false;
+    };
+    let key = &buf[req.key.0..req.key.1];
+    match req.value {
+        None => {
+            let served = shared.store.with_ref(key, |v| reply_get(v, session, out));
+            if !served {
+                return false;
+            }
+        }
+        Some((start, end)) => {
+            // Persistence must log each write (or count it, for --save).
+            if shared.persist.tracks_writes() {
+                return false;
+            }
+            shared.store.set_str(key, &buf[start..end]);
+            match session.mode {
+                ReplyMode::Seed => out.extend_from_slice(b":1\r\n"),
+                ReplyMode::Redis => out.extend_from_slice(b"+OK\r\n"),
+            }
+        }
+    }
+    buf.advance(req.len);
+    true
+}
+
+/// Writes the reply to GET for `v`, as the general path would; false (and
+/// nothing written) for values it leaves to the general path.
+fn reply_get(v: Option<ValueRef<'_>>, session: &Session, out: &mut BytesMut) -> bool {
+    match v {
+        None if session.dialect() == Dialect::Resp3 => out.extend_from_slice(b"_\r\n"),
+        None => out.extend_from_slice(b"$-1\r\n"),
+        Some(ValueRef::Str(s)) => bulk(out, s),
+        Some(ValueRef::Int(n)) => match session.mode {
+            ReplyMode::Seed => int_line(out, b':', n),
+            // Redis clients see numbers as their decimal text.
+            ReplyMode::Redis => bulk(out, itoa::Buffer::new().format(n).as_bytes()),
+        },
+        Some(ValueRef::Other(_)) => return false,
+    }
+    true
+}
+
+/// A recognised request: byte ranges of the key and the value (SET only)
+/// inside the buffer, and the request's total length.
+#[derive(Debug, PartialEq)]
+struct Request {
+    key: (usize, usize),
+    value: Option<(usize, usize)>,
+    len: usize,
+}
+
+fn parse(buf: &[u8], max_bulk: usize) -> Option<Request> {
+    let (is_set, mut at) = match buf.get(..13)? {
+        [b'*', b'2', b'\r', b'\n', b'$', b'3', b'\r', b'\n', g, e, t, b'\r', b'\n']
+            if [*g, *e, *t].eq_ignore_ascii_case(b"GET") =>
+        {
+            (false, 13)
+        }
+        [b'*', b'3', b'\r', b'\n', b'$', b'3', b'\r', b'\n', s, e, t, b'\r', b'\n']
+            if [*s, *e, *t].eq_ignore_ascii_case(b"SET") =>
+        {
+            (true, 13)
+        }
+        _ => return None,
+    };
+    let key = bulk_at(buf, &mut at, max_bulk)?;
+    let value = if is_set {
+        Some(bulk_at(buf, &mut at, max_bulk)?)
+    } else {
+        None
+    };
+    Some(Request {
+        key,
+        value,
+        len: at,
+    })
+}
+
+/// A whole `$N\r\n<N bytes>\r\n` at `*at`, with N in plain digits.
+fn bulk_at(buf: &[u8], at: &mut usize, max_bulk: usize) -> Option<(usize, usize)> {
+    if *buf.get(*at)? != b'$' {
+        return None;
+    }
+    let mut i = *at + 1;
+    let mut len: usize = 0;
+    let digits_start = i;
+    while let Some(&d) = buf.get(i) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        len = len.checked_mul(10)?.checked_add(usize::from(d - b'0'))?;
+        i += 1;
+        if i - digits_start > 10 {
+            return None;
+        }
+    }
+    // No digits, or a leading zero the general path may spell differently.
+    if i == digits_start || (buf[digits_start] == b'0' && i - digits_start > 1) || len > max_bulk {
+        return None;
+    }
+    if buf.get(i..i + 2)? != b"\r\n" {
+        return None;
+    }
+    let start = i + 2;
+    let end = start.checked_add(len)?;
+    if buf.get(end..end + 2)? != b"\r\n" {
+        return None;
+    }
+    *at = end + 2;
+    Some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_plain_get_and_set_only() {
+        let get = b"*2\r\n$3\r\nget\r\n$3\r\nkey\r\n";
+        assert_eq!(
+            parse(get, 100),
+            Some(Request {
+                key: (17, 20),
+                value: None,
+                len: get.len()
+            })
+        );
+        let set = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nhi\r\n";
+        assert_eq!(
+            parse(set, 100),
+            Some(Request {
+                key: (17, 18),
+                value: Some((24, 26)),
+                len: set.len()
+            })
+        );
+        for other in [
+            &b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r"[..],       // incomplete
+            b"*2\r\n$3\r\nGET\r\n$3\r\nkeyX\r\n",         // bad terminator
+            b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nv\r\n", // wrong arity
+            b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n", // options
+            b"*2\r\n$3\r\nGET\r\n$03\r\nkey\r\n",         // leading zero
+            b"*2\r\n$3\r\nGET\r\n$-1\r\n",                // null key
+            b"*2\r\n$3\r\nGET\r\n:1\r\n",                 // integer key
+            b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n",            // another command
+            b"*2\r\n$3\r\nGET\r\n$11\r\n01234567890\r\n", // over the bulk limit
+        ] {
+            assert_eq!(parse(other, 10), None, "{other:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the shortcut accepts, the general decoder reads as the
+        /// same command with the same key and value and the same length.
+        #[test]
+        fn agrees_with_the_general_decoder(
+            words in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b"GET".to_vec()),
+                    proptest::strategy::Just(b"sEt".to_vec()),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..12),
+                ],
+                1..4,
+            ),
+            mangle in proptest::option::of((0usize..64, proptest::num::u8::ANY)),
+        ) {
+            let mut wire = BytesMut::new();
+            kvstore_protocol::encode_command(words.iter(), &mut wire);
+            if let Some((i, b)) = mangle {
+                if let Some(slot) = wire.get_mut(i) {
+                    *slot = b;
+                }
+            }
+            if let Some(req) = parse(&wire, 1 << 20) {
+                let mut copy = wire.clone();
+                let decoded = kvstore_protocol::Decoder::default().decode(&mut copy);
+                let Ok(Some(kvstore_protocol::Value::Array(items))) = decoded else {
+                    panic!("shortcut accepted what the decoder refuses: {wire:?}");
+                };
+                proptest::prop_assert_eq!(wire.len() - copy.len(), req.len);
+                proptest::prop_assert_eq!(items.len(), if req.value.is_some() { 3 } else { 2 });
+                proptest::prop_assert_eq!(items[1].as_bytes(), Some(&wire[req.key.0..req.key.1]));
+                if let Some((s, e)) = req.value {
+                    proptest::prop_assert_eq!(items[2].as_bytes(), Some(&wire[s..e]));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn get_replies_match_the_general_path() {
+        let mut session = Session::new(1, "127.0.0.1:1".parse().expect("addr"), ReplyMode::Seed);
+        let reply = |v: Option<ValueRef<'_>>, s: &Session| {
+            let mut out = BytesMut::new();
+            reply_get(v, s, &mut out).then(|| out.to_vec())
+        };
+        assert_eq!(reply(None, &session), Some(b"$-1\r\n".to_vec()));
+        assert_eq!(
+            reply(Some(ValueRef::Int(-5)), &session),
+            Some(b":-5\r\n".to_vec())
+        );
+        assert_eq!(
+            reply(Some(ValueRef::Str(b"ab")), &session),
+            Some(b"$2\r\nab\r\n".to_vec())
+        );
+        assert_eq!(reply(Some(ValueRef::Other(b"*0\r\n")), &session), None);
+        session.become_redis(None);
+        assert_eq!(
+            reply(Some(ValueRef::Int(-5)), &session),
+            Some(b"$2\r\n-5\r\n".to_vec())
+        );
+        session.become_redis(Some(true));
+        assert_eq!(reply(None, &session), Some(b"_\r\n".to_vec()));
+    }
+}
