@@ -9,7 +9,6 @@
 //! that served the writes.
 
 pub mod aof;
-pub mod crc;
 pub mod fsutil;
 pub mod load;
 pub mod manifest;
