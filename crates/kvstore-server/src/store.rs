@@ -217,14 +217,17 @@ impl Store {
     /// Removes every key; returns how many there were.
     pub fn clear(&self) -> usize {
         // Lock all first so that the count and the emptiness are one instant.
-        let mut guards: Vec<_> = self.shards.iter().map(|s| s.write()).collect();
-        let mut n = 0;
-        for g in guards.iter_mut() {
-            n += g.len();
-            // Free the memory too: a flushed store should not keep its peak size.
-            **g = HashTable::new();
-        }
-        n
+        // The old tables are swapped out under the locks (which also gives
+        // their memory back) and freed only after the locks are released:
+        // freeing millions of records should not stall every other client.
+        let old: Vec<HashTable<Record>> = {
+            let mut guards: Vec<_> = self.shards.iter().map(|s| s.write()).collect();
+            guards
+                .iter_mut()
+                .map(|g| std::mem::replace(&mut **g, HashTable::new()))
+                .collect()
+        };
+        old.iter().map(HashTable::len).sum()
     }
 
     pub fn len(&self) -> usize {
@@ -250,19 +253,43 @@ impl Store {
         }
     }
 
-    /// A copy of every entry, taken at one instant (all shards read-locked
-    /// together). Used for snapshots.
+    /// Copies of every record, taken at one instant (all shards read-locked
+    /// together). Copying a record is one allocation and a memcpy; turning
+    /// it back into a `Value` is left to [`Snapshot::entries`], so that a
+    /// caller can do that part off the hot path.
+    pub fn snapshot_records(&self) -> Snapshot {
+        let guards: Vec<_> = self.shards.iter().map(|s| s.read()).collect();
+        let mut copies = Vec::with_capacity(guards.iter().map(|g| g.len()).sum());
+        for g in &guards {
+            copies.extend(g.iter().cloned());
+        }
+        Snapshot(copies)
+    }
+
+    /// A copy of every entry, taken at one instant.
     pub fn snapshot(&self) -> Vec<(Box<[u8]>, Value)> {
-        let copies: Vec<Record> = {
-            let guards: Vec<_> = self.shards.iter().map(|s| s.read()).collect();
-            let mut copies = Vec::with_capacity(guards.iter().map(|g| g.len()).sum());
-            for g in &guards {
-                copies.extend(g.iter().cloned());
-            }
-            copies
-        };
-        // Decoding happens after the locks are released.
-        copies.iter().map(|r| (r.key().into(), r.value())).collect()
+        self.snapshot_records()
+            .entries()
+            .map(|(k, v)| (k.into(), v))
+            .collect()
+    }
+}
+
+/// The keyspace as of one instant; see [`Store::snapshot_records`].
+pub struct Snapshot(Vec<Record>);
+
+impl Snapshot {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every key with its value, decoded as it is reached.
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], Value)> + '_ {
+        self.0.iter().map(|r| (r.key(), r.value()))
     }
 }
 
