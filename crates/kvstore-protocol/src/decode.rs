@@ -271,6 +271,9 @@ impl Decoder {
     }
 }
 
+/// Most elements reserved for at once when building an aggregate.
+const PREALLOC_MAX: usize = 1024;
+
 /// Builds the value at `*at` from a frame that [`Decoder::scan`] accepted.
 /// The checks here repeat only what is needed to stay panic-free.
 fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
@@ -306,9 +309,10 @@ fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
         b'*' | b'~' => match parse_len(header)? {
             None => Value::Null,
             Some(n) => {
-                // The scan proved that all n elements are in the frame, so
-                // this capacity is backed by bytes that really arrived.
-                let mut items = Vec::with_capacity(n as usize);
+                // All n elements are in the frame, but one can be 3 bytes
+                // on the wire and 40 in memory: let a huge count grow the
+                // vector as it fills rather than reserve for it up front.
+                let mut items = Vec::with_capacity((n as usize).min(PREALLOC_MAX));
                 for _ in 0..n {
                     items.push(build(frame, at)?);
                 }
@@ -321,7 +325,7 @@ fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
         },
         b'%' => {
             let n = parse_len(header)?.ok_or(ProtocolError::InvalidLength)?;
-            let mut pairs = Vec::with_capacity(n as usize);
+            let mut pairs = Vec::with_capacity((n as usize).min(PREALLOC_MAX));
             for _ in 0..n {
                 let k = build(frame, at)?;
                 let v = build(frame, at)?;

@@ -32,20 +32,25 @@ pub struct Config {
     pub port: u16,
 
     /// Connections allowed at once; past it a new one gets an error and is closed.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = at_least_one)]
     pub maxclients: usize,
 
     /// Largest bulk string a client may send, in bytes.
-    #[arg(long, default_value_t = 512 * 1024 * 1024)]
+    #[arg(long, default_value_t = 512 * 1024 * 1024, value_parser = at_least_one)]
     pub proto_max_bulk_len: usize,
 
     /// Most elements in one array, or pairs in one dictionary.
-    #[arg(long, default_value_t = 1024 * 1024)]
+    #[arg(long, default_value_t = 1024 * 1024, value_parser = at_least_one)]
     pub max_elements: usize,
 
-    /// Deepest nesting of arrays and dictionaries.
-    #[arg(long, default_value_t = 128)]
+    /// Deepest nesting of arrays and dictionaries (at most 1024).
+    #[arg(long, default_value_t = 128, value_parser = nesting)]
     pub max_nesting: usize,
+
+    /// Most bytes of requests a client may have buffered unanswered (a
+    /// frame still arriving included); past it the connection is closed.
+    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_parser = at_least_one)]
+    pub client_query_buffer_limit: usize,
 
     /// Reply mode a new connection starts in (`HELLO` or `CLIENT SETINFO`
     /// switch a connection to `redis`).
@@ -53,7 +58,7 @@ pub struct Config {
     pub reply_mode: ReplyMode,
 
     /// Worker threads (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub threads: Option<usize>,
 
     /// Log every write to an append-only file, replayed at start-up.
@@ -64,7 +69,7 @@ pub struct Config {
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
 
-    /// Name of the append-only file inside `--dir`.
+    /// Prefix of the append-only files inside `--dir` (see docs/durability.md).
     #[arg(long, default_value = "appendonly.aof")]
     pub appendfilename: String,
 
@@ -103,6 +108,28 @@ pub enum AppendFsync {
     Always,
     Everysec,
     No,
+}
+
+/// Values are parsed, decoded, encoded and dropped recursively, one stack
+/// frame per level: the nesting limit is what keeps a hostile value from
+/// overflowing a thread's stack, so it has a ceiling of its own.
+pub const MAX_NESTING_CEILING: usize = 1024;
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number of at least 1".to_string()),
+    }
+}
+
+/// Checks a nesting limit: 1 to [`MAX_NESTING_CEILING`].
+pub fn nesting(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_NESTING_CEILING).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from 1 to {MAX_NESTING_CEILING}"
+        )),
+    }
 }
 
 impl Default for Config {

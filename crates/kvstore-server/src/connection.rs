@@ -19,6 +19,9 @@ use crate::session::Session;
 const READ_CHUNK: usize = 16 * 1024;
 /// Buffers that grew past this for one large request are given back after.
 const KEEP_CAPACITY: usize = 1024 * 1024;
+/// Replies are sent once this much has piled up, even mid-batch, so that a
+/// long pipeline of large replies does not all sit in memory at once.
+const FLUSH_AT: usize = 256 * 1024;
 
 pub async fn serve(
     mut socket: TcpStream,
@@ -26,14 +29,21 @@ pub async fn serve(
     shared: &Shared,
     mut stop: watch::Receiver<bool>,
 ) {
-    let (limits, mode) = {
+    let (limits, mode, query_limit) = {
         let config = shared.config.read();
-        (config.limits(), config.reply_mode)
+        (
+            config.limits(),
+            config.reply_mode,
+            config.client_query_buffer_limit,
+        )
     };
     let mut session = Session::new(shared.next_client_id(), peer, mode);
     shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
     let max_bulk = limits.max_bulk_len;
+    // The shortcut knows only GET and SET, which a tighter element limit
+    // than three would turn into protocol errors.
+    let shortcut = limits.max_elements >= 3;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut stopping = false;
@@ -45,9 +55,15 @@ pub async fn serve(
     loop {
         let mut executed = 0u64;
         let mut fatal = false;
+        let mut need_more = true;
         while !session.quit {
+            if wbuf.len() >= FLUSH_AT {
+                need_more = false;
+                break;
+            }
             // A fresh frame at the front may be a plain GET or SET.
-            if decoder.pending() == 0
+            if shortcut
+                && decoder.pending() == 0
                 && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
             {
                 // The decoder may have looked at these bytes while they were
@@ -103,7 +119,24 @@ pub async fn serve(
                 wbuf = BytesMut::with_capacity(READ_CHUNK);
             }
         }
-        if fatal || session.quit || stopping {
+        if fatal || session.quit {
+            break;
+        }
+        if !need_more {
+            // Complete requests may still be buffered: serve them first.
+            continue;
+        }
+        if stopping {
+            break;
+        }
+        if rbuf.len() > query_limit {
+            // Redis's client-query-buffer-limit: a client may not make the
+            // server hold an unbounded amount of unfinished request.
+            let reply = Value::error(format!(
+                "ERR Protocol error: query buffer limit of {query_limit} bytes exceeded"
+            ));
+            encode_as(&reply, session.dialect(), &mut wbuf);
+            let _ = socket.write_all(&wbuf).await;
             break;
         }
         if rbuf.is_empty() && rbuf.capacity() > KEEP_CAPACITY {

@@ -149,3 +149,62 @@ fn maxclients_rejects_with_an_error() {
         }
     }
 }
+
+#[test]
+fn query_buffer_limit_closes_a_client_that_never_finishes() {
+    let server = BackgroundServer::start_with(Config {
+        client_query_buffer_limit: 64 * 1024,
+        ..Config::default()
+    });
+    let mut bystander = Peer::connect(server.addr());
+    let mut c = Peer::connect(server.addr());
+    // A 1 MB value that is allowed by the bulk limit but would make the
+    // server buffer more than this client may. Exactly one byte over the
+    // limit is sent, so that the server has read everything when it hangs
+    // up (unread bytes would turn its close into a reset that can swallow
+    // the error reply).
+    let header = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000\r\n";
+    let mut request = header.to_vec();
+    request.resize(64 * 1024 + 1, b'x');
+    c.send_raw(&request);
+    let reply = err(&c.read());
+    assert!(
+        reply.contains("query buffer limit of 65536 bytes exceeded"),
+        "{reply}"
+    );
+    assert!(c.is_closed());
+    assert_eq!(bystander.cmd(&["GET", "k"]), Value::Null);
+}
+
+#[test]
+fn nesting_limit_has_a_ceiling() {
+    use clap::Parser;
+    assert!(Config::try_parse_from(["kvstore-server", "--max-nesting", "1024"]).is_ok());
+    assert!(Config::try_parse_from(["kvstore-server", "--max-nesting", "1025"]).is_err());
+    assert!(Config::try_parse_from(["kvstore-server", "--max-nesting", "0"]).is_err());
+    assert!(Config::try_parse_from(["kvstore-server", "--threads", "0"]).is_err());
+    let server = BackgroundServer::start();
+    let mut c = Peer::connect(server.addr());
+    let reply = c.cmd(&["CONFIG", "SET", "max-nesting", "100000"]);
+    assert!(err(&reply).contains("1 to 1024"), "{reply:?}");
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "max-nesting"]),
+        Value::Array(vec![bulk("max-nesting"), bulk("128")])
+    );
+}
+
+#[test]
+fn scan_refuses_a_pattern_that_is_not_a_string() {
+    let server = BackgroundServer::start();
+    let mut c = Peer::connect(server.addr());
+    assert_eq!(c.cmd(&["SET", "a", "1"]), Value::Integer(1));
+    let reply = c.call(vec![
+        bulk("SCAN"),
+        bulk("0"),
+        bulk("MATCH"),
+        Value::Integer(5),
+    ]);
+    assert_eq!(err(&reply), "ERR syntax error");
+    let reply = c.call(vec![bulk("SCAN"), bulk("0"), bulk("TYPE"), Value::Null]);
+    assert_eq!(err(&reply), "ERR syntax error");
+}

@@ -87,7 +87,16 @@ static SETTINGS: &[Setting] = &[
         name: "max-nesting",
         get: |c, _| c.max_nesting.to_string(),
         set: Some(|c, v| {
-            c.max_nesting = positive(v)?;
+            c.max_nesting = crate::config::nesting(v)
+                .map_err(|_| "argument must be a whole number from 1 to 1024")?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "client-query-buffer-limit",
+        get: |c, _| c.client_query_buffer_limit.to_string(),
+        set: Some(|c, v| {
+            c.client_query_buffer_limit = positive(v)?;
             Ok(())
         }),
     },
