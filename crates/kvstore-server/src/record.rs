@@ -44,6 +44,22 @@ pub enum ValueRef<'a> {
     Other(&'a [u8]),
 }
 
+impl ValueRef<'_> {
+    /// The name Redis's `TYPE` gives this value: arrays are lists,
+    /// dictionaries hashes, sets sets, and every scalar a string.
+    pub fn redis_type(&self) -> &'static str {
+        match self {
+            ValueRef::Other(enc) => match enc.first() {
+                Some(b'*') => "list",
+                Some(b'%') => "hash",
+                Some(b'~') => "set",
+                _ => "string",
+            },
+            _ => "string",
+        }
+    }
+}
+
 impl Record {
     pub fn new(key: &[u8], value: &Value) -> Record {
         match value {
@@ -95,7 +111,7 @@ impl Record {
     /// The whole block. Its length is recomputed from the header.
     fn block(&self) -> &[u8] {
         let base = self.0.as_ptr();
-        // SAFETY: the block was built by `new` in exactly this layout, so
+        // SAFETY: the block was built by `build` in exactly this layout, so
         // each read below stays inside it: the tag, a complete key-length
         // varint, the key, then a complete payload. The lengths read are
         // the ones written, so `len` is the block's true length.
@@ -126,7 +142,7 @@ impl Record {
     /// the key's length rather than walking the whole header.
     pub fn key(&self) -> &[u8] {
         let base = self.0.as_ptr();
-        // SAFETY: `new` wrote the tag, then a complete varint, then that
+        // SAFETY: `build` wrote the tag, then a complete varint, then that
         // many key bytes, all inside the block.
         unsafe {
             let (klen, n) = read_varint_raw(base.add(1));
@@ -193,7 +209,7 @@ impl Drop for Record {
         let len = self.block().len();
         let slice = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
         // SAFETY: the pointer and length are those of the Box<[u8]> that
-        // `new` leaked, and nothing else frees it.
+        // `build` leaked, and nothing else frees it.
         drop(unsafe { Box::from_raw(slice) });
     }
 }

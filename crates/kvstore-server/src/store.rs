@@ -177,9 +177,36 @@ impl Store {
         }
     }
 
-    /// Copies of the values at `keys`, read at one instant.
+    /// Copies of the values at `keys`, read at one instant: the shards
+    /// involved are read-locked together (in ascending order, like every
+    /// multi-shard lock here), so an MSET is seen whole or not at all.
     pub fn get_many(&self, keys: &[&[u8]]) -> Vec<Option<Value>> {
-        keys.iter().map(|k| self.get(k)).collect()
+        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
+        let mut idx: Vec<usize> = hashes.iter().map(|h| Self::shard_of(*h)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let guards: Vec<_> = idx.iter().map(|&i| self.shards[i].read()).collect();
+        keys.iter()
+            .zip(&hashes)
+            .map(|(key, &h)| {
+                let g = idx.binary_search(&Self::shard_of(h)).ok()?;
+                guards[g].find(h, |r| r.key() == *key).map(Record::value)
+            })
+            .collect()
+    }
+
+    /// Stores `value` only if `key` is absent; true if it did.
+    pub fn insert_if_absent(&self, key: &[u8], value: &Value) -> bool {
+        let h = self.hash(key);
+        let record = Record::new(key, value);
+        let mut shard = self.shard(h).write();
+        match shard.entry(h, |r| r.key() == key, |r| self.hash(r.key())) {
+            TableEntry::Occupied(_) => false,
+            TableEntry::Vacant(e) => {
+                e.insert(record);
+                true
+            }
+        }
     }
 
     /// Moves the value at `from` to `to`, atomically. False if `from` is missing.
@@ -240,10 +267,10 @@ impl Store {
 
     /// Calls `f` on every key of shard `index`; the scan cursor is a shard
     /// index. Returns the next cursor, or 0 after the last shard.
-    pub fn scan_shard(&self, index: usize, mut f: impl FnMut(&[u8], &Value)) -> usize {
+    pub fn scan_shard(&self, index: usize, mut f: impl FnMut(&[u8], ValueRef<'_>)) -> usize {
         if let Some(shard) = self.shards.get(index) {
             for r in shard.read().iter() {
-                f(r.key(), &r.value());
+                f(r.key(), r.view());
             }
         }
         if index + 1 >= SHARDS {

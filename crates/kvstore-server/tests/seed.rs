@@ -265,3 +265,68 @@ fn requests_split_at_every_byte_are_served_the_same() {
         assert_eq!(got, want, "cut at {cut}");
     }
 }
+
+#[test]
+fn mget_never_sees_half_an_mset() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let writer = thread::spawn(move || {
+        let mut c = Peer::connect(addr);
+        for i in 0..3000 {
+            let v = Value::Integer(i);
+            let req = vec![
+                bulk("MSET"),
+                bulk("a"),
+                v.clone(),
+                bulk("b"),
+                v.clone(),
+                bulk("c"),
+                v,
+            ];
+            assert_eq!(c.call(req), Value::Integer(3));
+        }
+    });
+    let mut c = Peer::connect(addr);
+    while !writer.is_finished() {
+        match c.cmd(&["MGET", "a", "b", "c"]) {
+            Value::Array(vs) => assert!(vs.windows(2).all(|w| w[0] == w[1]), "torn read: {vs:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    writer.join().expect("writer");
+}
+
+#[test]
+fn get_and_set_shortcut_replies_like_the_general_path() {
+    // The canonical `*2 $3 GET $n key` form takes the shortcut; the same
+    // command spelled with simple strings goes the general way. Both must
+    // answer alike for every kind of stored value and every reply mode.
+    let server = BackgroundServer::start();
+    let mut c = Peer::connect(server.addr());
+    let values = [
+        bulk("text"),
+        Value::Integer(-42),
+        Value::Array(vec![Value::Integer(1)]),
+        Value::Map(vec![(bulk("k"), Value::Null)]),
+        Value::Null,
+        Value::Double(1.5),
+    ];
+    for (mode, hello) in [("seed", None), ("resp2", Some("2")), ("resp3", Some("3"))] {
+        if let Some(v) = hello {
+            let _ = c.cmd(&["HELLO", v]);
+        }
+        for (i, v) in values.iter().enumerate() {
+            let key = format!("{mode}{i}");
+            // SET: canonical, then general (simple-string words).
+            let fast = c.call(vec![bulk("SET"), bulk(&key), v.clone()]);
+            c.send_raw(b"*3\r\n+SET\r\n+tmp\r\n$1\r\nx\r\n");
+            assert_eq!(c.read(), fast, "{mode}: SET replies differ");
+            let fast = c.cmd(&["GET", &key]);
+            c.send_raw(format!("*2\r\n+GET\r\n+{key}\r\n").as_bytes());
+            assert_eq!(c.read(), fast, "{mode}: GET {v:?} replies differ");
+        }
+        let fast = c.cmd(&["GET", "never-set"]);
+        c.send_raw(b"*2\r\n+GET\r\n+never-set\r\n");
+        assert_eq!(c.read(), fast, "{mode}: missing-key replies differ");
+    }
+}

@@ -66,20 +66,12 @@ pub fn dbsize(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     Value::Integer(ctx.shared.store.len() as i64)
 }
 
-/// The Redis type name closest to a stored value's type. Strings, numbers
-/// and the other scalars are all "string" to Redis.
-pub fn redis_type(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "list",
-        Value::Map(_) => "hash",
-        Value::Set(_) => "set",
-        _ => "string",
-    }
-}
-
 pub fn type_(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    let name = ctx.shared.store.with(&k, |v| v.map_or("none", redis_type));
+    let name = ctx
+        .shared
+        .store
+        .with_ref(&k, |v| v.map_or("none", |v| v.redis_type()));
     Value::simple(name)
 }
 
@@ -142,14 +134,22 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             return syntax_error();
         };
         if is_word(opt, "MATCH") {
-            pattern = arg.as_bytes().filter(|p| *p != b"*");
+            // A pattern that is not a string would otherwise be ignored,
+            // and the scan would quietly match every key.
+            let Some(p) = arg.as_bytes() else {
+                return syntax_error();
+            };
+            pattern = Some(p).filter(|p| *p != b"*");
         } else if is_word(opt, "COUNT") {
             match tri!(integer(arg)) {
                 n if n < 1 => return syntax_error(),
                 n => count = (n as usize).min(SCAN_MAX_COUNT),
             }
         } else if is_word(opt, "TYPE") {
-            want_type = arg.as_bytes();
+            let Some(t) = arg.as_bytes() else {
+                return syntax_error();
+            };
+            want_type = Some(t);
         } else {
             return syntax_error();
         }
@@ -166,7 +166,7 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             cursor = ctx.shared.store.scan_shard(cursor, |k, v| {
                 examined += 1;
                 let type_ok =
-                    want_type.is_none_or(|t| t.eq_ignore_ascii_case(redis_type(v).as_bytes()));
+                    want_type.is_none_or(|t| t.eq_ignore_ascii_case(v.redis_type().as_bytes()));
                 if type_ok && pattern.is_none_or(|p| glob::matches(p, k)) {
                     found.push(Value::Bulk(Bytes::copy_from_slice(k)));
                 }

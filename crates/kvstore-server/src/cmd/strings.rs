@@ -152,11 +152,7 @@ pub fn mset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn setnx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let v = tri!(storable(&args[2]));
-    let set = ctx.shared.store.update(&k, |old| match old {
-        Some(_) => (None, false),
-        None => (Some(v), true),
-    });
-    Value::Integer(i64::from(set))
+    Value::Integer(i64::from(ctx.shared.store.insert_if_absent(&k, &v)))
 }
 
 /// `GETSET key value`: sets and returns the old value.
