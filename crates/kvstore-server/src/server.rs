@@ -157,12 +157,23 @@ impl Server {
             debug!(%peer, "set_nodelay failed: {e}");
         }
         tokio::spawn(async move {
+            // Released on drop, so the slot comes back even if the task
+            // were to end abnormally.
+            let _slot = ClientSlot(&shared);
             connection::serve(socket, peer, &shared, stop).await;
-            shared
-                .stats
-                .connected_clients
-                .fetch_sub(1, Ordering::AcqRel);
             drop(alive);
         });
+    }
+}
+
+/// One counted connection: see [`Stats::connected_clients`].
+struct ClientSlot<'a>(&'a Shared);
+
+impl Drop for ClientSlot<'_> {
+    fn drop(&mut self) {
+        self.0
+            .stats
+            .connected_clients
+            .fetch_sub(1, Ordering::AcqRel);
     }
 }
