@@ -81,6 +81,11 @@ pub async fn serve(
                         },
                         frame,
                     );
+                    // SAVE writes on another thread; its reply waits for the file.
+                    let reply = match session.pending_save.take() {
+                        Some(done) => crate::persist::save_reply(done).await,
+                        None => reply,
+                    };
                     encode_as(&reply, session.dialect(), &mut wbuf);
                     executed += 1;
                 }

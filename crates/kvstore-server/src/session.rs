@@ -26,6 +26,9 @@ pub struct Session {
     /// End offset of this connection's last append-only-file record: its
     /// replies wait until the log is durable up to here.
     pub aof_wait: u64,
+    /// Set by `SAVE`, whose file is written on another thread: the
+    /// connection awaits it and sends its outcome in place of SAVE's reply.
+    pub pending_save: Option<crate::persist::SaveDone>,
     /// What other connections may see of this one (`CLIENT LIST`).
     pub info: Arc<ClientInfo>,
 }
@@ -70,6 +73,7 @@ impl Session {
             name: None,
             quit: false,
             aof_wait: 0,
+            pending_save: None,
             info,
         }
     }

@@ -15,12 +15,18 @@ pub static COMMANDS: &[Command] = &[
     command!("durability", 1, false, durability),
 ];
 
-/// `SAVE`: a snapshot written before the reply. It blocks this connection
-/// (and the worker thread running it) for as long as the write takes.
+/// `SAVE`: copies the keyspace at this instant; the file is written and
+/// fsynced on another thread, so the worker keeps serving other
+/// connections. This connection's reply (`+OK` once the file is durable)
+/// waits for it: the connection takes `pending_save` and replaces this
+/// handler's placeholder with the outcome.
 pub fn save(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     match ctx.shared.persist.save(&ctx.shared.store) {
-        Ok(()) => Value::ok(),
-        Err(e) => Value::error(format!("ERR {e}")),
+        Ok(done) => {
+            ctx.session.pending_save = Some(done);
+            Value::error(persist::SAVE_PENDING)
+        }
+        Err(e) => Value::error(e.to_string()),
     }
 }
 
@@ -34,7 +40,7 @@ pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
     match ctx.shared.persist.bgsave(&ctx.shared.store) {
         Ok(()) => Value::simple("Background saving started"),
-        Err(e) => Value::error(e),
+        Err(e) => Value::error(e.to_string()),
     }
 }
 

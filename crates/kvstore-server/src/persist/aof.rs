@@ -15,7 +15,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -28,16 +28,26 @@ use tracing::{error, info, warn};
 
 use super::fsutil::sync_dir;
 use super::manifest::{Layout, Manifest};
-use super::snapshot::{self, Entry};
+use super::snapshot;
 use super::{failpoint, record, PersistError};
 use crate::config::AppendFsync;
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 
 /// Magic bytes at the start of every incremental file.
 pub const MAGIC: &[u8; 8] = b"KVSAOF\x01\x00";
 
 /// A buffer that grew past this for one huge command is given back.
 const KEEP_CAPACITY: usize = 4 << 20;
+
+/// After a failed rewrite, no automatic one starts for this long, doubled
+/// for each further consecutive failure up to [`REWRITE_RETRY_MAX`]. Every
+/// attempt copies the keyspace under the write lock and lists one more
+/// incremental file in the manifest; retrying on the next write, as a full
+/// disk would make it, would do that on every write. (Redis likewise
+/// limits automatic rewrites after failures.) `BGREWRITEAOF` is not held
+/// back.
+const REWRITE_RETRY_MIN: Duration = Duration::from_secs(10);
+const REWRITE_RETRY_MAX: Duration = Duration::from_secs(3600);
 
 /// What the write lock guards.
 pub struct State {
@@ -56,7 +66,8 @@ pub struct State {
 
 struct Rotation {
     tail: BytesMut,
-    snapshot: Vec<Entry>,
+    /// Copied under the write lock; decoded by the rewrite thread.
+    snapshot: Snapshot,
 }
 
 pub struct Aof {
@@ -74,10 +85,17 @@ pub struct Aof {
     last_fsync_ms: AtomicU64,
     rewriting: AtomicBool,
     rewrites: AtomicU64,
+    /// Consecutive failed rewrites (0 after a success).
+    rewrite_failures: AtomicU32,
+    /// No automatic rewrite before this time (ms since `epoch`); 0 = none.
+    rewrite_retry_at_ms: AtomicU64,
     rewrite_percentage: u64,
     rewrite_min_size: u64,
     threads: Mutex<Vec<JoinHandle<()>>>,
     fsync_stop: (Mutex<bool>, Condvar),
+    /// Test hook: this many coming fsyncs fail.
+    #[cfg(test)]
+    fail_fsyncs: AtomicU32,
 }
 
 /// Rewrite settings.
@@ -126,10 +144,14 @@ impl Aof {
             last_fsync_ms: AtomicU64::new(0),
             rewriting: AtomicBool::new(false),
             rewrites: AtomicU64::new(0),
+            rewrite_failures: AtomicU32::new(0),
+            rewrite_retry_at_ms: AtomicU64::new(0),
             rewrite_percentage: rewrite.percentage,
             rewrite_min_size: rewrite.min_size,
             threads: Mutex::new(Vec::new()),
             fsync_stop: (Mutex::new(false), Condvar::new()),
+            #[cfg(test)]
+            fail_fsyncs: AtomicU32::new(0),
         });
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
@@ -181,9 +203,10 @@ impl Aof {
     pub fn wants_rewrite(&self, st: &State) -> bool {
         self.rewrite_percentage > 0
             && st.size >= self.rewrite_min_size
-            && st.size >= st.rewrite_base + st.rewrite_base / 100 * self.rewrite_percentage
+            && grown_by(st.size, st.rewrite_base, self.rewrite_percentage)
             && !self.rewriting.load(Ordering::Acquire)
             && !st.stop
+            && self.now_ms() >= self.rewrite_retry_at_ms.load(Ordering::Acquire)
     }
 
     /// Begins a rewrite; false if one is already running. Must be called
@@ -193,7 +216,9 @@ impl Aof {
         if st.stop || self.rewriting.swap(true, Ordering::AcqRel) {
             return false;
         }
-        let snapshot = store.snapshot();
+        // Only the copy happens under the lock; values are decoded by the
+        // rewrite thread as it writes them.
+        let snapshot = store.snapshot_records();
         let tail = st.buf.split();
         st.rotation = Some(Rotation { tail, snapshot });
         st.size_at_rotation = st.size;
@@ -258,15 +283,45 @@ impl Aof {
                 "aof_rewrites",
                 Value::Integer(self.rewrites.load(Ordering::Relaxed) as i64),
             ),
+            (
+                "aof_last_bgrewrite_status",
+                Value::simple(if self.rewrite_failures.load(Ordering::Relaxed) > 0 {
+                    "err"
+                } else {
+                    "ok"
+                }),
+            ),
         ]
     }
 
-    fn sync(&self, file: &File, upto: u64) {
-        match file.sync_data() {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Records a failed rewrite and holds automatic ones back for a while
+    /// (see [`REWRITE_RETRY_MIN`]).
+    fn rewrite_failed(&self, why: &dyn std::fmt::Display) {
+        let failures = self.rewrite_failures.fetch_add(1, Ordering::AcqRel) + 1;
+        let delay = REWRITE_RETRY_MIN
+            .saturating_mul(1u32 << (failures - 1).min(16))
+            .min(REWRITE_RETRY_MAX);
+        self.rewrite_retry_at_ms
+            .store(self.now_ms() + delay.as_millis() as u64, Ordering::Release);
+        error!(
+            "append-only file rewrite failed: {why}; no automatic rewrite for {}s ({failures} consecutive failures)",
+            delay.as_secs()
+        );
+        self.rewriting.store(false, Ordering::Release);
+    }
+
+    /// Fsyncs `file`, which holds the log up to offset `upto`; true if it
+    /// worked. `synced` only ever moves on a successful fsync.
+    fn sync(&self, file: &File, upto: u64) -> bool {
+        match self.sync_data(file) {
             Ok(()) => {
                 self.synced.fetch_max(upto, Ordering::AcqRel);
-                let now = self.epoch.elapsed().as_millis() as u64;
-                self.last_fsync_ms.store(now, Ordering::Relaxed);
+                self.last_fsync_ms.store(self.now_ms(), Ordering::Relaxed);
+                true
             }
             Err(e) if self.policy == AppendFsync::Always => {
                 // After a failed fsync the kernel may have dropped the dirty
@@ -275,8 +330,23 @@ impl Aof {
                 error!("fsync of the append-only file failed: {e}; exiting, acknowledged writes could otherwise be lost");
                 std::process::exit(1);
             }
-            Err(e) => error!("fsync of the append-only file failed: {e}"),
+            Err(e) => {
+                error!("fsync of the append-only file failed: {e}");
+                false
+            }
         }
+    }
+
+    fn sync_data(&self, file: &File) -> std::io::Result<()> {
+        #[cfg(test)]
+        if self
+            .fail_fsyncs
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(std::io::Error::other("injected fsync failure"));
+        }
+        file.sync_data()
     }
 
     /// Creates the next incremental file and lists it in the manifest.
@@ -305,9 +375,14 @@ impl Aof {
 
     /// Second half of a rewrite, on its own thread: write the new base, then
     /// point the manifest at it, then delete what it replaces.
-    fn finish_rewrite(self: &Arc<Self>, seq: u64, snapshot: Vec<Entry>) {
+    fn finish_rewrite(self: &Arc<Self>, seq: u64, snapshot: Snapshot) {
         let result = (|| -> Result<u64, PersistError> {
-            let base_size = snapshot::write(&self.layout.base(seq), &snapshot, "rewrite")?;
+            let base_size = snapshot::write(
+                &self.layout.base(seq),
+                snapshot.len(),
+                snapshot.entries(),
+                "rewrite",
+            )?;
             drop(snapshot);
             failpoint("rewrite-after-base");
             let mut m = self.manifest.lock();
@@ -335,11 +410,14 @@ impl Aof {
                 st.size = base_size + (st.size - st.size_at_rotation);
                 st.rewrite_base = st.size;
                 self.rewrites.fetch_add(1, Ordering::Relaxed);
+                self.rewrite_failures.store(0, Ordering::Release);
+                self.rewrite_retry_at_ms.store(0, Ordering::Release);
                 info!("append-only file rewritten: base {} bytes", base_size);
+                drop(st);
+                self.rewriting.store(false, Ordering::Release);
             }
-            Err(e) => error!("append-only file rewrite failed: {e}"),
+            Err(e) => self.rewrite_failed(&e),
         }
-        self.rewriting.store(false, Ordering::Release);
     }
 }
 
@@ -356,11 +434,17 @@ fn writer_loop(aof: Arc<Aof>, mut file: Arc<File>) {
         };
         if let Some(rot) = rotation {
             write_fully(&file, &rot.tail);
+            // Records appended after the rotation was asked for are in
+            // `spare` and go to the next file; the old one ends here.
+            let old_end = end - spare.len() as u64;
             // The old file must be complete on disk before the manifest
-            // moves past it.
-            aof.sync(&file, 0);
-            match aof.open_next_incr() {
-                Ok((next, seq)) => {
+            // moves past it. If its fsync fails, the rewrite is abandoned
+            // and appending goes on in the old file, which the fsync
+            // thread (or shutdown) will try again; `synced` stays behind.
+            let old_synced = aof.sync(&file, old_end);
+            match old_synced.then(|| aof.open_next_incr()) {
+                None => aof.rewrite_failed(&"the current incremental file could not be fsynced"),
+                Some(Ok((next, seq))) => {
                     file = next;
                     *aof.current.lock() = Arc::clone(&file);
                     let a = Arc::clone(&aof);
@@ -369,16 +453,10 @@ fn writer_loop(aof: Arc<Aof>, mut file: Arc<File>) {
                         .spawn(move || a.finish_rewrite(seq, rot.snapshot));
                     match spawned {
                         Ok(h) => aof.threads.lock().push(h),
-                        Err(e) => {
-                            error!("cannot start the rewrite thread: {e}");
-                            aof.rewriting.store(false, Ordering::Release);
-                        }
+                        Err(e) => aof.rewrite_failed(&format!("cannot start its thread: {e}")),
                     }
                 }
-                Err(e) => {
-                    error!("append-only file rewrite failed: {e}");
-                    aof.rewriting.store(false, Ordering::Release);
-                }
+                Some(Err(e)) => aof.rewrite_failed(&e),
             }
         }
         if !spare.is_empty() {
@@ -390,7 +468,8 @@ fn writer_loop(aof: Arc<Aof>, mut file: Arc<File>) {
         }
         aof.written.store(end, Ordering::Release);
         if aof.policy == AppendFsync::Always || stop {
-            aof.sync(&file, end);
+            // Failures are handled (exit for `always`) and logged inside.
+            let _ = aof.sync(&file, end);
         }
         aof.durable.send_replace(end);
         if stop {
@@ -447,7 +526,133 @@ fn fsync_loop(aof: Arc<Aof>) {
             // Records before a rotation went to a file that was fsynced
             // when it was closed, so syncing the current one covers all.
             let file = Arc::clone(&aof.current.lock());
-            aof.sync(&file, written);
+            // A failure is logged inside and tried again next second.
+            let _ = aof.sync(&file, written);
         }
+    }
+}
+
+/// True if the log, now `size` bytes, has grown by at least `percentage` %
+/// over `base`. Exact for every input: u64 × 100 fits in u128, so a huge
+/// `--auto-aof-rewrite-percentage` cannot overflow.
+fn grown_by(size: u64, base: u64, percentage: u64) -> bool {
+    size >= base && u128::from(size - base) * 100 >= u128::from(base) * u128::from(percentage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh log (empty base 1, empty incr 1) in `dir`, with automatic
+    /// rewrites as soon as it grows by 1 %.
+    fn fresh(dir: &std::path::Path, policy: AppendFsync) -> Arc<Aof> {
+        let layout = Layout {
+            dir: dir.to_path_buf(),
+            prefix: "appendonly.aof".into(),
+        };
+        let base = snapshot::write(&layout.base(1), 0, std::iter::empty(), "test").unwrap();
+        std::fs::write(layout.incr(1), MAGIC).unwrap();
+        let m = Manifest {
+            base: 1,
+            incrs: vec![1],
+        };
+        layout.write(&m).unwrap();
+        let rewrite = RewritePolicy {
+            percentage: 1,
+            min_size: 0,
+        };
+        Aof::start(layout, m, policy, rewrite, base + MAGIC.len() as u64).unwrap()
+    }
+
+    /// Appends one SET as a write command does; true if it started a rewrite.
+    fn write(aof: &Aof, store: &Store, i: usize) -> bool {
+        let mut st = aof.lock();
+        let args = [
+            Value::bulk("SET"),
+            Value::bulk(format!("k{i}")),
+            Value::bulk("v"),
+        ];
+        aof.append(&mut st, &args);
+        let started = aof.wants_rewrite(&st) && aof.start_rewrite(&mut st, store);
+        drop(st);
+        aof.notify();
+        started
+    }
+
+    fn wait_rewrite_done(aof: &Aof) {
+        let end = Instant::now() + Duration::from_secs(20);
+        while aof.rewriting.load(Ordering::Acquire) {
+            assert!(Instant::now() < end, "the rewrite did not finish");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn status(aof: &Aof) -> Value {
+        aof.info()
+            .into_iter()
+            .find(|(k, _)| *k == "aof_last_bgrewrite_status")
+            .map(|(_, v)| v)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failed_rewrite_is_not_retried_on_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::No);
+        // The new base cannot be renamed over a directory: the rewrite's
+        // second half fails, as it would on a full disk.
+        std::fs::create_dir(aof.layout.base(2)).unwrap();
+        let store = Store::new();
+        assert!(
+            write(&aof, &store, 0),
+            "the first write passes the threshold"
+        );
+        wait_rewrite_done(&aof);
+        assert_eq!(status(&aof), Value::simple("err"));
+        for i in 1..50 {
+            assert!(!write(&aof, &store, i), "write {i} started another rewrite");
+        }
+        let m = aof.layout.read().unwrap().unwrap();
+        assert_eq!(m.incrs, vec![1, 2], "one failed attempt, one new file");
+        // An explicit BGREWRITEAOF is not held back, and its success clears
+        // the back-off.
+        std::fs::remove_dir(aof.layout.base(2)).unwrap();
+        assert!(aof.start_rewrite(&mut aof.lock(), &store));
+        wait_rewrite_done(&aof);
+        assert_eq!(status(&aof), Value::simple("ok"));
+        assert_eq!(aof.rewrite_retry_at_ms.load(Ordering::Acquire), 0);
+        aof.shutdown();
+    }
+
+    #[test]
+    fn a_failed_fsync_of_the_old_file_keeps_the_manifest_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::No);
+        let store = Store::new();
+        aof.fail_fsyncs.store(1, Ordering::Release);
+        assert!(write(&aof, &store, 0));
+        wait_rewrite_done(&aof);
+        assert_eq!(status(&aof), Value::simple("err"));
+        let m = aof.layout.read().unwrap().unwrap();
+        assert_eq!(m.incrs, vec![1], "the manifest moved past an unsynced file");
+        assert_eq!(aof.synced.load(Ordering::Acquire), 0, "nothing was fsynced");
+        assert!(!aof.layout.incr(2).exists());
+        // Appending goes on in the old file, and shutdown fsyncs it all.
+        write(&aof, &store, 1);
+        aof.shutdown();
+        let appended = aof.lock().appended;
+        assert_eq!(aof.synced.load(Ordering::Acquire), appended);
+        let len = std::fs::metadata(aof.layout.incr(1)).unwrap().len();
+        assert_eq!(len, MAGIC.len() as u64 + appended);
+    }
+
+    #[test]
+    fn growth_check_is_exact_and_cannot_overflow() {
+        assert!(grown_by(200, 100, 100));
+        assert!(!grown_by(199, 100, 100));
+        assert!(grown_by(51, 50, 1), "small bases are not rounded to 0");
+        assert!(!grown_by(u64::MAX, u64::MAX / 2, u64::MAX));
+        assert!(grown_by(u64::MAX, 1, u64::MAX / 100));
+        assert!(!grown_by(5, 10, 0), "a shrunken log has not grown");
     }
 }

@@ -3,6 +3,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::PersistError;
 
@@ -13,11 +14,35 @@ pub fn sync_dir(dir: &Path) -> Result<(), PersistError> {
         .map_err(|e| PersistError::io(dir, e))
 }
 
-/// The temporary name a file is written under before being renamed.
+/// The temporary name a file is written under before being renamed:
+/// `NAME.tmp.PID.N`, new for every call. Two writers of the same file (a
+/// SAVE racing a BGSAVE, say) must never open, truncate and interleave one
+/// shared temporary file: each writes its own and the last rename wins.
 pub fn temp_path(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
+    name.push(format!(".tmp.{}.{n}", std::process::id()));
     path.with_file_name(name)
+}
+
+/// If `name` is a temporary name made by [`temp_path`] (or the fixed
+/// `NAME.tmp` of earlier versions), the name of the file it was to become.
+/// Start-up uses it to delete what a crash left behind.
+pub fn temp_target(name: &str) -> Option<&str> {
+    if let Some(target) = name.strip_suffix(".tmp") {
+        return Some(target);
+    }
+    let (target, rest) = name.rsplit_once(".tmp.")?;
+    let (pid, n) = rest.split_once('.')?;
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (number(pid) && number(n)).then_some(target)
+}
+
+/// Deletes a temporary file after a failed write, so that failures (a full
+/// disk retried every few seconds) do not pile up uniquely named files.
+pub fn discard_temp(tmp: &Path) {
+    let _ = fs::remove_file(tmp);
 }
 
 /// Replaces `path` with `data` so that a crash at any moment leaves either
@@ -34,8 +59,11 @@ pub fn replace_file(path: &Path, data: &[u8]) -> Result<(), PersistError> {
         f.write_all(data)?;
         f.sync_all()
     };
-    write().map_err(|e| PersistError::io(&tmp, e))?;
-    commit_temp(&tmp, path)
+    if let Err(e) = write() {
+        discard_temp(&tmp);
+        return Err(PersistError::io(&tmp, e));
+    }
+    commit_temp(&tmp, path).inspect_err(|_| discard_temp(&tmp))
 }
 
 /// Renames a written and fsynced temporary file into place, durably.
@@ -49,5 +77,26 @@ pub fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_unique_and_recognised() {
+        let path = Path::new("/d/dump.kvs");
+        let a = temp_path(path);
+        let b = temp_path(path);
+        assert_ne!(a, b, "two writers of one file must not share a temporary");
+        for t in [&a, &b] {
+            let name = t.file_name().unwrap().to_str().unwrap();
+            assert_eq!(temp_target(name), Some("dump.kvs"), "{name}");
+        }
+        assert_eq!(temp_target("dump.kvs.tmp"), Some("dump.kvs"));
+        assert_eq!(temp_target("dump.kvs"), None);
+        assert_eq!(temp_target("dump.kvs.tmp.x.1"), None);
+        assert_eq!(temp_target("dump.kvs.tmp.12"), None);
     }
 }

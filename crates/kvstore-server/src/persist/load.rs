@@ -9,7 +9,7 @@ use kvstore_protocol::Value;
 use tracing::{info, warn};
 
 use super::aof::MAGIC as AOF_MAGIC;
-use super::fsutil::sync_dir;
+use super::fsutil::{parent, sync_dir, temp_target};
 use super::manifest::{Layout, Manifest};
 use super::record::{self, Next};
 use super::{snapshot, PersistError};
@@ -143,6 +143,7 @@ pub fn load(
     load_truncated: bool,
 ) -> Result<Loaded, PersistError> {
     let mut loaded = Loaded::default();
+    remove_temporaries(layout, dump);
     if !aof_on {
         if dump.exists() {
             load_snapshot(shared, dump)?;
@@ -180,7 +181,9 @@ pub fn load(
                 base: 1,
                 incrs: vec![1],
             };
-            loaded.aof_size = snapshot::write(&layout.base(1), &shared.store.snapshot(), "init")?;
+            let snap = shared.store.snapshot_records();
+            loaded.aof_size = snapshot::write(&layout.base(1), snap.len(), snap.entries(), "init")?;
+            drop(snap);
             let incr = layout.incr(1);
             fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
             fs::File::open(&incr)
@@ -264,6 +267,37 @@ fn replay(
     }
     info!("replayed {} commands from {}", scan.records, path.display());
     Ok((scan.records, scan.good_end.max(AOF_MAGIC.len() as u64)))
+}
+
+/// Deletes the temporary files of snapshots and manifests that a crash
+/// left behind. Each write uses a new name (see [`temp_path`]), so nothing
+/// else would ever overwrite them. The log's own temporaries are left to
+/// [`remove_leftovers`], when the AOF is on.
+///
+/// [`temp_path`]: super::fsutil::temp_path
+fn remove_temporaries(layout: &Layout, dump: &Path) {
+    let dir = parent(dump);
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let dump_name = dump.file_name().and_then(|n| n.to_str());
+    let manifest = layout.manifest();
+    let manifest_name = manifest.file_name().and_then(|n| n.to_str());
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(target) = name.to_str().and_then(temp_target) else {
+            continue;
+        };
+        let ours =
+            Some(target) == dump_name || (dir == layout.dir && Some(target) == manifest_name);
+        if ours {
+            let path = entry.path();
+            info!("removing leftover {}", path.display());
+            if let Err(e) = fs::remove_file(&path) {
+                warn!("cannot remove {}: {e}", path.display());
+            }
+        }
+    }
 }
 
 /// Deletes files of the log that the manifest does not list: the remains

@@ -16,7 +16,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::fsutil::replace_file;
+use super::fsutil::{replace_file, temp_target};
 use super::PersistError;
 
 const HEADER: &str = "kvstore-aof-manifest 1";
@@ -54,13 +54,13 @@ impl Layout {
     /// True for a file name this layout could have produced (including
     /// temporaries), so that leftovers of a crashed rewrite can be found.
     pub fn owns(&self, name: &str) -> bool {
+        let name = temp_target(name).unwrap_or(name);
         let Some(rest) = name
             .strip_prefix(self.prefix.as_str())
             .and_then(|r| r.strip_prefix('.'))
         else {
             return false;
         };
-        let rest = rest.strip_suffix(".tmp").unwrap_or(rest);
         let Some((seq, kind)) = rest.split_once('.') else {
             return false;
         };
@@ -187,6 +187,7 @@ mod tests {
         assert_eq!(m.last_seq(), 4);
         assert!(layout.owns("appendonly.aof.4.incr.aof"));
         assert!(layout.owns("appendonly.aof.5.base.kvs.tmp"));
+        assert!(layout.owns("appendonly.aof.5.base.kvs.tmp.4242.7"));
         assert!(!layout.owns("appendonly.aof.manifest"));
         assert!(!layout.owns("other.1.incr.aof"));
     }

@@ -24,14 +24,15 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kvstore_protocol::Value;
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex, RwLock};
 use thiserror::Error;
+use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use crate::cmd::{Command, Ctx};
 use crate::config::{AppendFsync, Config};
 use crate::server::Shared;
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 
 pub use aof::Aof;
 pub use manifest::Layout;
@@ -60,6 +61,23 @@ pub enum PersistError {
     #[error("{0}")]
     Config(String),
 }
+
+/// Why a snapshot could not be started.
+#[derive(Debug, Error)]
+pub enum SaveError {
+    /// Another SAVE, BGSAVE or scheduled snapshot is running.
+    #[error("ERR Background save already in progress")]
+    InProgress,
+    #[error("ERR server is shutting down")]
+    ShuttingDown,
+    #[error("ERR cannot start the save thread: {0}")]
+    Spawn(io::Error),
+}
+
+/// The outcome of a `SAVE`, delivered when its file is durable (or failed).
+/// The connection awaits it (see [`save_reply`]) before sending any reply
+/// that follows the SAVE.
+pub type SaveDone = oneshot::Receiver<Result<(), PersistError>>;
 
 impl PersistError {
     pub fn io(path: &Path, source: io::Error) -> Self {
@@ -124,6 +142,7 @@ struct SaveState {
     last_failed: AtomicBool,
     last_attempt: AtomicI64,
     saves: AtomicU64,
+    /// Set when close() begins: no snapshot starts after it but its own.
     stop: AtomicBool,
 }
 
@@ -135,7 +154,19 @@ pub struct Persist {
     /// True if writes need any bookkeeping at all (AOF or a save schedule).
     track: bool,
     save: Arc<SaveState>,
-    bgsave: Mutex<Option<JoinHandle<()>>>,
+    /// The thread writing a snapshot (SAVE or BGSAVE). `save.running`
+    /// allows one at a time, so this is the only one that can still be
+    /// working; earlier handles are dropped (those threads are done).
+    saver: Mutex<Option<JoinHandle<()>>>,
+    /// The `--save` schedule thread, and the flag that stops it at once.
+    schedule: Mutex<Option<JoinHandle<()>>>,
+    schedule_stop: Arc<(Mutex<bool>, Condvar)>,
+    /// True once close() has begun. Without the AOF, writes hold this
+    /// shared while they apply, and close() takes it exclusively before
+    /// the final snapshot: a write is either in that snapshot or refused,
+    /// never acknowledged and then lost. (With the AOF, the write lock and
+    /// [`Aof::stopped`] do the same.)
+    closed: RwLock<bool>,
 }
 
 impl Persist {
@@ -148,7 +179,10 @@ impl Persist {
             aof: OnceLock::new(),
             track,
             save: Arc::new(save),
-            bgsave: Mutex::new(None),
+            saver: Mutex::new(None),
+            schedule: Mutex::new(None),
+            schedule_stop: Arc::new((Mutex::new(false), Condvar::new())),
+            closed: RwLock::new(false),
         }
     }
 
@@ -168,41 +202,92 @@ impl Persist {
         self.save.lastsave.load(Ordering::Relaxed)
     }
 
-    /// `SAVE`: a snapshot now, on this thread.
-    pub fn save(&self, store: &Store) -> Result<(), PersistError> {
-        let dirty = self.save.dirty.load(Ordering::Acquire);
-        let entries = store.snapshot();
-        write_dump(&self.save, &self.settings.dump, &entries, dirty)
+    /// `SAVE`: copies the keyspace now (cheap: no decoding) and writes it
+    /// on its own thread, so that the worker running this connection keeps
+    /// serving the others. The reply is held until the receiver yields.
+    pub fn save(&self, store: &Store) -> Result<SaveDone, SaveError> {
+        let (tx, rx) = oneshot::channel();
+        self.start_snapshot(store, "save", move |result| {
+            // The connection may be gone: nobody to tell, the file is written.
+            let _ = tx.send(result);
+        })?;
+        Ok(rx)
     }
 
     /// `BGSAVE`: copies the keyspace now and writes it on another thread.
-    pub fn bgsave(&self, store: &Store) -> Result<(), &'static str> {
-        if self.save.running.swap(true, Ordering::AcqRel) {
-            return Err("ERR Background save already in progress");
+    pub fn bgsave(&self, store: &Store) -> Result<(), SaveError> {
+        self.start_snapshot(store, "bgsave", |_| {})
+    }
+
+    /// Claims the one snapshot slot, copies the records, and starts a
+    /// thread that decodes, writes and fsyncs them, then calls `done`.
+    fn start_snapshot(
+        &self,
+        store: &Store,
+        name: &str,
+        done: impl FnOnce(Result<(), PersistError>) + Send + 'static,
+    ) -> Result<(), SaveError> {
+        let s = &self.save;
+        if s.running.swap(true, Ordering::AcqRel) {
+            return Err(SaveError::InProgress);
         }
-        self.save.last_attempt.store(unix_now(), Ordering::Relaxed);
-        let dirty = self.save.dirty.load(Ordering::Acquire);
-        let entries = store.snapshot();
-        let state = Arc::clone(&self.save);
+        if s.stop.load(Ordering::Acquire) {
+            s.running.store(false, Ordering::Release);
+            return Err(SaveError::ShuttingDown);
+        }
+        s.last_attempt.store(unix_now(), Ordering::Relaxed);
+        let dirty = s.dirty.load(Ordering::Acquire);
+        let records = store.snapshot_records();
+        let state = Arc::clone(s);
         let path = self.settings.dump.clone();
         let spawned = std::thread::Builder::new()
-            .name("bgsave".into())
+            .name(name.into())
             .spawn(move || {
-                let _ = write_dump(&state, &path, &entries, dirty);
+                let result = write_dump(&state, &path, &records, dirty);
+                drop(records);
+                // Free the slot before answering, so that a client may
+                // start the next snapshot as soon as it has the reply.
                 state.running.store(false, Ordering::Release);
+                done(result);
             });
         match spawned {
             Ok(h) => {
-                // The previous one has finished: `running` was false.
-                if let Some(old) = self.bgsave.lock().replace(h) {
-                    let _ = old.join();
-                }
+                *self.saver.lock() = Some(h);
                 Ok(())
             }
-            Err(_) => {
-                self.save.running.store(false, Ordering::Release);
-                Err("ERR cannot start the background save")
+            Err(e) => {
+                s.running.store(false, Ordering::Release);
+                Err(SaveError::Spawn(e))
             }
+        }
+    }
+
+    /// For close(): stops new snapshots, waits for the one running, and
+    /// claims the slot for the final snapshot. Blocking.
+    fn claim_last_snapshot(&self) {
+        self.save.stop.store(true, Ordering::Release);
+        loop {
+            let running = self.saver.lock().take();
+            if let Some(h) = running {
+                let _ = h.join();
+            }
+            if !self.save.running.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            // Claimed by a starter that has not stored its handle yet.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Stops the `--save` schedule thread and waits for it, so that it
+    /// cannot start a snapshot once close() has taken over. Blocking.
+    fn stop_schedule(&self) {
+        let (lock, cond) = &*self.schedule_stop;
+        *lock.lock() = true;
+        cond.notify_all();
+        let handle = self.schedule.lock().take();
+        if let Some(h) = handle {
+            let _ = h.join();
         }
     }
 
@@ -246,10 +331,10 @@ impl Persist {
 fn write_dump(
     state: &SaveState,
     path: &Path,
-    entries: &[snapshot::Entry],
+    records: &Snapshot,
     dirty: u64,
 ) -> Result<(), PersistError> {
-    match snapshot::write(path, entries, "save") {
+    match snapshot::write(path, records.len(), records.entries(), "save") {
         Ok(size) => {
             state.dirty.fetch_sub(
                 dirty.min(state.dirty.load(Ordering::Acquire)),
@@ -260,7 +345,7 @@ fn write_dump(
             state.saves.fetch_add(1, Ordering::Relaxed);
             info!(
                 "snapshot saved: {} keys, {size} bytes, {}",
-                entries.len(),
+                records.len(),
                 path.display()
             );
             Ok(())
@@ -272,6 +357,22 @@ fn write_dump(
         }
     }
 }
+
+/// The reply to a `SAVE` whose file is being written: `+OK` once it is
+/// durable. The handler's own reply is only a placeholder (see
+/// [`SAVE_PENDING`]).
+pub async fn save_reply(done: SaveDone) -> Value {
+    match done.await {
+        Ok(Ok(())) => Value::ok(),
+        Ok(Err(e)) => Value::error(format!("ERR {e}")),
+        Err(_) => Value::error("ERR the save thread ended without a result"),
+    }
+}
+
+/// What the SAVE handler returns while the file is written. The connection
+/// replaces it with [`save_reply`]; should it ever be sent, it must not
+/// claim success.
+pub const SAVE_PENDING: &str = "ERR SAVE result not awaited";
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -286,10 +387,15 @@ fn unix_now() -> i64 {
 pub fn execute_write(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     let shared = ctx.shared;
     let Some(aof) = shared.persist.aof() else {
+        let closed = shared.persist.closed.read();
+        if *closed {
+            return Value::error("ERR server is shutting down");
+        }
         let reply = (cmd.handler)(ctx, args);
         if !reply.is_error() {
             shared.persist.save.dirty.fetch_add(1, Ordering::Relaxed);
         }
+        drop(closed);
         return reply;
     };
     let mut st = aof.lock();
@@ -357,25 +463,35 @@ fn open_blocking(shared: &Arc<Shared>) -> Result<(), PersistError> {
     }
     if !st.save.is_empty() {
         let weak = Arc::downgrade(shared);
-        std::thread::Builder::new()
+        let stop = Arc::clone(&p.schedule_stop);
+        let handle = std::thread::Builder::new()
             .name("save-schedule".into())
-            .spawn(move || schedule_loop(weak))
+            .spawn(move || schedule_loop(weak, stop))
             .map_err(|e| PersistError::io(&st.dump, e))?;
+        *p.schedule.lock() = Some(handle);
     }
     Ok(())
 }
 
-fn schedule_loop(shared: Weak<Shared>) {
+/// Checks the `--save` schedule once a second. Holds the server only
+/// weakly, so that a server dropped without close() is not kept alive.
+fn schedule_loop(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>) {
     loop {
-        std::thread::sleep(Duration::from_secs(1));
+        {
+            let (lock, cond) = &*stop;
+            let mut stopped = lock.lock();
+            if !*stopped {
+                cond.wait_for(&mut stopped, Duration::from_secs(1));
+            }
+            if *stopped {
+                return;
+            }
+        }
         let Some(shared) = shared.upgrade() else {
             return;
         };
         let p = &shared.persist;
         let s = &p.save;
-        if s.stop.load(Ordering::Acquire) {
-            return;
-        }
         let now = unix_now();
         let since = now.saturating_sub(s.lastsave.load(Ordering::Relaxed)) as u64;
         // After a failure, retry no sooner than Redis does (5 s).
@@ -389,21 +505,25 @@ fn schedule_loop(shared: Weak<Shared>) {
 }
 
 /// After the server stops serving: write and fsync the whole AOF, then take
-/// a snapshot if a save schedule is set.
+/// a snapshot if a save schedule is set. Connections that outlived the
+/// shutdown grace period may still be running: from here on their writes
+/// are refused rather than applied after the last record or snapshot.
 pub async fn close(shared: &Arc<Shared>) {
     let s = Arc::clone(shared);
     let done = tokio::task::spawn_blocking(move || {
         let p = &s.persist;
-        p.save.stop.store(true, Ordering::Release);
+        // Waits for writes in progress; later ones see the flag.
+        *p.closed.write() = true;
+        p.stop_schedule();
         if let Some(aof) = p.aof() {
             aof.shutdown();
             info!("append-only file flushed and fsynced");
         }
-        if let Some(h) = p.bgsave.lock().take() {
-            let _ = h.join();
-        }
+        p.claim_last_snapshot();
         if !p.settings.save.is_empty() {
-            if let Err(e) = p.save(&s.store) {
+            let dirty = p.save.dirty.load(Ordering::Acquire);
+            let records = s.store.snapshot_records();
+            if let Err(e) = write_dump(&p.save, &p.settings.dump, &records, dirty) {
                 warn!("final snapshot failed: {e}");
             }
         }
@@ -423,5 +543,50 @@ pub(crate) fn failpoint(name: &str) {
     if point.as_deref() == Some(name) {
         eprintln!("failpoint {name}: aborting");
         std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd;
+    use crate::config::ReplyMode;
+    use crate::server::Server;
+    use crate::session::Session;
+
+    fn request(shared: &Shared, session: &mut Session, words: &[&str]) -> Value {
+        let frame = Value::Array(words.iter().map(|w| Value::bulk(*w)).collect());
+        cmd::execute(&mut Ctx { shared, session }, frame)
+    }
+
+    /// `--save` without the AOF: a connection that outlives the shutdown
+    /// grace period must not have a write acknowledged after the final
+    /// snapshot, which would lose it.
+    #[tokio::test]
+    async fn writes_after_close_began_are_refused_without_the_aof() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            port: 0,
+            dir: dir.path().to_path_buf(),
+            save: "3600 1".into(),
+            ..Config::default()
+        };
+        let server = Server::bind(config).await.unwrap();
+        let shared = Arc::clone(server.shared());
+        let mut session = Session::new(1, shared.local_addr, ReplyMode::Seed);
+        assert_eq!(
+            request(&shared, &mut session, &["SET", "before", "1"]),
+            Value::Integer(1)
+        );
+        close(&shared).await;
+        let reply = request(&shared, &mut session, &["SET", "after", "1"]);
+        assert!(reply.is_error(), "{reply:?}");
+        assert_eq!(shared.store.len(), 1, "the refused write changed nothing");
+        // Nor can a snapshot start once close() has taken the last one.
+        let reply = request(&shared, &mut session, &["BGSAVE"]);
+        assert!(reply.is_error(), "{reply:?}");
+        let mut keys = Vec::new();
+        snapshot::read(&dir.path().join("dump.kvs"), |k, _| keys.push(k)).unwrap();
+        assert_eq!(keys, [&b"before"[..]]);
     }
 }

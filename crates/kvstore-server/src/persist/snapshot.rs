@@ -19,7 +19,7 @@ use std::path::Path;
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::Value;
 
-use super::fsutil::{commit_temp, temp_path};
+use super::fsutil::{commit_temp, discard_temp, temp_path};
 use super::record::{self, Next};
 use super::{failpoint, PersistError};
 
@@ -27,47 +27,71 @@ pub const MAGIC: &[u8; 8] = b"KVSNAP\x01\x00";
 
 pub type Entry = (Box<[u8]>, Value);
 
-/// Writes `entries` to `path` atomically (temporary file, fsync, rename,
-/// directory fsync). Returns the file size. `why` (`save`, `rewrite`,
-/// `init`) names the failpoints on the way.
-pub fn write(path: &Path, entries: &[Entry], why: &str) -> Result<u64, PersistError> {
+/// Writes `entries` (`count` of them) to `path` atomically (temporary
+/// file, fsync, rename, directory fsync). Returns the file size. `why`
+/// (`save`, `rewrite`, `init`) names the failpoints on the way.
+///
+/// Takes an iterator so that callers can hand over a
+/// [`crate::store::Snapshot`] whose values are decoded here, one at a time,
+/// on the thread doing the I/O.
+pub fn write<'a>(
+    path: &Path,
+    count: usize,
+    entries: impl Iterator<Item = (&'a [u8], Value)>,
+    why: &str,
+) -> Result<u64, PersistError> {
     let tmp = temp_path(path);
-    let io = |e| PersistError::io(&tmp, e);
+    let result = write_temp(&tmp, count, entries, why);
+    match result {
+        Ok(size) => {
+            failpoint(&format!("{why}-before-rename"));
+            commit_temp(&tmp, path).inspect_err(|_| discard_temp(&tmp))?;
+            Ok(size)
+        }
+        Err(e) => {
+            discard_temp(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// The body of [`write`]: everything up to the fsync of the temporary file.
+fn write_temp<'a>(
+    tmp: &Path,
+    count: usize,
+    entries: impl Iterator<Item = (&'a [u8], Value)>,
+    why: &str,
+) -> Result<u64, PersistError> {
+    let io = |e| PersistError::io(tmp, e);
     let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
-        .open(&tmp)
+        .open(tmp)
         .map_err(io)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(MAGIC).map_err(io)?;
     let mut size = MAGIC.len() as u64;
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    for (i, (key, value)) in entries.iter().enumerate() {
-        let pair = Value::Array(vec![
-            Value::Bulk(Bytes::copy_from_slice(key)),
-            value.clone(),
-        ]);
+    let mut written = 0u64;
+    for (i, (key, value)) in entries.enumerate() {
+        let pair = Value::Array(vec![Value::Bulk(Bytes::copy_from_slice(key)), value]);
         size += record::push(&mut buf, &pair) as u64;
+        written += 1;
         if buf.len() >= 32 * 1024 {
             out.write_all(&buf).map_err(io)?;
             buf.clear();
         }
-        if i == entries.len() / 2 {
+        if i == count / 2 {
             failpoint(&format!("{why}-half-written"));
         }
     }
-    let end = Value::Array(vec![
-        Value::simple("END"),
-        Value::Integer(entries.len() as i64),
-    ]);
+    // The END record counts what was written, so it always matches.
+    let end = Value::Array(vec![Value::simple("END"), Value::Integer(written as i64)]);
     size += record::push(&mut buf, &end) as u64;
     out.write_all(&buf).map_err(io)?;
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
-    drop(file);
-    failpoint(&format!("{why}-before-rename"));
-    commit_temp(&tmp, path)?;
     Ok(size)
 }
 
@@ -152,23 +176,34 @@ mod tests {
         ]
     }
 
+    fn write_sample(path: &Path) {
+        let entries = sample();
+        let iter = entries.iter().map(|(k, v)| (&k[..], v.clone()));
+        write(path, entries.len(), iter, "test").unwrap();
+    }
+
     #[test]
     fn round_trip_keeps_types() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dump.kvs");
-        write(&path, &sample(), "test").unwrap();
+        write_sample(&path);
         let mut got = Vec::new();
         let n = read(&path, |k, v| got.push((k.to_vec().into_boxed_slice(), v))).unwrap();
         assert_eq!(n, 6);
         assert_eq!(got, sample());
-        assert!(!temp_path(&path).exists());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["dump.kvs"], "no temporary file is left");
     }
 
     #[test]
     fn damage_is_refused_with_offset() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dump.kvs");
-        write(&path, &sample(), "test").unwrap();
+        write_sample(&path);
         let good = fs::read(&path).unwrap();
         let mut bad = good.clone();
         bad[40] ^= 1;
