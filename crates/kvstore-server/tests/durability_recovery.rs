@@ -289,7 +289,7 @@ fn save_bgsave_lastsave_and_snapshot_only_restart() {
     }));
     set(&mut conn, "not-saved", Value::Integer(1));
     server.kill9();
-    assert!(!dir.path().join("dump.kvs.tmp").exists());
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 
     let server = Proc::start(dir.path(), &[]);
     let mut conn = server.connect();
@@ -346,4 +346,148 @@ fn turning_the_log_on_starts_from_the_snapshot_and_damage_to_it_is_refused() {
         log.contains("dump.kvs") && log.contains("byte offset"),
         "{log}"
     );
+}
+
+/// Fills the server with `n` keys of 100-byte values, so that writing a
+/// snapshot takes a while (hundreds of milliseconds in a debug build).
+fn fill(conn: &mut durability_common::Conn, n: usize) {
+    let value = "v".repeat(100);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let mut args = vec![Value::from("MSET")];
+        for i in chunk {
+            args.push(Value::from(format!("key:{i}").as_str()));
+            args.push(Value::from(value.as_str()));
+        }
+        assert!(!conn.call(args).is_error());
+    }
+}
+
+fn temporaries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect()
+}
+
+/// With one worker (the current-thread runtime), SAVE must not stall the
+/// server while it writes, and no two snapshots may run at once: they
+/// used to share (and truncate) one temporary file.
+#[test]
+fn save_leaves_the_worker_free_and_excludes_other_snapshots() {
+    const KEYS: usize = 200_000;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &["--threads", "1"]);
+    let mut conn = server.connect();
+    fill(&mut conn, KEYS);
+    let mut saver = server.connect();
+    saver.send(vec![Value::from("SAVE")]).unwrap();
+    // Served while SAVE writes. A SAVE that blocked the only worker would
+    // answer this only after it finished, when nothing is in progress.
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            conn.durability("rdb_bgsave_in_progress") == 1
+        }),
+        "the server did not answer while SAVE was writing"
+    );
+    let reply = conn.cmd(&["BGSAVE"]);
+    assert_eq!(
+        reply,
+        Value::error("ERR Background save already in progress")
+    );
+    assert_eq!(saver.reply().unwrap(), Value::ok());
+    assert_eq!(conn.durability("rdb_bgsave_in_progress"), 0);
+    assert_eq!(conn.durability("rdb_saves"), 1);
+
+    // The other way round: SAVE while BGSAVE writes.
+    conn.cmd(&["SET", "during", "1"]);
+    assert_eq!(
+        conn.cmd(&["BGSAVE"]),
+        Value::simple("Background saving started")
+    );
+    assert_eq!(
+        saver.cmd(&["SAVE"]),
+        Value::error("ERR Background save already in progress")
+    );
+    assert!(eventually(Duration::from_secs(20), || {
+        conn.durability("rdb_saves") == 2 && conn.durability("rdb_bgsave_in_progress") == 0
+    }));
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    server.kill9();
+
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["DBSIZE"]), Value::Integer(KEYS as i64 + 1));
+}
+
+/// A crash in the middle of a snapshot leaves a temporary file; the next
+/// start deletes it (each write uses a new name, so nothing else would).
+#[test]
+fn a_crashed_snapshot_leaves_the_old_one_and_no_temporary_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &[]);
+    let mut conn = server.connect();
+    set(&mut conn, "old", Value::Integer(1));
+    assert_eq!(conn.cmd(&["SAVE"]), Value::ok());
+    server.kill9();
+    let server = Proc::start_env(
+        dir.path(),
+        &[],
+        &[("KVSTORE_FAILPOINT", "save-before-rename")],
+    );
+    let mut conn = server.connect();
+    set(&mut conn, "new", Value::Integer(1));
+    assert!(conn.try_call(vec![Value::from("SAVE")]).is_err());
+    assert!(!server.wait_exit(Duration::from_secs(10)).success());
+    assert_eq!(temporaries(dir.path()).len(), 1);
+
+    let server = Proc::start(dir.path(), &[]);
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["GET", "old"]), Value::Integer(1));
+    assert_eq!(conn.cmd(&["GET", "new"]), Value::Null);
+}
+
+/// `INFO persistence` carries Redis's usual fields with real values.
+#[test]
+fn info_persistence_reports_redis_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    let mut conn = server.connect();
+    set(&mut conn, "a", Value::Integer(1));
+    set(&mut conn, "b", Value::Integer(2));
+    let info = conn.info("persistence");
+    let get = |name: &str| {
+        info.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} in {info:?}"))
+    };
+    let Value::Integer(lastsave) = conn.cmd(&["LASTSAVE"]) else {
+        panic!("LASTSAVE")
+    };
+    assert_eq!(get("loading"), "0");
+    assert_eq!(get("rdb_changes_since_last_save"), "2");
+    assert_eq!(get("rdb_bgsave_in_progress"), "0");
+    assert_eq!(get("rdb_last_save_time"), lastsave.to_string());
+    assert_eq!(get("rdb_last_bgsave_status"), "ok");
+    assert_eq!(get("aof_enabled"), "1");
+    assert_eq!(get("aof_rewrite_in_progress"), "0");
+    assert_eq!(get("aof_last_bgrewrite_status"), "ok");
+    let current: i64 = get("aof_current_size").parse().unwrap();
+    assert_eq!(current, conn.durability("aof_current_size"));
+    let base: i64 = get("aof_base_size").parse().unwrap();
+    assert!(current > base && base > 0, "{current} {base}");
+    server.kill9();
+
+    let server = Proc::start(dir.path(), &[]);
+    let info = server.connect().info("persistence");
+    let names: Vec<&str> = info.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(
+        info.contains(&("aof_enabled".into(), "0".into())),
+        "{info:?}"
+    );
+    assert!(names.contains(&"aof_last_bgrewrite_status"), "{names:?}");
+    assert!(!names.contains(&"aof_current_size"), "{names:?}");
 }

@@ -86,6 +86,18 @@ const SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
+/// The `# Persistence` fields taken from `DURABILITY`, in Redis's order,
+/// with what to show when `DURABILITY` does not report one.
+const PERSISTENCE_FIELDS: &[(&str, &str)] = &[
+    ("rdb_changes_since_last_save", "0"),
+    ("rdb_bgsave_in_progress", "0"),
+    ("rdb_last_save_time", "0"),
+    ("rdb_last_bgsave_status", "ok"),
+    ("aof_enabled", "0"),
+    ("aof_rewrite_in_progress", "0"),
+    ("aof_last_bgrewrite_status", "ok"),
+];
+
 pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let mut wanted: Vec<String> = Vec::new();
     for a in &args[1..] {
@@ -152,10 +164,29 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("mem_allocator", &"mimalloc");
         }
         "persistence" => {
-            // The durability engineer's figures go here; these two are what
-            // tools look for first (a loading server refuses commands).
+            // Nothing is served while loading, so a reply always says 0.
             field("loading", &0);
-            field("aof_enabled", &u8::from(shared.config.read().appendonly));
+            // Redis's names for the figures DURABILITY reports, the ones
+            // monitoring tools read. A field DURABILITY lacks (the AOF
+            // ones, with the AOF off) gets the value Redis shows then.
+            let figures = shared.persist.info();
+            let get = |name: &str| figures.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+            for (name, absent) in PERSISTENCE_FIELDS {
+                match get(name) {
+                    Some(Value::Integer(n)) => field(name, n),
+                    Some(v) => field(
+                        name,
+                        &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()),
+                    ),
+                    None => field(name, absent),
+                }
+            }
+            // Redis lists the sizes only when the AOF is on.
+            for name in ["aof_current_size", "aof_base_size"] {
+                if let Some(Value::Integer(n)) = get(name) {
+                    field(name, n);
+                }
+            }
         }
         "stats" => {
             field(

@@ -26,11 +26,12 @@ pub struct Proc {
 
 fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--port")
-        .arg("0")
-        .arg("--threads")
-        .arg("2")
-        .arg("--dir")
+    c.arg("--port").arg("0");
+    // Two workers unless the test picks its own number.
+    if !args.contains(&"--threads") {
+        c.arg("--threads").arg("2");
+    }
+    c.arg("--dir")
         .arg(dir)
         .args(args)
         .env("RUST_LOG", "info")
@@ -173,9 +174,19 @@ impl Conn {
 
     /// Sends one request; `Err` if the connection fails (the server died).
     pub fn try_call(&mut self, args: Vec<Value>) -> std::io::Result<Value> {
+        self.send(args)?;
+        self.reply()
+    }
+
+    /// Sends one request without waiting for its reply.
+    pub fn send(&mut self, args: Vec<Value>) -> std::io::Result<()> {
         let mut out = BytesMut::new();
         encode_as(&Value::Array(args), Dialect::Resp3, &mut out);
-        self.stream.write_all(&out)?;
+        self.stream.write_all(&out)
+    }
+
+    /// Reads the next reply.
+    pub fn reply(&mut self) -> std::io::Result<Value> {
         loop {
             match self.decoder.decode(&mut self.buf) {
                 Ok(Some(v)) => return Ok(v),
@@ -198,6 +209,17 @@ impl Conn {
     /// A request made of words.
     pub fn cmd(&mut self, words: &[&str]) -> Value {
         self.call(words.iter().map(|w| Value::from(*w)).collect())
+    }
+
+    /// The `field:value` lines of `INFO section`.
+    pub fn info(&mut self, section: &str) -> Vec<(String, String)> {
+        let reply = self.cmd(&["INFO", section]);
+        let text = String::from_utf8(reply.as_bytes().expect("INFO is a string").to_vec())
+            .expect("INFO is text");
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     /// One field of the `DURABILITY` reply.
