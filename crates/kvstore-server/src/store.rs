@@ -149,6 +149,34 @@ impl Store {
         }
     }
 
+    /// Removes `key`; true if it existed.
+    pub fn delete(&self, key: &[u8]) -> bool {
+        let h = self.hash(key);
+        let mut shard = self.shard(h).write();
+        shard
+            .find_entry(h, |r| r.key() == key)
+            .map(|e| e.remove())
+            .is_ok()
+    }
+
+    /// Removes every key at once (no reader sees some gone and not others);
+    /// returns how many existed, each counted once.
+    pub fn delete_many(&self, keys: &[&[u8]]) -> usize {
+        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
+        let mut guards = self.lock_shards(hashes.iter().copied());
+        let mut removed = 0;
+        for (key, &h) in keys.iter().zip(&hashes) {
+            let idx = Self::shard_of(h);
+            if let Some((_, g)) = guards.iter_mut().find(|(i, _)| *i == idx) {
+                if let Ok(e) = g.find_entry(h, |r| r.key() == *key) {
+                    e.remove();
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
     /// Sets every pair at once: no reader sees some of them and not others.
     /// A key given twice ends with its last value, as if set in order.
     pub fn set_many<'a>(&self, pairs: impl IntoIterator<Item = (&'a [u8], &'a Value)>) {
@@ -382,6 +410,19 @@ mod tests {
         assert_eq!(s.get(b"c"), Some(Value::Integer(1)));
         assert!(s.rename(b"b", b"b"));
         assert_eq!(s.get(b"b"), Some(Value::Integer(2)));
+    }
+
+    #[test]
+    fn delete_many_counts_each_key_once() {
+        let s = Store::new();
+        for k in ["a", "b", "c"] {
+            s.set(k.as_bytes(), Value::Integer(1));
+        }
+        assert_eq!(s.delete_many(&[b"a", b"a", b"missing", b"c"]), 2);
+        assert_eq!(s.get(b"b"), Some(Value::Integer(1)));
+        assert!(!s.contains(b"a") && !s.contains(b"c"));
+        assert!(s.delete(b"b"));
+        assert!(!s.delete(b"b"));
     }
 
     #[test]

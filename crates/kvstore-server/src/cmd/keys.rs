@@ -25,7 +25,7 @@ pub static COMMANDS: &[Command] = &[
 
 pub fn delete(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    Value::Integer(i64::from(ctx.shared.store.remove(&k).is_some()))
+    Value::Integer(i64::from(ctx.shared.store.delete(&k)))
 }
 
 pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
@@ -35,11 +35,8 @@ pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
 /// `DEL key [key ...]`: how many of the keys existed (each counted once).
 pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let keys = tri!(args[1..].iter().map(key).collect::<Result<Vec<_>, _>>());
-    let removed = keys
-        .iter()
-        .filter(|k| ctx.shared.store.remove(k).is_some())
-        .count();
-    Value::Integer(removed as i64)
+    let refs: Vec<&[u8]> = keys.iter().map(|k| &**k).collect();
+    Value::Integer(ctx.shared.store.delete_many(&refs) as i64)
 }
 
 /// `EXISTS key [key ...]`: how many of the arguments name a key; a key
