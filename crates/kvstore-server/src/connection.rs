@@ -22,6 +22,8 @@ const KEEP_CAPACITY: usize = 1024 * 1024;
 /// Replies are sent once this much has piled up, even mid-batch, so that a
 /// long pipeline of large replies does not all sit in memory at once.
 const FLUSH_AT: usize = 256 * 1024;
+/// How many pipelined GET/SET keys to start loading ahead of serving them.
+const PREFETCH_BATCH: usize = 32;
 
 pub async fn serve(
     mut socket: TcpStream,
@@ -56,6 +58,9 @@ pub async fn serve(
         let mut executed = 0u64;
         let mut fatal = false;
         let mut need_more = true;
+        if shortcut && decoder.pending() == 0 {
+            fastpath::prefetch(&rbuf, max_bulk, shared, PREFETCH_BATCH);
+        }
         while !session.quit {
             if wbuf.len() >= FLUSH_AT {
                 need_more = false;

@@ -59,6 +59,19 @@ pub fn try_serve(
     true
 }
 
+/// Prefetches the records of the plain GETs and SETs at the front of
+/// `buf`, up to `max` of them, before any is served.
+pub fn prefetch(buf: &[u8], max_bulk: usize, shared: &Shared, max: usize) {
+    let mut at = 0;
+    for _ in 0..max {
+        let Some(req) = buf.get(at..).and_then(|rest| parse(rest, max_bulk)) else {
+            return;
+        };
+        shared.store.prefetch(&buf[at + req.key.0..at + req.key.1]);
+        at += req.len;
+    }
+}
+
 /// Writes the reply to GET for `v`, as the general path would; false (and
 /// nothing written) for values it leaves to the general path.
 fn reply_get(v: Option<ValueRef<'_>>, session: &Session, out: &mut BytesMut) -> bool {

@@ -63,6 +63,17 @@ impl Store {
         shard.find(h, |r| r.key() == key).map(Record::value)
     }
 
+    /// Starts loading the records that may hold `key` into the cache,
+    /// without reading them: a pipelined batch does this for all its keys
+    /// first, so that their cache misses overlap instead of queueing.
+    pub fn prefetch(&self, key: &[u8]) {
+        let h = self.hash(key);
+        let shard = self.shard(h).read();
+        for r in shard.iter_hash(h) {
+            r.prefetch();
+        }
+    }
+
     /// Runs `f` on the value at `key` as stored, without copying it out.
     pub fn with_ref<R>(&self, key: &[u8], f: impl FnOnce(Option<ValueRef<'_>>) -> R) -> R {
         let h = self.hash(key);
