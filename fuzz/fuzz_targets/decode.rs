@@ -34,6 +34,7 @@ fuzz_target!(|input: &[u8]| {
         max_elements: 64,
         max_depth: 8,
         max_line: 256,
+        max_frame_len: 2048,
     };
     let whole = run(data, data.len(), limits);
     let chunked = run(data, usize::from(selector % 17) + 1, limits);

@@ -30,6 +30,11 @@ pub struct Limits {
     pub max_depth: usize,
     /// Longest line (simple string, error, or a header), in bytes.
     pub max_line: usize,
+    /// Most bytes one whole frame may take. The other limits bound each
+    /// part of a frame, not their sum: a peer could still send a million
+    /// large strings in one array. A client facing an untrusted server
+    /// wants this; the server bounds a client's buffer itself.
+    pub max_frame_len: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +44,7 @@ impl Default for Limits {
             max_elements: 1024 * 1024,
             max_depth: 128,
             max_line: 64 * 1024,
+            max_frame_len: usize::MAX >> 1,
         }
     }
 }
@@ -71,6 +77,8 @@ pub enum ProtocolError {
     TooDeep(usize),
     #[error("line longer than the limit of {0} bytes")]
     LineTooLong(usize),
+    #[error("frame longer than the limit of {0} bytes")]
+    FrameTooLong(usize),
 }
 
 /// Incremental decoder for one byte stream. Keep one per connection.
@@ -131,6 +139,18 @@ impl Decoder {
     /// all arrived yet. Resumes where the previous call stopped, so `buf` must
     /// be the same stream with bytes only appended since.
     pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        let found = self.scan_frame(buf)?;
+        // A frame still arriving already needs more than the buffer holds;
+        // a complete one is exactly its length. Either way the check needs
+        // nothing but lengths, so how the bytes were split cannot matter.
+        let needed = found.unwrap_or(buf.len());
+        if needed > self.limits.max_frame_len {
+            return Err(ProtocolError::FrameTooLong(self.limits.max_frame_len));
+        }
+        Ok(found)
+    }
+
+    fn scan_frame(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
         loop {
             let Some(tag) = buf.get(self.pos).copied() else {
                 return Ok(None);
@@ -508,6 +528,7 @@ mod tests {
             max_elements: 3,
             max_depth: 2,
             max_line: 8,
+            max_frame_len: 40,
         };
         let check = |input: &[u8], want: ProtocolError| {
             let mut d = Decoder::new(limits);
@@ -529,6 +550,16 @@ mod tests {
         check(b"*1\r\n*1\r\n*1\r\n", ProtocolError::TooDeep(2));
         check(b"+0123456789", ProtocolError::LineTooLong(8));
         check(b"+0123456789\r\n", ProtocolError::LineTooLong(8));
+        // Every part within its limit, the whole too long: complete...
+        check(
+            b"*3\r\n$10\r\n0123456789\r\n$10\r\n0123456789\r\n$10\r\n0123456789\r\n",
+            ProtocolError::FrameTooLong(40),
+        );
+        // ...or still arriving.
+        check(
+            b"*3\r\n$10\r\n0123456789\r\n$10\r\n0123456789\r\n$10\r\n0123456789",
+            ProtocolError::FrameTooLong(40),
+        );
         // At the limits themselves everything is fine.
         let mut d = Decoder::new(limits);
         let mut buf = BytesMut::from(&b"*1\r\n*3\r\n$10\r\n0123456789\r\n:1\r\n+12345678\r\n"[..]);

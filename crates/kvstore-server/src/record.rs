@@ -204,8 +204,9 @@ fn decode_stored(enc: &[u8]) -> Value {
     let limits = Limits {
         max_bulk_len: usize::MAX >> 1,
         max_elements: usize::MAX >> 1,
-        max_depth: usize::MAX,
+        max_depth: crate::config::MAX_NESTING_CEILING + 1,
         max_line: usize::MAX >> 1,
+        max_frame_len: usize::MAX >> 1,
     };
     let mut buf = BytesMut::from(enc);
     // Only bytes our own encoder wrote are ever stored, so this cannot

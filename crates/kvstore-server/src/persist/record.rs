@@ -106,11 +106,14 @@ const NO_LIMIT: usize = usize::MAX >> 4;
 pub fn decode_payload(payload: &[u8]) -> Result<Value, String> {
     // The record was checksummed by this program, so the live limits (which
     // the user may have lowered since) must not reject it.
+    // Depth stays bounded even so: values are built recursively, and a
+    // request or snapshot pair wraps a value in one more array.
     let mut decoder = Decoder::new(Limits {
         max_bulk_len: NO_LIMIT,
         max_elements: NO_LIMIT,
-        max_depth: NO_LIMIT,
+        max_depth: crate::config::MAX_NESTING_CEILING + 2,
         max_line: NO_LIMIT,
+        max_frame_len: NO_LIMIT,
     });
     let mut buf = BytesMut::from(payload);
     match decoder.decode(&mut buf) {
