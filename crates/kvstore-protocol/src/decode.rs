@@ -33,7 +33,10 @@ pub struct Limits {
     /// Most bytes one whole frame may take. The other limits bound each
     /// part of a frame, not their sum: a peer could still send a million
     /// large strings in one array. A client facing an untrusted server
-    /// wants this; the server bounds a client's buffer itself.
+    /// wants this; the server bounds a client's buffer itself. It is
+    /// checked against what has arrived, so when a frame is both too long
+    /// and malformed further on, which of the two errors is reported can
+    /// depend on how its bytes were split (every other error cannot).
     pub max_frame_len: usize,
 }
 
