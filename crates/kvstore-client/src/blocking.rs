@@ -1,7 +1,9 @@
 //! The blocking client.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 use std::time::Duration;
 
 use kvstore_protocol::Value;
@@ -12,6 +14,12 @@ use crate::convert::{FromValue, ToValue};
 use crate::error::{Error, Result};
 use crate::options::{ClientOptions, DEFAULT_ADDR};
 use crate::pipeline::Pipeline;
+
+/// Requests up to this size are written before any reply is read: the
+/// kernel's socket buffers (128 KiB by default on Linux) hold them whole, so
+/// the write returns even if the server is not reading. Larger ones are
+/// written on a second thread while the replies are read.
+const WRITE_ALONE_MAX: usize = 64 * 1024;
 
 /// A blocking connection to a kvstore (or any seed-protocol) server.
 ///
@@ -205,11 +213,69 @@ impl Client {
         for command in commands {
             self.codec.queue(command.as_ref());
         }
-        let written = self.stream.write_all(&self.codec.write);
+        let request = std::mem::take(&mut self.codec.write);
+        let result = if request.len() <= WRITE_ALONE_MAX {
+            self.stream
+                .write_all(&request)
+                .map_err(|e| io_error(e, "writing the request"))
+                .and_then(|()| self.read_replies(commands.len()))
+        } else {
+            self.write_while_reading(&request, commands.len())
+        };
+        // Hand the buffer back so its allocation serves the next request.
+        self.codec.write = request;
         self.codec.write.clear();
-        written.map_err(|e| io_error(e, "writing the request"))?;
-        let mut replies = Vec::with_capacity(commands.len());
-        while replies.len() < commands.len() {
+        result
+    }
+
+    /// Writes `request` on a second thread while this one reads the
+    /// replies. The server stops reading while a reply write of its own is
+    /// blocked, so writing a large pipeline whole before reading anything
+    /// would leave both sides waiting on each other once the socket
+    /// buffers fill.
+    fn write_while_reading(&mut self, request: &[u8], count: usize) -> Result<Vec<Value>> {
+        let writer = self.stream.try_clone()?;
+        // Which side failed first decides which error is reported: the
+        // other one only fails because of the shutdown that follows.
+        let writer_failed = AtomicBool::new(false);
+        thread::scope(|scope| {
+            let writing = scope.spawn(|| {
+                let written = (&writer).write_all(request);
+                if written.is_err() {
+                    writer_failed.store(true, Ordering::SeqCst);
+                    // Replies to a request that was not sent whole never
+                    // come: wake the reader instead of letting it wait.
+                    let _ = writer.shutdown(Shutdown::Both);
+                }
+                written
+            });
+            let read = self.read_replies(count);
+            if read.is_err() && !writer_failed.load(Ordering::SeqCst) {
+                // The writer may be stuck on a server that stopped reading;
+                // the connection is being given up anyway.
+                let _ = self.stream.shutdown(Shutdown::Both);
+            }
+            let written = writing
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("request writer panicked")));
+            match (read, written) {
+                (Ok(replies), Ok(())) => Ok(replies),
+                (Err(e), Ok(())) => Err(e),
+                (Ok(_), Err(e)) => Err(io_error(e, "writing the request")),
+                (Err(read), Err(write)) => {
+                    if writer_failed.load(Ordering::SeqCst) {
+                        Err(io_error(write, "writing the request"))
+                    } else {
+                        Err(read)
+                    }
+                }
+            }
+        })
+    }
+
+    fn read_replies(&mut self, count: usize) -> Result<Vec<Value>> {
+        let mut replies = Vec::with_capacity(count);
+        while replies.len() < count {
             replies.push(self.read_reply()?);
         }
         Ok(replies)

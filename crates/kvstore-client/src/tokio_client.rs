@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use kvstore_protocol::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::ReadHalf;
 use tokio::net::{TcpStream, ToSocketAddrs};
 
 use crate::codec::Codec;
@@ -162,34 +163,60 @@ impl AsyncClient {
         for command in commands {
             self.codec.queue(command.as_ref());
         }
-        let write = self.stream.write_all(&self.codec.write);
-        within(
-            self.options.get_write_timeout(),
-            "writing the request",
-            write,
-        )
-        .await?
-        .map_err(Error::Io)?;
+        let request = std::mem::take(&mut self.codec.write);
+        let write_timeout = self.options.get_write_timeout();
+        let read_timeout = self.options.get_read_timeout();
+        // Write and read at the same time: the server stops reading while a
+        // reply write of its own is blocked, so writing a large pipeline
+        // whole before reading would leave both sides waiting on each other.
+        let (mut reader, mut writer) = self.stream.split();
+        let write = async {
+            within(
+                write_timeout,
+                "writing the request",
+                writer.write_all(&request),
+            )
+            .await?
+            .map_err(Error::Io)
+        };
+        let read = read_replies(&mut reader, &mut self.codec, commands.len(), read_timeout);
+        let ((), replies) = tokio::try_join!(write, read)?;
+        // Hand the buffer back so its allocation serves the next request.
+        self.codec.write = request;
         self.codec.write.clear();
-        let mut replies = Vec::with_capacity(commands.len());
-        while replies.len() < commands.len() {
-            replies.push(self.read_reply().await?);
-        }
         Ok(replies)
     }
+}
 
-    async fn read_reply(&mut self) -> Result<Value> {
-        loop {
-            if let Some(reply) = self.codec.next_reply()? {
-                return Ok(reply);
-            }
-            let read = self.stream.read_buf(&mut self.codec.read);
-            match within(self.options.get_read_timeout(), "reading the reply", read).await? {
-                Ok(0) => return Err(Error::Closed),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::Io(e)),
-            }
+/// Reads `count` replies into `codec`'s buffer and decodes them.
+async fn read_replies(
+    reader: &mut ReadHalf<'_>,
+    codec: &mut Codec,
+    count: usize,
+    read_timeout: Option<Duration>,
+) -> Result<Vec<Value>> {
+    let mut replies = Vec::with_capacity(count);
+    while replies.len() < count {
+        replies.push(read_reply(reader, codec, read_timeout).await?);
+    }
+    Ok(replies)
+}
+
+async fn read_reply(
+    reader: &mut ReadHalf<'_>,
+    codec: &mut Codec,
+    read_timeout: Option<Duration>,
+) -> Result<Value> {
+    loop {
+        if let Some(reply) = codec.next_reply()? {
+            return Ok(reply);
+        }
+        let read = reader.read_buf(&mut codec.read);
+        match within(read_timeout, "reading the reply", read).await? {
+            Ok(0) => return Err(Error::Closed),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Io(e)),
         }
     }
 }

@@ -69,3 +69,60 @@ async fn async_pipeline_returns_every_reply_in_order() {
     let mut c = AsyncClient::connect(server.addr()).await.unwrap();
     check(c.run_pipeline(&sample()).await.unwrap());
 }
+
+/// A pipeline whose request and replies both outgrow the socket buffers:
+/// the server stops reading while its reply write is blocked, so a client
+/// that writes every request before reading any reply would wait forever.
+/// Long keys make the request (~10 MB) too big to sit in the socket
+/// buffers, which Linux grows to a few MB; the timeouts turn a regression
+/// into a failure instead of a hang.
+const BIG_VALUE: usize = 4 * 1024;
+const BIG_GETS: usize = 10_000;
+
+fn big_pipeline_options() -> kvstore_client::ClientOptions {
+    let limit = Some(std::time::Duration::from_secs(10));
+    kvstore_client::ClientOptions::new()
+        .read_timeout(limit)
+        .write_timeout(limit)
+}
+
+fn big_pipeline() -> (String, Pipeline) {
+    let key = "k".repeat(1000);
+    let mut p = Pipeline::new();
+    for _ in 0..BIG_GETS {
+        p.get(key.as_str());
+    }
+    (key, p)
+}
+
+fn check_big(replies: Vec<Result<Value, Error>>) {
+    assert_eq!(replies.len(), BIG_GETS);
+    for reply in replies {
+        match reply {
+            Ok(Value::Bulk(b)) => assert_eq!(b.len(), BIG_VALUE),
+            other => panic!("unexpected reply {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn blocking_pipeline_with_large_replies_does_not_deadlock() {
+    let server = BackgroundServer::start();
+    let mut c = Client::connect_with(server.addr(), &big_pipeline_options()).unwrap();
+    let (key, p) = big_pipeline();
+    c.set(key.as_str(), vec![b'v'; BIG_VALUE]).unwrap();
+    check_big(c.run_pipeline(&p).unwrap());
+    assert_eq!(c.delete(key.as_str()).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn async_pipeline_with_large_replies_does_not_deadlock() {
+    let server = BackgroundServer::start();
+    let mut c = AsyncClient::connect_with(server.addr(), &big_pipeline_options())
+        .await
+        .unwrap();
+    let (key, p) = big_pipeline();
+    c.set(key.as_str(), vec![b'v'; BIG_VALUE]).await.unwrap();
+    check_big(c.run_pipeline(&p).await.unwrap());
+    assert_eq!(c.delete(key.as_str()).await.unwrap(), 1);
+}
