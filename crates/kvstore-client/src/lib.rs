@@ -40,6 +40,6 @@ pub use blocking::Client;
 pub use convert::{FromValue, ToValue};
 pub use error::{ConversionError, Error, Result};
 pub use kvstore_protocol::{Limits, Value};
-pub use options::{ClientOptions, DEFAULT_ADDR};
+pub use options::{ClientOptions, DEFAULT_ADDR, DEFAULT_MAX_FRAME_LEN};
 pub use pipeline::Pipeline;
 pub use tokio_client::AsyncClient;

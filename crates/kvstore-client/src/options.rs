@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use kvstore_protocol::Limits;
 
+/// The default for [`ClientOptions::max_frame_len`]: as large as the
+/// biggest single string a server may hold, so any sane reply fits.
+pub const DEFAULT_MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
+
 /// The address both clients use when none is given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:31337";
 
@@ -38,13 +42,20 @@ impl Default for ClientOptions {
             connect_timeout: Some(Duration::from_secs(5)),
             read_timeout: None,
             write_timeout: None,
-            limits: Limits::default(),
+            // The protocol's own default leaves the whole frame unbounded
+            // (only each part is), which a server could use to make the
+            // client buffer without end.
+            limits: Limits {
+                max_frame_len: DEFAULT_MAX_FRAME_LEN,
+                ..Limits::default()
+            },
         }
     }
 }
 
 impl ClientOptions {
-    /// The defaults: 5 s connect timeout, no read or write timeout.
+    /// The defaults: 5 s connect timeout, no read or write timeout, replies
+    /// of at most [`DEFAULT_MAX_FRAME_LEN`] bytes.
     pub fn new() -> Self {
         Self::default()
     }
@@ -67,10 +78,28 @@ impl ClientOptions {
         self
     }
 
-    /// Bounds on the replies the client accepts, guarding its memory
-    /// against a misbehaving server.
+    /// Bounds on the replies the client accepts; a reply that breaks one is
+    /// an [`Error::Protocol`](crate::Error::Protocol). Only
+    /// `max_frame_len` bounds the memory one reply can take (the other
+    /// limits bound its parts, not their sum), so keep it finite when the
+    /// server is not trusted.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Largest reply, in bytes, the client buffers; a larger one fails with
+    /// [`Error::Protocol`](crate::Error::Protocol) once that many bytes
+    /// have arrived (plus at most one read), and breaks the connection.
+    ///
+    /// ```
+    /// use kvstore_client::ClientOptions;
+    ///
+    /// let options = ClientOptions::new().max_frame_len(1 << 20);
+    /// assert_eq!(options.get_limits().max_frame_len, 1 << 20);
+    /// ```
+    pub fn max_frame_len(mut self, bytes: usize) -> Self {
+        self.limits.max_frame_len = bytes;
         self
     }
 
@@ -92,5 +121,20 @@ impl ClientOptions {
     /// The configured reply limits.
     pub fn get_limits(&self) -> Limits {
         self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_bounds_the_whole_reply() {
+        let limits = ClientOptions::default().get_limits();
+        assert_eq!(limits.max_frame_len, DEFAULT_MAX_FRAME_LEN);
+        assert!(limits.max_frame_len < Limits::default().max_frame_len);
+        let limits = ClientOptions::new().max_frame_len(10).get_limits();
+        assert_eq!(limits.max_frame_len, 10);
+        assert_eq!(limits.max_bulk_len, Limits::default().max_bulk_len);
     }
 }

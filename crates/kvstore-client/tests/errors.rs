@@ -100,3 +100,63 @@ async fn async_refused_and_timeout() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(matches!(c.get::<Value>("k").await, Err(Error::Broken)));
 }
+
+/// A hostile server: after the request it announces a 500 MB string (under
+/// the bulk limit) and then keeps sending. Returns the address and how many bytes it got
+/// out before the client hung up.
+fn endless_server() -> (SocketAddr, thread::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = thread::spawn(move || {
+        let Ok((mut sock, _)) = listener.accept() else {
+            return 0;
+        };
+        let mut buf = [0u8; 1024];
+        let _ = sock.read(&mut buf);
+        let mut sent = 0;
+        if sock.write_all(b"$500000000\r\n").is_err() {
+            return sent;
+        }
+        let chunk = [b'x'; 1024];
+        // Stop after 64 MiB so a client that buffers it all fails the
+        // test instead of exhausting memory.
+        while sent < 64 << 20 {
+            match sock.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        sent
+    });
+    (addr, handle)
+}
+
+fn small_frames() -> ClientOptions {
+    ClientOptions::new()
+        .read_timeout(Some(Duration::from_secs(5)))
+        .max_frame_len(4096)
+}
+
+#[test]
+fn endless_reply_stops_at_max_frame_len() {
+    let (addr, server) = endless_server();
+    let mut c = Client::connect_with(addr, &small_frames()).unwrap();
+    let err = c.get::<Value>("k").unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(matches!(c.get::<Value>("k"), Err(Error::Broken)));
+    drop(c);
+    assert!(server.join().unwrap() < 64 << 20);
+}
+
+#[tokio::test]
+async fn async_endless_reply_stops_at_max_frame_len() {
+    let (addr, server) = endless_server();
+    let mut c = AsyncClient::connect_with(addr, &small_frames())
+        .await
+        .unwrap();
+    let err = c.get::<Value>("k").await.unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(matches!(c.get::<Value>("k").await, Err(Error::Broken)));
+    drop(c);
+    assert!(server.join().unwrap() < 64 << 20);
+}
