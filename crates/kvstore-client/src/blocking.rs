@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kvstore_protocol::Value;
 
@@ -45,6 +45,10 @@ const WRITE_ALONE_MAX: usize = 64 * 1024;
 pub struct Client {
     stream: TcpStream,
     codec: Codec,
+    /// Longest wait for all the replies of one request. Kept here rather
+    /// than only on the socket, whose timeout applies to each read: a
+    /// server sending one byte at a time would never trip that.
+    read_timeout: Option<Duration>,
     broken: bool,
 }
 
@@ -86,6 +90,7 @@ impl Client {
                     return Ok(Client {
                         stream,
                         codec: Codec::new(options.get_limits()),
+                        read_timeout: options.get_read_timeout(),
                         broken: false,
                     });
                 }
@@ -100,9 +105,12 @@ impl Client {
         }))
     }
 
-    /// Changes the read timeout of this connection.
+    /// Changes the read timeout of this connection: the longest wait for
+    /// the whole reply to each call (all the replies, for a pipeline).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        Ok(self.stream.set_read_timeout(timeout)?)
+        self.stream.set_read_timeout(timeout)?;
+        self.read_timeout = timeout;
+        Ok(())
     }
 
     /// The server's address.
@@ -274,18 +282,31 @@ impl Client {
     }
 
     fn read_replies(&mut self, count: usize) -> Result<Vec<Value>> {
+        // `checked_add` fails only for a timeout too long to matter.
+        let deadline = self
+            .read_timeout
+            .and_then(|timeout| Instant::now().checked_add(timeout));
         let mut replies = Vec::with_capacity(count);
         while replies.len() < count {
-            replies.push(self.read_reply()?);
+            replies.push(self.read_reply(deadline)?);
         }
         Ok(replies)
     }
 
-    fn read_reply(&mut self) -> Result<Value> {
+    fn read_reply(&mut self, deadline: Option<Instant>) -> Result<Value> {
         let mut chunk = [0u8; 16 * 1024];
         loop {
             if let Some(reply) = self.codec.next_reply()? {
                 return Ok(reply);
+            }
+            if let Some(deadline) = deadline {
+                // The socket timeout bounds one read; shrinking it to what
+                // is left makes it bound the whole exchange.
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::Timeout("reading the reply"));
+                }
+                self.stream.set_read_timeout(Some(left))?;
             }
             match self.stream.read(&mut chunk) {
                 Ok(0) => return Err(Error::Closed),

@@ -66,7 +66,9 @@ impl ClientOptions {
         self
     }
 
-    /// Longest wait for each reply; `None` waits forever.
+    /// Longest wait for the whole reply to a call, from the moment the
+    /// client starts reading it (for a pipeline, for all its replies);
+    /// `None` waits forever.
     pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.read_timeout = timeout;
         self

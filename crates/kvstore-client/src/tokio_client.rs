@@ -76,7 +76,8 @@ impl AsyncClient {
         })
     }
 
-    /// Changes the read timeout of this connection.
+    /// Changes the read timeout of this connection: the longest wait for
+    /// the whole reply to each call (all the replies, for a pipeline).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
         self.options = self.options.read_timeout(timeout);
     }
@@ -179,7 +180,16 @@ impl AsyncClient {
             .await?
             .map_err(Error::Io)
         };
-        let read = read_replies(&mut reader, &mut self.codec, commands.len(), read_timeout);
+        // One timeout for all the replies: a server sending one byte at a
+        // time must not be able to stretch the wait without end.
+        let read = async {
+            within(
+                read_timeout,
+                "reading the reply",
+                read_replies(&mut reader, &mut self.codec, commands.len()),
+            )
+            .await?
+        };
         let ((), replies) = tokio::try_join!(write, read)?;
         // Hand the buffer back so its allocation serves the next request.
         self.codec.write = request;
@@ -193,26 +203,20 @@ async fn read_replies(
     reader: &mut ReadHalf<'_>,
     codec: &mut Codec,
     count: usize,
-    read_timeout: Option<Duration>,
 ) -> Result<Vec<Value>> {
     let mut replies = Vec::with_capacity(count);
     while replies.len() < count {
-        replies.push(read_reply(reader, codec, read_timeout).await?);
+        replies.push(read_reply(reader, codec).await?);
     }
     Ok(replies)
 }
 
-async fn read_reply(
-    reader: &mut ReadHalf<'_>,
-    codec: &mut Codec,
-    read_timeout: Option<Duration>,
-) -> Result<Value> {
+async fn read_reply(reader: &mut ReadHalf<'_>, codec: &mut Codec) -> Result<Value> {
     loop {
         if let Some(reply) = codec.next_reply()? {
             return Ok(reply);
         }
-        let read = reader.read_buf(&mut codec.read);
-        match within(read_timeout, "reading the reply", read).await? {
+        match reader.read_buf(&mut codec.read).await {
             Ok(0) => return Err(Error::Closed),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

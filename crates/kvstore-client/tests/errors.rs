@@ -160,3 +160,47 @@ async fn async_endless_reply_stops_at_max_frame_len() {
     drop(c);
     assert!(server.join().unwrap() < 64 << 20);
 }
+
+/// A server that answers with a valid reply, one byte every 100 ms.
+fn dripping_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        if let Ok((mut sock, _)) = listener.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf);
+            for byte in b"$10\r\n0123456789\r\n" {
+                thread::sleep(Duration::from_millis(100));
+                if sock.write_all(&[*byte]).is_err() {
+                    break;
+                }
+            }
+            thread::sleep(Duration::from_secs(1));
+        }
+    });
+    addr
+}
+
+fn drip_options() -> ClientOptions {
+    ClientOptions::new().read_timeout(Some(Duration::from_millis(300)))
+}
+
+#[test]
+fn read_timeout_bounds_the_whole_reply() {
+    let mut c = Client::connect_with(dripping_server(), &drip_options()).unwrap();
+    let start = Instant::now();
+    let err = c.get::<Value>("k").unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(start.elapsed() < Duration::from_millis(1000));
+}
+
+#[tokio::test]
+async fn async_read_timeout_bounds_the_whole_reply() {
+    let mut c = AsyncClient::connect_with(dripping_server(), &drip_options())
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let err = c.get::<Value>("k").await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(start.elapsed() < Duration::from_millis(1000));
+}
