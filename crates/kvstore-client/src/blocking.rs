@@ -208,7 +208,13 @@ impl Client {
         if self.broken {
             return Err(Error::Broken);
         }
-        let result = self.write_and_read(commands);
+        Error::check_commands(commands)?;
+        let result = self.write_and_read(commands).and_then(|replies| {
+            // Anything past the last reply would be taken for the answer to
+            // the next command.
+            Error::check_leftover(self.codec.read.len())?;
+            Ok(replies)
+        });
         if result.is_err() {
             // Whatever failed, a reply may be half read or still coming.
             self.broken = true;

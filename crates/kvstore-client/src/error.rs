@@ -42,6 +42,15 @@ pub enum Error {
     /// The peer sent bytes that are not a valid frame.
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
+    /// The server sent more than the replies asked for (for example a
+    /// frame nobody requested). The stream is out of step, so the
+    /// connection is unusable from then on, as after [`Error::Protocol`].
+    #[error("protocol error: {0} bytes received beyond the expected replies")]
+    Unsolicited(usize),
+    /// A command with no words was refused before sending: a server never
+    /// answers an empty request, so the client would wait forever.
+    #[error("empty command")]
+    EmptyCommand,
     /// A value could not be converted to or from the requested Rust type.
     #[error(transparent)]
     Conversion(#[from] ConversionError),
@@ -61,8 +70,29 @@ impl Error {
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,
-            Error::Io(_) | Error::Timeout(_) | Error::Closed | Error::Broken | Error::Protocol(_)
+            Error::Io(_)
+                | Error::Timeout(_)
+                | Error::Closed
+                | Error::Broken
+                | Error::Protocol(_)
+                | Error::Unsolicited(_)
         )
+    }
+
+    /// Refuses a request holding an empty command, before anything is sent.
+    pub(crate) fn check_commands<C: AsRef<[Value]>>(commands: &[C]) -> Result<(), Error> {
+        if commands.iter().any(|c| c.as_ref().is_empty()) {
+            return Err(Error::EmptyCommand);
+        }
+        Ok(())
+    }
+
+    /// Fails if bytes are left over once every expected reply was read.
+    pub(crate) fn check_leftover(leftover: usize) -> Result<(), Error> {
+        match leftover {
+            0 => Ok(()),
+            n => Err(Error::Unsolicited(n)),
+        }
     }
 
     /// Turns an error reply into [`Error::Server`], passing other values on.

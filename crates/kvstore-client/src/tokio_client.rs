@@ -153,9 +153,13 @@ impl AsyncClient {
         if self.broken {
             return Err(Error::Broken);
         }
+        Error::check_commands(commands)?;
         self.broken = true;
         self.codec.clear();
         let replies = self.write_and_read(commands).await?;
+        // Anything past the last reply is a frame nobody asked for: the
+        // stream is out of step, so the connection stays broken.
+        Error::check_leftover(self.codec.read.len())?;
         self.broken = false;
         Ok(replies)
     }

@@ -204,3 +204,25 @@ async fn async_read_timeout_bounds_the_whole_reply() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(start.elapsed() < Duration::from_millis(1000));
 }
+
+#[test]
+fn unsolicited_reply_breaks_the_connection() {
+    let addr = fake_server(Some(b":1\r\n:2\r\n"), Duration::from_millis(500));
+    let mut c = Client::connect_with(addr, &short_read_timeout()).unwrap();
+    let err = c.get::<Value>("k").unwrap_err();
+    assert!(matches!(err, Error::Unsolicited(4)), "{err:?}");
+    assert!(err.is_connection_error());
+    // Not the stray `:2` taken for the next answer.
+    assert!(matches!(c.get::<Value>("k"), Err(Error::Broken)));
+}
+
+#[tokio::test]
+async fn async_unsolicited_reply_breaks_the_connection() {
+    let addr = fake_server(Some(b":1\r\n:2\r\n"), Duration::from_millis(500));
+    let mut c = AsyncClient::connect_with(addr, &short_read_timeout())
+        .await
+        .unwrap();
+    let err = c.get::<Value>("k").await.unwrap_err();
+    assert!(matches!(err, Error::Unsolicited(4)), "{err:?}");
+    assert!(matches!(c.get::<Value>("k").await, Err(Error::Broken)));
+}

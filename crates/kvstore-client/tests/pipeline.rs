@@ -126,3 +126,30 @@ async fn async_pipeline_with_large_replies_does_not_deadlock() {
     check_big(c.run_pipeline(&p).await.unwrap());
     assert_eq!(c.delete(key.as_str()).await.unwrap(), 1);
 }
+
+#[test]
+fn empty_command_is_refused_before_sending() {
+    let server = BackgroundServer::start();
+    // The timeout turns a regression (waiting for an answer that never
+    // comes) into a failure.
+    let mut c = Client::connect_with(server.addr(), &big_pipeline_options()).unwrap();
+    assert!(matches!(c.execute(&[]), Err(Error::EmptyCommand)));
+    let mut p = Pipeline::new();
+    p.set("a", 1).cmd(&[]);
+    assert!(matches!(c.run_pipeline(&p), Err(Error::EmptyCommand)));
+    // Nothing was sent and the connection is still in step.
+    assert_eq!(c.get::<Option<i64>>("a").unwrap(), None);
+}
+
+#[tokio::test]
+async fn async_empty_command_is_refused_before_sending() {
+    let server = BackgroundServer::start();
+    let mut c = AsyncClient::connect_with(server.addr(), &big_pipeline_options())
+        .await
+        .unwrap();
+    assert!(matches!(c.execute(&[]).await, Err(Error::EmptyCommand)));
+    let mut p = Pipeline::new();
+    p.set("a", 1).cmd(&[]);
+    assert!(matches!(c.run_pipeline(&p).await, Err(Error::EmptyCommand)));
+    assert_eq!(c.get::<Option<i64>>("a").await.unwrap(), None);
+}
