@@ -57,7 +57,7 @@ pub fn print_result(
             if raw {
                 writeln!(err, "{msg}")?;
             } else {
-                writeln!(out, "(error) {msg}")?;
+                writeln!(out, "(error) {}", format::escaped(&msg))?;
             }
             Ok(Outcome::ErrorReply)
         }
@@ -121,6 +121,8 @@ mod tests {
             (o, out.as_str(), err.as_str()),
             (Outcome::ErrorReply, "", "ERR no\n")
         );
+        let (_, out, _) = printed(Err(Error::Server("ERR \x1b[31mred\n".into())), false);
+        assert_eq!(out, "(error) ERR \\x1b[31mred\\n\n");
         let (o, _, err) = printed(Err(Error::Closed), false);
         assert_eq!(o, Outcome::ConnectionLost);
         assert!(err.contains("closed"));

@@ -14,10 +14,10 @@ pub fn human(value: &Value) -> String {
 
 fn write_human(value: &Value, indent: usize, out: &mut String) {
     match value {
-        Value::Simple(s) => out.push_str(&String::from_utf8_lossy(s)),
+        Value::Simple(s) => escape_controls(&String::from_utf8_lossy(s), out),
         Value::Error(e) => {
             out.push_str("(error) ");
-            out.push_str(&String::from_utf8_lossy(e));
+            escape_controls(&String::from_utf8_lossy(e), out);
         }
         Value::Integer(n) => out.push_str(&format!("(integer) {n}")),
         Value::Bulk(b) => quote(b, out),
@@ -97,6 +97,30 @@ pub fn quote(bytes: &[u8], out: &mut String) {
     out.push('"');
 }
 
+/// `text` with control characters escaped, for simple strings and error
+/// messages, which print unquoted: a server must not be able to send
+/// terminal escape sequences (ESC, CSI) or fake extra lines to the user.
+pub fn escape_controls(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            // C1 controls, e.g. U+009B, which some terminals read as CSI.
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+}
+
+/// [`escape_controls`] into a new string.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_controls(text, &mut out);
+    out
+}
+
 fn double(d: f64) -> String {
     if d.is_infinite() {
         if d > 0.0 { "inf" } else { "-inf" }.to_string()
@@ -158,6 +182,15 @@ mod tests {
     fn strings_escape_non_printable_bytes() {
         let v = Value::bulk(b"a\"b\\c\n\r\t\x07\x08\x00\xff\xc3\xa9");
         assert_eq!(human(&v), r#""a\"b\\c\n\r\t\a\b\x00\xff\xc3\xa9""#);
+    }
+
+    #[test]
+    fn simple_strings_and_errors_escape_control_characters() {
+        let v = Value::simple("a\x1b[2Jb\nc\x7f\u{9b}é");
+        assert_eq!(human(&v), "a\\x1b[2Jb\\nc\\x7f\\u{9b}é");
+        let v = Value::error("ERR \x1b]0;title\x07 x\r\t");
+        assert_eq!(human(&v), "(error) ERR \\x1b]0;title\\x07 x\\r\\t");
+        assert_eq!(escaped("plain C:\\dir"), "plain C:\\dir");
     }
 
     #[test]
