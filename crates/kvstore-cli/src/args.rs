@@ -72,10 +72,12 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
         .map_err(|_| format!("not a number of seconds: {s}"))?;
-    if secs > 0.0 && secs.is_finite() {
+    // Below a millisecond every connect and read would fail at once (and
+    // the OS rounds socket timeouts to ms), so it is a usage mistake.
+    if secs >= 0.001 && secs.is_finite() {
         Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
     } else {
-        Err("the timeout must be a positive number of seconds".into())
+        Err("the timeout must be at least 0.001 seconds".into())
     }
 }
 
@@ -113,7 +115,16 @@ mod tests {
             parse(&["-t", "0.5"]).timeout,
             Some(Duration::from_millis(500))
         );
-        assert!(Args::try_parse_from(["kvstore-cli", "-t", "0"]).is_err());
+        assert_eq!(
+            parse(&["-t", "0.001"]).timeout,
+            Some(Duration::from_millis(1))
+        );
+        for bad in ["0", "0.0009", "1e-7", "-1", "inf", "NaN"] {
+            assert!(
+                Args::try_parse_from(["kvstore-cli", "-t", bad]).is_err(),
+                "{bad}"
+            );
+        }
         assert!(Args::try_parse_from(["kvstore-cli", "-t", "x"]).is_err());
     }
 

@@ -22,7 +22,8 @@ fn main() -> ExitCode {
         return match repl::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("Error: {e:#}");
+                // Nothing more can be done if stderr is gone too.
+                let _ = writeln!(io::stderr(), "Error: {e:#}");
                 ExitCode::FAILURE
             }
         };
@@ -36,14 +37,14 @@ fn one_shot(args: &Args) -> ExitCode {
     let command = match exec::request(&args.command, args.typed) {
         Ok(command) => command,
         Err(e) => {
-            eprintln!("Error: {e}");
+            let _ = writeln!(io::stderr(), "Error: {e}");
             return ExitCode::FAILURE;
         }
     };
     let mut client = match Client::connect_with(args.addr(), &args.client_options()) {
         Ok(client) => client,
         Err(e) => {
-            eprintln!("Could not connect to {}: {e}", args.addr());
+            let _ = writeln!(io::stderr(), "Could not connect to {}: {e}", args.addr());
             return ExitCode::FAILURE;
         }
     };

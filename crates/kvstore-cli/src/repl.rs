@@ -68,7 +68,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let mut session = Session { args, client: None };
     if let Err(e) = session.connect() {
-        eprintln!("Could not connect to {}: {e}", args.addr());
+        // Messages to the user are best effort: a closed stderr must not
+        // stop (or panic) the prompt.
+        let _ = writeln!(io::stderr(), "Could not connect to {}: {e}", args.addr());
     }
     loop {
         let line = match editor.readline(&session.prompt()) {
@@ -81,10 +83,17 @@ pub fn run(args: &Args) -> Result<()> {
             continue;
         }
         let _ = editor.add_history_entry(line);
+        if let Some(path) = &history {
+            // Saved line by line so that no way out (an error, a closed
+            // terminal, a kill) loses what was typed. History is a
+            // convenience: failing to write it is not worth stopping for.
+            let _ = editor.append_history(path);
+        }
         match line.to_ascii_lowercase().as_str() {
             "quit" | "exit" => break,
             "help" | "?" => {
-                println!("{HELP}");
+                // A closed stdout ends the session, like a failed reply.
+                writeln!(io::stdout(), "{HELP}")?;
                 continue;
             }
             _ => {}
@@ -92,14 +101,11 @@ pub fn run(args: &Args) -> Result<()> {
         let command = match parse(line, args.typed) {
             Ok(command) => command,
             Err(msg) => {
-                eprintln!("{msg}");
+                let _ = writeln!(io::stderr(), "{msg}");
                 continue;
             }
         };
         run_one(&mut session, &command)?;
-    }
-    if let Some(path) = &history {
-        let _ = editor.save_history(path);
     }
     Ok(())
 }
@@ -108,7 +114,11 @@ fn run_one(session: &mut Session, command: &[Value]) -> io::Result<()> {
     let result = match session.connect() {
         Ok(client) => client.execute(command),
         Err(e) => {
-            eprintln!("Could not connect to {}: {e}", session.args.addr());
+            let _ = writeln!(
+                io::stderr(),
+                "Could not connect to {}: {e}",
+                session.args.addr()
+            );
             return Ok(());
         }
     };

@@ -11,9 +11,14 @@ fn cli(server_port: u16, args: &[&str]) -> Output {
         .args(["-h", "127.0.0.1", "-p", &server_port.to_string()])
         .args(args)
         .env("KVSTORE_CLI_HISTFILE", "")
+        .env("TERM", "xterm")
         .output()
         .unwrap()
 }
+
+// Every child gets TERM=xterm: under TERM=dumb rustyline prints the prompt
+// to stdout even when stdin is not a terminal, which would change the
+// output the tests compare.
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -140,6 +145,7 @@ fn interactive_prompt_reads_quoted_lines_until_quit() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
         .args(["-p", &server.addr().port().to_string()])
         .env("KVSTORE_CLI_HISTFILE", "")
+        .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -174,6 +180,7 @@ fn interactive_prompt_exits_on_end_of_input_and_typed_lines_work() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
         .args(["--typed", "-p", &server.addr().port().to_string()])
         .env("KVSTORE_CLI_HISTFILE", "")
+        .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -191,4 +198,40 @@ fn interactive_prompt_exits_on_end_of_input_and_typed_lines_work() {
         stdout(&out),
         "(integer) 1\n1# \"b\" => (integer) 1\n2# \"a\" => 1) (integer) 1\n"
     );
+}
+
+#[test]
+fn timeout_below_a_millisecond_is_a_usage_error() {
+    let out = cli(1, &["-t", "0.0001", "get", "a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0.001"), "{}", stderr(&out));
+}
+
+#[test]
+fn closed_stdout_neither_panics_nor_loses_history() {
+    let server = BackgroundServer::start();
+    let dir = std::env::temp_dir().join(format!("kvstore-cli-hist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let history = dir.join("history");
+    let _ = std::fs::remove_file(&history);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["-p", &server.addr().port().to_string()])
+        .env("KVSTORE_CLI_HISTFILE", &history)
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody reads the output: the first write to stdout fails.
+    drop(child.stdout.take());
+    let script = "help\nset a 1\n";
+    // The child may already have exited; its stdin is then closed too.
+    let _ = child.stdin.take().unwrap().write_all(script.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    // 101 is a panic; a failed write is an ordinary error (1).
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let saved = std::fs::read_to_string(&history).unwrap_or_default();
+    assert!(saved.contains("help"), "history: {saved:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
