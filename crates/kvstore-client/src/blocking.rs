@@ -194,8 +194,8 @@ impl Client {
         commands::count(reply, n)
     }
 
-    /// Sends every command of `pipeline` in one write, then reads all the
-    /// replies. The outer error is for the connection; each inner result is
+    /// Sends every command of `pipeline` and reads all the replies, writing
+    /// and reading at once when the request is large. The outer error is for the connection; each inner result is
     /// that command's reply, so one failing command does not hide the rest.
     pub fn run_pipeline(&mut self, pipeline: &Pipeline) -> Result<Vec<Result<Value>>> {
         let commands = pipeline.commands()?;
@@ -203,7 +203,7 @@ impl Client {
         Ok(replies.into_iter().map(Error::check_reply).collect())
     }
 
-    /// Writes all `commands` at once and reads one reply for each.
+    /// Sends all `commands` and reads one reply for each.
     fn round_trip<C: AsRef<[Value]>>(&mut self, commands: &[C]) -> Result<Vec<Value>> {
         if self.broken {
             return Err(Error::Broken);

@@ -141,8 +141,7 @@ impl AsyncClient {
         commands::count(reply, n)
     }
 
-    /// Sends every command of `pipeline` in one write and reads all the
-    /// replies; see [`Client::run_pipeline`](crate::Client::run_pipeline).
+    /// Sends every command of `pipeline` while reading all the replies; see [`Client::run_pipeline`](crate::Client::run_pipeline).
     pub async fn run_pipeline(&mut self, pipeline: &Pipeline) -> Result<Vec<Result<Value>>> {
         let commands = pipeline.commands()?;
         let replies = self.round_trip(commands).await?;
