@@ -31,6 +31,10 @@ pub struct Config {
     #[arg(long, default_value_t = 31337)]
     pub port: u16,
 
+    /// Number of databases (`SELECT 0` to `SELECT N-1`).
+    #[arg(long, default_value_t = 16, value_parser = at_least_one)]
+    pub databases: usize,
+
     /// Connections allowed at once; past it a new one gets an error and is closed.
     #[arg(long, default_value_t = 10_000, value_parser = at_least_one)]
     pub maxclients: usize,

@@ -1,21 +1,24 @@
-//! The kvstore server: network loop, per-connection handling, the command
-//! table and the store. The binary in `main.rs` is a thin wrapper around
-//! [`Server`]; [`BackgroundServer`] runs one in a thread, for tests and
-//! embedding.
+//! The kvstore server, in layers that only point down:
+//!
+//! - [`keyspace`]: objects, records, deadlines and the databases;
+//! - [`state`]: what every connection shares, and the handle commands use
+//!   to reach persistence;
+//! - [`cmd`]: the command table, one file per family;
+//! - [`persist`]: the append-only file and snapshots (replayed through the
+//!   command table);
+//! - [`net`]: the listener, connections and the GET/SET fast path.
+//!
+//! The binary in `main.rs` is a thin wrapper around [`Server`];
+//! [`BackgroundServer`] runs one in a thread, for tests and embedding.
 
 pub mod cmd;
 pub mod config;
-pub mod connection;
-pub mod fastpath;
+pub mod keyspace;
 pub mod memory;
+pub mod net;
 pub mod persist;
-pub mod record;
-pub mod server;
-pub mod session;
-pub mod store;
+pub mod state;
 
-mod background;
-
-pub use background::BackgroundServer;
 pub use config::{Config, ReplyMode};
-pub use server::{Server, Shared};
+pub use net::{BackgroundServer, Server};
+pub use state::Shared;

@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use kvstore_protocol::{encode_as, Dialect, Value};
 use kvstore_server::cmd::{self, Ctx};
 use kvstore_server::config::{AppendFsync, ReplyMode};
-use kvstore_server::session::Session;
+use kvstore_server::state::Session;
 use kvstore_server::{BackgroundServer, Config};
 use proptest::prelude::*;
 
@@ -55,22 +55,33 @@ fn request() -> impl Strategy<Value = Vec<Value>> {
         1 => (key(), value()).prop_map(|(k, v)| vec![word("GETSET"), k, v]),
         1 => (key(), key()).prop_map(|(a, b)| vec![word("RENAME"), a, b]),
         1 => Just(vec![word("FLUSH")]),
+        // Databases and deadlines: long ones (nothing expires during a
+        // case) and ones already past (the key goes at once).
+        1 => (0..3i64).prop_map(|d| vec![word("SELECT"), Value::Integer(d)]),
+        1 => (key(), value(), 100..100_000i64)
+            .prop_map(|(k, v, s)| vec![word("SET"), k, v, word("EX"), Value::Integer(s)]),
+        1 => (key(), -5..100_000i64).prop_map(|(k, s)| vec![word("EXPIRE"), k, Value::Integer(s)]),
+        1 => (key(), 1..100_000i64).prop_map(|(k, s)| vec![word("EXPIRE"), k, Value::Integer(s), word("GT")]),
+        1 => key().prop_map(|k| vec![word("PERSIST"), k]),
+        1 => (key(), 0..3i64).prop_map(|(k, d)| vec![word("MOVE"), k, Value::Integer(d)]),
+        1 => (key(), key()).prop_map(|(a, b)| vec![word("COPY"), a, b, word("REPLACE")]),
+        1 => (0..3i64, 0..3i64).prop_map(|(a, b)| vec![word("SWAPDB"), Value::Integer(a), Value::Integer(b)]),
         1 => Just(vec![word("BGREWRITEAOF")]),
     ]
 }
 
-/// The keyspace as sorted key/encoded-value pairs (encoded, so that NaN
-/// compares equal to itself).
-fn keyspace(server: &BackgroundServer) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut out: Vec<_> = server
-        .shared()
-        .store
-        .snapshot()
-        .into_iter()
-        .map(|(k, v)| {
+type Entry = (usize, Vec<u8>, Vec<u8>, Option<u64>);
+
+/// The keyspace as sorted (database, key, encoded value, deadline) tuples
+/// (encoded, so that NaN compares equal to itself).
+fn keyspace(server: &BackgroundServer) -> Vec<Entry> {
+    let snap = server.shared().keyspace.snapshot();
+    let mut out: Vec<_> = snap
+        .records()
+        .map(|(db, r)| {
             let mut buf = BytesMut::new();
-            encode_as(&v, Dialect::Resp3, &mut buf);
-            (k.to_vec(), buf.to_vec())
+            encode_as(&r.value(), Dialect::Resp3, &mut buf);
+            (db, r.key().to_vec(), buf.to_vec(), r.deadline())
         })
         .collect();
     out.sort();
@@ -98,7 +109,7 @@ proptest! {
         let live = BackgroundServer::start_with(config(dir.path()));
         let mut session = Session::new(1, live.addr(), ReplyMode::Seed);
         for req in requests {
-            let mut ctx = Ctx { shared: live.shared(), session: &mut session };
+            let mut ctx = Ctx::new(live.shared(), &mut session);
             cmd::execute(&mut ctx, Value::Array(req));
         }
         let expected = keyspace(&live);

@@ -94,7 +94,7 @@ fn twemproxy_shards_over_two_kvstore_servers() {
     assert_eq!(c.cmd(&["SET", "user:7", "v", "NX"]), "$-1\r\n");
 
     // The keys really are spread over both servers.
-    let (na, nb) = (a.shared().store.len(), b.shared().store.len());
+    let (na, nb) = (a.shared().keyspace.len(), b.shared().keyspace.len());
     assert_eq!(na + nb, 201, "200 users and z");
     assert!(na > 20 && nb > 20, "uneven split: {na} / {nb}");
     let _ = std::fs::remove_dir_all(&dir);

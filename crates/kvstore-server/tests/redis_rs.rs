@@ -236,12 +236,31 @@ fn set_options() {
     assert_eq!(ok(&mut con, &["SET", "k", "6", "KEEPTTL"]), R::Okay);
     assert!(err(&mut con, &["SET", "k", "v", "NX", "XX"]).contains("syntax error"));
     assert!(err(&mut con, &["SET", "k", "v", "BOGUS"]).contains("syntax error"));
-    for opt in [["EX", "10"], ["PX", "100"], ["EXAT", "1"], ["PXAT", "1"]] {
-        let e = err(&mut con, &["SET", "k", "v", opt[0], opt[1]]);
-        assert!(e.contains("expiry") && e.contains("not supported"), "{e}");
+    for bad in [
+        &["EX", "10", "KEEPTTL"][..],
+        &["EX", "1", "PX", "1"],
+        &["EX"],
+        &["KEEPTTL", "PX", "5"],
+    ] {
+        let mut words = vec!["SET", "k", "v"];
+        words.extend_from_slice(bad);
+        assert!(err(&mut con, &words).contains("syntax error"), "{bad:?}");
+    }
+    for bad in [
+        ["EX", "0"],
+        ["PX", "-1"],
+        ["EXAT", "0"],
+        ["EX", "9223372036854775807"],
+    ] {
+        let e = err(&mut con, &["SET", "k", "v", bad[0], bad[1]]);
+        assert!(
+            e.contains("invalid expire time in 'set' command"),
+            "{bad:?}: {e}"
+        );
     }
     // Refused options are not half-applied.
     assert_eq!(ok(&mut con, &["GET", "k"]), bulk("6"));
+    assert_eq!(ok(&mut con, &["TTL", "k"]), R::Int(-1));
 }
 
 #[test]
@@ -371,7 +390,9 @@ fn connection_commands() {
     assert_eq!(ok(&mut con, &["PING", "hi"]), bulk("hi"));
     assert_eq!(ok(&mut con, &["ECHO", "x y"]), bulk("x y"));
     assert_eq!(ok(&mut con, &["SELECT", "0"]), R::Okay);
-    assert!(err(&mut con, &["SELECT", "1"]).contains("DB index is out of range"));
+    assert_eq!(ok(&mut con, &["SELECT", "15"]), R::Okay);
+    assert!(err(&mut con, &["SELECT", "16"]).contains("DB index is out of range"));
+    assert!(err(&mut con, &["SELECT", "-1"]).contains("DB index is out of range"));
     assert!(err(&mut con, &["SELECT", "x"]).contains("not an integer"));
 
     let id = match ok(&mut con, &["CLIENT", "ID"]) {

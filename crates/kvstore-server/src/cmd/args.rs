@@ -74,3 +74,26 @@ macro_rules! tri {
         }
     };
 }
+
+/// The unit of a time argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    Millis,
+}
+
+/// The deadline (Unix ms) that `n` names: `n` from `base` if `relative`,
+/// else `n` itself, in `unit`. `None` where Redis answers "invalid expire
+/// time": the value overflows in milliseconds. A result at or before now
+/// (even negative) is a deadline already passed.
+pub fn deadline_arg(n: i64, unit: Unit, relative: bool, base: u64) -> Option<i64> {
+    let ms = match unit {
+        Unit::Seconds => n.checked_mul(1000)?,
+        Unit::Millis => n,
+    };
+    if relative {
+        ms.checked_add(i64::try_from(base).ok()?)
+    } else {
+        Some(ms)
+    }
+}

@@ -2,41 +2,17 @@
 //! connections that `CLIENT LIST` reads.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
-use parking_lot::Mutex;
 
 use super::{is_word, wrong_args, Command, Ctx};
 use crate::command;
 use crate::config::ReplyMode;
-use crate::session::{ClientInfo, Session};
+use crate::state::session::{ClientInfo, Session};
 
 pub static COMMANDS: &[Command] = &[command!("client", -2, false, client)];
-
-/// Every live connection, weakly held: a connection that ends drops its
-/// [`ClientInfo`] and its entry is pruned at the next registration or
-/// listing, so closing a connection needs no call here.
-#[derive(Debug, Default)]
-pub struct Registry {
-    clients: Mutex<Vec<Weak<ClientInfo>>>,
-}
-
-impl Registry {
-    pub fn register(&self, session: &Session) {
-        let mut clients = self.clients.lock();
-        clients.retain(|c| c.strong_count() > 0);
-        clients.push(Arc::downgrade(&session.info));
-    }
-
-    /// The live connections, oldest first.
-    pub fn live(&self) -> Vec<Arc<ClientInfo>> {
-        let mut clients = self.clients.lock();
-        clients.retain(|c| c.strong_count() > 0);
-        clients.iter().filter_map(Weak::upgrade).collect()
-    }
-}
 
 pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let sub = &args[1];

@@ -12,7 +12,7 @@ use kvstore_protocol::Value;
 use super::server::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::command;
-use crate::session::Session;
+use crate::state::Session;
 
 pub static COMMANDS: &[Command] = &[command!("command", -1, false, command)];
 
@@ -52,7 +52,16 @@ const NONE: (i64, i64, i64) = (0, 0, 0);
 
 pub static DOCS: &[Doc] = &[
     doc("get", "string", "Returns the value of a key.", "key", ONE),
-    doc("set", "string", "Sets the value of a key; NX/XX make it conditional, GET returns the old value. (EX/PX: not yet.)", "key value [NX|XX] [GET] [KEEPTTL]", ONE),
+    doc("set", "string", "Sets the value of a key, with an optional deadline; NX/XX make it conditional, GET returns the old value.", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]", ONE),
+    doc("setex", "string", "Sets a key with a deadline in seconds.", "key seconds value", ONE),
+    doc("psetex", "string", "Sets a key with a deadline in milliseconds.", "key milliseconds value", ONE),
+    doc("getex", "string", "Returns a string value and sets or clears its deadline.", "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]", ONE),
+    doc("getdel", "string", "Returns a string value and deletes the key.", "key", ONE),
+    doc("msetnx", "string", "Sets several keys at once, only if none of them exists.", "(key value) ...", (1, -1, 2)),
+    doc("getrange", "string", "Returns part of a string value.", "key start end", ONE),
+    doc("substr", "string", "Returns part of a string value (old name of GETRANGE).", "key start end", ONE),
+    doc("setrange", "string", "Overwrites part of a string value.", "key offset value", ONE),
+    doc("incrbyfloat", "string", "Adds a floating-point amount to a number.", "key increment", ONE),
     doc("mget", "string", "Returns the values of several keys.", "key ...", ALL),
     doc("mset", "string", "Sets several keys at once, atomically.", "(key value) ...", (1, -1, 2)),
     doc("setnx", "string", "Sets a key only if it does not exist.", "key value", ONE),
@@ -64,16 +73,33 @@ pub static DOCS: &[Doc] = &[
     doc("incrby", "string", "Adds an amount to an integer value.", "key increment", ONE),
     doc("decrby", "string", "Subtracts an amount from an integer value.", "key decrement", ONE),
     doc("delete", "generic", "kvstore: deletes a key; replies 1 if it existed, else 0.", "key", ONE),
-    doc("flush", "generic", "kvstore: deletes every key; replies how many there were.", "", NONE),
+    doc("flush", "generic", "kvstore: deletes every key of the database; replies how many there were.", "", NONE),
+    doc("unlink", "generic", "Deletes keys; replies how many existed.", "key ...", ALL),
+    doc("touch", "generic", "Counts how many of the keys exist.", "key ...", ALL),
+    doc("renamenx", "generic", "Renames a key only if the target does not exist.", "key newkey", (1, 2, 1)),
+    doc("copy", "generic", "Copies a key's value, to another database if asked.", "source destination [DB destination-db] [REPLACE]", (1, 2, 1)),
+    doc("move", "generic", "Moves a key to another database.", "key db", ONE),
+    doc("swapdb", "server", "Swaps two databases.", "index1 index2", NONE),
+    doc("randomkey", "generic", "Returns a random key.", "", NONE),
+    doc("object", "generic", "Inspects how a key's value is stored.", "subcommand [key]", (2, 2, 1)),
+    doc("expire", "generic", "Sets a key's deadline in seconds from now.", "key seconds [NX|XX|GT|LT]", ONE),
+    doc("pexpire", "generic", "Sets a key's deadline in milliseconds from now.", "key milliseconds [NX|XX|GT|LT]", ONE),
+    doc("expireat", "generic", "Sets a key's deadline as a Unix time in seconds.", "key unix-time-seconds [NX|XX|GT|LT]", ONE),
+    doc("pexpireat", "generic", "Sets a key's deadline as a Unix time in milliseconds.", "key unix-time-milliseconds [NX|XX|GT|LT]", ONE),
+    doc("persist", "generic", "Removes a key's deadline.", "key", ONE),
+    doc("ttl", "generic", "Returns a key's time to live in seconds.", "key", ONE),
+    doc("pttl", "generic", "Returns a key's time to live in milliseconds.", "key", ONE),
+    doc("expiretime", "generic", "Returns a key's deadline as a Unix time in seconds.", "key", ONE),
+    doc("pexpiretime", "generic", "Returns a key's deadline as a Unix time in milliseconds.", "key", ONE),
     doc("del", "generic", "Deletes keys; replies how many existed.", "key ...", ALL),
     doc("exists", "generic", "Counts how many of the keys exist.", "key ...", ALL),
     doc("type", "generic", "Returns the type of a key's value.", "key", ONE),
     doc("rename", "generic", "Renames a key, overwriting the target.", "key newkey", (1, 2, 1)),
     doc("keys", "generic", "Returns every key matching a glob pattern.", "pattern", NONE),
     doc("scan", "generic", "Iterates over the keys, a few at a time.", "cursor [MATCH pattern] [COUNT count] [TYPE type]", NONE),
-    doc("flushdb", "server", "Deletes every key.", "[ASYNC|SYNC]", NONE),
-    doc("flushall", "server", "Deletes every key (kvstore has one database).", "[ASYNC|SYNC]", NONE),
-    doc("dbsize", "server", "Returns the number of keys.", "", NONE),
+    doc("flushdb", "server", "Deletes every key of the database.", "[ASYNC|SYNC]", NONE),
+    doc("flushall", "server", "Deletes every key of every database.", "[ASYNC|SYNC]", NONE),
+    doc("dbsize", "server", "Returns the number of keys in the database.", "", NONE),
     doc("info", "server", "Returns information and statistics about the server.", "[section ...]", NONE),
     doc("config", "server", "Reads or changes the server's settings.", "", NONE),
     doc("config|get", "server", "Returns the settings whose names match the patterns.", "parameter ...", NONE),
@@ -87,7 +113,7 @@ pub static DOCS: &[Doc] = &[
     doc("ping", "connection", "Returns PONG, or the message.", "[message]", NONE),
     doc("echo", "connection", "Returns the message.", "message", NONE),
     doc("quit", "connection", "Closes the connection.", "", NONE),
-    doc("select", "connection", "Selects database 0, the only one.", "index", NONE),
+    doc("select", "connection", "Selects the database this connection works in.", "index", NONE),
     doc("hello", "connection", "Handshake: switches to Redis replies, RESP2 or RESP3.", "[protover [AUTH username password] [SETNAME clientname]]", NONE),
     doc("client", "connection", "Inspects or names connections.", "", NONE),
     doc("client|id", "connection", "Returns the connection's id.", "", NONE),

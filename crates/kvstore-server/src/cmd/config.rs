@@ -17,7 +17,7 @@ use super::server::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::command;
 use crate::config::{AppendFsync, Config, ReplyMode};
-use crate::server::Shared;
+use crate::state::Shared;
 
 pub static COMMANDS: &[Command] = &[command!("config", -2, false, config)];
 

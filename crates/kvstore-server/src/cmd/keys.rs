@@ -1,90 +1,286 @@
-//! Whole-key operations: the seed's DELETE and FLUSH, and Redis's DEL,
-//! EXISTS, FLUSHDB, FLUSHALL, DBSIZE, TYPE, RENAME, KEYS and SCAN.
+//! The generic key family: commands that work on a key whatever its type.
+//! The seed's DELETE and FLUSH; Redis's DEL, UNLINK, EXISTS, TOUCH, TYPE,
+//! RENAME(NX), COPY, MOVE, SWAPDB, RANDOMKEY, KEYS, SCAN, OBJECT, the
+//! FLUSH and DBSIZE commands, and every expiry command.
+//!
+//! Commands on several keys lock all of them first (see
+//! `Keyspace::lock`): no client ever sees a RENAME, COPY or MOVE half done.
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
+use super::args::{deadline_arg, Unit};
 use super::glob;
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
-use crate::store::SHARDS;
+use crate::keyspace::clock::unix_ms;
+use crate::keyspace::{Record, SHARDS};
 use crate::{command, tri};
 
 pub static COMMANDS: &[Command] = &[
     command!("delete", 2, true, delete),
     command!("flush", 1, true, flush),
     command!("del", -2, true, del),
+    command!("unlink", -2, true, del),
     command!("exists", -2, false, exists),
+    command!("touch", -2, false, exists),
     command!("flushdb", -1, true, flushdb),
-    command!("flushall", -1, true, flushdb),
+    command!("flushall", -1, true, flushall),
     command!("dbsize", 1, false, dbsize),
     command!("type", 2, false, type_),
     command!("rename", 3, true, rename),
+    command!("renamenx", 3, true, renamenx),
+    command!("copy", -3, true, copy),
+    command!("move", 3, true, move_),
+    command!("swapdb", 3, true, swapdb),
+    command!("randomkey", 1, false, randomkey),
     command!("keys", 2, false, keys),
     command!("scan", -2, false, scan),
+    command!("object", -2, false, object),
+    command!("expire", -3, true, expire),
+    command!("pexpire", -3, true, pexpire),
+    command!("expireat", -3, true, expireat),
+    command!("pexpireat", -3, true, pexpireat),
+    command!("persist", 2, true, persist),
+    command!("ttl", 2, false, ttl),
+    command!("pttl", 2, false, pttl),
+    command!("expiretime", 2, false, expiretime),
+    command!("pexpiretime", 2, false, pexpiretime),
 ];
+
+fn keys_of(args: &[Value]) -> Result<Vec<std::borrow::Cow<'_, [u8]>>, Value> {
+    args.iter().map(key).collect()
+}
 
 pub fn delete(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    Value::Integer(i64::from(ctx.shared.store.delete(&k)))
+    Value::Integer(i64::from(ctx.db().delete(&k)))
 }
 
+/// The seed's FLUSH: empties the selected database; replies how many keys
+/// there were.
 pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
-    Value::Integer(ctx.shared.store.clear() as i64)
+    Value::Integer(ctx.db().clear() as i64)
 }
 
-/// `DEL key [key ...]`: how many of the keys existed (each counted once).
+/// `DEL key [key ...]` and `UNLINK`: how many of the keys existed (each
+/// counted once). All go at one instant; the values are freed after the
+/// locks are released.
 pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let keys = tri!(args[1..].iter().map(key).collect::<Result<Vec<_>, _>>());
-    let refs: Vec<&[u8]> = keys.iter().map(|k| &**k).collect();
-    Value::Integer(ctx.shared.store.delete_many(&refs) as i64)
+    let keys = tri!(keys_of(&args[1..]));
+    let db = ctx.session.db;
+    if let [one] = &keys[..] {
+        return Value::Integer(i64::from(ctx.db().delete(one)));
+    }
+    let refs: Vec<(usize, &[u8])> = keys.iter().map(|k| (db, &**k)).collect();
+    let mut gone = Vec::new();
+    {
+        let mut locked = ctx.shared.keyspace.lock(&refs);
+        for (_, k) in &refs {
+            if let Some(Some(r)) = locked.entry(db, k, |slot| slot.remove()) {
+                gone.push(r);
+            }
+        }
+    }
+    Value::Integer(gone.len() as i64)
 }
 
-/// `EXISTS key [key ...]`: how many of the arguments name a key; a key
-/// given twice counts twice, as in Redis.
+/// `EXISTS key [key ...]` and `TOUCH`: how many of the arguments name a
+/// key; a key given twice counts twice, as in Redis.
 pub fn exists(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let keys = tri!(args[1..].iter().map(key).collect::<Result<Vec<_>, _>>());
-    let n = keys.iter().filter(|k| ctx.shared.store.contains(k)).count();
+    let keys = tri!(keys_of(&args[1..]));
+    let db = ctx.db();
+    let n = keys.iter().filter(|k| db.contains(k)).count();
     Value::Integer(n as i64)
 }
 
-/// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]` (one database, so the
-/// same). Both are done synchronously: `clear` frees in one step anyway.
-pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+fn flush_mode(args: &[Value]) -> Result<(), Value> {
     match &args[1..] {
-        [] => {}
-        [mode] if is_word(mode, "ASYNC") || is_word(mode, "SYNC") => {}
-        _ => return syntax_error(),
+        [] => Ok(()),
+        [mode] if is_word(mode, "ASYNC") || is_word(mode, "SYNC") => Ok(()),
+        _ => Err(syntax_error()),
     }
-    ctx.shared.store.clear();
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`: empties the selected database. Done at once in
+/// both modes: the old tables are freed after the locks are released.
+pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    tri!(flush_mode(args));
+    ctx.db().clear();
+    Value::ok()
+}
+
+/// `FLUSHALL [ASYNC|SYNC]`: empties every database.
+pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    tri!(flush_mode(args));
+    ctx.shared.keyspace.clear();
     Value::ok()
 }
 
 pub fn dbsize(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
-    Value::Integer(ctx.shared.store.len() as i64)
+    Value::Integer(ctx.db().len() as i64)
 }
 
 pub fn type_(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let name = ctx
-        .shared
-        .store
+        .db()
         .with_ref(&k, |v| v.map_or("none", |v| v.redis_type()));
     Value::simple(name)
 }
 
-/// `RENAME key newkey`: atomic; an existing `newkey` is overwritten.
+/// Moves the record at (`from_db`, `from`) to (`to_db`, `to`) at one
+/// instant, keeping its deadline. `replace` says whether an existing
+/// target is overwritten; `copy` keeps the source. Returns whether the
+/// source existed and whether the target was written.
+fn transfer(
+    ctx: &Ctx<'_>,
+    (from_db, from): (usize, &[u8]),
+    (to_db, to): (usize, &[u8]),
+    replace: bool,
+    copy: bool,
+) -> (bool, bool) {
+    let mut locked = ctx.shared.keyspace.lock(&[(from_db, from), (to_db, to)]);
+    let exists = locked.with(from_db, from, |r| r.is_some()).unwrap_or(false);
+    if !exists {
+        return (false, false);
+    }
+    if from_db == to_db && from == to {
+        return (true, true);
+    }
+    let target = locked.with(to_db, to, |r| r.is_some()).unwrap_or(false);
+    if target && !replace {
+        return (true, false);
+    }
+    let moved = locked
+        .entry(from_db, from, |slot| {
+            let deadline = slot.get().and_then(Record::deadline);
+            if copy {
+                slot.get().map(|r| {
+                    let mut c = r.clone();
+                    c.rekeyed(to, deadline)
+                })
+            } else {
+                slot.remove().map(|mut r| r.rekeyed(to, deadline))
+            }
+        })
+        .flatten();
+    let Some(record) = moved else {
+        return (false, false);
+    };
+    // The replaced value, if any, is freed after the locks are released.
+    let _old = locked.entry(to_db, to, |slot| slot.replace(record));
+    drop(locked);
+    (true, true)
+}
+
+/// `RENAME key newkey`: atomic and O(1) (containers and long strings move
+/// by pointer); an existing `newkey` is overwritten.
 pub fn rename(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let from = tri!(key(&args[1]));
     let to = tri!(key(&args[2]));
-    if ctx.shared.store.rename(&from, &to) {
-        Value::ok()
-    } else {
-        Value::error("ERR no such key")
+    let db = ctx.session.db;
+    match transfer(ctx, (db, &from), (db, &to), true, false) {
+        (false, _) => Value::error("ERR no such key"),
+        _ => Value::ok(),
     }
 }
 
-/// `KEYS pattern`. Walks the store one shard at a time, so no lock is held
-/// for more than one shard's worth of keys, even on a large keyspace.
+/// `RENAMENX key newkey`: 1 if renamed, 0 if `newkey` exists.
+pub fn renamenx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let from = tri!(key(&args[1]));
+    let to = tri!(key(&args[2]));
+    let db = ctx.session.db;
+    if from == to {
+        // Redis: renaming a key to itself with NX answers 0 if it exists.
+        return match ctx.db().contains(&from) {
+            true => Value::Integer(0),
+            false => Value::error("ERR no such key"),
+        };
+    }
+    match transfer(ctx, (db, &from), (db, &to), false, false) {
+        (false, _) => Value::error("ERR no such key"),
+        (true, written) => Value::Integer(i64::from(written)),
+    }
+}
+
+/// A database number argument, checked against `--databases`.
+fn db_index(ctx: &Ctx<'_>, v: &Value) -> Result<usize, Value> {
+    let n = integer(v).map_err(|_| Value::error("ERR value is not an integer or out of range"))?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < ctx.shared.keyspace.databases())
+        .ok_or_else(|| Value::error("ERR DB index is out of range"))
+}
+
+/// `COPY source destination [DB index] [REPLACE]`: 1 if copied.
+pub fn copy(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let from = tri!(key(&args[1]));
+    let to = tri!(key(&args[2]));
+    let mut to_db = ctx.session.db;
+    let mut replace = false;
+    let mut i = 3;
+    while i < args.len() {
+        if is_word(&args[i], "REPLACE") {
+            replace = true;
+        } else if is_word(&args[i], "DB") && i + 1 < args.len() {
+            to_db = tri!(db_index(ctx, &args[i + 1]));
+            i += 1;
+        } else {
+            return syntax_error();
+        }
+        i += 1;
+    }
+    if to_db == ctx.session.db && from == to {
+        return Value::error("ERR source and destination objects are the same");
+    }
+    let (_, written) = transfer(ctx, (ctx.session.db, &from), (to_db, &to), replace, true);
+    Value::Integer(i64::from(written))
+}
+
+/// `MOVE key db`: 1 if moved, 0 if the key is missing here or exists there.
+pub fn move_(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let to_db = tri!(db_index(ctx, &args[2]));
+    if to_db == ctx.session.db {
+        return Value::error("ERR source and destination objects are the same");
+    }
+    let (_, written) = transfer(ctx, (ctx.session.db, &k), (to_db, &k), false, false);
+    Value::Integer(i64::from(written))
+}
+
+/// `SWAPDB a b`: every client of one database sees the other's keys.
+pub fn swapdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let check = |v: &Value, which: &str| {
+        let n = integer(v).map_err(|_| Value::error(format!("ERR invalid {which} DB index")))?;
+        usize::try_from(n)
+            .ok()
+            .filter(|&i| i < ctx.shared.keyspace.databases())
+            .ok_or_else(|| Value::error("ERR DB index is out of range"))
+    };
+    let a = tri!(check(&args[1], "first"));
+    let b = tri!(check(&args[2], "second"));
+    ctx.shared.keyspace.swap(a, b);
+    Value::ok()
+}
+
+/// `RANDOMKEY`: a random live key, or nil.
+pub fn randomkey(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    let seed = random_seed();
+    match ctx.db().random_key(seed) {
+        Some(k) => Value::Bulk(Bytes::from(k)),
+        None => Value::Null,
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(unix_ms());
+    h.finish()
+}
+
+/// `KEYS pattern`. Walks the database one shard at a time, so no lock is
+/// held for more than one shard's worth of keys, even on a large keyspace.
 pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let Some(pattern) = args[1].as_bytes() else {
         return Value::error("ERR KEYS takes a string pattern");
@@ -92,8 +288,9 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let all = pattern == b"*";
     let mut out = Vec::new();
     let mut cursor = 0;
+    let db = ctx.db();
     loop {
-        cursor = ctx.shared.store.scan_shard(cursor, |k, _| {
+        cursor = db.scan_shard(cursor, |k, _| {
             if all || glob::matches(pattern, k) {
                 out.push(Value::Bulk(Bytes::copy_from_slice(k)));
             }
@@ -154,13 +351,14 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let mut found = Vec::new();
     let mut examined = 0usize;
     let mut cursor = usize::try_from(start).unwrap_or(SHARDS);
+    let db = ctx.db();
     if cursor >= SHARDS {
         // Past the last shard: nothing left, as Redis does for a cursor it
         // never handed out.
         cursor = 0;
     } else {
         loop {
-            cursor = ctx.shared.store.scan_shard(cursor, |k, v| {
+            cursor = db.scan_shard(cursor, |k, v| {
                 examined += 1;
                 let type_ok =
                     want_type.is_none_or(|t| t.eq_ignore_ascii_case(v.redis_type().as_bytes()));
@@ -177,4 +375,216 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         Value::Bulk(Bytes::from(cursor.to_string())),
         Value::Array(found),
     ])
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Print this help.",
+];
+
+/// `OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key` and `OBJECT HELP`.
+///
+/// kvstore keeps no access clock per key (that costs memory on every key),
+/// so IDLETIME answers 0, and FREQ gives Redis's error for the policy in
+/// force, since no LFU policy exists yet.
+pub fn object(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let sub = args[1].as_bytes().unwrap_or_default().to_ascii_lowercase();
+    if sub == b"help" && args.len() == 2 {
+        return Value::Array(OBJECT_HELP.iter().map(|l| Value::simple(l)).collect());
+    }
+    let known = [&b"encoding"[..], b"freq", b"idletime", b"refcount"];
+    if !known.contains(&&sub[..]) || args.len() != 3 {
+        return Value::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
+            super::printable(args[1].as_bytes().unwrap_or_default(), 64)
+        ));
+    }
+    let k = tri!(key(&args[2]));
+    let found = ctx.db().with_ref(&k, |v| v.map(|v| v.encoding()));
+    let Some(encoding) = found else {
+        return Value::Null;
+    };
+    match &sub[..] {
+        b"encoding" => Value::Bulk(Bytes::from_static(encoding.as_bytes())),
+        b"refcount" => Value::Integer(1),
+        b"idletime" => Value::Integer(0),
+        _ => Value::error(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ),
+    }
+}
+
+/// `EXPIRE`, `PEXPIRE`, `EXPIREAT`, `PEXPIREAT key n [NX|XX|GT|LT]`: 1 if
+/// the deadline was set (or the key deleted, for one already past), 0 if
+/// the key is missing or the condition failed. Logged as PEXPIREAT with
+/// the absolute deadline, or as DEL.
+fn expire_generic(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    unit: Unit,
+    relative: bool,
+    name: &str,
+) -> Value {
+    let k = tri!(key(&args[1]));
+    let n = tri!(integer(&args[2]));
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in &args[3..] {
+        if is_word(opt, "NX") {
+            nx = true;
+        } else if is_word(opt, "XX") {
+            xx = true;
+        } else if is_word(opt, "GT") {
+            gt = true;
+        } else if is_word(opt, "LT") {
+            lt = true;
+        } else {
+            return Value::error(format!(
+                "ERR Unsupported option {}",
+                super::printable(opt.as_bytes().unwrap_or_default(), 64)
+            ));
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Value::error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    }
+    if gt && lt {
+        return Value::error("ERR GT and LT options at the same time are not compatible");
+    }
+    let Some(when) = deadline_arg(n, unit, relative, unix_ms()) else {
+        return super::strings::invalid_expire(name);
+    };
+    let now = ctx.db().now();
+    // A deadline already passed deletes the key (not while loading: the
+    // log is replayed as it ran).
+    let past = now != 0 && when <= now as i64;
+    let outcome = ctx.db().entry(&k, |slot| {
+        let Some(r) = slot.get_mut() else {
+            return 0;
+        };
+        let current = r.deadline();
+        let ok = match current {
+            _ if nx => current.is_none(),
+            None if xx || gt => false,
+            None => true,
+            Some(c) => !(gt && when <= c as i64 || lt && when >= c as i64),
+        };
+        if !ok {
+            return 0;
+        }
+        if past {
+            slot.remove();
+            2
+        } else {
+            r.set_deadline(Some(when.max(0) as u64));
+            1
+        }
+    });
+    match outcome {
+        2 => ctx.propagate(vec![Value::bulk("DEL"), args[1].clone()]),
+        1 => ctx.propagate(vec![
+            Value::bulk("PEXPIREAT"),
+            args[1].clone(),
+            Value::Integer(when),
+        ]),
+        _ => {}
+    }
+    Value::Integer(i64::from(outcome != 0))
+}
+
+pub fn expire(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    expire_generic(ctx, args, Unit::Seconds, true, "expire")
+}
+
+pub fn pexpire(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    expire_generic(ctx, args, Unit::Millis, true, "pexpire")
+}
+
+pub fn expireat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    expire_generic(ctx, args, Unit::Seconds, false, "expireat")
+}
+
+pub fn pexpireat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    expire_generic(ctx, args, Unit::Millis, false, "pexpireat")
+}
+
+/// `PERSIST key`: 1 if a deadline was removed.
+pub fn persist(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let removed = ctx.db().entry(&k, |slot| match slot.get_mut() {
+        Some(r) if r.deadline().is_some() => {
+            r.set_deadline(None);
+            true
+        }
+        _ => false,
+    });
+    Value::Integer(i64::from(removed))
+}
+
+/// The deadline of `key`: `Err(-2)` if missing, `Err(-1)` if it has none.
+fn deadline_of(ctx: &Ctx<'_>, args: &[Value]) -> Result<u64, i64> {
+    let k = key(&args[1]).map_err(|_| -2)?;
+    match ctx.db().with_record(&k, |r| r.map(Record::deadline)) {
+        None => Err(-2),
+        Some(None) => Err(-1),
+        Some(Some(d)) => Ok(d),
+    }
+}
+
+/// TTL and PTTL: time left, rounded to the nearest second for TTL.
+fn time_left(ctx: &Ctx<'_>, args: &[Value], unit: Unit) -> Value {
+    if let Err(e) = key(&args[1]) {
+        return e;
+    }
+    match deadline_of(ctx, args) {
+        Err(code) => Value::Integer(code),
+        Ok(d) => {
+            let left = d.saturating_sub(unix_ms()) as i64;
+            Value::Integer(match unit {
+                Unit::Millis => left,
+                Unit::Seconds => (left + 500) / 1000,
+            })
+        }
+    }
+}
+
+pub fn ttl(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    time_left(ctx, args, Unit::Seconds)
+}
+
+pub fn pttl(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    time_left(ctx, args, Unit::Millis)
+}
+
+fn absolute(ctx: &Ctx<'_>, args: &[Value], unit: Unit) -> Value {
+    if let Err(e) = key(&args[1]) {
+        return e;
+    }
+    match deadline_of(ctx, args) {
+        Err(code) => Value::Integer(code),
+        Ok(d) => Value::Integer(match unit {
+            Unit::Millis => d as i64,
+            Unit::Seconds => (d / 1000) as i64,
+        }),
+    }
+}
+
+pub fn expiretime(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    absolute(ctx, args, Unit::Seconds)
+}
+
+pub fn pexpiretime(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    absolute(ctx, args, Unit::Millis)
 }

@@ -26,13 +26,37 @@ use kvstore_protocol::Value;
 
 pub use args::*;
 
-use crate::server::Shared;
-use crate::session::Session;
+use crate::keyspace::Db;
+use crate::state::{Log, Session, Shared};
 
 /// What a handler may touch: the shared server state and its own connection.
 pub struct Ctx<'a> {
     pub shared: &'a Shared,
     pub session: &'a mut Session,
+    /// What a write asks to have logged instead of its request as it came
+    /// (see [`Log`]); empty for most.
+    pub log: Log,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(shared: &'a Shared, session: &'a mut Session) -> Ctx<'a> {
+        Ctx {
+            shared,
+            session,
+            log: Log::default(),
+        }
+    }
+
+    /// The database this connection has selected.
+    pub fn db(&self) -> &'a Db {
+        self.shared.keyspace.db(self.session.db)
+    }
+
+    /// Has `words` logged (in this connection's database) in place of the
+    /// request, for a write whose replay must not depend on when it runs.
+    pub fn propagate(&mut self, words: Vec<Value>) {
+        self.log.push(self.session.db, words);
+    }
 }
 
 pub type Handler = fn(&mut Ctx<'_>, &[Value]) -> Value;
@@ -116,7 +140,20 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     // Writes go through the persistence layer when it is on (one branch,
     // nothing more, when it is off).
     if cmd.write && ctx.shared.persist.tracks_writes() {
-        return crate::persist::execute_write(ctx, cmd, &args);
+        let shared = ctx.shared;
+        let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
+            ctx.log.records.clear();
+            let reply = (cmd.handler)(ctx, &args);
+            std::mem::swap(log, &mut ctx.log);
+            if log.records.is_empty() && !reply.is_error() {
+                log.push(ctx.session.db, args.clone());
+            }
+            reply
+        });
+        if wait != 0 {
+            ctx.session.aof_wait = wait;
+        }
+        return reply;
     }
     (cmd.handler)(ctx, &args)
 }

@@ -5,7 +5,11 @@ use kvstore_protocol::{Dialect, Value};
 
 use super::{is_word, syntax_error, Command, Ctx};
 use crate::command;
-use crate::persist;
+
+/// What the SAVE handler returns while the file is written. The connection
+/// replaces it with the outcome; should it ever be sent, it must not claim
+/// success.
+pub const SAVE_PENDING: &str = "ERR SAVE result not awaited";
 
 pub static COMMANDS: &[Command] = &[
     command!("save", 1, false, save),
@@ -21,12 +25,12 @@ pub static COMMANDS: &[Command] = &[
 /// waits for it: the connection takes `pending_save` and replaces this
 /// handler's placeholder with the outcome.
 pub fn save(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
-    match ctx.shared.persist.save(&ctx.shared.store) {
+    match ctx.shared.persist.save() {
         Ok(done) => {
             ctx.session.pending_save = Some(done);
-            Value::error(persist::SAVE_PENDING)
+            Value::error(SAVE_PENDING)
         }
-        Err(e) => Value::error(e.to_string()),
+        Err(e) => Value::error(e),
     }
 }
 
@@ -38,14 +42,14 @@ pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         [opt] if is_word(opt, "SCHEDULE") => {}
         _ => return syntax_error(),
     }
-    match ctx.shared.persist.bgsave(&ctx.shared.store) {
+    match ctx.shared.persist.bgsave() {
         Ok(()) => Value::simple("Background saving started"),
-        Err(e) => Value::error(e.to_string()),
+        Err(e) => Value::error(e),
     }
 }
 
 pub fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
-    match persist::bgrewriteaof(ctx.shared) {
+    match ctx.shared.persist.bgrewriteaof() {
         Ok(()) => Value::simple("Background append only file rewriting started"),
         Err(e) => Value::error(e),
     }

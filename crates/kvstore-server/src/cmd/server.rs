@@ -3,7 +3,7 @@
 use kvstore_protocol::Value;
 
 use super::{integer, is_word, Command, Ctx};
-use crate::session::Session;
+use crate::state::Session;
 use crate::{command, tri};
 
 pub static COMMANDS: &[Command] = &[
@@ -48,11 +48,19 @@ pub fn quit(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     Value::ok()
 }
 
-/// `SELECT index`: kvstore has one database, number 0.
-pub fn select(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    match tri!(integer(&args[1])) {
-        0 => Value::ok(),
-        _ => Value::error("ERR DB index is out of range"),
+/// `SELECT index`: this connection's commands (the seed's included) work
+/// in database `index` from now on.
+pub fn select(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let n = tri!(integer(&args[1]));
+    match usize::try_from(n)
+        .ok()
+        .filter(|&i| i < ctx.shared.keyspace.databases())
+    {
+        Some(i) => {
+            ctx.session.db = i;
+            Value::ok()
+        }
+        None => Value::error("ERR DB index is out of range"),
     }
 }
 

@@ -1,16 +1,22 @@
-//! Reading and writing whole values: GET, SET, MGET, MSET from the seed,
-//! and Redis's string commands (SETNX, GETSET, STRLEN, APPEND, INCR...).
+//! The string family: the seed's GET and SET, and Redis's string commands
+//! (SET's options, SETEX, GETEX, GETDEL, APPEND, INCR..., GETRANGE,
+//! SETRANGE, MSETNX...).
 //!
 //! Values keep their type in the store. A Redis client, though, knows only
 //! strings: in Redis mode the reads here show an integer or double as its
-//! decimal text, the way Redis itself would (see docs/redis-compat.md).
+//! decimal text, the way Redis itself would, and any other type is the
+//! wrong kind (see docs/redis-compat.md). A seed client reads every value
+//! as it is stored, containers included.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kvstore_protocol::{parse_i64, Value};
 
+use super::args::{deadline_arg, Unit};
 use super::{integer, is_word, key, storable, syntax_error, wrong_args, Command, Ctx};
 use crate::config::ReplyMode;
-use crate::session::Session;
+use crate::keyspace::clock::unix_ms;
+use crate::keyspace::{NewValue, Record, ValueRef};
+use crate::state::Session;
 use crate::{command, tri};
 
 pub static COMMANDS: &[Command] = &[
@@ -18,39 +24,57 @@ pub static COMMANDS: &[Command] = &[
     command!("set", -3, true, set),
     command!("mget", -2, false, mget),
     command!("mset", -3, true, mset),
+    command!("msetnx", -3, true, msetnx),
     command!("setnx", 3, true, setnx),
+    command!("setex", 4, true, setex),
+    command!("psetex", 4, true, psetex),
     command!("getset", 3, true, getset),
+    command!("getex", -2, true, getex),
+    command!("getdel", 2, true, getdel),
     command!("strlen", 2, false, strlen),
     command!("append", 3, true, append),
+    command!("getrange", 4, false, getrange),
+    command!("substr", 4, false, getrange),
+    command!("setrange", 4, true, setrange),
     command!("incr", 2, true, incr),
     command!("decr", 2, true, decr),
     command!("incrby", 3, true, incrby),
     command!("decrby", 3, true, decrby),
+    command!("incrbyfloat", 3, true, incrbyfloat),
 ];
 
 pub fn wrongtype() -> Value {
     Value::error("WRONGTYPE Operation against a key holding the wrong kind of value")
 }
 
-/// True for the values Redis would call strings.
-fn is_stringish(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Bulk(_) | Value::Simple(_) | Value::Integer(_) | Value::Double(_)
-    )
+/// A stored value as this connection should see it: as stored in seed mode;
+/// in Redis mode, numbers as their decimal text and other types refused.
+fn present(session: &Session, v: ValueRef<'_>) -> Value {
+    if session.mode == ReplyMode::Seed {
+        return v.to_value();
+    }
+    match v.as_str() {
+        Some(s) => Value::Bulk(Bytes::copy_from_slice(&s)),
+        None => wrongtype(),
+    }
 }
 
-/// A stored value as this connection should see it: as stored in seed mode;
-/// with numbers as their decimal text in Redis mode.
-pub fn present(session: &Session, v: Value) -> Value {
-    if session.mode == ReplyMode::Seed {
-        return v;
-    }
+/// [`present`] for a value already copied out.
+fn present_owned(session: &Session, v: Option<(Value, bool)>) -> Value {
     match v {
-        Value::Integer(n) => Value::Bulk(Bytes::from(n.to_string())),
-        Value::Double(d) => Value::Bulk(Bytes::from(d.to_string())),
-        other => other,
+        None => Value::Null,
+        Some((v, _)) if session.mode == ReplyMode::Seed => v,
+        Some((_, false)) => wrongtype(),
+        Some((Value::Integer(n), true)) => Value::Bulk(Bytes::from(n.to_string())),
+        Some((Value::Double(d), true)) => Value::Bulk(Bytes::from(d.to_string())),
+        Some((v, true)) => v,
     }
+}
+
+/// A copy of the record's value and whether Redis would call it a string.
+fn copy_out(r: &Record) -> (Value, bool) {
+    let v = r.view();
+    (v.to_value(), v.is_string())
 }
 
 /// The reply to a successful SET or MSET, the one point where the two
@@ -64,54 +88,121 @@ fn stored(session: &Session, seed_reply: i64) -> Value {
 
 pub fn get(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    let v = ctx.shared.store.get(&k).unwrap_or(Value::Null);
-    present(ctx.session, v)
+    let session = &*ctx.session;
+    ctx.db()
+        .with_ref(&k, |v| v.map_or(Value::Null, |v| present(session, v)))
 }
 
-/// `SET key value [NX|XX] [GET] [KEEPTTL]`. Expiry options are refused, not
-/// ignored: a client that asked for a TTL must not believe it has one.
+/// What SET's options asked for.
+#[derive(Default)]
+struct SetOptions {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    /// An absolute deadline (Unix ms), already checked.
+    deadline: Option<u64>,
+}
+
+fn parse_set_options(opts: &[Value], name: &str) -> Result<SetOptions, Value> {
+    let mut o = SetOptions::default();
+    let mut expiry_given = false;
+    let mut i = 0;
+    while i < opts.len() {
+        let opt = &opts[i];
+        let unit = [
+            ("EX", Unit::Seconds, true),
+            ("PX", Unit::Millis, true),
+            ("EXAT", Unit::Seconds, false),
+            ("PXAT", Unit::Millis, false),
+        ]
+        .into_iter()
+        .find(|(w, _, _)| is_word(opt, w));
+        if is_word(opt, "NX") && !o.xx {
+            o.nx = true;
+        } else if is_word(opt, "XX") && !o.nx {
+            o.xx = true;
+        } else if is_word(opt, "GET") {
+            o.get = true;
+        } else if is_word(opt, "KEEPTTL") && !expiry_given {
+            o.keepttl = true;
+        } else if let Some((_, unit, relative)) = unit {
+            if expiry_given || o.keepttl {
+                return Err(syntax_error());
+            }
+            let Some(arg) = opts.get(i + 1) else {
+                return Err(syntax_error());
+            };
+            let n = integer(arg)?;
+            if n <= 0 {
+                return Err(invalid_expire(name));
+            }
+            let d =
+                deadline_arg(n, unit, relative, unix_ms()).ok_or_else(|| invalid_expire(name))?;
+            o.deadline = Some(d.max(0) as u64);
+            expiry_given = true;
+            i += 1;
+        } else {
+            return Err(syntax_error());
+        }
+        i += 1;
+    }
+    Ok(o)
+}
+
+pub fn invalid_expire(name: &str) -> Value {
+    Value::error(format!("ERR invalid expire time in '{name}' command"))
+}
+
+/// The request to log for a write that stored `value` at `key` with
+/// `deadline`: the deadline is absolute, so a replay at any later time
+/// gives the same key (or none, once it has passed).
+fn log_set(ctx: &mut Ctx<'_>, key: &Value, value: &Value, deadline: Option<u64>, keepttl: bool) {
+    let mut words = vec![Value::bulk("SET"), key.clone(), value.clone()];
+    if let Some(d) = deadline {
+        words.push(Value::bulk("PXAT"));
+        words.push(Value::Integer(d as i64));
+    } else if keepttl {
+        words.push(Value::bulk("KEEPTTL"));
+    }
+    ctx.propagate(words);
+}
+
+/// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let v = tri!(storable(&args[2]));
     if args.len() == 3 {
-        // The common case needs no look at the old value, which would cost
-        // a copy of it on every overwrite.
-        ctx.shared.store.set(&k, v);
+        // The common case needs no look at the old value.
+        ctx.db().set(&k, NewValue::Value(&v), None);
         return stored(ctx.session, 1);
     }
-    let (mut nx, mut xx, mut want_old) = (false, false, false);
-    for opt in &args[3..] {
-        if is_word(opt, "NX") && !xx {
-            nx = true;
-        } else if is_word(opt, "XX") && !nx {
-            xx = true;
-        } else if is_word(opt, "GET") {
-            want_old = true;
-        } else if is_word(opt, "KEEPTTL") {
-            // No key has a TTL yet, so keeping it is what happens anyway.
-        } else if ["EX", "PX", "EXAT", "PXAT"].iter().any(|w| is_word(opt, w)) {
-            return Value::error(
-                "ERR key expiry (EX, PX, EXAT, PXAT) is not supported by kvstore yet",
-            );
-        } else {
-            return syntax_error();
-        }
-    }
+    let o = tri!(parse_set_options(&args[3..], "set"));
     // One read-modify-write under the shard lock: the condition and the
     // write see the same value.
-    let outcome = ctx.shared.store.update(&k, |old| {
-        if want_old && old.is_some_and(|o| !is_stringish(o) && *o != Value::Null) {
-            return (None, Err(wrongtype()));
+    let outcome = ctx.db().entry(&k, |slot| {
+        let old = slot.get();
+        if o.get && old.is_some_and(|r| !r.view().is_string()) {
+            return Err(wrongtype());
         }
-        let old_copy = if want_old { old.cloned() } else { None };
-        if (nx && old.is_some()) || (xx && old.is_none()) {
-            return (None, Ok((false, old_copy)));
+        let old_copy = if o.get { old.map(copy_out) } else { None };
+        if (o.nx && old.is_some()) || (o.xx && old.is_none()) {
+            return Ok((false, old_copy));
         }
-        (Some(v), Ok((true, old_copy)))
+        let deadline = if o.keepttl {
+            old.and_then(Record::deadline)
+        } else {
+            o.deadline
+        };
+        slot.replace(Record::new(&k, NewValue::Value(&v), deadline));
+        Ok((true, old_copy))
     });
     let (written, old) = tri!(outcome);
-    if want_old {
-        present(ctx.session, old.unwrap_or(Value::Null))
+    if written {
+        log_set(ctx, &args[1], &v, o.deadline, o.keepttl);
+    }
+    if o.get {
+        present_owned(ctx.session, old)
     } else if written {
         stored(ctx.session, 1)
     } else {
@@ -119,93 +210,341 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
 }
 
+/// `SETEX key seconds value` and `PSETEX key ms value`.
+fn set_expiring(ctx: &mut Ctx<'_>, args: &[Value], unit: Unit, name: &str) -> Value {
+    let k = tri!(key(&args[1]));
+    let n = tri!(integer(&args[2]));
+    let v = tri!(storable(&args[3]));
+    if n <= 0 {
+        return invalid_expire(name);
+    }
+    let Some(deadline) = deadline_arg(n, unit, true, unix_ms()) else {
+        return invalid_expire(name);
+    };
+    let deadline = deadline.max(0) as u64;
+    ctx.db().set(&k, NewValue::Value(&v), Some(deadline));
+    log_set(ctx, &args[1], &v, Some(deadline), false);
+    Value::ok()
+}
+
+pub fn setex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    set_expiring(ctx, args, Unit::Seconds, "setex")
+}
+
+pub fn psetex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    set_expiring(ctx, args, Unit::Millis, "psetex")
+}
+
 pub fn mget(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let keys = tri!(args[1..].iter().map(key).collect::<Result<Vec<_>, _>>());
     let refs: Vec<&[u8]> = keys.iter().map(|k| &**k).collect();
-    Value::Array(
-        ctx.shared
-            .store
-            .get_many(&refs)
-            .into_iter()
-            .map(|v| present(ctx.session, v.unwrap_or(Value::Null)))
-            .collect(),
-    )
+    let seed = ctx.session.mode == ReplyMode::Seed;
+    Value::Array(ctx.db().get_many(&refs, |v| {
+        match v {
+            None => Value::Null,
+            Some(v) if seed => v.to_value(),
+            // Redis's MGET answers nil for a key of another type.
+            Some(v) => v
+                .as_str()
+                .map_or(Value::Null, |s| Value::Bulk(Bytes::copy_from_slice(&s))),
+        }
+    }))
 }
 
-pub fn mset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+/// Checks MSET-style arguments: all pairs, every key and value acceptable.
+fn pairs(args: &[Value], name: &str) -> Result<Vec<(Vec<u8>, Value)>, Value> {
     if args.len().is_multiple_of(2) {
-        return wrong_args("mset");
+        return Err(wrong_args(name));
     }
-    // Check every pair before touching the store: all or nothing.
-    let mut pairs = Vec::with_capacity(args.len() / 2);
-    for kv in args[1..].chunks_exact(2) {
-        pairs.push((tri!(key(&kv[0])), tri!(storable(&kv[1]))));
+    args[1..]
+        .chunks_exact(2)
+        .map(|kv| Ok((key(&kv[0])?.into_owned(), storable(&kv[1])?)))
+        .collect()
+}
+
+/// `MSET key value [key value ...]`: every pair at one instant.
+pub fn mset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let pairs = tri!(pairs(args, "mset"));
+    let db = ctx.session.db;
+    let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (db, &k[..])).collect();
+    let mut locked = ctx.shared.keyspace.lock(&keys);
+    for (k, v) in &pairs {
+        locked.entry(db, k, |slot| {
+            slot.replace(Record::new(k, NewValue::Value(v), None))
+        });
     }
-    let n = pairs.len() as i64;
-    ctx.shared
-        .store
-        .set_many(pairs.iter().map(|(k, v)| (&**k, v)));
-    stored(ctx.session, n)
+    stored(ctx.session, pairs.len() as i64)
+}
+
+/// `MSETNX key value [key value ...]`: all, only if none of the keys exists.
+pub fn msetnx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let pairs = tri!(pairs(args, "msetnx"));
+    let db = ctx.session.db;
+    let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (db, &k[..])).collect();
+    let mut locked = ctx.shared.keyspace.lock(&keys);
+    let any = pairs
+        .iter()
+        .any(|(k, _)| locked.with(db, k, |r| r.is_some()).unwrap_or(false));
+    if any {
+        return Value::Integer(0);
+    }
+    for (k, v) in &pairs {
+        locked.entry(db, k, |slot| {
+            slot.replace(Record::new(k, NewValue::Value(v), None))
+        });
+    }
+    Value::Integer(1)
 }
 
 /// `SETNX key value`: `:1` if it was set, `:0` if the key existed.
 pub fn setnx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let v = tri!(storable(&args[2]));
-    Value::Integer(i64::from(ctx.shared.store.insert_if_absent(&k, &v)))
+    let set = ctx.db().entry(&k, |slot| {
+        if slot.exists() {
+            return false;
+        }
+        slot.replace(Record::new(&k, NewValue::Value(&v), None));
+        true
+    });
+    Value::Integer(i64::from(set))
 }
 
-/// `GETSET key value`: sets and returns the old value.
+/// `GETSET key value`: sets (clearing any deadline) and returns the old value.
 pub fn getset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let v = tri!(storable(&args[2]));
-    let old = ctx.shared.store.update(&k, |old| match old {
-        Some(o) if !is_stringish(o) && *o != Value::Null => (None, Err(wrongtype())),
-        _ => (Some(v), Ok(old.cloned())),
+    let old = ctx.db().entry(&k, |slot| {
+        let old = slot.get();
+        if old.is_some_and(|r| !r.view().is_string()) {
+            return Err(wrongtype());
+        }
+        let copy = old.map(copy_out);
+        slot.replace(Record::new(&k, NewValue::Value(&v), None));
+        Ok(copy)
     });
-    present(ctx.session, tri!(old).unwrap_or(Value::Null))
+    present_owned(ctx.session, tri!(old))
 }
 
-/// The bytes Redis would hold for a string value.
-fn text(v: &Value) -> Option<Bytes> {
-    match v {
-        Value::Bulk(b) | Value::Simple(b) => Some(b.clone()),
-        Value::Integer(n) => Some(Bytes::from(n.to_string())),
-        Value::Double(d) => Some(Bytes::from(d.to_string())),
-        _ => None,
+/// `GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]`.
+pub fn getex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    enum Change {
+        Keep,
+        Persist,
+        At(u64),
     }
+    let now = ctx.db().now();
+    let change = match &args[2..] {
+        [] => Change::Keep,
+        [p] if is_word(p, "PERSIST") => Change::Persist,
+        [opt, n] => {
+            let unit = [
+                ("EX", Unit::Seconds, true),
+                ("PX", Unit::Millis, true),
+                ("EXAT", Unit::Seconds, false),
+                ("PXAT", Unit::Millis, false),
+            ]
+            .into_iter()
+            .find(|(w, _, _)| is_word(opt, w));
+            let Some((_, unit, relative)) = unit else {
+                return syntax_error();
+            };
+            let n = tri!(integer(n));
+            if n <= 0 {
+                return invalid_expire("getex");
+            }
+            match deadline_arg(n, unit, relative, unix_ms()) {
+                Some(d) => Change::At(d.max(0) as u64),
+                None => return invalid_expire("getex"),
+            }
+        }
+        _ => return syntax_error(),
+    };
+    let outcome = ctx.db().entry(&k, |slot| {
+        let Some(r) = slot.get_mut() else {
+            return Ok(None);
+        };
+        if !r.view().is_string() {
+            return Err(wrongtype());
+        }
+        let copy = copy_out(r);
+        let mut deleted = false;
+        match change {
+            Change::Keep => {}
+            Change::Persist => r.set_deadline(None),
+            Change::At(d) if d <= now => deleted = true,
+            Change::At(d) => r.set_deadline(Some(d)),
+        }
+        if deleted {
+            slot.remove();
+        }
+        Ok(Some((copy, deleted)))
+    });
+    let found = tri!(outcome);
+    if let Some((_, deleted)) = &found {
+        let words = match change {
+            Change::Keep => None,
+            Change::Persist => Some(vec![Value::bulk("PERSIST"), args[1].clone()]),
+            Change::At(_) if *deleted => Some(vec![Value::bulk("DEL"), args[1].clone()]),
+            Change::At(d) => Some(vec![
+                Value::bulk("PEXPIREAT"),
+                args[1].clone(),
+                Value::Integer(d as i64),
+            ]),
+        };
+        if let Some(w) = words {
+            ctx.propagate(w);
+        }
+    }
+    present_owned(ctx.session, found.map(|(c, _)| c))
+}
+
+/// `GETDEL key`.
+pub fn getdel(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let outcome = ctx.db().entry(&k, |slot| {
+        let Some(r) = slot.get() else {
+            return Ok(None);
+        };
+        if !r.view().is_string() {
+            return Err(wrongtype());
+        }
+        let copy = copy_out(r);
+        slot.remove();
+        Ok(Some(copy))
+    });
+    present_owned(ctx.session, tri!(outcome))
 }
 
 pub fn strlen(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    ctx.shared.store.with(&k, |v| match v {
+    ctx.db().with_ref(&k, |v| match v {
         None => Value::Integer(0),
-        Some(v) => match text(v) {
+        Some(ValueRef::Str(s)) => Value::Integer(s.len() as i64),
+        Some(v) => match v.as_str() {
             Some(t) => Value::Integer(t.len() as i64),
             None => wrongtype(),
         },
     })
 }
 
-/// `APPEND key value`: the new length. A number becomes its text first.
+/// The bytes of a string argument (an integer as its decimal text).
+fn text_arg(v: &Value) -> Option<Bytes> {
+    match v {
+        Value::Bulk(b) | Value::Simple(b) => Some(b.clone()),
+        Value::Integer(n) => Some(Bytes::from(n.to_string())),
+        _ => None,
+    }
+}
+
+/// The largest string APPEND and SETRANGE may make: Redis's
+/// `proto-max-bulk-len` default.
+const MAX_STRING: usize = 512 * 1024 * 1024;
+
+/// `APPEND key value`: the new length. The string grows in place with
+/// spare capacity, so each append costs what it adds.
 pub fn append(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    let Some(tail) = text(&args[2]) else {
+    let Some(tail) = text_arg(&args[2]) else {
         return Value::error("ERR APPEND takes a string or an integer");
     };
-    ctx.shared.store.update(&k, |old| {
-        let head = match old {
-            None => Bytes::new(),
-            Some(v) => match text(v) {
-                Some(t) => t,
-                None => return (None, wrongtype()),
-            },
+    ctx.db().entry(&k, |slot| {
+        let Some(r) = slot.get_mut() else {
+            slot.replace(Record::new(&k, NewValue::Str(&tail), None));
+            return Value::Integer(tail.len() as i64);
         };
-        let mut joined = BytesMut::with_capacity(head.len() + tail.len());
-        joined.extend_from_slice(&head);
-        joined.extend_from_slice(&tail);
-        let len = joined.len() as i64;
-        (Some(Value::Bulk(joined.freeze())), Value::Integer(len))
+        let Some(buf) = r.string_mut() else {
+            return wrongtype();
+        };
+        if buf.len() + tail.len() > MAX_STRING {
+            return Value::error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        }
+        if buf.try_reserve(tail.len()).is_err() {
+            return Value::error("ERR out of memory");
+        }
+        buf.extend_from_slice(&tail);
+        Value::Integer(buf.len() as i64)
+    })
+}
+
+/// Redis's GETRANGE index rules: negative counts from the end, both ends
+/// clamped, an empty range when start passes end.
+fn range(len: usize, start: i64, end: i64) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if len == 0 || (start < 0 && end < 0 && start > end) {
+        return None;
+    }
+    let s = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let e = if end < 0 {
+        (len + end).max(0)
+    } else {
+        end.min(len - 1)
+    };
+    if s > e || s >= len {
+        return None;
+    }
+    Some((s as usize, e as usize))
+}
+
+/// `GETRANGE key start end` (and its old name SUBSTR).
+pub fn getrange(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let start = tri!(integer(&args[2]));
+    let end = tri!(integer(&args[3]));
+    ctx.db().with_ref(&k, |v| {
+        let Some(v) = v else {
+            return Value::bulk("");
+        };
+        let Some(s) = v.as_str() else {
+            return wrongtype();
+        };
+        match range(s.len(), start, end) {
+            Some((a, b)) => Value::Bulk(Bytes::copy_from_slice(&s[a..=b])),
+            None => Value::bulk(""),
+        }
+    })
+}
+
+/// `SETRANGE key offset value`: the new length.
+pub fn setrange(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let offset = tri!(integer(&args[2]));
+    let Some(patch) = text_arg(&args[3]) else {
+        return Value::error("ERR SETRANGE takes a string or an integer");
+    };
+    let Ok(offset) = usize::try_from(offset) else {
+        return Value::error("ERR offset is out of range");
+    };
+    if offset.saturating_add(patch.len()) > MAX_STRING {
+        return Value::error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    }
+    ctx.db().entry(&k, |slot| {
+        if slot.get().is_none() {
+            if patch.is_empty() {
+                return Value::Integer(0);
+            }
+            slot.replace(Record::new(&k, NewValue::Owned(Vec::new()), None));
+        }
+        let Some(buf) = slot.get_mut().and_then(Record::string_mut) else {
+            return wrongtype();
+        };
+        if patch.is_empty() {
+            return Value::Integer(buf.len() as i64);
+        }
+        let end = offset + patch.len();
+        if end > buf.len() {
+            if buf.try_reserve(end - buf.len()).is_err() {
+                return Value::error("ERR out of memory");
+            }
+            buf.resize(end, 0);
+        }
+        buf[offset..end].copy_from_slice(&patch);
+        Value::Integer(buf.len() as i64)
     })
 }
 
@@ -230,35 +569,103 @@ pub fn decrby(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
 }
 
-/// Adds `delta` to the integer at `k`, keeping its type: an integer stays an
-/// integer, a string holding a number stays a string, a missing key starts
-/// at 0 and becomes an integer.
+/// Adds `delta` to the integer at `k`, keeping its type and its deadline:
+/// an integer stays an integer (changed in place), a string holding a
+/// number stays a string, a missing key starts at 0 and becomes an integer.
 fn add(ctx: &mut Ctx<'_>, k: &Value, delta: i64) -> Value {
     let k = tri!(key(k));
-    ctx.shared.store.update(&k, |old| {
-        let (current, as_text) = match old {
+    ctx.db().entry(&k, |slot| {
+        let (current, as_text) = match slot.get().map(Record::view) {
             None => (0, false),
-            Some(Value::Integer(n)) => (*n, false),
-            Some(Value::Bulk(b)) | Some(Value::Simple(b)) => match strict_i64(b) {
+            Some(ValueRef::Int(n)) => (n, false),
+            Some(ValueRef::Str(b)) => match strict_i64(b) {
                 Some(n) => (n, true),
-                None => return (None, super::not_an_integer()),
+                None => return super::not_an_integer(),
             },
-            Some(Value::Double(_)) => return (None, super::not_an_integer()),
-            Some(_) => return (None, wrongtype()),
+            Some(v) if v.is_string() => return super::not_an_integer(),
+            Some(_) => return wrongtype(),
         };
         let Some(sum) = current.checked_add(delta) else {
-            return (
-                None,
-                Value::error("ERR increment or decrement would overflow"),
-            );
+            return Value::error("ERR increment or decrement would overflow");
         };
-        let new = if as_text {
-            Value::Bulk(Bytes::from(sum.to_string()))
-        } else {
-            Value::Integer(sum)
-        };
-        (Some(new), Value::Integer(sum))
+        match slot.get_mut() {
+            Some(r) if !as_text => {
+                r.set_int(sum);
+            }
+            Some(r) => {
+                let deadline = r.deadline();
+                let text = sum.to_string();
+                *r = Record::new(&k, NewValue::Str(text.as_bytes()), deadline);
+            }
+            None => {
+                slot.replace(Record::new(&k, NewValue::Int(sum), None));
+            }
+        }
+        Value::Integer(sum)
     })
+}
+
+/// `INCRBYFLOAT key increment`: the new value, as text. Logged as a SET of
+/// the result (keeping the deadline), as Redis does, so that replay gives
+/// the same digits.
+pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let Some(by) = args[2].as_bytes().and_then(parse_float) else {
+        return Value::error("ERR value is not a valid float");
+    };
+    let outcome = ctx.db().entry(&k, |slot| {
+        let current = match slot.get().map(Record::view) {
+            None => 0.0,
+            Some(v) => match v.as_str() {
+                Some(s) => match parse_float(&s) {
+                    Some(f) => f,
+                    None => return Err(Value::error("ERR value is not a valid float")),
+                },
+                None => return Err(wrongtype()),
+            },
+        };
+        let sum = current + by;
+        if !sum.is_finite() {
+            return Err(Value::error("ERR increment would produce NaN or Infinity"));
+        }
+        let text = format_float(sum);
+        let deadline = slot.get().and_then(Record::deadline);
+        slot.replace(Record::new(&k, NewValue::Str(text.as_bytes()), deadline));
+        Ok((text, deadline))
+    });
+    let (text, deadline) = tri!(outcome);
+    let value = Value::Bulk(Bytes::from(text.clone()));
+    log_set(ctx, &args[1], &value, deadline, false);
+    Value::Bulk(Bytes::from(text))
+}
+
+/// A float as Redis reads one: decimal or exponent notation, `inf`, no
+/// spaces, no NaN.
+fn parse_float(b: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(b).ok()?;
+    if s.is_empty() || s.trim() != s {
+        return None;
+    }
+    let f: f64 = s.parse().ok()?;
+    (!f.is_nan()).then_some(f)
+}
+
+/// A float as INCRBYFLOAT writes it: plain decimal, at most 17 significant
+/// digits, no trailing zeros.
+fn format_float(f: f64) -> String {
+    let mut s = format!("{f:.17}");
+    if let Ok(short) = format!("{f}").parse::<f64>() {
+        if short == f {
+            s = format!("{f}");
+        }
+    }
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s
 }
 
 /// A decimal integer in the canonical form Redis accepts for INCR: no sign
@@ -278,7 +685,7 @@ fn strict_i64(b: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::strict_i64;
+    use super::{format_float, range, strict_i64};
 
     #[test]
     fn canonical_integers_only() {
@@ -299,5 +706,24 @@ mod tests {
         ] {
             assert_eq!(strict_i64(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ranges_follow_redis() {
+        assert_eq!(range(5, 0, -1), Some((0, 4)));
+        assert_eq!(range(5, -3, -1), Some((2, 4)));
+        assert_eq!(range(5, 3, 100), Some((3, 4)));
+        assert_eq!(range(5, 4, 2), None);
+        assert_eq!(range(5, -1, -3), None);
+        assert_eq!(range(0, 0, -1), None);
+        assert_eq!(range(5, 10, 20), None);
+    }
+
+    #[test]
+    fn floats_print_as_redis_does() {
+        assert_eq!(format_float(10.5), "10.5");
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(5.0e3), "5000");
+        assert_eq!(format_float(-0.0), "0");
     }
 }

@@ -31,7 +31,7 @@ use super::manifest::{Layout, Manifest};
 use super::snapshot;
 use super::{failpoint, record, PersistError};
 use crate::config::AppendFsync;
-use crate::store::{Snapshot, Store};
+use crate::keyspace::{Keyspace, Snapshot};
 
 /// Magic bytes at the start of every incremental file.
 pub const MAGIC: &[u8; 8] = b"KVSAOF\x01\x00";
@@ -52,6 +52,9 @@ const REWRITE_RETRY_MAX: Duration = Duration::from_secs(3600);
 /// What the write lock guards.
 pub struct State {
     buf: BytesMut,
+    /// The database the records in the current file last selected (`None`
+    /// at the start of a file: its first record is preceded by a SELECT).
+    db: Option<usize>,
     /// Logical end of the log: bytes of records ever appended.
     appended: u64,
     /// A rewrite asked for: the records before it go to the old file.
@@ -125,6 +128,7 @@ impl Aof {
         let aof = Arc::new(Aof {
             state: Mutex::new(State {
                 buf: BytesMut::with_capacity(64 * 1024),
+                db: None,
                 appended: 0,
                 rotation: None,
                 size: total_size,
@@ -181,8 +185,18 @@ impl Aof {
         st.stop
     }
 
-    /// Logs the request `args`; returns the offset to wait for.
-    pub fn append(&self, st: &mut State, args: &[Value]) -> u64 {
+    /// Logs the request `args`, run in database `db`; returns the offset
+    /// to wait for.
+    pub fn append(&self, st: &mut State, db: usize, args: &[Value]) -> u64 {
+        if st.db != Some(db) {
+            st.db = Some(db);
+            let select = [Value::bulk("SELECT"), Value::Integer(db as i64)];
+            self.append_record(st, &select);
+        }
+        self.append_record(st, args)
+    }
+
+    fn append_record(&self, st: &mut State, args: &[Value]) -> u64 {
         let n = record::push_with(&mut st.buf, |b| {
             int_line(b, b'*', args.len() as i64);
             for a in args {
@@ -212,14 +226,15 @@ impl Aof {
     /// Begins a rewrite; false if one is already running. Must be called
     /// with the write lock held, so that the copy of the keyspace and the
     /// switch to a new incremental file happen at the same instant.
-    pub fn start_rewrite(&self, st: &mut State, store: &Store) -> bool {
+    pub fn start_rewrite(&self, st: &mut State, keyspace: &Keyspace) -> bool {
         if st.stop || self.rewriting.swap(true, Ordering::AcqRel) {
             return false;
         }
         // Only the copy happens under the lock; values are decoded by the
         // rewrite thread as it writes them.
-        let snapshot = store.snapshot_records();
+        let snapshot = keyspace.snapshot();
         let tail = st.buf.split();
+        st.db = None;
         st.rotation = Some(Rotation { tail, snapshot });
         st.size_at_rotation = st.size;
         self.wake.notify_one();
@@ -380,7 +395,7 @@ impl Aof {
             let base_size = snapshot::write(
                 &self.layout.base(seq),
                 snapshot.len(),
-                snapshot.entries(),
+                snapshot.records(),
                 "rewrite",
             )?;
             drop(snapshot);
@@ -565,14 +580,14 @@ mod tests {
     }
 
     /// Appends one SET as a write command does; true if it started a rewrite.
-    fn write(aof: &Aof, store: &Store, i: usize) -> bool {
+    fn write(aof: &Aof, store: &Keyspace, i: usize) -> bool {
         let mut st = aof.lock();
         let args = [
             Value::bulk("SET"),
             Value::bulk(format!("k{i}")),
             Value::bulk("v"),
         ];
-        aof.append(&mut st, &args);
+        aof.append(&mut st, 0, &args);
         let started = aof.wants_rewrite(&st) && aof.start_rewrite(&mut st, store);
         drop(st);
         aof.notify();
@@ -602,7 +617,7 @@ mod tests {
         // The new base cannot be renamed over a directory: the rewrite's
         // second half fails, as it would on a full disk.
         std::fs::create_dir(aof.layout.base(2)).unwrap();
-        let store = Store::new();
+        let store = Keyspace::new(1);
         assert!(
             write(&aof, &store, 0),
             "the first write passes the threshold"
@@ -628,7 +643,7 @@ mod tests {
     fn a_failed_fsync_of_the_old_file_keeps_the_manifest_on_it() {
         let dir = tempfile::tempdir().unwrap();
         let aof = fresh(dir.path(), AppendFsync::No);
-        let store = Store::new();
+        let store = Keyspace::new(1);
         aof.fail_fsyncs.store(1, Ordering::Release);
         assert!(write(&aof, &store, 0));
         wait_rewrite_done(&aof);

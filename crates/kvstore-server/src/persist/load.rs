@@ -15,8 +15,7 @@ use super::record::{self, Next};
 use super::{snapshot, PersistError};
 use crate::cmd::{self, Ctx};
 use crate::config::ReplyMode;
-use crate::server::Shared;
-use crate::session::Session;
+use crate::state::{Session, Shared};
 
 /// The result of walking an incremental file.
 #[derive(Debug)]
@@ -97,7 +96,8 @@ fn check_request(frame: &Value) -> Result<(), String> {
         .and_then(Value::as_bytes)
         .ok_or_else(|| "record has no command name".to_string())?;
     match cmd::lookup(name) {
-        Some(c) if c.write => Ok(()),
+        // SELECT switches the database the records after it apply to.
+        Some(c) if c.write || c.name == "select" => Ok(()),
         Some(_) => Err(format!(
             "record holds a read-only command '{}'",
             cmd::printable(name, 64)
@@ -132,7 +132,7 @@ pub struct Loaded {
     pub aof_size: u64,
 }
 
-/// Loads the data at start-up into `shared.store`: the AOF when it is on
+/// Loads the data at start-up into the keyspace: the AOF when it is on
 /// (creating it if it does not exist yet, from the snapshot if there is
 /// one), else the snapshot if there is one.
 pub fn load(
@@ -146,17 +146,37 @@ pub fn load(
     remove_temporaries(layout, dump);
     if !aof_on {
         if dump.exists() {
-            load_snapshot(shared, dump)?;
+            load_snapshot(shared, dump, true)?;
         }
-        loaded.keys = shared.store.len();
+        loaded.keys = shared.keyspace.len();
         return Ok(loaded);
     }
+    // The log is replayed as the writes ran: nothing expires until it is
+    // all in, or a write that ran before a deadline would be replayed
+    // after it (Redis does the same). Keys past their deadline are then
+    // invisible, and the expiry cycle removes them.
+    let clock = shared.keyspace.clock();
+    clock.freeze(true);
+    let result = load_aof(shared, layout, dump, load_truncated, &mut loaded);
+    clock.freeze(false);
+    result?;
+    loaded.keys = shared.keyspace.len();
+    Ok(loaded)
+}
+
+fn load_aof(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    load_truncated: bool,
+    loaded: &mut Loaded,
+) -> Result<(), PersistError> {
     fs::create_dir_all(&layout.dir).map_err(|e| PersistError::io(&layout.dir, e))?;
     let manifest = match layout.read()? {
         Some(m) => {
             remove_leftovers(layout, Some(&m));
             let base = layout.base(m.base);
-            load_snapshot(shared, &base)?;
+            load_snapshot(shared, &base, false)?;
             loaded.aof_size += file_len(&base)?;
             let mut session = Session::new(0, shared.local_addr, ReplyMode::Seed);
             for (i, &seq) in m.incrs.iter().enumerate() {
@@ -175,14 +195,14 @@ pub fn load(
                     "no append-only file yet: starting it from {}",
                     dump.display()
                 );
-                load_snapshot(shared, dump)?;
+                load_snapshot(shared, dump, false)?;
             }
             let m = Manifest {
                 base: 1,
                 incrs: vec![1],
             };
-            let snap = shared.store.snapshot_records();
-            loaded.aof_size = snapshot::write(&layout.base(1), snap.len(), snap.entries(), "init")?;
+            let snap = shared.keyspace.snapshot();
+            loaded.aof_size = snapshot::write(&layout.base(1), snap.len(), snap.records(), "init")?;
             drop(snap);
             let incr = layout.incr(1);
             fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
@@ -196,8 +216,7 @@ pub fn load(
         }
     };
     loaded.manifest = Some(manifest);
-    loaded.keys = shared.store.len();
-    Ok(loaded)
+    Ok(())
 }
 
 fn file_len(path: &Path) -> Result<u64, PersistError> {
@@ -206,11 +225,37 @@ fn file_len(path: &Path) -> Result<u64, PersistError> {
         .map_err(|e| PersistError::io(path, e))
 }
 
-fn load_snapshot(shared: &Shared, path: &Path) -> Result<(), PersistError> {
-    let n = snapshot::read(path, |k, v| {
-        shared.store.set(&k, v);
+/// Loads a snapshot; `drop_expired` leaves out the keys whose deadline
+/// passed while the server was down (a base file of the AOF keeps them:
+/// the log after it may have changed their deadline).
+fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(), PersistError> {
+    let now = crate::keyspace::clock::unix_ms();
+    let mut dropped = 0u64;
+    let mut bad = None;
+    let n = snapshot::read(path, |e| {
+        if drop_expired && e.deadline.is_some_and(|d| d <= now) {
+            dropped += 1;
+            return;
+        }
+        match e.record() {
+            Ok(r) => {
+                shared.keyspace.db(e.db).insert_record(r);
+            }
+            Err(why) => bad = Some(why),
+        }
     })?;
-    info!("loaded {n} keys from {}", path.display());
+    if let Some(why) = bad {
+        return Err(PersistError::Corrupt {
+            path: path.to_path_buf(),
+            offset: 0,
+            reason: why,
+        });
+    }
+    info!(
+        "loaded {} keys from {} ({dropped} past their deadline)",
+        n - dropped,
+        path.display()
+    );
     Ok(())
 }
 
@@ -226,7 +271,7 @@ fn replay(
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
     let mut failed = 0u64;
     let scan = scan_incr(&data, |frame| {
-        let reply = cmd::execute(&mut Ctx { shared, session }, frame);
+        let reply = cmd::execute(&mut Ctx::new(shared, session), frame);
         if reply.is_error() {
             failed += 1;
         }

@@ -29,10 +29,9 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
-use crate::cmd::{Command, Ctx};
 use crate::config::{AppendFsync, Config};
-use crate::server::Shared;
-use crate::store::{Snapshot, Store};
+use crate::keyspace::{Keyspace, Snapshot};
+use crate::state::{Durability, Log, SaveDone, Shared};
 
 pub use aof::Aof;
 pub use manifest::Layout;
@@ -73,11 +72,6 @@ pub enum SaveError {
     #[error("ERR cannot start the save thread: {0}")]
     Spawn(io::Error),
 }
-
-/// The outcome of a `SAVE`, delivered when its file is durable (or failed).
-/// The connection awaits it (see [`save_reply`]) before sending any reply
-/// that follows the SAVE.
-pub type SaveDone = oneshot::Receiver<Result<(), PersistError>>;
 
 impl PersistError {
     pub fn io(path: &Path, source: io::Error) -> Self {
@@ -149,6 +143,7 @@ struct SaveState {
 /// The durability side of [`Shared`].
 pub struct Persist {
     pub settings: Settings,
+    keyspace: Arc<Keyspace>,
     /// Set once start-up loading is over, so replay is not logged again.
     aof: OnceLock<Arc<Aof>>,
     /// True if writes need any bookkeeping at all (AOF or a save schedule).
@@ -170,12 +165,13 @@ pub struct Persist {
 }
 
 impl Persist {
-    pub fn new(settings: Settings) -> Persist {
+    pub fn new(settings: Settings, keyspace: Arc<Keyspace>) -> Persist {
         let track = settings.appendonly || !settings.save.is_empty();
         let save = SaveState::default();
         save.lastsave.store(unix_now(), Ordering::Relaxed);
         Persist {
             settings,
+            keyspace,
             aof: OnceLock::new(),
             track,
             save: Arc::new(save),
@@ -191,39 +187,27 @@ impl Persist {
         self.aof.get()
     }
 
-    /// True if write commands must go through [`execute_write`].
-    #[inline]
-    pub fn tracks_writes(&self) -> bool {
-        self.track
-    }
-
-    /// `LASTSAVE`: unix time of the last successful snapshot.
-    pub fn lastsave(&self) -> i64 {
-        self.save.lastsave.load(Ordering::Relaxed)
-    }
-
     /// `SAVE`: copies the keyspace now (cheap: no decoding) and writes it
     /// on its own thread, so that the worker running this connection keeps
     /// serving the others. The reply is held until the receiver yields.
-    pub fn save(&self, store: &Store) -> Result<SaveDone, SaveError> {
+    pub fn save_now(&self) -> Result<SaveDone, SaveError> {
         let (tx, rx) = oneshot::channel();
-        self.start_snapshot(store, "save", move |result| {
+        self.start_snapshot("save", move |result| {
             // The connection may be gone: nobody to tell, the file is written.
-            let _ = tx.send(result);
+            let _ = tx.send(result.map_err(|e| format!("ERR {e}")));
         })?;
         Ok(rx)
     }
 
     /// `BGSAVE`: copies the keyspace now and writes it on another thread.
-    pub fn bgsave(&self, store: &Store) -> Result<(), SaveError> {
-        self.start_snapshot(store, "bgsave", |_| {})
+    pub fn bgsave_now(&self) -> Result<(), SaveError> {
+        self.start_snapshot("bgsave", |_| {})
     }
 
     /// Claims the one snapshot slot, copies the records, and starts a
     /// thread that decodes, writes and fsyncs them, then calls `done`.
     fn start_snapshot(
         &self,
-        store: &Store,
         name: &str,
         done: impl FnOnce(Result<(), PersistError>) + Send + 'static,
     ) -> Result<(), SaveError> {
@@ -237,7 +221,7 @@ impl Persist {
         }
         s.last_attempt.store(unix_now(), Ordering::Relaxed);
         let dirty = s.dirty.load(Ordering::Acquire);
-        let records = store.snapshot_records();
+        let records = self.keyspace.snapshot();
         let state = Arc::clone(s);
         let path = self.settings.dump.clone();
         let spawned = std::thread::Builder::new()
@@ -292,7 +276,7 @@ impl Persist {
     }
 
     /// Fields for the `DURABILITY` command.
-    pub fn info(&self) -> Vec<(&'static str, Value)> {
+    fn fields(&self) -> Vec<(&'static str, Value)> {
         let s = &self.save;
         let mut out = vec![
             (
@@ -303,7 +287,10 @@ impl Persist {
                 "rdb_changes_since_last_save",
                 Value::Integer(s.dirty.load(Ordering::Relaxed) as i64),
             ),
-            ("rdb_last_save_time", Value::Integer(self.lastsave())),
+            (
+                "rdb_last_save_time",
+                Value::Integer(self.save.lastsave.load(Ordering::Relaxed)),
+            ),
             (
                 "rdb_bgsave_in_progress",
                 Value::Integer(i64::from(s.running.load(Ordering::Relaxed))),
@@ -334,7 +321,7 @@ fn write_dump(
     records: &Snapshot,
     dirty: u64,
 ) -> Result<(), PersistError> {
-    match snapshot::write(path, records.len(), records.entries(), "save") {
+    match snapshot::write(path, records.len(), records.records(), "save") {
         Ok(size) => {
             state.dirty.fetch_sub(
                 dirty.min(state.dirty.load(Ordering::Acquire)),
@@ -360,19 +347,14 @@ fn write_dump(
 
 /// The reply to a `SAVE` whose file is being written: `+OK` once it is
 /// durable. The handler's own reply is only a placeholder (see
-/// [`SAVE_PENDING`]).
+/// `cmd::persistence::SAVE_PENDING`).
 pub async fn save_reply(done: SaveDone) -> Value {
     match done.await {
         Ok(Ok(())) => Value::ok(),
-        Ok(Err(e)) => Value::error(format!("ERR {e}")),
+        Ok(Err(e)) => Value::error(e),
         Err(_) => Value::error("ERR the save thread ended without a result"),
     }
 }
-
-/// What the SAVE handler returns while the file is written. The connection
-/// replaces it with [`save_reply`]; should it ever be sent, it must not
-/// claim success.
-pub const SAVE_PENDING: &str = "ERR SAVE result not awaited";
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -380,68 +362,144 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Runs a write command when the AOF or a save schedule is on. With the AOF,
-/// the command runs under the write lock and is logged before the lock is
-/// released, so the log order is the order of application. Error replies
-/// are not logged: a handler that fails has changed nothing.
-pub fn execute_write(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
-    let shared = ctx.shared;
-    let Some(aof) = shared.persist.aof() else {
-        let closed = shared.persist.closed.read();
-        if *closed {
-            return Value::error("ERR server is shutting down");
+impl Persist {
+    /// Logs what `log` holds, after a deletion for each key that the write
+    /// found past its deadline. Called with the log's lock held.
+    fn append_all(&self, aof: &Aof, st: &mut aof::State, log: &Log) -> u64 {
+        let mut end = 0;
+        for (db, key) in self.keyspace.clock().take_found_expired() {
+            let del = [Value::bulk("DEL"), Value::Bulk(key.into_vec().into())];
+            end = aof.append(st, db, &del);
         }
-        let reply = (cmd.handler)(ctx, args);
-        if !reply.is_error() {
-            shared.persist.save.dirty.fetch_add(1, Ordering::Relaxed);
+        for (db, words) in &log.records {
+            end = aof.append(st, *db, words);
         }
-        drop(closed);
-        return reply;
-    };
-    let mut st = aof.lock();
-    if Aof::stopped(&st) {
-        return Value::error("ERR server is shutting down");
+        end
     }
-    let reply = (cmd.handler)(ctx, args);
-    if !reply.is_error() {
-        ctx.session.aof_wait = aof.append(&mut st, args);
-        shared.persist.save.dirty.fetch_add(1, Ordering::Relaxed);
-        if aof.wants_rewrite(&st) {
-            info!("append-only file grew past the rewrite threshold: rewriting");
-            aof.start_rewrite(&mut st, &shared.store);
-        }
-    }
-    drop(st);
-    aof.notify();
-    reply
 }
 
-/// `BGREWRITEAOF`.
-pub fn bgrewriteaof(shared: &Shared) -> Result<(), &'static str> {
-    let aof = shared
-        .persist
-        .aof()
-        .ok_or("ERR the append-only file is off (start with --appendonly)")?;
-    let mut st = aof.lock();
-    if aof.start_rewrite(&mut st, &shared.store) {
-        Ok(())
-    } else {
-        Err("ERR Background append only file rewriting already in progress")
+impl Durability for Persist {
+    #[inline]
+    fn tracks_writes(&self) -> bool {
+        self.track
+    }
+
+    /// With the AOF, the write runs under the log's lock and is logged
+    /// before the lock is released, so the log's order is the order of
+    /// application. Error replies are not logged: a handler that fails
+    /// has changed nothing.
+    fn write(&self, apply: &mut dyn FnMut(&mut Log) -> Value) -> (Value, u64) {
+        let mut log = Log::default();
+        let Some(aof) = self.aof() else {
+            let closed = self.closed.read();
+            if *closed {
+                return (Value::error("ERR server is shutting down"), 0);
+            }
+            let reply = apply(&mut log);
+            if !reply.is_error() {
+                self.save.dirty.fetch_add(1, Ordering::Relaxed);
+            }
+            drop(closed);
+            return (reply, 0);
+        };
+        let mut st = aof.lock();
+        if Aof::stopped(&st) {
+            return (Value::error("ERR server is shutting down"), 0);
+        }
+        let reply = apply(&mut log);
+        if reply.is_error() {
+            log.records.clear();
+        }
+        let mut wait = 0;
+        if !log.records.is_empty() || !reply.is_error() {
+            wait = self.append_all(aof, &mut st, &log);
+        }
+        if !reply.is_error() {
+            self.save.dirty.fetch_add(1, Ordering::Relaxed);
+            if aof.wants_rewrite(&st) {
+                info!("append-only file grew past the rewrite threshold: rewriting");
+                aof.start_rewrite(&mut st, &self.keyspace);
+            }
+        }
+        drop(st);
+        aof.notify();
+        (reply, wait)
+    }
+
+    fn wait(
+        &self,
+        offset: u64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            if let Some(aof) = self.aof() {
+                aof.wait(offset).await;
+            }
+        })
+    }
+
+    fn expire(&self, start: usize, budget: Duration) -> (usize, usize) {
+        let Some(aof) = self.aof() else {
+            return self.keyspace.expire_some(start, budget, |_, _| {});
+        };
+        // Each deletion is logged under the same lock as the writes, so
+        // the log sees it exactly where it happened among them.
+        let mut st = aof.lock();
+        if Aof::stopped(&st) {
+            return (start, 0);
+        }
+        let mut dels = Vec::new();
+        let out = self.keyspace.expire_some(start, budget, |db, key| {
+            dels.push((db, Value::Bulk(bytes::Bytes::copy_from_slice(key))));
+        });
+        for (db, key) in dels {
+            aof.append(&mut st, db, &[Value::bulk("DEL"), key]);
+        }
+        drop(st);
+        aof.notify();
+        out
+    }
+
+    fn save(&self) -> Result<SaveDone, String> {
+        self.save_now().map_err(|e| e.to_string())
+    }
+
+    fn bgsave(&self) -> Result<(), String> {
+        self.bgsave_now().map_err(|e| e.to_string())
+    }
+
+    fn bgrewriteaof(&self) -> Result<(), String> {
+        let aof = self
+            .aof()
+            .ok_or("ERR the append-only file is off (start with --appendonly)")?;
+        let mut st = aof.lock();
+        if aof.start_rewrite(&mut st, &self.keyspace) {
+            Ok(())
+        } else {
+            Err("ERR Background append only file rewriting already in progress".into())
+        }
+    }
+
+    fn lastsave(&self) -> i64 {
+        self.save.lastsave.load(Ordering::Relaxed)
+    }
+
+    fn info(&self) -> Vec<(&'static str, Value)> {
+        self.fields()
     }
 }
 
 /// Loads the data and starts the AOF threads and the save schedule. Runs
 /// before the server accepts anyone.
-pub async fn open(shared: &Arc<Shared>) -> io::Result<()> {
+pub async fn open(shared: &Arc<Shared>, persist: &Arc<Persist>) -> io::Result<()> {
     let s = Arc::clone(shared);
-    tokio::task::spawn_blocking(move || open_blocking(&s))
+    let p = Arc::clone(persist);
+    tokio::task::spawn_blocking(move || open_blocking(&s, &p))
         .await
         .map_err(io::Error::other)?
         .map_err(io::Error::other)
 }
 
-fn open_blocking(shared: &Arc<Shared>) -> Result<(), PersistError> {
-    let p = &shared.persist;
+fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistError> {
     let st = &p.settings;
     let loaded = load::load(
         shared,
@@ -462,7 +520,7 @@ fn open_blocking(shared: &Arc<Shared>) -> Result<(), PersistError> {
         info!("{} keys loaded", loaded.keys);
     }
     if !st.save.is_empty() {
-        let weak = Arc::downgrade(shared);
+        let weak = Arc::downgrade(p);
         let stop = Arc::clone(&p.schedule_stop);
         let handle = std::thread::Builder::new()
             .name("save-schedule".into())
@@ -475,7 +533,7 @@ fn open_blocking(shared: &Arc<Shared>) -> Result<(), PersistError> {
 
 /// Checks the `--save` schedule once a second. Holds the server only
 /// weakly, so that a server dropped without close() is not kept alive.
-fn schedule_loop(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>) {
+fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
     loop {
         {
             let (lock, cond) = &*stop;
@@ -487,10 +545,9 @@ fn schedule_loop(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>) {
                 return;
             }
         }
-        let Some(shared) = shared.upgrade() else {
+        let Some(p) = persist.upgrade() else {
             return;
         };
-        let p = &shared.persist;
         let s = &p.save;
         let now = unix_now();
         let since = now.saturating_sub(s.lastsave.load(Ordering::Relaxed)) as u64;
@@ -499,7 +556,7 @@ fn schedule_loop(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>) {
             || now - s.last_attempt.load(Ordering::Relaxed) >= 5;
         if retry_ok && schedule::due(&p.settings.save, s.dirty.load(Ordering::Relaxed), since) {
             info!("save schedule: taking a snapshot");
-            let _ = p.bgsave(&shared.store);
+            let _ = p.bgsave_now();
         }
     }
 }
@@ -508,10 +565,9 @@ fn schedule_loop(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>) {
 /// a snapshot if a save schedule is set. Connections that outlived the
 /// shutdown grace period may still be running: from here on their writes
 /// are refused rather than applied after the last record or snapshot.
-pub async fn close(shared: &Arc<Shared>) {
-    let s = Arc::clone(shared);
+pub async fn close(persist: &Arc<Persist>) {
+    let p = Arc::clone(persist);
     let done = tokio::task::spawn_blocking(move || {
-        let p = &s.persist;
         // Waits for writes in progress; later ones see the flag.
         *p.closed.write() = true;
         p.stop_schedule();
@@ -522,7 +578,7 @@ pub async fn close(shared: &Arc<Shared>) {
         p.claim_last_snapshot();
         if !p.settings.save.is_empty() {
             let dirty = p.save.dirty.load(Ordering::Acquire);
-            let records = s.store.snapshot_records();
+            let records = p.keyspace.snapshot();
             if let Err(e) = write_dump(&p.save, &p.settings.dump, &records, dirty) {
                 warn!("final snapshot failed: {e}");
             }
@@ -549,14 +605,13 @@ pub(crate) fn failpoint(name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd;
+    use crate::cmd::{self, Ctx};
     use crate::config::ReplyMode;
-    use crate::server::Server;
-    use crate::session::Session;
+    use crate::state::Session;
 
     fn request(shared: &Shared, session: &mut Session, words: &[&str]) -> Value {
         let frame = Value::Array(words.iter().map(|w| Value::bulk(*w)).collect());
-        cmd::execute(&mut Ctx { shared, session }, frame)
+        cmd::execute(&mut Ctx::new(shared, session), frame)
     }
 
     /// `--save` without the AOF: a connection that outlives the shutdown
@@ -571,22 +626,30 @@ mod tests {
             save: "3600 1".into(),
             ..Config::default()
         };
-        let server = Server::bind(config).await.unwrap();
-        let shared = Arc::clone(server.shared());
+        let keyspace = Arc::new(Keyspace::new(16));
+        let settings = Settings::from_config(&config).unwrap();
+        let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let shared = Arc::new(Shared::new(keyspace, config, addr, persist.clone()));
+        open(&shared, &persist).await.unwrap();
         let mut session = Session::new(1, shared.local_addr, ReplyMode::Seed);
         assert_eq!(
             request(&shared, &mut session, &["SET", "before", "1"]),
             Value::Integer(1)
         );
-        close(&shared).await;
+        close(&persist).await;
         let reply = request(&shared, &mut session, &["SET", "after", "1"]);
         assert!(reply.is_error(), "{reply:?}");
-        assert_eq!(shared.store.len(), 1, "the refused write changed nothing");
+        assert_eq!(
+            shared.keyspace.len(),
+            1,
+            "the refused write changed nothing"
+        );
         // Nor can a snapshot start once close() has taken the last one.
         let reply = request(&shared, &mut session, &["BGSAVE"]);
         assert!(reply.is_error(), "{reply:?}");
         let mut keys = Vec::new();
-        snapshot::read(&dir.path().join("dump.kvs"), |k, _| keys.push(k)).unwrap();
+        snapshot::read(&dir.path().join("dump.kvs"), |e| keys.push(e.key)).unwrap();
         assert_eq!(keys, [&b"before"[..]]);
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! ```text
 //! "KVSNAP" version:u16 LE
-//! record*           one per key: [key (bulk), value]
+//! record*           one per key: [key (bulk), value, db, deadline, kind]
+//!                   (deadline: Unix ms, or null; kind: `v` for a string or
+//!                   seed value, else the container's TYPE name; files
+//!                   written before databases and deadlines hold pairs
+//!                   [key, value], read as db 0, no deadline, kind `v`)
 //! record            [+END, count]
 //! ```
 //!
@@ -22,10 +26,26 @@ use kvstore_protocol::Value;
 use super::fsutil::{commit_temp, discard_temp, temp_path};
 use super::record::{self, Next};
 use super::{failpoint, PersistError};
+use crate::keyspace::Record;
 
 pub const MAGIC: &[u8; 8] = b"KVSNAP\x01\x00";
 
-pub type Entry = (Box<[u8]>, Value);
+/// One key as a snapshot holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub db: usize,
+    pub key: Bytes,
+    pub value: Value,
+    pub deadline: Option<u64>,
+    pub kind: String,
+}
+
+impl Entry {
+    /// The record this entry describes.
+    pub fn record(&self) -> Result<Record, String> {
+        Record::from_parts(&self.key, &self.kind, &self.value, self.deadline)
+    }
+}
 
 /// Writes `entries` (`count` of them) to `path` atomically (temporary
 /// file, fsync, rename, directory fsync). Returns the file size. `why`
@@ -37,7 +57,7 @@ pub type Entry = (Box<[u8]>, Value);
 pub fn write<'a>(
     path: &Path,
     count: usize,
-    entries: impl Iterator<Item = (&'a [u8], Value)>,
+    entries: impl Iterator<Item = (usize, &'a Record)>,
     why: &str,
 ) -> Result<u64, PersistError> {
     let tmp = temp_path(path);
@@ -59,7 +79,7 @@ pub fn write<'a>(
 fn write_temp<'a>(
     tmp: &Path,
     count: usize,
-    entries: impl Iterator<Item = (&'a [u8], Value)>,
+    entries: impl Iterator<Item = (usize, &'a Record)>,
     why: &str,
 ) -> Result<u64, PersistError> {
     let io = |e| PersistError::io(tmp, e);
@@ -74,8 +94,16 @@ fn write_temp<'a>(
     let mut size = MAGIC.len() as u64;
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut written = 0u64;
-    for (i, (key, value)) in entries.enumerate() {
-        let pair = Value::Array(vec![Value::Bulk(Bytes::copy_from_slice(key)), value]);
+    for (i, (db, rec)) in entries.enumerate() {
+        let (kind, value) = rec.to_parts();
+        let pair = Value::Array(vec![
+            Value::Bulk(Bytes::copy_from_slice(rec.key())),
+            value,
+            Value::Integer(db as i64),
+            rec.deadline()
+                .map_or(Value::Null, |d| Value::Integer(d as i64)),
+            Value::simple(kind),
+        ]);
         size += record::push(&mut buf, &pair) as u64;
         written += 1;
         if buf.len() >= 32 * 1024 {
@@ -97,17 +125,17 @@ fn write_temp<'a>(
 
 /// Reads the snapshot at `path`, handing every entry to `f`. Returns the
 /// number of entries.
-pub fn read(path: &Path, mut f: impl FnMut(Bytes, Value)) -> Result<u64, PersistError> {
+pub fn read(path: &Path, mut f: impl FnMut(Entry)) -> Result<u64, PersistError> {
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
     parse(path, &data, &mut f)
 }
 
 /// Checks the snapshot at `path` without keeping anything.
 pub fn verify(path: &Path) -> Result<u64, PersistError> {
-    read(path, |_, _| {})
+    read(path, |_| {})
 }
 
-fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Bytes, Value)) -> Result<u64, PersistError> {
+fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Entry)) -> Result<u64, PersistError> {
     let corrupt = |offset: usize, reason: String| PersistError::Corrupt {
         path: path.to_path_buf(),
         offset: offset as u64,
@@ -125,19 +153,45 @@ fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Bytes, Value)) -> Result<u6
             Next::Torn(why) | Next::Corrupt(why) => return Err(corrupt(at, why)),
         };
         let value = record::decode_payload(payload).map_err(|why| corrupt(at, why))?;
-        let Value::Array(mut items) = value else {
+        let Value::Array(items) = value else {
             return Err(corrupt(at, "entry is not an array".into()));
         };
-        if items.len() != 2 {
-            return Err(corrupt(at, "entry is not a pair".into()));
-        }
-        let value = items.pop().unwrap_or(Value::Null);
-        match items.pop() {
-            Some(Value::Bulk(key)) => {
-                f(key, value);
+        let mut items = items.into_iter();
+        let (first, value) = match (items.next(), items.next()) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return Err(corrupt(at, "entry is too short".into())),
+        };
+        let rest: Vec<Value> = items.collect();
+        match first {
+            Value::Bulk(key) => {
+                let entry = match &rest[..] {
+                    [] => Entry {
+                        db: 0,
+                        key,
+                        value,
+                        deadline: None,
+                        kind: "v".into(),
+                    },
+                    [Value::Integer(db), deadline, Value::Simple(kind)] if *db >= 0 => Entry {
+                        db: *db as usize,
+                        key,
+                        value,
+                        deadline: match deadline {
+                            Value::Integer(d) if *d >= 0 => Some(*d as u64),
+                            Value::Null => None,
+                            _ => return Err(corrupt(at, "bad deadline".into())),
+                        },
+                        kind: String::from_utf8_lossy(kind).into_owned(),
+                    },
+                    _ => return Err(corrupt(at, "entry has the wrong shape".into())),
+                };
+                if let Err(why) = entry.record() {
+                    return Err(corrupt(at, why));
+                }
+                f(entry);
                 count += 1;
             }
-            Some(Value::Simple(tag)) if &tag[..] == b"END" => {
+            Value::Simple(tag) if &tag[..] == b"END" && rest.is_empty() => {
                 if value != Value::Integer(count as i64) {
                     return Err(corrupt(
                         at,
@@ -159,27 +213,64 @@ fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Bytes, Value)) -> Result<u6
 mod tests {
     use super::*;
 
+    fn entry(db: usize, key: &str, value: Value, deadline: Option<u64>, kind: &str) -> Entry {
+        Entry {
+            db,
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            value,
+            deadline,
+            kind: kind.into(),
+        }
+    }
+
     fn sample() -> Vec<Entry> {
         vec![
-            (b"s".to_vec().into(), Value::bulk("x\r\ny")),
-            (b"i".to_vec().into(), Value::Integer(-7)),
-            (b"n".to_vec().into(), Value::Null),
-            (b"d".to_vec().into(), Value::Double(0.1)),
-            (b"b".to_vec().into(), Value::Boolean(true)),
-            (
-                b"m".to_vec().into(),
+            entry(0, "s", Value::bulk("x\r\ny"), None, "v"),
+            entry(0, "i", Value::Integer(-7), Some(1_900_000_000_000), "v"),
+            entry(3, "n", Value::Null, None, "v"),
+            entry(0, "d", Value::Double(0.1), None, "v"),
+            entry(15, "b", Value::Boolean(true), Some(5), "v"),
+            entry(
+                0,
+                "m",
                 Value::Map(vec![(
                     Value::bulk("k"),
                     Value::Set(vec![Value::Integer(1)]),
                 )]),
+                None,
+                "v",
+            ),
+            entry(
+                1,
+                "list",
+                Value::Array(vec![Value::bulk("a"), Value::bulk("b")]),
+                None,
+                "list",
+            ),
+            entry(
+                1,
+                "hash",
+                Value::Map(vec![(Value::bulk("f"), Value::bulk("v"))]),
+                None,
+                "hash",
+            ),
+            entry(
+                2,
+                "zset",
+                Value::Array(vec![Value::bulk("m"), Value::Double(1.5)]),
+                Some(7),
+                "zset",
             ),
         ]
     }
 
     fn write_sample(path: &Path) {
-        let entries = sample();
-        let iter = entries.iter().map(|(k, v)| (&k[..], v.clone()));
-        write(path, entries.len(), iter, "test").unwrap();
+        let records: Vec<(usize, Record)> = sample()
+            .iter()
+            .map(|e| (e.db, e.record().unwrap()))
+            .collect();
+        let iter = records.iter().map(|(d, r)| (*d, r));
+        write(path, records.len(), iter, "test").unwrap();
     }
 
     #[test]
@@ -188,8 +279,8 @@ mod tests {
         let path = dir.path().join("dump.kvs");
         write_sample(&path);
         let mut got = Vec::new();
-        let n = read(&path, |k, v| got.push((k.to_vec().into_boxed_slice(), v))).unwrap();
-        assert_eq!(n, 6);
+        let n = read(&path, |e| got.push(e)).unwrap();
+        assert_eq!(n, 9);
         assert_eq!(got, sample());
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()

@@ -21,6 +21,8 @@ pub struct Session {
     /// Set by `HELLO 3`.
     pub resp3: bool,
     pub name: Option<Bytes>,
+    /// The database `SELECT` chose (0 at first).
+    pub db: usize,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
     /// End offset of this connection's last append-only-file record: its
@@ -28,7 +30,7 @@ pub struct Session {
     pub aof_wait: u64,
     /// Set by `SAVE`, whose file is written on another thread: the
     /// connection awaits it and sends its outcome in place of SAVE's reply.
-    pub pending_save: Option<crate::persist::SaveDone>,
+    pub pending_save: Option<super::SaveDone>,
     /// What other connections may see of this one (`CLIENT LIST`).
     pub info: Arc<ClientInfo>,
 }
@@ -71,6 +73,7 @@ impl Session {
             mode,
             resp3: false,
             name: None,
+            db: 0,
             quit: false,
             aof_wait: 0,
             pending_save: None,

@@ -7,8 +7,9 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::Server;
 use crate::config::Config;
-use crate::server::{Server, Shared};
+use crate::state::Shared;
 
 pub struct BackgroundServer {
     addr: SocketAddr,

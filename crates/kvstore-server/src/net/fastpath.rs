@@ -18,9 +18,9 @@ use bytes::{Buf, BytesMut};
 use kvstore_protocol::{bulk, int_line, Dialect};
 
 use crate::config::ReplyMode;
-use crate::server::Shared;
-use crate::session::Session;
-use crate::store::ValueRef;
+use crate::keyspace::ValueRef;
+use crate::state::Session;
+use crate::state::Shared;
 
 /// Serves the request at the front of `buf` if it is a plain GET or SET,
 /// appending the reply to `out`. Returns false, having touched nothing, for
@@ -38,7 +38,10 @@ pub fn try_serve(
     let key = &buf[req.key.0..req.key.1];
     match req.value {
         None => {
-            let served = shared.store.with_ref(key, |v| reply_get(v, session, out));
+            let served = shared
+                .keyspace
+                .db(session.db)
+                .with_ref(key, |v| reply_get(v, session, out));
             if !served {
                 return false;
             }
@@ -48,7 +51,10 @@ pub fn try_serve(
             if shared.persist.tracks_writes() {
                 return false;
             }
-            shared.store.set_str(key, &buf[start..end]);
+            shared
+                .keyspace
+                .db(session.db)
+                .set_str(key, &buf[start..end]);
             match session.mode {
                 ReplyMode::Seed => out.extend_from_slice(b":1\r\n"),
                 ReplyMode::Redis => out.extend_from_slice(b"+OK\r\n"),
@@ -61,13 +67,16 @@ pub fn try_serve(
 
 /// Prefetches the records of the plain GETs and SETs at the front of
 /// `buf`, up to `max` of them, before any is served.
-pub fn prefetch(buf: &[u8], max_bulk: usize, shared: &Shared, max: usize) {
+pub fn prefetch(buf: &[u8], max_bulk: usize, shared: &Shared, db: usize, max: usize) {
     let mut at = 0;
     for _ in 0..max {
         let Some(req) = buf.get(at..).and_then(|rest| parse(rest, max_bulk)) else {
             return;
         };
-        shared.store.prefetch(&buf[at + req.key.0..at + req.key.1]);
+        shared
+            .keyspace
+            .db(db)
+            .prefetch(&buf[at + req.key.0..at + req.key.1]);
         at += req.len;
     }
 }
@@ -84,7 +93,7 @@ fn reply_get(v: Option<ValueRef<'_>>, session: &Session, out: &mut BytesMut) -> 
             // Redis clients see numbers as their decimal text.
             ReplyMode::Redis => bulk(out, itoa::Buffer::new().format(n).as_bytes()),
         },
-        Some(ValueRef::Other(_)) => return false,
+        Some(ValueRef::Seed(_) | ValueRef::Obj(_)) => return false,
     }
     true
 }
@@ -252,7 +261,7 @@ mod tests {
             reply(Some(ValueRef::Str(b"ab")), &session),
             Some(b"$2\r\nab\r\n".to_vec())
         );
-        assert_eq!(reply(Some(ValueRef::Other(b"*0\r\n")), &session), None);
+        assert_eq!(reply(Some(ValueRef::Seed(b"*0\r\n")), &session), None);
         session.become_redis(None);
         assert_eq!(
             reply(Some(ValueRef::Int(-5)), &session),

@@ -11,10 +11,10 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::debug;
 
+use super::fastpath;
 use crate::cmd::{self, Ctx};
-use crate::fastpath;
-use crate::server::Shared;
-use crate::session::Session;
+use crate::state::Session;
+use crate::state::Shared;
 
 const READ_CHUNK: usize = 16 * 1024;
 /// Buffers that grew past this for one large request are given back after.
@@ -59,7 +59,7 @@ pub async fn serve(
         let mut fatal = false;
         let mut need_more = true;
         if shortcut && decoder.pending() == 0 {
-            fastpath::prefetch(&rbuf, max_bulk, shared, PREFETCH_BATCH);
+            fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
         while !session.quit {
             if wbuf.len() >= FLUSH_AT {
@@ -79,13 +79,7 @@ pub async fn serve(
             }
             match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
-                    let reply = cmd::execute(
-                        &mut Ctx {
-                            shared,
-                            session: &mut session,
-                        },
-                        frame,
-                    );
+                    let reply = cmd::execute(&mut Ctx::new(shared, &mut session), frame);
                     // SAVE writes on another thread; its reply waits for the file.
                     let reply = match session.pending_save.take() {
                         Some(done) => crate::persist::save_reply(done).await,
@@ -115,9 +109,7 @@ pub async fn serve(
         // Log before reply: hold the replies until this batch's writes are
         // in the append-only file as far as --appendfsync promises.
         if session.aof_wait != 0 {
-            if let Some(aof) = shared.persist.aof() {
-                aof.wait(session.aof_wait).await;
-            }
+            shared.persist.wait(session.aof_wait).await;
             session.aof_wait = 0;
         }
         if !wbuf.is_empty() {

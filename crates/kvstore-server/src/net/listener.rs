@@ -4,50 +4,20 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::RwLock;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
+use super::connection;
 use crate::config::Config;
-use crate::connection;
-use crate::store::Store;
-
-/// Counters reported by `INFO`.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub commands_processed: AtomicU64,
-    pub connections_received: AtomicU64,
-    pub connected_clients: AtomicUsize,
-    pub rejected_connections: AtomicU64,
-    /// `instantaneous_ops_per_sec`, sampled by a task that `run` starts.
-    pub ops: crate::cmd::info::OpsMeter,
-}
-
-/// State every connection shares.
-pub struct Shared {
-    pub store: Store,
-    pub config: RwLock<Config>,
-    pub stats: Stats,
-    pub started: Instant,
-    pub local_addr: SocketAddr,
-    /// The append-only file and snapshots (see `persist`).
-    pub persist: crate::persist::Persist,
-    /// Live connections, for `CLIENT LIST`.
-    pub clients: crate::cmd::client::Registry,
-    next_client_id: AtomicU64,
-}
-
-impl Shared {
-    pub fn next_client_id(&self) -> u64 {
-        self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
+use crate::keyspace::Keyspace;
+use crate::persist::{self, Persist};
+use crate::state::{OpsMeter, Shared};
 
 /// How long shutdown waits for connections to finish the requests they hold.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -55,27 +25,25 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
+    persist: Arc<Persist>,
 }
 
 impl Server {
     /// Binds the listening socket and loads the data from disk (snapshot
     /// or append-only file); nothing is accepted until [`Server::run`].
     pub async fn bind(config: Config) -> io::Result<Server> {
-        let persist = crate::persist::Settings::from_config(&config).map_err(io::Error::other)?;
+        let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
         let listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            store: Store::new(),
-            config: RwLock::new(config),
-            stats: Stats::default(),
-            started: Instant::now(),
-            local_addr,
-            clients: Default::default(),
-            persist: crate::persist::Persist::new(persist),
-            next_client_id: AtomicU64::new(0),
-        });
-        crate::persist::open(&shared).await?;
-        Ok(Server { listener, shared })
+        let keyspace = Arc::new(Keyspace::new(config.databases));
+        let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
+        let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
+        persist::open(&shared, &persist).await?;
+        Ok(Server {
+            listener,
+            shared,
+            persist,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -93,7 +61,8 @@ impl Server {
         // Each connection holds a sender; recv() returns None once all are gone.
         let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
         tokio::pin!(shutdown);
-        let sampler = tokio::spawn(crate::cmd::info::OpsMeter::run(Arc::clone(&self.shared)));
+        let sampler = tokio::spawn(OpsMeter::run(Arc::clone(&self.shared)));
+        let expirer = tokio::spawn(expire_cycle(Arc::clone(&self.shared)));
         info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
         loop {
             tokio::select! {
@@ -115,6 +84,7 @@ impl Server {
         }
         info!("shutting down: finishing requests in hand");
         sampler.abort();
+        expirer.abort();
         drop(self.listener);
         let _ = stop_tx.send(true);
         drop(alive_tx);
@@ -125,7 +95,7 @@ impl Server {
             warn!("some connections did not finish within {SHUTDOWN_GRACE:?}");
         }
         // Flush and fsync the append-only file; snapshot if --save is set.
-        crate::persist::close(&self.shared).await;
+        persist::close(&self.persist).await;
         Ok(())
     }
 
@@ -175,5 +145,44 @@ impl Drop for ClientSlot<'_> {
             .stats
             .connected_clients
             .fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How often the active expiry cycle runs, and the share of one core it
+/// may take: Redis's defaults (10 times a second, 25%).
+const EXPIRE_EVERY: Duration = Duration::from_millis(100);
+const EXPIRE_BUDGET: Duration = Duration::from_millis(25);
+/// The cycle works in slices this long, yielding between them, so that no
+/// client waits behind it for more than about this.
+const EXPIRE_SLICE: Duration = Duration::from_millis(1);
+
+/// Removes keys past their deadline that nobody touches. A keyspace with
+/// no deadlines costs one check per database per tick; one with deadlines
+/// costs one atomic load per shard with nothing due.
+async fn expire_cycle(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(EXPIRE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut cursor = 0;
+    loop {
+        tick.tick().await;
+        if !shared.keyspace.dbs().any(|db| db.volatile() > 0) {
+            continue;
+        }
+        let began = Instant::now();
+        loop {
+            // The slice runs on a blocking thread: it takes shard locks and,
+            // with the append-only file on, the log's lock.
+            let s = Arc::clone(&shared);
+            let Ok((next, removed)) =
+                tokio::task::spawn_blocking(move || s.persist.expire(cursor, EXPIRE_SLICE)).await
+            else {
+                break;
+            };
+            let wrapped = next == cursor;
+            cursor = next;
+            if wrapped || removed == 0 || began.elapsed() >= EXPIRE_BUDGET {
+                break;
+            }
+        }
     }
 }

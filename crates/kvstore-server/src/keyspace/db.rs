@@ -1,0 +1,658 @@
+//! One database: a fixed set of independently locked hash tables, with the
+//! deadlines of its keys.
+//!
+//! Sharding keeps critical sections short and lets both cores work at once.
+//! Each key is hashed once; the hash picks the shard (from middle bits) and
+//! is reused for the probe inside it (hashbrown takes the low bits for the
+//! bucket and the top seven for its tag, so the shard bits must be neither).
+//!
+//! Expiry: a deadline lives in the key's record. Each shard counts its keys
+//! with a deadline and keeps a lower bound of the earliest one
+//! (`next_expiry`), outside its lock, so the active expiry cycle skips, in
+//! one atomic load, every shard with nothing due, and a database with no
+//! deadlines at all. Reads treat a key past its deadline as absent; writes
+//! remove it (see [`Db::entry`]); the cycle removes the rest.
+//!
+//! `SCAN` walks one whole shard per step under that shard's lock, so a key
+//! that exists for the whole scan is always returned, whatever resizes
+//! happen in between, and no step holds a lock for long.
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use hashbrown::hash_table::{Entry as TableEntry, OccupiedEntry, VacantEntry};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use kvstore_protocol::Value;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::clock::Clock;
+use super::record::{NewValue, Record, ValueRef};
+
+/// Number of shards per database; a power of two.
+pub const SHARDS: usize = 1024;
+const SHARD_SHIFT: u32 = 32;
+const NO_EXPIRY: u64 = u64::MAX;
+
+/// The table of one shard.
+#[derive(Default)]
+pub struct Table {
+    pub(super) map: HashTable<Record>,
+    /// Keys here with a deadline.
+    volatile: usize,
+}
+
+pub(super) struct Shard {
+    pub(super) lock: RwLock<Table>,
+    /// No key here expires before this (Unix ms); `u64::MAX` if none has a
+    /// deadline. Lowered under the write lock whenever a deadline is set,
+    /// raised only by the expiry cycle, which recomputes it exactly.
+    next_expiry: AtomicU64,
+}
+
+pub struct Db {
+    /// This database's number, as `SELECT` names it.
+    index: usize,
+    pub(super) shards: Box<[Shard]>,
+    hasher: DefaultHashBuilder,
+    clock: Arc<Clock>,
+    /// Keys with a deadline, over all shards.
+    volatile: AtomicUsize,
+    /// Keys removed because their deadline passed (INFO's `expired_keys`).
+    pub(super) expired: Arc<AtomicU64>,
+}
+
+/// What a write found at its key, before it changed anything.
+pub type Guard<'a> = RwLockWriteGuard<'a, Table>;
+
+impl Db {
+    pub(super) fn new(
+        index: usize,
+        hasher: DefaultHashBuilder,
+        clock: Arc<Clock>,
+        expired: Arc<AtomicU64>,
+    ) -> Db {
+        Db {
+            index,
+            shards: (0..SHARDS)
+                .map(|_| Shard {
+                    lock: RwLock::new(Table::default()),
+                    next_expiry: AtomicU64::new(NO_EXPIRY),
+                })
+                .collect(),
+            hasher,
+            clock,
+            volatile: AtomicUsize::new(0),
+            expired,
+        }
+    }
+
+    pub(super) fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    pub(super) fn shard_of(hash: u64) -> usize {
+        (hash >> SHARD_SHIFT) as usize & (SHARDS - 1)
+    }
+
+    fn shard(&self, hash: u64) -> &Shard {
+        &self.shards[Self::shard_of(hash)]
+    }
+
+    /// The time deadlines are compared with (Unix ms); 0 while loading.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    fn read(&self, h: u64) -> RwLockReadGuard<'_, Table> {
+        self.shard(h).lock.read()
+    }
+
+    /// Runs `f` on the live record at `key`, under the shard's read lock.
+    pub fn with_record<R>(&self, key: &[u8], f: impl FnOnce(Option<&Record>) -> R) -> R {
+        let h = self.hash(key);
+        let table = self.read(h);
+        f(find_live(&table, h, key, self.now()))
+    }
+
+    /// Runs `f` on the value at `key` as stored, without copying it out.
+    pub fn with_ref<R>(&self, key: &[u8], f: impl FnOnce(Option<ValueRef<'_>>) -> R) -> R {
+        self.with_record(key, |r| f(r.map(Record::view)))
+    }
+
+    /// A copy of the value at `key`.
+    pub fn get(&self, key: &[u8]) -> Option<Value> {
+        self.with_record(key, |r| r.map(Record::value))
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.with_record(key, |r| r.is_some())
+    }
+
+    /// Runs `f` on each key's value, read at one instant: the shards
+    /// involved are read-locked together (in ascending order, like every
+    /// multi-shard lock), so an MSET is seen whole or not at all.
+    pub fn get_many<R>(
+        &self,
+        keys: &[&[u8]],
+        mut f: impl FnMut(Option<ValueRef<'_>>) -> R,
+    ) -> Vec<R> {
+        let now = self.now();
+        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
+        let mut idx: Vec<usize> = hashes.iter().map(|h| Self::shard_of(*h)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let guards: Vec<_> = idx.iter().map(|&i| self.shards[i].lock.read()).collect();
+        keys.iter()
+            .zip(&hashes)
+            .map(|(key, &h)| {
+                let r = idx
+                    .binary_search(&Self::shard_of(h))
+                    .ok()
+                    .and_then(|g| find_live(&guards[g], h, key, now));
+                f(r.map(Record::view))
+            })
+            .collect()
+    }
+
+    /// Starts loading the records that may hold `key` into the cache,
+    /// without reading them: a pipelined batch does this for all its keys
+    /// first, so that their cache misses overlap instead of queueing.
+    pub fn prefetch(&self, key: &[u8]) {
+        let h = self.hash(key);
+        let table = self.read(h);
+        for r in table.map.iter_hash(h) {
+            r.prefetch();
+        }
+    }
+
+    /// Stores a string at `key` with no deadline; true if the key existed.
+    /// The plain `SET`: no look at the old value beyond replacing it.
+    pub fn set_str(&self, key: &[u8], value: &[u8]) -> bool {
+        self.set(key, NewValue::Str(value), None)
+    }
+
+    /// Stores `value` at `key` with `deadline`, replacing whatever was
+    /// there and its deadline; true if a live key existed.
+    pub fn set(&self, key: &[u8], value: NewValue<'_>, deadline: Option<u64>) -> bool {
+        let h = self.hash(key);
+        // Built before locking, to keep the critical section short.
+        let record = Record::new(key, value, deadline);
+        let mut table = self.shard(h).lock.write();
+        self.entry_in(&mut table, h, key, |slot| slot.replace(record).is_some())
+    }
+
+    /// Stores a record built elsewhere (loading, RESTORE), replacing the key.
+    pub fn insert_record(&self, record: Record) -> bool {
+        let key = record.key().to_vec();
+        let h = self.hash(&key);
+        let mut table = self.shard(h).lock.write();
+        self.entry_in(&mut table, h, &key, |slot| slot.replace(record).is_some())
+    }
+
+    /// A read-modify-write of `key` under its shard's write lock: `f` sees
+    /// the live record (an expired one is removed first, and counted) and
+    /// may change it in place, replace it or remove it.
+    pub fn entry<R>(&self, key: &[u8], f: impl FnOnce(&mut Slot<'_>) -> R) -> R {
+        let h = self.hash(key);
+        let mut table = self.shard(h).lock.write();
+        self.entry_in(&mut table, h, key, f)
+    }
+
+    /// [`Db::entry`] in a table already locked by the caller.
+    pub(super) fn entry_in<R>(
+        &self,
+        table: &mut Table,
+        h: u64,
+        key: &[u8],
+        f: impl FnOnce(&mut Slot<'_>) -> R,
+    ) -> R {
+        let now = self.now();
+        let Table { map, volatile } = table;
+        let entry = match map.entry(h, |r| r.key() == key, |r| self.hasher.hash_one(r.key())) {
+            TableEntry::Occupied(e) if e.get().expired(now) => {
+                let (old, vacant) = e.remove();
+                *volatile -= 1;
+                self.volatile.fetch_sub(1, Ordering::Relaxed);
+                self.expired.fetch_add(1, Ordering::Relaxed);
+                self.clock.note_expired(self.index, key);
+                drop(old);
+                SlotEntry::Vacant(vacant)
+            }
+            TableEntry::Occupied(e) => SlotEntry::Occupied(e),
+            TableEntry::Vacant(e) => SlotEntry::Vacant(e),
+        };
+        let before = match &entry {
+            SlotEntry::Occupied(e) => e.get().deadline(),
+            _ => None,
+        };
+        let mut slot = Slot { entry };
+        let result = f(&mut slot);
+        let after = match &slot.entry {
+            SlotEntry::Occupied(e) => e.get().deadline(),
+            _ => None,
+        };
+        self.account(volatile, h, before, after);
+        result
+    }
+
+    /// Keeps the volatile counts and the shard's expiry bound in step with
+    /// one key's deadline going from `before` to `after`.
+    fn account(&self, volatile: &mut usize, h: u64, before: Option<u64>, after: Option<u64>) {
+        match (before.is_some(), after.is_some()) {
+            (false, true) => {
+                *volatile += 1;
+                self.volatile.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, false) => {
+                *volatile -= 1;
+                self.volatile.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        if let Some(d) = after {
+            self.shard(h).next_expiry.fetch_min(d, Ordering::Relaxed);
+        }
+    }
+
+    /// Removes `key`; true if a live key existed.
+    pub fn delete(&self, key: &[u8]) -> bool {
+        self.entry(key, |slot| slot.remove().is_some())
+    }
+
+    /// Number of live keys. Exact: shards with a key past its deadline
+    /// that the expiry cycle has not reached yet are counted one by one.
+    pub fn len(&self) -> usize {
+        let now = self.now();
+        self.shards
+            .iter()
+            .map(|s| {
+                let t = s.lock.read();
+                if s.next_expiry.load(Ordering::Relaxed) > now {
+                    t.map.len()
+                } else {
+                    t.map.iter().filter(|r| !r.expired(now)).count()
+                }
+            })
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keys with a deadline (INFO keyspace's `expires`), expired ones not
+    /// yet removed included.
+    pub fn volatile(&self) -> usize {
+        self.volatile.load(Ordering::Relaxed)
+    }
+
+    /// Average time to live of the keys with a deadline, in ms (INFO
+    /// keyspace's `avg_ttl`), from a sample of at most `max` of them.
+    pub fn avg_ttl(&self, max: usize) -> u64 {
+        if self.volatile() == 0 {
+            return 0;
+        }
+        let now = self.now();
+        let (mut sum, mut n) = (0u128, 0u128);
+        for s in self.shards.iter() {
+            if s.next_expiry.load(Ordering::Relaxed) == NO_EXPIRY {
+                continue;
+            }
+            for r in s.lock.read().map.iter() {
+                if let Some(d) = r.deadline() {
+                    sum += u128::from(d.saturating_sub(now));
+                    n += 1;
+                }
+            }
+            if n as usize >= max {
+                break;
+            }
+        }
+        (sum / n.max(1)) as u64
+    }
+
+    /// Calls `f` on every live key of shard `index`; the scan cursor is a
+    /// shard index. Returns the next cursor, or 0 after the last shard.
+    pub fn scan_shard(&self, index: usize, mut f: impl FnMut(&[u8], ValueRef<'_>)) -> usize {
+        let now = self.now();
+        if let Some(shard) = self.shards.get(index) {
+            for r in shard.lock.read().map.iter() {
+                if !r.expired(now) {
+                    f(r.key(), r.view());
+                }
+            }
+        }
+        if index + 1 >= SHARDS {
+            0
+        } else {
+            index + 1
+        }
+    }
+
+    /// A live key chosen at random, or `None` if there is none. Starts at
+    /// a random shard and walks on from it, so that an almost empty
+    /// database costs one pass at most.
+    pub fn random_key(&self, seed: u64) -> Option<Vec<u8>> {
+        let now = self.now();
+        let start = (seed as usize) & (SHARDS - 1);
+        for i in 0..SHARDS {
+            let table = self.shards[(start + i) & (SHARDS - 1)].lock.read();
+            let live = table.map.iter().filter(|r| !r.expired(now)).count();
+            if live == 0 {
+                continue;
+            }
+            let pick = (seed >> 10) as usize % live;
+            return table
+                .map
+                .iter()
+                .filter(|r| !r.expired(now))
+                .nth(pick)
+                .map(|r| r.key().to_vec());
+        }
+        None
+    }
+
+    /// Removes the expired keys of shard `index` if any may be due,
+    /// calling `removed` with each one's key (under the shard lock: the
+    /// caller logs the deletions in the same order as the writes). Returns
+    /// how many were removed. Frees the records after unlocking, and gives
+    /// back table memory once a shard is mostly empty.
+    pub(super) fn expire_shard(&self, index: usize, mut removed: impl FnMut(&[u8])) -> usize {
+        let now = self.now();
+        let shard = &self.shards[index];
+        if shard.next_expiry.load(Ordering::Relaxed) > now {
+            return 0;
+        }
+        let mut dead = Vec::new();
+        {
+            let mut table = shard.lock.write();
+            let Table { map, volatile } = &mut *table;
+            let mut next = NO_EXPIRY;
+            for r in map.extract_if(|r| match r.deadline() {
+                Some(d) if d <= now => true,
+                Some(d) => {
+                    next = next.min(d);
+                    false
+                }
+                None => false,
+            }) {
+                removed(r.key());
+                dead.push(r);
+            }
+            *volatile -= dead.len();
+            self.volatile.fetch_sub(dead.len(), Ordering::Relaxed);
+            shard.next_expiry.store(next, Ordering::Relaxed);
+            if map.capacity() > 64 && map.len() < map.capacity() / 4 {
+                let hasher = &self.hasher;
+                map.shrink_to(map.len() * 2, |r| hasher.hash_one(r.key()));
+            }
+        }
+        self.expired.fetch_add(dead.len() as u64, Ordering::Relaxed);
+        dead.len()
+    }
+
+    /// True if some shard may hold a key past its deadline.
+    pub(super) fn has_volatile(&self) -> bool {
+        self.volatile() > 0
+    }
+
+    /// Removes every key; returns how many there were. Lock all first so
+    /// that the count and the emptiness are one instant; the old tables
+    /// are freed after the locks are released.
+    pub fn clear(&self) -> usize {
+        let now = self.now();
+        let old: Vec<Table> = {
+            let mut guards: Vec<_> = self.shards.iter().map(|s| s.lock.write()).collect();
+            let tables = guards
+                .iter_mut()
+                .map(|g| std::mem::take(&mut **g))
+                .collect();
+            for s in self.shards.iter() {
+                s.next_expiry.store(NO_EXPIRY, Ordering::Relaxed);
+            }
+            self.volatile.store(0, Ordering::Relaxed);
+            tables
+        };
+        old.iter()
+            .map(|t| t.map.iter().filter(|r| !r.expired(now)).count())
+            .sum()
+    }
+
+    /// Write-locks every shard, in index order.
+    pub(super) fn lock_all(&self) -> Vec<Guard<'_>> {
+        self.shards.iter().map(|s| s.lock.write()).collect()
+    }
+
+    /// Exchanges the contents of two databases whose shards are all locked
+    /// (SWAPDB): both sets of guards are held by the caller.
+    pub(super) fn swap_locked(a: (&Db, &mut [Guard<'_>]), b: (&Db, &mut [Guard<'_>])) {
+        for (ga, gb) in a.1.iter_mut().zip(b.1.iter_mut()) {
+            std::mem::swap(&mut **ga, &mut **gb);
+        }
+        for (sa, sb) in a.0.shards.iter().zip(b.0.shards.iter()) {
+            let x = sa.next_expiry.load(Ordering::Relaxed);
+            sa.next_expiry
+                .store(sb.next_expiry.load(Ordering::Relaxed), Ordering::Relaxed);
+            sb.next_expiry.store(x, Ordering::Relaxed);
+        }
+        let va = a.0.volatile.load(Ordering::Relaxed);
+        a.0.volatile
+            .store(b.0.volatile.load(Ordering::Relaxed), Ordering::Relaxed);
+        b.0.volatile.store(va, Ordering::Relaxed);
+    }
+
+    /// Copies of every live record, taken at one instant (all shards
+    /// read-locked together).
+    pub fn snapshot_records(&self) -> Vec<Record> {
+        let now = self.now();
+        let guards: Vec<_> = self.shards.iter().map(|s| s.lock.read()).collect();
+        let mut copies = Vec::with_capacity(guards.iter().map(|g| g.map.len()).sum());
+        for g in &guards {
+            copies.extend(g.map.iter().filter(|r| !r.expired(now)).cloned());
+        }
+        copies
+    }
+}
+
+/// The live record at `key` in a locked table.
+pub(super) fn find_live<'t>(table: &'t Table, h: u64, key: &[u8], now: u64) -> Option<&'t Record> {
+    table
+        .map
+        .find(h, |r| r.key() == key)
+        .filter(|r| !r.expired(now))
+}
+
+enum SlotEntry<'a> {
+    Occupied(OccupiedEntry<'a, Record>),
+    Vacant(VacantEntry<'a, Record>),
+    /// Only while changing from one to the other.
+    Moving,
+}
+
+/// One key's place in a locked table; see [`Db::entry`].
+pub struct Slot<'a> {
+    entry: SlotEntry<'a>,
+}
+
+impl Slot<'_> {
+    pub fn get(&self) -> Option<&Record> {
+        match &self.entry {
+            SlotEntry::Occupied(e) => Some(e.get()),
+            _ => None,
+        }
+    }
+
+    pub fn get_mut(&mut self) -> Option<&mut Record> {
+        match &mut self.entry {
+            SlotEntry::Occupied(e) => Some(e.get_mut()),
+            _ => None,
+        }
+    }
+
+    pub fn exists(&self) -> bool {
+        self.get().is_some()
+    }
+
+    /// Puts `record` here; returns the record it replaced.
+    pub fn replace(&mut self, record: Record) -> Option<Record> {
+        match std::mem::replace(&mut self.entry, SlotEntry::Moving) {
+            SlotEntry::Occupied(mut e) => {
+                let old = std::mem::replace(e.get_mut(), record);
+                self.entry = SlotEntry::Occupied(e);
+                Some(old)
+            }
+            SlotEntry::Vacant(v) => {
+                self.entry = SlotEntry::Occupied(v.insert(record));
+                None
+            }
+            SlotEntry::Moving => None,
+        }
+    }
+
+    /// Takes the record out, leaving the key absent.
+    pub fn remove(&mut self) -> Option<Record> {
+        match std::mem::replace(&mut self.entry, SlotEntry::Moving) {
+            SlotEntry::Occupied(e) => {
+                let (old, v) = e.remove();
+                self.entry = SlotEntry::Vacant(v);
+                Some(old)
+            }
+            other => {
+                self.entry = other;
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        Db::new(
+            0,
+            DefaultHashBuilder::default(),
+            Arc::new(Clock::default()),
+            Arc::default(),
+        )
+    }
+
+    fn put(db: &Db, k: &str, v: i64) {
+        db.set(k.as_bytes(), NewValue::Int(v), None);
+    }
+
+    #[test]
+    fn set_get_remove() {
+        let s = db();
+        assert!(!s.set(b"a", NewValue::Int(1), None));
+        assert!(s.set(b"a", NewValue::Int(2), None));
+        assert_eq!(s.get(b"a"), Some(Value::Integer(2)));
+        assert_eq!(s.len(), 1);
+        assert!(s.delete(b"a"));
+        assert!(!s.delete(b"a"));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn many_keys_spread_and_clear() {
+        let s = db();
+        for i in 0..10_000 {
+            put(&s, &format!("k{i}"), i);
+        }
+        assert_eq!(s.len(), 10_000);
+        let used = s
+            .shards
+            .iter()
+            .filter(|sh| !sh.lock.read().map.is_empty())
+            .count();
+        assert!(used > SHARDS / 2, "keys land in few shards: {used}");
+        assert_eq!(s.get(b"k1234"), Some(Value::Integer(1234)));
+        assert_eq!(s.clear(), 10_000);
+        assert_eq!(s.get(b"k1234"), None);
+    }
+
+    #[test]
+    fn scan_visits_every_key_once() {
+        let s = db();
+        for i in 0..5000 {
+            put(&s, &format!("k{i}"), i);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        loop {
+            cursor = s.scan_shard(cursor, |k, _| {
+                assert!(seen.insert(k.to_vec()));
+            });
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 5000);
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_then_swept() {
+        let s = db();
+        let now = s.now();
+        s.set(b"gone", NewValue::Str(b"x"), Some(now - 1));
+        s.set(b"later", NewValue::Str(b"y"), Some(now + 60_000));
+        put(&s, "plain", 1);
+        assert_eq!(s.get(b"gone"), None);
+        assert!(!s.contains(b"gone"));
+        assert_eq!(s.len(), 2, "DBSIZE never counts an expired key");
+        assert_eq!(s.volatile(), 2);
+        let mut removed = Vec::new();
+        let n: usize = (0..SHARDS)
+            .map(|i| s.expire_shard(i, |k| removed.push(k.to_vec())))
+            .sum();
+        assert_eq!((n, removed), (1, vec![b"gone".to_vec()]));
+        assert_eq!(s.volatile(), 1);
+        assert_eq!(s.expired.load(Ordering::Relaxed), 1);
+        assert!(s.contains(b"later"));
+    }
+
+    #[test]
+    fn a_write_removes_the_expired_key_it_finds() {
+        let s = db();
+        let now = s.now();
+        s.set(b"k", NewValue::Int(5), Some(now - 1));
+        let seen = s.entry(b"k", |slot| slot.exists());
+        assert!(!seen, "the write sees no key");
+        assert_eq!(s.volatile(), 0);
+        assert_eq!(s.expired.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn slot_counts_deadlines_added_and_removed() {
+        let s = db();
+        put(&s, "k", 1);
+        s.entry(b"k", |slot| {
+            slot.get_mut().unwrap().set_deadline(Some(u64::MAX - 1))
+        });
+        assert_eq!(s.volatile(), 1);
+        s.entry(b"k", |slot| slot.get_mut().unwrap().set_deadline(None));
+        assert_eq!(s.volatile(), 0);
+        s.set(b"k", NewValue::Int(1), Some(u64::MAX - 1));
+        assert_eq!(s.volatile(), 1);
+        assert!(s.delete(b"k"));
+        assert_eq!(s.volatile(), 0);
+    }
+
+    #[test]
+    fn loading_freezes_the_clock() {
+        let clock = Arc::new(Clock::default());
+        let s = Db::new(
+            0,
+            DefaultHashBuilder::default(),
+            Arc::clone(&clock),
+            Arc::default(),
+        );
+        clock.freeze(true);
+        s.set(b"k", NewValue::Int(1), Some(1));
+        assert!(s.contains(b"k"), "nothing expires while loading");
+        clock.freeze(false);
+        assert!(!s.contains(b"k"));
+    }
+}

@@ -1,0 +1,291 @@
+//! The keyspace: the lowest layer of the server. Objects and records,
+//! deadlines, and the numbered databases. Nothing here knows about
+//! connections, commands or files.
+//!
+//! Atomicity (see ARCHITECTURE.md): a single-key operation runs under its
+//! shard's lock. An operation on several keys locks all their shards first,
+//! in ascending (database, shard) order, so no reader sees it half done and
+//! two such operations cannot deadlock: see [`Keyspace::lock`].
+
+pub mod clock;
+pub mod db;
+pub mod object;
+pub mod record;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hashbrown::DefaultHashBuilder;
+use kvstore_protocol::Value;
+
+pub use clock::Clock;
+pub use db::{Db, Guard, Slot, Table, SHARDS};
+pub use object::Object;
+pub use record::{NewValue, Record, ValueRef};
+
+/// Every database, numbered from 0.
+pub struct Keyspace {
+    dbs: Box<[Db]>,
+    clock: Arc<Clock>,
+    /// Keys removed at their deadline, over all databases.
+    expired: Arc<AtomicU64>,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Keyspace {
+        // One hasher for all, so that SWAPDB can exchange tables as they are.
+        let hasher = DefaultHashBuilder::default();
+        let clock = Arc::new(Clock::default());
+        let expired = Arc::new(AtomicU64::new(0));
+        let dbs = (0..databases.max(1))
+            .map(|i| Db::new(i, hasher, Arc::clone(&clock), Arc::clone(&expired)))
+            .collect();
+        Keyspace {
+            dbs,
+            clock,
+            expired,
+        }
+    }
+
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Database `index`, or `None` past the last.
+    pub fn get_db(&self, index: usize) -> Option<&Db> {
+        self.dbs.get(index)
+    }
+
+    /// Database `index`; the last one for an index out of range (callers
+    /// check indexes when a client names them, with [`Keyspace::get_db`]).
+    pub fn db(&self, index: usize) -> &Db {
+        self.dbs
+            .get(index)
+            .unwrap_or_else(|| &self.dbs[self.dbs.len() - 1])
+    }
+
+    pub fn dbs(&self) -> impl Iterator<Item = &Db> {
+        self.dbs.iter()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// INFO's `expired_keys`.
+    pub fn expired_keys(&self) -> u64 {
+        self.expired.load(Ordering::Relaxed)
+    }
+
+    /// Live keys over all databases.
+    pub fn len(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Write-locks the shards of `keys` (database, key) in ascending
+    /// (database, shard) order, for an operation on all of them at once.
+    pub fn lock<'a>(&'a self, keys: &[(usize, &[u8])]) -> Locked<'a> {
+        let mut idx: Vec<(usize, usize)> = keys
+            .iter()
+            .map(|(d, k)| {
+                let d = (*d).min(self.dbs.len() - 1);
+                (d, Db::shard_of(self.dbs[d].hash(k)))
+            })
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let guards = idx
+            .into_iter()
+            .map(|(d, s)| ((d, s), self.dbs[d].shards[s].lock.write()))
+            .collect();
+        Locked { ks: self, guards }
+    }
+
+    /// `SWAPDB a b`: exchanges two databases at one instant.
+    pub fn swap(&self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (dlo, dhi) = (self.db(lo), self.db(hi));
+        let mut glo = dlo.lock_all();
+        let mut ghi = dhi.lock_all();
+        Db::swap_locked((dlo, &mut glo), (dhi, &mut ghi));
+    }
+
+    /// `FLUSHALL`: empties every database; returns how many keys there were.
+    pub fn clear(&self) -> usize {
+        self.dbs.iter().map(Db::clear).sum()
+    }
+
+    /// One pass of the active expiry cycle: removes keys past their
+    /// deadline, shard by shard, until none is due or `budget` is spent,
+    /// calling `removed(db, key)` for each under its shard's lock. `start`
+    /// is where the last pass stopped (a shard over all databases); the
+    /// return is where to go on from, and how many keys went.
+    pub fn expire_some(
+        &self,
+        start: usize,
+        budget: Duration,
+        mut removed: impl FnMut(usize, &[u8]),
+    ) -> (usize, usize) {
+        let began = Instant::now();
+        let total = self.dbs.len() * SHARDS;
+        let mut count = 0;
+        for step in 0..total {
+            let at = (start + step) % total;
+            let (d, s) = (at / SHARDS, at % SHARDS);
+            let db = &self.dbs[d];
+            if !db.has_volatile() {
+                continue;
+            }
+            count += db.expire_shard(s, |k| removed(d, k));
+            if step % 32 == 31 && began.elapsed() >= budget {
+                return ((at + 1) % total, count);
+            }
+        }
+        (start, count)
+    }
+
+    /// Copies of every live record of every database, taken at one instant.
+    pub fn snapshot(&self) -> Snapshot {
+        let now = self.clock.now();
+        let guards: Vec<Vec<_>> = self
+            .dbs
+            .iter()
+            .map(|db| db.shards.iter().map(|s| s.lock.read()).collect())
+            .collect();
+        let mut records = Vec::new();
+        for (d, shards) in guards.iter().enumerate() {
+            for g in shards {
+                records.extend(
+                    g.map
+                        .iter()
+                        .filter(|r| !r.expired(now))
+                        .map(|r| (d, r.clone())),
+                );
+            }
+        }
+        Snapshot(records)
+    }
+}
+
+/// The keyspace as of one instant; see [`Keyspace::snapshot`].
+pub struct Snapshot(Vec<(usize, Record)>);
+
+impl Snapshot {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every record with its database, in database order.
+    pub fn records(&self) -> impl Iterator<Item = (usize, &Record)> + '_ {
+        self.0.iter().map(|(d, r)| (*d, r))
+    }
+
+    /// Every key of database 0 with its value (for tests and tools).
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], Value)> + '_ {
+        self.0.iter().map(|(_, r)| (r.key(), r.value()))
+    }
+}
+
+/// Shards locked together by [`Keyspace::lock`]. Operations on a key whose
+/// shard is not among them do nothing and return `None`: the keys an
+/// operation touches are the keys it declared.
+pub struct Locked<'a> {
+    ks: &'a Keyspace,
+    guards: Vec<((usize, usize), Guard<'a>)>,
+}
+
+impl Locked<'_> {
+    fn find(&mut self, db: usize, key: &[u8]) -> Option<(&Db, u64, &mut Table)> {
+        let d = self.ks.get_db(db)?;
+        let h = d.hash(key);
+        let at = self
+            .guards
+            .binary_search_by_key(&(db, Db::shard_of(h)), |(i, _)| *i)
+            .ok()?;
+        Some((d, h, &mut *self.guards[at].1))
+    }
+
+    /// [`Db::entry`] for a locked key.
+    pub fn entry<R>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(&mut Slot<'_>) -> R,
+    ) -> Option<R> {
+        let (d, h, table) = self.find(db, key)?;
+        Some(d.entry_in(table, h, key, f))
+    }
+
+    /// Runs `f` on the live record at a locked key.
+    pub fn with<R>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        f: impl FnOnce(Option<&Record>) -> R,
+    ) -> Option<R> {
+        let (d, h, table) = self.find(db, key)?;
+        let now = d.now();
+        Some(f(db::find_live(table, h, key, now)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locked_keys_across_databases() {
+        let ks = Keyspace::new(16);
+        ks.db(0).set(b"a", NewValue::Int(1), None);
+        let mut l = ks.lock(&[(0, b"a"), (3, b"a")]);
+        let moved = l.entry(0, b"a", |s| s.remove()).flatten().unwrap();
+        let mut rec = moved;
+        let rec = rec.rekeyed(b"a", None);
+        l.entry(3, b"a", |s| s.replace(rec));
+        assert!(l.entry(1, b"a", |_| ()).is_none(), "not locked: refused");
+        drop(l);
+        assert!(!ks.db(0).contains(b"a"));
+        assert_eq!(ks.db(3).get(b"a"), Some(Value::Integer(1)));
+    }
+
+    #[test]
+    fn swap_exchanges_contents_and_deadlines() {
+        let ks = Keyspace::new(4);
+        ks.db(1).set(b"x", NewValue::Int(1), Some(u64::MAX - 1));
+        ks.swap(1, 2);
+        assert!(!ks.db(1).contains(b"x"));
+        assert!(ks.db(2).contains(b"x"));
+        assert_eq!((ks.db(1).volatile(), ks.db(2).volatile()), (0, 1));
+    }
+
+    #[test]
+    fn expiry_cycle_removes_due_keys_in_every_database() {
+        let ks = Keyspace::new(3);
+        let now = ks.clock().now();
+        for d in 0..3 {
+            for i in 0..100 {
+                let k = format!("k{i}");
+                ks.db(d).set(k.as_bytes(), NewValue::Int(i), Some(now - 1));
+            }
+            ks.db(d).set(b"stay", NewValue::Int(0), Some(now + 60_000));
+        }
+        let mut seen = Vec::new();
+        let (_, n) = ks.expire_some(0, Duration::from_secs(5), |d, k| seen.push((d, k.to_vec())));
+        assert_eq!(n, 300);
+        assert_eq!(seen.len(), 300);
+        assert_eq!(ks.len(), 3);
+        assert_eq!(ks.expired_keys(), 300);
+    }
+}

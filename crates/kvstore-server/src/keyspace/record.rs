@@ -1,0 +1,743 @@
+//! One key, its value and its deadline in a single heap block behind a thin
+//! pointer.
+//!
+//! This is the store's memory layout, and most of kvstore's memory for small
+//! keys. A hash-table slot holds only this 8-byte pointer, and the block
+//! holds everything else with a few bytes of header:
+//!
+//! ```text
+//! [tag: u8][deadline: u64 LE, if tag has EXPIRES][key length: varint][key][payload]
+//!   STR:  payload = [length: varint][bytes]        short strings, inline
+//!   INT:  payload = [i64 LE]
+//!   SEED: payload = [length: varint][the value in the seed encoding]
+//!   RAW:  payload = [pointer to a Vec<u8>]          long or appended strings
+//!   OBJ:  payload = [pointer to an Object]          lists, hashes, sets, zsets
+//! ```
+//!
+//! A 16-byte key with a 16-byte string takes 35 bytes, one allocation; a
+//! deadline adds 8. Strings past [`INLINE_MAX`] and containers live in a
+//! block of their own, so that RENAME and MOVE, which rebuild the record
+//! under a new key, copy a pointer and never the value, and APPEND can grow
+//! a string in place with spare capacity.
+//!
+//! The block is a `Box<[u8]>` whose length is not stored: it is read back
+//! from the header, which is all the unsafe code here relies on.
+
+use std::ptr::NonNull;
+
+use bytes::{Bytes, BytesMut};
+use kvstore_protocol::{encode, Decoder, Limits, Value};
+
+use super::object::Object;
+
+const STR: u8 = 0;
+const INT: u8 = 1;
+const SEED: u8 = 2;
+const RAW: u8 = 3;
+const OBJ: u8 = 4;
+const KIND: u8 = 0x0f;
+const EXPIRES: u8 = 0x80;
+
+/// Strings longer than this live outside the record.
+pub const INLINE_MAX: usize = 128;
+
+/// Redis's embstr limit: `OBJECT ENCODING` says `embstr` up to this length.
+const EMBSTR_MAX: usize = 44;
+
+pub struct Record(NonNull<u8>);
+
+// SAFETY: a Record owns its block, and the Vec or Object a RAW or OBJ block
+// points to, outright (like a Box) and has no interior mutability, so moving
+// or sharing it across threads is as safe as doing so with the Boxes.
+unsafe impl Send for Record {}
+unsafe impl Sync for Record {}
+
+/// A value as it sits in a record, without copying it out.
+pub enum ValueRef<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+    /// A seed-protocol value that is not a plain string or integer, in the
+    /// seed encoding.
+    Seed(&'a [u8]),
+    Obj(&'a Object),
+}
+
+impl ValueRef<'_> {
+    /// The name Redis's `TYPE` gives this value. A seed array is a list, a
+    /// dictionary a hash, a set a set, and every other seed scalar a string
+    /// (see docs/redis-compat.md).
+    pub fn redis_type(&self) -> &'static str {
+        match self {
+            ValueRef::Seed(enc) => match enc.first() {
+                Some(b'*') => "list",
+                Some(b'%') => "hash",
+                Some(b'~') => "set",
+                _ => "string",
+            },
+            ValueRef::Obj(o) => o.type_name(),
+            _ => "string",
+        }
+    }
+
+    /// The name `OBJECT ENCODING` gives the equivalent Redis state.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            ValueRef::Int(_) => "int",
+            ValueRef::Str(s) if super::object::canonical_int(s).is_some() => "int",
+            ValueRef::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
+            ValueRef::Str(_) => "raw",
+            ValueRef::Seed(enc) => match enc.first() {
+                Some(b'*') => "quicklist",
+                Some(b'%') | Some(b'~') => "hashtable",
+                _ => "raw",
+            },
+            ValueRef::Obj(o) => o.encoding(),
+        }
+    }
+
+    /// The value, copied out.
+    pub fn to_value(&self) -> Value {
+        match self {
+            ValueRef::Str(b) => Value::Bulk(Bytes::copy_from_slice(b)),
+            ValueRef::Int(n) => Value::Integer(*n),
+            ValueRef::Seed(enc) => decode_stored(enc),
+            ValueRef::Obj(o) => o.to_value(),
+        }
+    }
+
+    /// The bytes Redis would hold for a string value; `None` for other types.
+    pub fn as_str(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        use std::borrow::Cow;
+        match self {
+            ValueRef::Str(b) => Some(Cow::Borrowed(b)),
+            ValueRef::Int(n) => Some(Cow::Owned(n.to_string().into_bytes())),
+            ValueRef::Seed(enc) => match decode_stored(enc) {
+                Value::Double(d) => Some(Cow::Owned(d.to_string().into_bytes())),
+                _ => None,
+            },
+            ValueRef::Obj(_) => None,
+        }
+    }
+
+    /// True for the values Redis's string commands work on.
+    pub fn is_string(&self) -> bool {
+        self.redis_type() == "string"
+    }
+}
+
+/// What a new record holds.
+pub enum NewValue<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+    /// Any protocol value: strings and integers are stored as such, the
+    /// rest in the seed encoding.
+    Value(&'a Value),
+    /// A string already in a buffer of its own (kept with its capacity).
+    Owned(Vec<u8>),
+    Obj(Box<Object>),
+}
+
+enum Payload<'a> {
+    Inline(&'a [u8]),
+    Int(i64),
+    Ptr(usize),
+}
+
+impl Record {
+    pub fn new(key: &[u8], value: NewValue<'_>, deadline: Option<u64>) -> Record {
+        match value {
+            NewValue::Str(b) if b.len() > INLINE_MAX => {
+                Self::new(key, NewValue::Owned(b.to_vec()), deadline)
+            }
+            NewValue::Str(b) => Self::build(key, STR, deadline, Payload::Inline(b)),
+            NewValue::Int(n) => Self::build(key, INT, deadline, Payload::Int(n)),
+            NewValue::Value(Value::Bulk(b) | Value::Simple(b)) => {
+                Self::new(key, NewValue::Str(b), deadline)
+            }
+            NewValue::Value(Value::Integer(n)) => Self::new(key, NewValue::Int(*n), deadline),
+            NewValue::Value(other) => {
+                let mut enc = BytesMut::new();
+                encode(other, &mut enc);
+                Self::build(key, SEED, deadline, Payload::Inline(&enc))
+            }
+            NewValue::Owned(v) => {
+                let ptr = Box::into_raw(Box::new(v)) as usize;
+                Self::build(key, RAW, deadline, Payload::Ptr(ptr))
+            }
+            NewValue::Obj(o) => {
+                let ptr = Box::into_raw(o) as usize;
+                Self::build(key, OBJ, deadline, Payload::Ptr(ptr))
+            }
+        }
+    }
+
+    /// A record holding the string `value` and no deadline.
+    pub fn new_str(key: &[u8], value: &[u8]) -> Record {
+        Self::new(key, NewValue::Str(value), None)
+    }
+
+    fn build(key: &[u8], kind: u8, deadline: Option<u64>, payload: Payload<'_>) -> Record {
+        let payload_len = match &payload {
+            Payload::Inline(b) => varint_len(b.len()) + b.len(),
+            Payload::Int(_) | Payload::Ptr(_) => 8,
+        };
+        let deadline_len = if deadline.is_some() { 8 } else { 0 };
+        // Exactly sized: shrinking a larger buffer later would leave the
+        // block in the allocator's bigger size class.
+        let mut block =
+            Vec::with_capacity(1 + deadline_len + varint_len(key.len()) + key.len() + payload_len);
+        block.push(kind | if deadline.is_some() { EXPIRES } else { 0 });
+        if let Some(d) = deadline {
+            block.extend_from_slice(&d.to_le_bytes());
+        }
+        put_varint(&mut block, key.len());
+        block.extend_from_slice(key);
+        match payload {
+            Payload::Inline(b) => {
+                put_varint(&mut block, b.len());
+                block.extend_from_slice(b);
+            }
+            Payload::Int(n) => block.extend_from_slice(&n.to_le_bytes()),
+            Payload::Ptr(p) => block.extend_from_slice(&(p as u64).to_le_bytes()),
+        }
+        debug_assert_eq!(block.len(), block.capacity());
+        let boxed: Box<[u8]> = block.into_boxed_slice();
+        let raw = Box::into_raw(boxed) as *mut u8;
+        // SAFETY: Box::into_raw never returns null.
+        Record(unsafe { NonNull::new_unchecked(raw) })
+    }
+
+    #[inline]
+    fn tag(&self) -> u8 {
+        // SAFETY: every block starts with its tag.
+        unsafe { *self.0.as_ptr() }
+    }
+
+    #[inline]
+    fn key_offset(&self) -> usize {
+        if self.tag() & EXPIRES != 0 {
+            9
+        } else {
+            1
+        }
+    }
+
+    /// The whole block. Its length is recomputed from the header.
+    fn block(&self) -> &[u8] {
+        let base = self.0.as_ptr();
+        let at = self.key_offset();
+        // SAFETY: the block was built by `build` in exactly this layout, so
+        // each read below stays inside it: the tag, the deadline if the tag
+        // says so, a complete key-length varint, the key, then a complete
+        // payload. The lengths read are the ones written, so `len` is the
+        // block's true length.
+        unsafe {
+            let (klen, n) = read_varint_raw(base.add(at));
+            let payload = base.add(at + n + klen);
+            let len = match self.tag() & KIND {
+                INT | RAW | OBJ => at + n + klen + 8,
+                _ => {
+                    let (vlen, m) = read_varint_raw(payload);
+                    at + n + klen + m + vlen
+                }
+            };
+            std::slice::from_raw_parts(base, len)
+        }
+    }
+
+    fn payload(&self) -> &[u8] {
+        let block = self.block();
+        let at = self.key_offset();
+        let (klen, n) = read_varint(&block[at..]);
+        &block[at + n + klen..]
+    }
+
+    fn payload_mut(&mut self) -> &mut [u8] {
+        let len = self.block().len();
+        let start = len - self.payload().len();
+        // SAFETY: the block is `len` bytes long (see `block`), owned by
+        // this record, and `&mut self` makes this the only reference.
+        let block = unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr(), len) };
+        &mut block[start..]
+    }
+
+    fn pointer(&self) -> usize {
+        let mut p = [0u8; 8];
+        p.copy_from_slice(&self.payload()[..8]);
+        u64::from_le_bytes(p) as usize
+    }
+
+    /// Asks the CPU to start loading this record's block, so that a lookup
+    /// made shortly after does not stall on it.
+    #[inline]
+    pub fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint: it never faults and never
+        // changes memory, whatever the address.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(self.0.as_ptr() as *const i8);
+        }
+    }
+
+    /// The key. This is what every hash probe compares, so it reads only
+    /// the key's length rather than walking the whole header.
+    #[inline]
+    pub fn key(&self) -> &[u8] {
+        let base = self.0.as_ptr();
+        let at = self.key_offset();
+        // SAFETY: `build` wrote the tag, the deadline if flagged, then a
+        // complete varint, then that many key bytes, all inside the block.
+        unsafe {
+            let (klen, n) = read_varint_raw(base.add(at));
+            std::slice::from_raw_parts(base.add(at + n), klen)
+        }
+    }
+
+    /// The deadline, in Unix milliseconds, if the key has one.
+    #[inline]
+    pub fn deadline(&self) -> Option<u64> {
+        if self.tag() & EXPIRES == 0 {
+            return None;
+        }
+        let mut d = [0u8; 8];
+        // SAFETY: a flagged block holds 8 deadline bytes after the tag.
+        unsafe { std::ptr::copy_nonoverlapping(self.0.as_ptr().add(1), d.as_mut_ptr(), 8) };
+        Some(u64::from_le_bytes(d))
+    }
+
+    /// True if the deadline is at or before `now` (Redis expires a key
+    /// when its time is reached).
+    #[inline]
+    pub fn expired(&self, now: u64) -> bool {
+        self.deadline().is_some_and(|d| d <= now)
+    }
+
+    /// Sets or clears the deadline. Changing a deadline is done in place;
+    /// adding or removing one rebuilds the header (the value's bytes are
+    /// copied only for inline values, which are short).
+    pub fn set_deadline(&mut self, deadline: Option<u64>) {
+        match (self.deadline(), deadline) {
+            (Some(_), Some(d)) => {
+                // SAFETY: a flagged block holds 8 deadline bytes after the tag.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        d.to_le_bytes().as_ptr(),
+                        self.0.as_ptr().add(1),
+                        8,
+                    )
+                };
+            }
+            (None, None) => {}
+            _ => {
+                let key = self.key().to_vec();
+                *self = self.rekeyed(&key, deadline);
+            }
+        }
+    }
+
+    /// This record's value under `key` with `deadline`, leaving `self`
+    /// without it. A RAW or OBJ value moves by pointer.
+    pub fn rekeyed(&mut self, key: &[u8], deadline: Option<u64>) -> Record {
+        let kind = self.tag() & KIND;
+        let payload = self.payload();
+        let new = match kind {
+            INT | RAW | OBJ => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&payload[..8]);
+                let p = Payload::Int(i64::from_le_bytes(b));
+                Self::build(key, kind, deadline, p)
+            }
+            _ => {
+                let (len, n) = read_varint(payload);
+                Self::build(key, kind, deadline, Payload::Inline(&payload[n..n + len]))
+            }
+        };
+        if kind == RAW || kind == OBJ {
+            // The pointer now belongs to `new`: leave `self` an empty
+            // inline string so that its drop frees only its own block.
+            let k = self.key().to_vec();
+            let emptied = Self::build(&k, STR, None, Payload::Inline(b""));
+            let old = std::mem::replace(self, emptied);
+            // SAFETY: `old`'s block is freed without touching the pointer
+            // it held, which `new` owns now.
+            unsafe { old.free_block_only() };
+        }
+        new
+    }
+
+    /// Frees the block without dropping what a RAW or OBJ payload points to.
+    ///
+    /// # Safety
+    /// The pointee must be owned by someone else from now on.
+    unsafe fn free_block_only(self) {
+        let len = self.block().len();
+        let slice = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
+        std::mem::forget(self);
+        // SAFETY: the pointer and length are those of the Box<[u8]> that
+        // `build` leaked; `forget` keeps Drop from freeing it again.
+        drop(unsafe { Box::from_raw(slice) });
+    }
+
+    pub fn view(&self) -> ValueRef<'_> {
+        let payload = self.payload();
+        match self.tag() & KIND {
+            INT => {
+                let mut le = [0u8; 8];
+                le.copy_from_slice(&payload[..8]);
+                ValueRef::Int(i64::from_le_bytes(le))
+            }
+            STR => {
+                let (len, n) = read_varint(payload);
+                ValueRef::Str(&payload[n..n + len])
+            }
+            RAW => {
+                // SAFETY: a RAW payload is the pointer of a leaked
+                // Box<Vec<u8>> that this record owns.
+                let v = unsafe { &*(self.pointer() as *const Vec<u8>) };
+                ValueRef::Str(v)
+            }
+            OBJ => {
+                // SAFETY: an OBJ payload is the pointer of a leaked
+                // Box<Object> that this record owns.
+                ValueRef::Obj(unsafe { &*(self.pointer() as *const Object) })
+            }
+            _ => {
+                let (len, n) = read_varint(payload);
+                ValueRef::Seed(&payload[n..n + len])
+            }
+        }
+    }
+
+    /// The value, copied out.
+    pub fn value(&self) -> Value {
+        self.view().to_value()
+    }
+
+    /// The container, to change in place; `None` for any other value.
+    pub fn object_mut(&mut self) -> Option<&mut Object> {
+        if self.tag() & KIND != OBJ {
+            return None;
+        }
+        // SAFETY: an OBJ payload is the pointer of a Box<Object> that this
+        // record owns, and `&mut self` makes this the only reference.
+        Some(unsafe { &mut *(self.pointer() as *mut Object) })
+    }
+
+    /// The string as a growable buffer, converting an inline string or an
+    /// integer first; `None` if the value is not a string. Used by APPEND
+    /// and SETRANGE, whose cost then follows the bytes they add.
+    pub fn string_mut(&mut self) -> Option<&mut Vec<u8>> {
+        match self.tag() & KIND {
+            RAW => {}
+            STR | INT => {
+                let bytes = self.view().as_str()?.into_owned();
+                let key = self.key().to_vec();
+                *self = Record::new(&key, NewValue::Owned(bytes), self.deadline());
+            }
+            _ => return None,
+        }
+        // SAFETY: a RAW payload is the pointer of a Box<Vec<u8>> that this
+        // record owns, and `&mut self` makes this the only reference.
+        Some(unsafe { &mut *(self.pointer() as *mut Vec<u8>) })
+    }
+
+    /// Replaces an integer value in place; false if it is not an integer.
+    pub fn set_int(&mut self, n: i64) -> bool {
+        if self.tag() & KIND != INT {
+            return false;
+        }
+        self.payload_mut()[..8].copy_from_slice(&n.to_le_bytes());
+        true
+    }
+
+    /// The value in a form that keeps everything: its kind (`v` for a
+    /// string or seed value, else the container's `TYPE` name) and its
+    /// seed view. [`Record::from_parts`] is the inverse; snapshots and
+    /// `DUMP` use the pair.
+    pub fn to_parts(&self) -> (&'static str, Value) {
+        match self.view() {
+            ValueRef::Obj(o) => (o.type_name(), o.to_value()),
+            v => ("v", v.to_value()),
+        }
+    }
+
+    pub fn from_parts(
+        key: &[u8],
+        kind: &str,
+        value: &Value,
+        deadline: Option<u64>,
+    ) -> Result<Record, String> {
+        if kind == "v" {
+            return Ok(Record::new(key, NewValue::Value(value), deadline));
+        }
+        let obj = Object::from_value(kind, value)?;
+        Ok(Record::new(key, NewValue::Obj(Box::new(obj)), deadline))
+    }
+
+    /// A rough count of the bytes this key costs, for `MEMORY USAGE`-like
+    /// reporting and to decide when a free should go off the request path.
+    pub fn weight(&self) -> usize {
+        let base = self.block().len();
+        match self.view() {
+            ValueRef::Obj(o) => base + o.len() * 16,
+            ValueRef::Str(s) if self.tag() & KIND == RAW => base + s.len(),
+            _ => base,
+        }
+    }
+}
+
+/// Decodes a value that `Record::new` encoded. It was accepted under the
+/// server's limits when it arrived, so none are applied again here.
+fn decode_stored(enc: &[u8]) -> Value {
+    let limits = Limits {
+        max_bulk_len: usize::MAX >> 1,
+        max_elements: usize::MAX >> 1,
+        max_depth: crate::config::MAX_NESTING_CEILING + 1,
+        max_line: usize::MAX >> 1,
+        max_frame_len: usize::MAX >> 1,
+    };
+    let mut buf = BytesMut::from(enc);
+    // Only bytes our own encoder wrote are ever stored, so this cannot
+    // fail; null is the least harmful answer if it somehow did.
+    Decoder::new(limits)
+        .decode(&mut buf)
+        .ok()
+        .flatten()
+        .unwrap_or(Value::Null)
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        match self.tag() & KIND {
+            // SAFETY: RAW and OBJ payloads are pointers of Boxes leaked by
+            // `new` (or moved in by `rekeyed`) that this record owns.
+            RAW => drop(unsafe { Box::from_raw(self.pointer() as *mut Vec<u8>) }),
+            OBJ => drop(unsafe { Box::from_raw(self.pointer() as *mut Object) }),
+            _ => {}
+        }
+        let len = self.block().len();
+        let slice = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
+        // SAFETY: the pointer and length are those of the Box<[u8]> that
+        // `build` leaked, and nothing else frees it.
+        drop(unsafe { Box::from_raw(slice) });
+    }
+}
+
+impl Clone for Record {
+    fn clone(&self) -> Record {
+        match self.view() {
+            ValueRef::Obj(o) => Record::new(
+                self.key(),
+                NewValue::Obj(Box::new(o.clone())),
+                self.deadline(),
+            ),
+            ValueRef::Str(s) if self.tag() & KIND == RAW => {
+                Record::new(self.key(), NewValue::Owned(s.to_vec()), self.deadline())
+            }
+            _ => {
+                let copy: Box<[u8]> = self.block().into();
+                // SAFETY: Box::into_raw never returns null.
+                Record(unsafe { NonNull::new_unchecked(Box::into_raw(copy) as *mut u8) })
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Record")
+            .field(&String::from_utf8_lossy(self.key()))
+            .field(&self.value())
+            .field(&self.deadline())
+            .finish()
+    }
+}
+
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
+    let mut n = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        n |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return (n, i + 1);
+        }
+    }
+    (n, bytes.len())
+}
+
+/// # Safety
+/// `p` must point at a complete varint written by `put_varint`.
+#[inline]
+unsafe fn read_varint_raw(p: *const u8) -> (usize, usize) {
+    // SAFETY: a varint has at least one byte.
+    let first = unsafe { *p };
+    if first < 0x80 {
+        return (usize::from(first), 1);
+    }
+    let mut n = 0usize;
+    let mut i = 0;
+    loop {
+        // SAFETY: the caller promises a complete varint, so every byte up
+        // to and including the one without the high bit is readable.
+        let b = unsafe { *p.add(i) };
+        n |= usize::from(b & 0x7f) << (7 * i);
+        i += 1;
+        if b & 0x80 == 0 {
+            return (n, i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::object::{Hash, List};
+    use super::*;
+
+    fn round_trip(key: &[u8], v: Value) {
+        for deadline in [None, Some(1_700_000_000_123)] {
+            let r = Record::new(key, NewValue::Value(&v), deadline);
+            assert_eq!(r.key(), key);
+            assert_eq!(r.value(), v);
+            assert_eq!(r.deadline(), deadline);
+            let c = r.clone();
+            drop(r);
+            assert_eq!(c.key(), key);
+            assert_eq!(c.value(), v);
+            assert_eq!(c.deadline(), deadline);
+        }
+    }
+
+    #[test]
+    fn every_kind_of_value() {
+        round_trip(b"k", Value::bulk("v"));
+        round_trip(b"", Value::bulk(""));
+        round_trip(b"n", Value::Integer(i64::MIN));
+        round_trip(b"n", Value::Integer(-1));
+        round_trip(b"null", Value::Null);
+        round_trip(
+            b"nested",
+            Value::Array(vec![
+                Value::Integer(1),
+                Value::Map(vec![(Value::bulk("a"), Value::Null)]),
+            ]),
+        );
+        round_trip(b"b", Value::Boolean(true));
+        round_trip(b"d", Value::Double(2.5));
+    }
+
+    #[test]
+    fn long_keys_and_values_need_multi_byte_lengths() {
+        let key = vec![7u8; 300];
+        let val = Value::Bulk(Bytes::from(vec![9u8; 70_000]));
+        round_trip(&key, val);
+    }
+
+    #[test]
+    fn small_entries_fit_forty_bytes() {
+        let r = Record::new_str(b"key:000000000001", b"0123456789abcdef");
+        assert_eq!(r.block().len(), 35);
+        let r = Record::new(
+            b"key:000000000001",
+            NewValue::Str(b"0123456789abcdef"),
+            Some(1),
+        );
+        assert_eq!(r.block().len(), 43);
+        assert_eq!(std::mem::size_of::<Record>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Record>>(), 8);
+    }
+
+    #[test]
+    fn deadlines_are_set_changed_and_cleared() {
+        let mut r = Record::new_str(b"k", b"v");
+        assert!(!r.expired(u64::MAX));
+        r.set_deadline(Some(100));
+        assert_eq!(r.deadline(), Some(100));
+        assert!(r.expired(100) && !r.expired(99));
+        r.set_deadline(Some(200));
+        assert_eq!((r.key(), r.deadline()), (&b"k"[..], Some(200)));
+        r.set_deadline(None);
+        assert_eq!(r.deadline(), None);
+        assert_eq!(r.value(), Value::bulk("v"));
+    }
+
+    #[test]
+    fn strings_grow_in_place_and_keep_their_deadline() {
+        let mut r = Record::new(b"k", NewValue::Int(12), Some(5));
+        r.string_mut().unwrap().extend_from_slice(b"34");
+        assert_eq!(r.value(), Value::bulk("1234"));
+        assert_eq!(r.deadline(), Some(5));
+        let buf = r.string_mut().unwrap();
+        buf.extend_from_slice(&[b'x'; 1000]);
+        assert_eq!(r.view().as_str().unwrap().len(), 1004);
+        assert_eq!(r.view().encoding(), "raw");
+        let c = r.clone();
+        drop(r);
+        assert_eq!(c.view().as_str().unwrap().len(), 1004);
+    }
+
+    #[test]
+    fn containers_move_by_pointer_when_rekeyed() {
+        let mut list = List::new();
+        list.push(b"a", false);
+        let mut r = Record::new(b"old", NewValue::Obj(Box::new(Object::List(list))), None);
+        let obj_before = r.view();
+        let p_before = match obj_before {
+            ValueRef::Obj(o) => o as *const Object,
+            _ => panic!("not an object"),
+        };
+        let moved = r.rekeyed(b"new", Some(9));
+        drop(r);
+        assert_eq!(moved.key(), b"new");
+        assert_eq!(moved.deadline(), Some(9));
+        match moved.view() {
+            ValueRef::Obj(o) => {
+                assert_eq!(o as *const Object, p_before, "moved, not copied");
+                assert_eq!(o.type_name(), "list");
+            }
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn objects_change_in_place() {
+        let mut r = Record::new(
+            b"h",
+            NewValue::Obj(Box::new(Object::Hash(Hash::new()))),
+            None,
+        );
+        if let Some(Object::Hash(h)) = r.object_mut() {
+            h.insert(b"f", b"v");
+        }
+        assert_eq!(r.view().redis_type(), "hash");
+        assert_eq!(
+            r.value(),
+            Value::Map(vec![(Value::bulk("f"), Value::bulk("v"))])
+        );
+        assert!(Record::new_str(b"s", b"x").object_mut().is_none());
+    }
+
+    #[test]
+    fn integers_change_in_place() {
+        let mut r = Record::new(b"n", NewValue::Int(1), None);
+        assert!(r.set_int(42));
+        assert_eq!(r.value(), Value::Integer(42));
+        assert!(!Record::new_str(b"s", b"1").set_int(2));
+    }
+}

@@ -1,0 +1,10 @@
+//! The network layer: the listener, one task per connection, and the
+//! GET/SET shortcut served straight from the read buffer.
+
+mod background;
+pub mod connection;
+pub mod fastpath;
+pub mod listener;
+
+pub use background::BackgroundServer;
+pub use listener::Server;

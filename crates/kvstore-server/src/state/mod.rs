@@ -1,0 +1,162 @@
+//! The shared server state: what every connection and every command sees.
+//! It sits above the keyspace and below the command families; the layers
+//! above it (persistence, the network) reach down into it, never the other
+//! way. Commands reach persistence only through the [`Durability`] handle.
+
+pub mod clients;
+pub mod ops;
+pub mod session;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use kvstore_protocol::Value;
+use parking_lot::RwLock;
+use tokio::sync::oneshot;
+
+use crate::config::Config;
+use crate::keyspace::Keyspace;
+
+pub use clients::Registry;
+pub use ops::OpsMeter;
+pub use session::Session;
+
+/// Counters reported by `INFO`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub commands_processed: AtomicU64,
+    pub connections_received: AtomicU64,
+    pub connected_clients: AtomicUsize,
+    pub rejected_connections: AtomicU64,
+    /// `instantaneous_ops_per_sec`, sampled by a task the listener starts.
+    pub ops: OpsMeter,
+}
+
+/// State every connection shares.
+pub struct Shared {
+    pub keyspace: Arc<Keyspace>,
+    pub config: RwLock<Config>,
+    pub stats: Stats,
+    pub started: Instant,
+    pub local_addr: SocketAddr,
+    /// The append-only file and snapshots, behind a handle.
+    pub persist: Arc<dyn Durability>,
+    /// Live connections, for `CLIENT LIST`.
+    pub clients: Registry,
+    next_client_id: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(
+        keyspace: Arc<Keyspace>,
+        config: Config,
+        local_addr: SocketAddr,
+        persist: Arc<dyn Durability>,
+    ) -> Shared {
+        Shared {
+            keyspace,
+            config: RwLock::new(config),
+            stats: Stats::default(),
+            started: Instant::now(),
+            local_addr,
+            persist,
+            clients: Registry::default(),
+            next_client_id: AtomicU64::new(0),
+        }
+    }
+
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// The requests a write asks to be logged, in order: (database, words).
+/// A command's handler leaves this empty to have its own request logged
+/// as it came; it fills it to log something else (absolute deadlines for
+/// relative ones, a deletion for an expiry in the past).
+#[derive(Debug, Default)]
+pub struct Log {
+    pub records: Vec<(usize, Vec<Value>)>,
+}
+
+impl Log {
+    pub fn push(&mut self, db: usize, words: Vec<Value>) {
+        self.records.push((db, words));
+    }
+}
+
+/// Outcome of a `SAVE`, delivered when its file is durable (or failed).
+pub type SaveDone = oneshot::Receiver<Result<(), String>>;
+
+/// What commands may ask of persistence. The persistence layer implements
+/// it; [`NoDurability`] is the in-memory stand-in.
+pub trait Durability: Send + Sync {
+    /// True if writes must go through [`Durability::write`].
+    fn tracks_writes(&self) -> bool;
+
+    /// Runs `apply` (a write) and logs what it put in the [`Log`], as one
+    /// step in the log's order. Returns its reply and the log offset the
+    /// reply must wait for (0 for none).
+    fn write(&self, apply: &mut dyn FnMut(&mut Log) -> Value) -> (Value, u64);
+
+    /// Resolves once the log is durable up to `offset`.
+    fn wait(&self, offset: u64) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+
+    /// One slice of the active expiry cycle: removes keys past their
+    /// deadline for about `budget`, logging each as a deletion. Returns
+    /// where to go on from and how many keys went.
+    fn expire(&self, start: usize, budget: std::time::Duration) -> (usize, usize);
+
+    fn save(&self) -> Result<SaveDone, String>;
+    fn bgsave(&self) -> Result<(), String>;
+    fn bgrewriteaof(&self) -> Result<(), String>;
+    /// `LASTSAVE`: unix time of the last successful snapshot.
+    fn lastsave(&self) -> i64;
+    /// Fields for `DURABILITY` and `INFO persistence`.
+    fn info(&self) -> Vec<(&'static str, Value)>;
+}
+
+/// No persistence at all: writes just run.
+pub struct NoDurability(pub Arc<Keyspace>);
+
+impl Durability for NoDurability {
+    fn tracks_writes(&self) -> bool {
+        false
+    }
+
+    fn write(&self, apply: &mut dyn FnMut(&mut Log) -> Value) -> (Value, u64) {
+        (apply(&mut Log::default()), 0)
+    }
+
+    fn wait(&self, _offset: u64) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async {})
+    }
+
+    fn expire(&self, start: usize, budget: std::time::Duration) -> (usize, usize) {
+        self.0.expire_some(start, budget, |_, _| {})
+    }
+
+    fn save(&self) -> Result<SaveDone, String> {
+        Err("ERR persistence is off".into())
+    }
+
+    fn bgsave(&self) -> Result<(), String> {
+        Err("ERR persistence is off".into())
+    }
+
+    fn bgrewriteaof(&self) -> Result<(), String> {
+        Err("ERR the append-only file is off (start with --appendonly)".into())
+    }
+
+    fn lastsave(&self) -> i64 {
+        0
+    }
+
+    fn info(&self) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+}
