@@ -104,6 +104,39 @@ pub struct Config {
     /// Name of the snapshot file inside `--dir`.
     #[arg(long, default_value = "dump.kvs")]
     pub dbfilename: String,
+
+    /// A hash stays compact (listpack) up to this many fields.
+    #[arg(long, alias = "hash-max-ziplist-entries", default_value_t = 128)]
+    pub hash_max_listpack_entries: usize,
+
+    /// ... and while every field and value is at most this many bytes.
+    #[arg(long, alias = "hash-max-ziplist-value", default_value_t = 64)]
+    pub hash_max_listpack_value: usize,
+
+    /// A list stays compact up to this many entries (positive), or this
+    /// size (-1 to -5: 4, 8, 16, 32, 64 KiB).
+    #[arg(long, alias = "list-max-ziplist-size", default_value_t = -2, allow_hyphen_values = true, value_parser = list_size)]
+    pub list_max_listpack_size: i64,
+
+    /// A set of integers stays compact (intset) up to this many members.
+    #[arg(long, default_value_t = 512)]
+    pub set_max_intset_entries: usize,
+
+    /// A sorted set stays compact (listpack) up to this many members.
+    #[arg(long, alias = "zset-max-ziplist-entries", default_value_t = 128)]
+    pub zset_max_listpack_entries: usize,
+
+    /// ... and while every member is at most this many bytes.
+    #[arg(long, alias = "zset-max-ziplist-value", default_value_t = 64)]
+    pub zset_max_listpack_value: usize,
+}
+
+/// Checks `list-max-listpack-size`: a positive count, or -1 to -5.
+pub fn list_size(s: &str) -> Result<i64, String> {
+    match s.parse::<i64>() {
+        Ok(n) if n != 0 && n >= -5 => Ok(n),
+        _ => Err("must be a positive count or -1 to -5".to_string()),
+    }
 }
 
 /// See [`Config::appendfsync`].
@@ -143,6 +176,31 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Makes the container encoding thresholds those of this config. They
+    /// are process-wide, as Redis's are.
+    pub fn apply_encodings(&self) {
+        use crate::keyspace::object::LIMITS;
+        use std::sync::atomic::Ordering::Relaxed;
+        LIMITS
+            .hash_max_listpack_entries
+            .store(self.hash_max_listpack_entries, Relaxed);
+        LIMITS
+            .hash_max_listpack_value
+            .store(self.hash_max_listpack_value, Relaxed);
+        LIMITS
+            .list_max_listpack_size
+            .store(self.list_max_listpack_size, Relaxed);
+        LIMITS
+            .set_max_intset_entries
+            .store(self.set_max_intset_entries, Relaxed);
+        LIMITS
+            .zset_max_listpack_entries
+            .store(self.zset_max_listpack_entries, Relaxed);
+        LIMITS
+            .zset_max_listpack_value
+            .store(self.zset_max_listpack_value, Relaxed);
+    }
+
     /// The decoder limits these settings ask for.
     pub fn limits(&self) -> Limits {
         Limits {

@@ -35,6 +35,26 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
+fn count(v: &str) -> Result<usize, &'static str> {
+    v.parse::<usize>()
+        .map_err(|_| "argument couldn't be parsed into an integer")
+}
+
+/// A container-encoding threshold, under its name and Redis's older
+/// `ziplist` alias.
+macro_rules! threshold {
+    ($name:literal, $field:ident, $parse:expr) => {
+        Setting {
+            name: $name,
+            get: |c, _| c.$field.to_string(),
+            set: Some(|c, v| {
+                c.$field = $parse(v)?;
+                Ok(())
+            }),
+        }
+    };
+}
+
 fn positive(v: &str) -> Result<usize, &'static str> {
     match v.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -43,6 +63,29 @@ fn positive(v: &str) -> Result<usize, &'static str> {
 }
 
 static SETTINGS: &[Setting] = &[
+    threshold!(
+        "hash-max-listpack-entries",
+        hash_max_listpack_entries,
+        count
+    ),
+    threshold!("hash-max-ziplist-entries", hash_max_listpack_entries, count),
+    threshold!("hash-max-listpack-value", hash_max_listpack_value, count),
+    threshold!("hash-max-ziplist-value", hash_max_listpack_value, count),
+    threshold!("list-max-listpack-size", list_max_listpack_size, |v| {
+        crate::config::list_size(v).map_err(|_| "argument must be a positive count or -1 to -5")
+    }),
+    threshold!("list-max-ziplist-size", list_max_listpack_size, |v| {
+        crate::config::list_size(v).map_err(|_| "argument must be a positive count or -1 to -5")
+    }),
+    threshold!("set-max-intset-entries", set_max_intset_entries, count),
+    threshold!(
+        "zset-max-listpack-entries",
+        zset_max_listpack_entries,
+        count
+    ),
+    threshold!("zset-max-ziplist-entries", zset_max_listpack_entries, count),
+    threshold!("zset-max-listpack-value", zset_max_listpack_value, count),
+    threshold!("zset-max-ziplist-value", zset_max_listpack_value, count),
     Setting {
         name: "bind",
         get: |c, _| c.bind.clone(),
@@ -56,7 +99,7 @@ static SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "databases",
-        get: |_, _| "1".to_string(),
+        get: |c, _| c.databases.to_string(),
         set: None,
     },
     Setting {
@@ -249,6 +292,7 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
             ));
         }
     }
+    next.apply_encodings();
     *live = next;
     Value::ok()
 }

@@ -10,6 +10,7 @@ mod args;
 pub mod client;
 mod command;
 mod config;
+mod dump;
 pub mod glob;
 pub mod info;
 pub mod inline;
@@ -88,6 +89,7 @@ macro_rules! command {
 static FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
+    dump::COMMANDS,
     server::COMMANDS,
     info::COMMANDS,
     config::COMMANDS,

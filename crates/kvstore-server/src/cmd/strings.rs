@@ -41,6 +41,7 @@ pub static COMMANDS: &[Command] = &[
     command!("incrby", 3, true, incrby),
     command!("decrby", 3, true, decrby),
     command!("incrbyfloat", 3, true, incrbyfloat),
+    command!("lcs", -3, false, lcs),
 ];
 
 pub fn wrongtype() -> Value {
@@ -637,6 +638,127 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let value = Value::Bulk(Bytes::from(text.clone()));
     log_set(ctx, &args[1], &value, deadline, false);
     Value::Bulk(Bytes::from(text))
+}
+
+/// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]`: the longest
+/// common subsequence of two strings, its length, or the matching ranges.
+/// The values are copied out and compared off the shards' locks.
+pub fn lcs(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let a_key = tri!(key(&args[1]));
+    let b_key = tri!(key(&args[2]));
+    let (mut len_only, mut idx, mut with_len, mut min_len) = (false, false, false, 0i64);
+    let mut i = 3;
+    while i < args.len() {
+        let opt = &args[i];
+        if is_word(opt, "LEN") {
+            len_only = true;
+        } else if is_word(opt, "IDX") {
+            idx = true;
+        } else if is_word(opt, "WITHMATCHLEN") {
+            with_len = true;
+        } else if is_word(opt, "MINMATCHLEN") && i + 1 < args.len() {
+            min_len = tri!(integer(&args[i + 1])).max(0);
+            i += 1;
+        } else {
+            return syntax_error();
+        }
+        i += 1;
+    }
+    if len_only && idx {
+        return Value::error("ERR If you want both the length and indexes, please just use IDX.");
+    }
+    let values = ctx.db().get_many(&[&a_key, &b_key], |v| match v {
+        None => Ok(Vec::new()),
+        Some(v) => v.as_str().map(|s| s.into_owned()).ok_or_else(wrongtype),
+    });
+    let mut it = values.into_iter();
+    let (Some(a), Some(b)) = (it.next(), it.next()) else {
+        return Value::error("ERR internal error");
+    };
+    let (a, b) = (tri!(a), tri!(b));
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen + 1).checked_mul(blen + 1);
+    let mut table: Vec<u32> = Vec::new();
+    let fits = cells.is_some_and(|c| c.saturating_mul(4) <= MAX_STRING);
+    if !fits || table.try_reserve_exact(cells.unwrap_or(0)).is_err() {
+        return Value::error(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
+    }
+    table.resize(cells.unwrap_or(0), 0);
+    let at = |i: usize, j: usize| i * (blen + 1) + j;
+    for i in 1..=alen {
+        for j in 1..=blen {
+            table[at(i, j)] = if a[i - 1] == b[j - 1] {
+                table[at(i - 1, j - 1)] + 1
+            } else {
+                table[at(i - 1, j)].max(table[at(i, j - 1)])
+            };
+        }
+    }
+    let total = table[at(alen, blen)] as usize;
+    if len_only {
+        return Value::Integer(total as i64);
+    }
+    // Walk back from the end, as Redis does, collecting the subsequence
+    // and the ranges of contiguous matches (last ones first).
+    let mut out = vec![0u8; total];
+    let mut left = total;
+    let mut ranges = Vec::new();
+    let mut range: Option<(usize, usize, usize, usize)> = None;
+    let (mut i, mut j) = (alen, blen);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            out[left - 1] = a[i - 1];
+            range = match range {
+                None => Some((i - 1, i - 1, j - 1, j - 1)),
+                Some((a0, a1, b0, b1)) if a0 == i && b0 == j => Some((a0 - 1, a1, b0 - 1, b1)),
+                Some(r) => {
+                    emit = true;
+                    Some(r)
+                }
+            };
+            if range.is_some_and(|(a0, _, b0, _)| a0 == 0 || b0 == 0) {
+                emit = true;
+            }
+            left -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if table[at(i - 1, j)] > table[at(i, j - 1)] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            emit = range.is_some();
+        }
+        if emit {
+            if let Some((a0, a1, b0, b1)) = range.take() {
+                let n = (a1 - a0 + 1) as i64;
+                if n >= min_len {
+                    let pos = |x: usize, y: usize| {
+                        Value::Array(vec![Value::Integer(x as i64), Value::Integer(y as i64)])
+                    };
+                    let mut m = vec![pos(a0, a1), pos(b0, b1)];
+                    if with_len {
+                        m.push(Value::Integer(n));
+                    }
+                    ranges.push(Value::Array(m));
+                }
+            }
+        }
+    }
+    if !idx {
+        return Value::Bulk(Bytes::from(out));
+    }
+    super::server::reply_map(
+        ctx.session,
+        vec![
+            (Value::bulk("matches"), Value::Array(ranges)),
+            (Value::bulk("len"), Value::Integer(total as i64)),
+        ],
+    )
 }
 
 /// A float as Redis reads one: decimal or exponent notation, `inf`, no

@@ -55,7 +55,7 @@ pub struct Db {
     index: usize,
     pub(super) shards: Box<[Shard]>,
     hasher: DefaultHashBuilder,
-    clock: Arc<Clock>,
+    pub(super) clock: Arc<Clock>,
     /// Keys with a deadline, over all shards.
     volatile: AtomicUsize,
     /// Keys removed because their deadline passed (INFO's `expired_keys`).
@@ -112,7 +112,7 @@ impl Db {
     pub fn with_record<R>(&self, key: &[u8], f: impl FnOnce(Option<&Record>) -> R) -> R {
         let h = self.hash(key);
         let table = self.read(h);
-        f(find_live(&table, h, key, self.now()))
+        f(find_live(&table, h, key, &self.clock))
     }
 
     /// Runs `f` on the value at `key` as stored, without copying it out.
@@ -137,7 +137,6 @@ impl Db {
         keys: &[&[u8]],
         mut f: impl FnMut(Option<ValueRef<'_>>) -> R,
     ) -> Vec<R> {
-        let now = self.now();
         let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
         let mut idx: Vec<usize> = hashes.iter().map(|h| Self::shard_of(*h)).collect();
         idx.sort_unstable();
@@ -149,7 +148,7 @@ impl Db {
                 let r = idx
                     .binary_search(&Self::shard_of(h))
                     .ok()
-                    .and_then(|g| find_live(&guards[g], h, key, now));
+                    .and_then(|g| find_live(&guards[g], h, key, &self.clock));
                 f(r.map(Record::view))
             })
             .collect()
@@ -207,10 +206,9 @@ impl Db {
         key: &[u8],
         f: impl FnOnce(&mut Slot<'_>) -> R,
     ) -> R {
-        let now = self.now();
         let Table { map, volatile } = table;
         let entry = match map.entry(h, |r| r.key() == key, |r| self.hasher.hash_one(r.key())) {
-            TableEntry::Occupied(e) if e.get().expired(now) => {
+            TableEntry::Occupied(e) if is_expired(e.get(), &self.clock) => {
                 let (old, vacant) = e.remove();
                 *volatile -= 1;
                 self.volatile.fetch_sub(1, Ordering::Relaxed);
@@ -456,11 +454,24 @@ impl Db {
 }
 
 /// The live record at `key` in a locked table.
-pub(super) fn find_live<'t>(table: &'t Table, h: u64, key: &[u8], now: u64) -> Option<&'t Record> {
+#[inline]
+pub(super) fn find_live<'t>(
+    table: &'t Table,
+    h: u64,
+    key: &[u8],
+    clock: &Clock,
+) -> Option<&'t Record> {
     table
         .map
         .find(h, |r| r.key() == key)
-        .filter(|r| !r.expired(now))
+        .filter(|r| !is_expired(r, clock))
+}
+
+/// True if `r` is past its deadline. The clock is read only for a record
+/// that has one: a key without a deadline costs no system call.
+#[inline]
+fn is_expired(r: &Record, clock: &Clock) -> bool {
+    r.deadline().is_some_and(|d| d <= clock.now())
 }
 
 enum SlotEntry<'a> {

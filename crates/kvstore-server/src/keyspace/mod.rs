@@ -236,8 +236,7 @@ impl Locked<'_> {
         f: impl FnOnce(Option<&Record>) -> R,
     ) -> Option<R> {
         let (d, h, table) = self.find(db, key)?;
-        let now = d.now();
-        Some(f(db::find_live(table, h, key, now)))
+        Some(f(db::find_live(table, h, key, &d.clock)))
     }
 }
 
@@ -287,5 +286,111 @@ mod tests {
         assert_eq!(seen.len(), 300);
         assert_eq!(ks.len(), 3);
         assert_eq!(ks.expired_keys(), 300);
+    }
+
+    mod model {
+        use std::collections::HashMap;
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            /// Set key (0..8) in db (0..2); deadline: none, past or future.
+            Set(usize, u8, Option<bool>),
+            /// Change the deadline of a key if it exists.
+            Expire(usize, u8, Option<bool>),
+            Delete(usize, u8),
+            /// Run the expiry cycle over everything.
+            Sweep,
+            Swap,
+            Flush(usize),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let deadline = prop_oneof![Just(None), Just(Some(false)), Just(Some(true))];
+            prop_oneof![
+                4 => (0..2usize, 0..8u8, deadline.clone()).prop_map(|(d, k, t)| Op::Set(d, k, t)),
+                2 => (0..2usize, 0..8u8, deadline).prop_map(|(d, k, t)| Op::Expire(d, k, t)),
+                1 => (0..2usize, 0..8u8).prop_map(|(d, k)| Op::Delete(d, k)),
+                1 => Just(Op::Sweep),
+                1 => Just(Op::Swap),
+                1 => (0..2usize).prop_map(Op::Flush),
+            ]
+        }
+
+        proptest! {
+            /// The databases, their deadlines, their counts and the expiry
+            /// cycle agree with a plain map of (value, deadline).
+            #[test]
+            fn keyspace_matches_a_model(ops in prop::collection::vec(op(), 1..60)) {
+                let ks = Keyspace::new(2);
+                let now = ks.clock().now();
+                let at = |t: Option<bool>| t.map(|future| if future { now + 3_600_000 } else { now - 1 });
+                let mut model: [HashMap<u8, (i64, Option<u64>)>; 2] = Default::default();
+                for (i, op) in ops.into_iter().enumerate() {
+                    let i = i as i64;
+                    match op {
+                        Op::Set(d, k, t) => {
+                            ks.db(d).set(&[k], NewValue::Int(i), at(t));
+                            model[d].insert(k, (i, at(t)));
+                        }
+                        Op::Expire(d, k, t) => {
+                            let live = ks.db(d).entry(&[k], |slot| match slot.get_mut() {
+                                Some(r) => { r.set_deadline(at(t)); true }
+                                None => false,
+                            });
+                            let m = model[d].get(&k).copied();
+                            let m_live = m.is_some_and(|(_, dl)| dl.is_none_or(|x| x > now));
+                            prop_assert_eq!(live, m_live);
+                            if m_live {
+                                model[d].insert(k, (m.map_or(0, |v| v.0), at(t)));
+                            } else {
+                                model[d].remove(&k);
+                            }
+                        }
+                        Op::Delete(d, k) => {
+                            let gone = ks.db(d).delete(&[k]);
+                            let m = model[d].remove(&k);
+                            prop_assert_eq!(gone, m.is_some_and(|(_, dl)| dl.is_none_or(|x| x > now)));
+                        }
+                        Op::Sweep => {
+                            ks.expire_some(0, std::time::Duration::from_secs(60), |_, _| {});
+                            for m in model.iter_mut() {
+                                m.retain(|_, (_, dl)| dl.is_none_or(|x| x > now));
+                            }
+                            for (d, m) in model.iter().enumerate() {
+                                let with_deadline = m.values().filter(|v| v.1.is_some()).count();
+                                prop_assert_eq!(ks.db(d).volatile(), with_deadline);
+                            }
+                        }
+                        Op::Swap => {
+                            ks.swap(0, 1);
+                            model.swap(0, 1);
+                        }
+                        Op::Flush(d) => {
+                            ks.db(d).clear();
+                            model[d].clear();
+                        }
+                    }
+                    for (d, m) in model.iter().enumerate() {
+                        let live: HashMap<u8, (i64, Option<u64>)> = m
+                            .iter()
+                            .filter(|(_, (_, dl))| dl.is_none_or(|x| x > now))
+                            .map(|(k, v)| (*k, *v))
+                            .collect();
+                        prop_assert_eq!(ks.db(d).len(), live.len());
+                        for k in 0..8u8 {
+                            let got = ks.db(d).with_record(&[k], |r| r.map(|r| (r.value(), r.deadline())));
+                            let want = live.get(&k).map(|(v, dl)| (Value::Integer(*v), *dl));
+                            prop_assert_eq!(got, want);
+                        }
+                        let total = m.values().filter(|v| v.1.is_some()).count();
+                        prop_assert_eq!(ks.db(d).volatile(), total, "volatile count");
+                    }
+                }
+            }
+        }
     }
 }

@@ -13,7 +13,8 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use hashbrown::{HashMap, HashSet};
+use hashbrown::{DefaultHashBuilder, HashMap, HashSet};
+use indexmap::IndexMap;
 use kvstore_protocol::Value;
 
 /// Conversion thresholds, read on every insert that could cross one. They
@@ -136,11 +137,13 @@ pub enum List {
     Quicklist(VecDeque<Member>),
 }
 
+/// A hash keeps its fields in insertion order in both encodings, so that a
+/// dictionary a seed client stores comes back exactly as it was sent.
 #[derive(Clone, PartialEq)]
 pub enum Hash {
     /// Field, value, field, value...
     Listpack(Listpack),
-    Table(HashMap<Member, Member>),
+    Table(IndexMap<Member, Member, DefaultHashBuilder>),
 }
 
 #[derive(Clone, PartialEq)]
@@ -253,6 +256,37 @@ impl Object {
 }
 
 impl Object {
+    /// The native container for a seed value, where one holds it exactly:
+    /// a non-empty array of strings is a list; a non-empty dictionary of
+    /// strings to strings, with no field twice, is a hash. Anything else
+    /// (empty, typed or nested elements) stays a seed value, because a
+    /// Redis container would lose what makes it different.
+    pub fn from_seed(v: &Value) -> Option<Object> {
+        let text = |v: &Value| match v {
+            Value::Bulk(b) => Some(b.clone()),
+            _ => None,
+        };
+        match v {
+            Value::Array(items) if !items.is_empty() => {
+                let mut l = List::new();
+                for i in items {
+                    l.push(&text(i)?, false);
+                }
+                Some(Object::List(l))
+            }
+            Value::Map(pairs) if !pairs.is_empty() => {
+                let mut h = Hash::new();
+                for (f, v) in pairs {
+                    if !h.insert(&text(f)?, &text(v)?) {
+                        return None;
+                    }
+                }
+                Some(Object::Hash(h))
+            }
+            _ => None,
+        }
+    }
+
     /// Rebuilds a container from its seed view ([`Object::to_value`]) and
     /// its `TYPE` name: how snapshots and `RESTORE` bring one back.
     pub fn from_value(kind: &str, value: &Value) -> Result<Object, String> {
@@ -391,7 +425,7 @@ impl Hash {
                 l.push_back(value);
                 return pos.is_none();
             }
-            let table: HashMap<Member, Member> = self
+            let table: IndexMap<Member, Member, DefaultHashBuilder> = self
                 .pairs()
                 .map(|(f, v)| (Member::from(f), Member::from(v)))
                 .collect();

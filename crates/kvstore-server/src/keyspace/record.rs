@@ -156,6 +156,9 @@ impl Record {
             }
             NewValue::Value(Value::Integer(n)) => Self::new(key, NewValue::Int(*n), deadline),
             NewValue::Value(other) => {
+                if let Some(o) = Object::from_seed(other) {
+                    return Self::new(key, NewValue::Obj(Box::new(o)), deadline);
+                }
                 let mut enc = BytesMut::new();
                 encode(other, &mut enc);
                 Self::build(key, SEED, deadline, Payload::Inline(&enc))

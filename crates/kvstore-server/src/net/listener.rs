@@ -35,6 +35,7 @@ impl Server {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
         let listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
+        config.apply_encodings();
         let keyspace = Arc::new(Keyspace::new(config.databases));
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
         let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));

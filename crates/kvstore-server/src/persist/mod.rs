@@ -512,6 +512,9 @@ fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistEr
     if let Some(m) = loaded.manifest {
         let aof = Aof::start(st.layout.clone(), m, st.fsync, st.rewrite, loaded.aof_size)?;
         let _ = p.aof.set(aof);
+        // From now on a write that finds a key past its deadline has the
+        // deletion logged before itself.
+        p.keyspace.clock().keep_found_expired(true);
         info!(
             "append-only file on ({:?}), {} keys after replaying {} commands",
             st.fsync, loaded.keys, loaded.commands

@@ -1,0 +1,204 @@
+//! `DUMP` and `RESTORE`: a key's value as an opaque, self-checking string.
+//!
+//! The format is kvstore's own (Redis's RDB encoding is not readable here,
+//! and ours is not readable by Redis):
+//!
+//! ```text
+//! "KVD" version:u8 | body | crc32(everything before): u32 LE
+//! body = [kind, value] as one RESP3 frame (see `Record::to_parts`)
+//! ```
+//!
+//! A payload with another version or a bad checksum is refused with
+//! Redis's error, never half-read.
+
+use bytes::{Bytes, BytesMut};
+use kvstore_protocol::{encode_as, Decoder, Dialect, Limits, Value};
+
+use super::args::{deadline_arg, Unit};
+use super::{integer, is_word, key, syntax_error, Command, Ctx};
+use crate::keyspace::clock::unix_ms;
+use crate::keyspace::Record;
+use crate::{command, tri};
+
+pub static COMMANDS: &[Command] = &[
+    command!("dump", 2, false, dump),
+    command!("restore", -4, true, restore),
+];
+
+const MAGIC: &[u8; 3] = b"KVD";
+const VERSION: u8 = 1;
+
+/// Serializes a record's value (not its key or deadline).
+pub fn serialize(r: &Record) -> Bytes {
+    let (kind, value) = r.to_parts();
+    let mut out = BytesMut::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[VERSION]);
+    encode_as(
+        &Value::Array(vec![Value::simple(kind), value]),
+        Dialect::Resp3,
+        &mut out,
+    );
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.freeze()
+}
+
+/// The kind and value a payload holds, if it is intact.
+pub fn deserialize(payload: &[u8]) -> Option<(String, Value)> {
+    let (body, crc) = payload.split_at_checked(payload.len().checked_sub(4)?)?;
+    let crc = u32::from_le_bytes(crc.try_into().ok()?);
+    if crc32fast::hash(body) != crc || body.get(..3)? != MAGIC || *body.get(3)? != VERSION {
+        return None;
+    }
+    let limits = Limits {
+        max_bulk_len: usize::MAX >> 1,
+        max_elements: usize::MAX >> 1,
+        max_depth: crate::config::MAX_NESTING_CEILING + 1,
+        max_line: usize::MAX >> 1,
+        max_frame_len: usize::MAX >> 1,
+    };
+    let mut buf = BytesMut::from(&body[4..]);
+    let frame = Decoder::new(limits).decode(&mut buf).ok()??;
+    if !buf.is_empty() {
+        return None;
+    }
+    match frame {
+        Value::Array(mut items) if items.len() == 2 => {
+            let value = items.pop()?;
+            let kind = String::from_utf8(items.pop()?.as_bytes()?.to_vec()).ok()?;
+            Some((kind, value))
+        }
+        _ => None,
+    }
+}
+
+/// `DUMP key`: the serialized value, or nil.
+pub fn dump(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    ctx.db()
+        .with_record(&k, |r| r.map_or(Value::Null, |r| Value::Bulk(serialize(r))))
+}
+
+fn bad_payload() -> Value {
+    Value::error("ERR DUMP payload version or checksum are wrong")
+}
+
+/// `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`.
+///
+/// kvstore keeps no per-key access clock or frequency, so IDLETIME and
+/// FREQ are checked as Redis checks them and then have no effect. Logged
+/// with an absolute deadline.
+pub fn restore(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let k = tri!(key(&args[1]));
+    let ttl = tri!(integer(&args[2]));
+    let (mut replace, mut absttl, mut idle, mut freq) = (false, false, false, false);
+    let mut i = 4;
+    while i < args.len() {
+        let opt = &args[i];
+        if is_word(opt, "REPLACE") {
+            replace = true;
+        } else if is_word(opt, "ABSTTL") {
+            absttl = true;
+        } else if is_word(opt, "IDLETIME") && i + 1 < args.len() && !freq {
+            let n = tri!(integer(&args[i + 1]));
+            if n < 0 {
+                return Value::error("ERR Invalid IDLETIME value, must be >= 0");
+            }
+            idle = true;
+            i += 1;
+        } else if is_word(opt, "FREQ") && i + 1 < args.len() && !idle {
+            let n = tri!(integer(&args[i + 1]));
+            if !(0..=255).contains(&n) {
+                return Value::error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+            }
+            freq = true;
+            i += 1;
+        } else {
+            return syntax_error();
+        }
+        i += 1;
+    }
+    if ttl < 0 {
+        return Value::error("ERR Invalid TTL value, must be >= 0");
+    }
+    let Some(payload) = args[3].as_bytes() else {
+        return bad_payload();
+    };
+    let Some((kind, value)) = deserialize(payload) else {
+        return bad_payload();
+    };
+    let deadline = match ttl {
+        0 => None,
+        n => match deadline_arg(n, Unit::Millis, !absttl, unix_ms()) {
+            Some(d) => Some(d.max(0) as u64),
+            None => return Value::error("ERR Invalid TTL value, must be >= 0"),
+        },
+    };
+    let record = match Record::from_parts(&k, &kind, &value, deadline) {
+        Ok(r) => r,
+        Err(_) => return Value::error("ERR Bad data format"),
+    };
+    let now = ctx.db().now();
+    let already_past = now != 0 && deadline.is_some_and(|d| d <= now);
+    let outcome = ctx.db().entry(&k, |slot| {
+        if slot.exists() && !replace {
+            return Err(Value::error("BUSYKEY Target key name already exists."));
+        }
+        if already_past {
+            // Redis restores nothing for a deadline already passed, but a
+            // REPLACE still removes the key that was there.
+            slot.remove();
+            return Ok(());
+        }
+        slot.replace(record);
+        Ok(())
+    });
+    tri!(outcome);
+    if already_past {
+        // Nothing was stored; a DEL replays the one effect there may have
+        // been (and is harmless where there was none).
+        ctx.propagate(vec![Value::bulk("DEL"), args[1].clone()]);
+    } else {
+        let mut words = vec![
+            Value::bulk("RESTORE"),
+            args[1].clone(),
+            Value::Integer(deadline.map_or(0, |d| d as i64)),
+            args[3].clone(),
+            Value::bulk("REPLACE"),
+        ];
+        if deadline.is_some() {
+            words.push(Value::bulk("ABSTTL"));
+        }
+        ctx.propagate(words);
+    }
+    Value::ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspace::NewValue;
+
+    #[test]
+    fn payloads_round_trip_and_damage_is_refused() {
+        let r = Record::new(
+            b"k",
+            NewValue::Value(&Value::Array(vec![Value::Integer(1)])),
+            None,
+        );
+        let p = serialize(&r);
+        let (kind, value) = deserialize(&p).unwrap();
+        assert_eq!(
+            (kind.as_str(), value),
+            ("v", Value::Array(vec![Value::Integer(1)]))
+        );
+        for i in 0..p.len() {
+            let mut bad = p.to_vec();
+            bad[i] ^= 0x20;
+            assert!(deserialize(&bad).is_none(), "flip at {i} accepted");
+        }
+        assert!(deserialize(&p[..p.len() - 1]).is_none());
+        assert!(deserialize(b"").is_none());
+    }
+}
