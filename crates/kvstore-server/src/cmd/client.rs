@@ -1,6 +1,9 @@
 //! `CLIENT ID|SETNAME|GETNAME|LIST|SETINFO|INFO`, and the registry of live
 //! connections that `CLIENT LIST` reads.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::NONE;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -8,11 +11,18 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::{is_word, wrong_args, Command, Ctx};
-use crate::command;
 use crate::config::ReplyMode;
 use crate::state::session::{ClientInfo, Session};
 
-pub static COMMANDS: &[Command] = &[command!("client", -2, false, client)];
+pub static COMMANDS: &[Command] = &[Command::new(
+    "client",
+    -2,
+    NOSCRIPT | LOADING | STALE,
+    CONNECTION,
+    NONE,
+    client,
+)
+.doc("connection", "Inspects or names connections.", "")];
 
 pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let sub = &args[1];

@@ -7,6 +7,8 @@
 //! every accept, the reply mode and protocol limits at every new connection.
 //! Everything else (the listener, the durability files) is fixed at start.
 
+use super::table::flags::*;
+use super::table::NONE;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
@@ -15,11 +17,18 @@ use kvstore_protocol::Value;
 use super::glob;
 use super::server::reply_map;
 use super::{is_word, Command, Ctx};
-use crate::command;
 use crate::config::{AppendFsync, Config, ReplyMode};
 use crate::state::Shared;
 
-pub static COMMANDS: &[Command] = &[command!("config", -2, false, config)];
+pub static COMMANDS: &[Command] = &[Command::new(
+    "config",
+    -2,
+    ADMIN | NOSCRIPT | LOADING | STALE,
+    0,
+    NONE,
+    config,
+)
+.doc("server", "Reads or changes the server's settings.", "")];
 
 type Getter = fn(&Config, &Shared) -> String;
 type Setter = fn(&mut Config, &str) -> Result<(), &'static str>;

@@ -11,6 +11,9 @@
 //! A payload with another version or a bad checksum is refused with
 //! Redis's error, never half-read.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::ONE;
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode_as, Decoder, Dialect, Limits, Value};
 
@@ -18,11 +21,27 @@ use super::args::{deadline_arg, Unit};
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
 use crate::keyspace::clock::unix_ms;
 use crate::keyspace::Record;
-use crate::{command, tri};
+use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
-    command!("dump", 2, false, dump),
-    command!("restore", -4, true, restore),
+    Command::new("dump", 2, READONLY, KEYSPACE, ONE, dump).doc(
+        "generic",
+        "Returns a key's value serialized (kvstore's own format).",
+        "key",
+    ),
+    Command::new(
+        "restore",
+        -4,
+        WRITE | DENYOOM,
+        KEYSPACE | DANGEROUS,
+        ONE,
+        restore,
+    )
+    .doc(
+        "generic",
+        "Creates a key from a DUMP payload.",
+        "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+    ),
 ];
 
 const MAGIC: &[u8; 3] = b"KVD";

@@ -1,6 +1,9 @@
 //! `INFO [section ...]`, in Redis's `# Section` / `field:value` text, and the
 //! sampler behind `instantaneous_ops_per_sec`.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::NONE;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
@@ -8,10 +11,16 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::{Command, Ctx};
-use crate::command;
 use crate::memory;
 
-pub static COMMANDS: &[Command] = &[command!("info", -1, false, info)];
+pub static COMMANDS: &[Command] =
+    &[
+        Command::new("info", -1, LOADING | STALE, DANGEROUS, NONE, info).doc(
+            "server",
+            "Returns information and statistics about the server.",
+            "[section ...]",
+        ),
+    ];
 
 /// Sections in the order Redis prints them; the ones `INFO` alone shows.
 const SECTIONS: &[&str] = &[

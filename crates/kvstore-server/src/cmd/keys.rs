@@ -6,6 +6,9 @@
 //! Commands on several keys lock all of them first (see
 //! `Keyspace::lock`): no client ever sees a RENAME, COPY or MOVE half done.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::{ALL, NONE, ONE};
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
@@ -14,37 +17,161 @@ use super::glob;
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
 use crate::keyspace::clock::unix_ms;
 use crate::keyspace::{Record, SHARDS};
-use crate::{command, tri};
+use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
-    command!("delete", 2, true, delete),
-    command!("flush", 1, true, flush),
-    command!("del", -2, true, del),
-    command!("unlink", -2, true, del),
-    command!("exists", -2, false, exists),
-    command!("touch", -2, false, exists),
-    command!("flushdb", -1, true, flushdb),
-    command!("flushall", -1, true, flushall),
-    command!("dbsize", 1, false, dbsize),
-    command!("type", 2, false, type_),
-    command!("rename", 3, true, rename),
-    command!("renamenx", 3, true, renamenx),
-    command!("copy", -3, true, copy),
-    command!("move", 3, true, move_),
-    command!("swapdb", 3, true, swapdb),
-    command!("randomkey", 1, false, randomkey),
-    command!("keys", 2, false, keys),
-    command!("scan", -2, false, scan),
-    command!("object", -2, false, object),
-    command!("expire", -3, true, expire),
-    command!("pexpire", -3, true, pexpire),
-    command!("expireat", -3, true, expireat),
-    command!("pexpireat", -3, true, pexpireat),
-    command!("persist", 2, true, persist),
-    command!("ttl", 2, false, ttl),
-    command!("pttl", 2, false, pttl),
-    command!("expiretime", 2, false, expiretime),
-    command!("pexpiretime", 2, false, pexpiretime),
+    Command::new("delete", 2, WRITE, KEYSPACE, ONE, delete).doc(
+        "generic",
+        "kvstore: deletes a key; replies 1 if it existed, else 0.",
+        "key",
+    ),
+    Command::new("flush", 1, WRITE, KEYSPACE | DANGEROUS, NONE, flush).doc(
+        "generic",
+        "kvstore: deletes every key of the database; replies how many there were.",
+        "",
+    ),
+    Command::new("del", -2, WRITE, KEYSPACE, ALL, del).doc(
+        "generic",
+        "Deletes keys; replies how many existed.",
+        "key ...",
+    ),
+    Command::new("unlink", -2, WRITE | FAST, KEYSPACE, ALL, del).doc(
+        "generic",
+        "Deletes keys; replies how many existed.",
+        "key ...",
+    ),
+    Command::new("exists", -2, READONLY | FAST, KEYSPACE, ALL, exists).doc(
+        "generic",
+        "Counts how many of the keys exist.",
+        "key ...",
+    ),
+    Command::new("touch", -2, READONLY | FAST, KEYSPACE, ALL, exists).doc(
+        "generic",
+        "Counts how many of the keys exist.",
+        "key ...",
+    ),
+    Command::new("flushdb", -1, WRITE, KEYSPACE | DANGEROUS, NONE, flushdb).doc(
+        "server",
+        "Deletes every key of the database.",
+        "[ASYNC|SYNC]",
+    ),
+    Command::new("flushall", -1, WRITE, KEYSPACE | DANGEROUS, NONE, flushall).doc(
+        "server",
+        "Deletes every key of every database.",
+        "[ASYNC|SYNC]",
+    ),
+    Command::new("dbsize", 1, READONLY | FAST, KEYSPACE, NONE, dbsize).doc(
+        "server",
+        "Returns the number of keys in the database.",
+        "",
+    ),
+    Command::new("type", 2, READONLY | FAST, KEYSPACE, ONE, type_).doc(
+        "generic",
+        "Returns the type of a key's value.",
+        "key",
+    ),
+    Command::new("rename", 3, WRITE, KEYSPACE, (1, 2, 1), rename).doc(
+        "generic",
+        "Renames a key, overwriting the target.",
+        "key newkey",
+    ),
+    Command::new("renamenx", 3, WRITE | FAST, KEYSPACE, (1, 2, 1), renamenx).doc(
+        "generic",
+        "Renames a key only if the target does not exist.",
+        "key newkey",
+    ),
+    Command::new("copy", -3, WRITE | DENYOOM, KEYSPACE, (1, 2, 1), copy).doc(
+        "generic",
+        "Copies a key's value, to another database if asked.",
+        "source destination [DB destination-db] [REPLACE]",
+    ),
+    Command::new("move", 3, WRITE | FAST, KEYSPACE, ONE, move_).doc(
+        "generic",
+        "Moves a key to another database.",
+        "key db",
+    ),
+    Command::new(
+        "swapdb",
+        3,
+        WRITE | FAST,
+        KEYSPACE | DANGEROUS,
+        NONE,
+        swapdb,
+    )
+    .doc("server", "Swaps two databases.", "index1 index2"),
+    Command::new("randomkey", 1, READONLY, KEYSPACE, NONE, randomkey).doc(
+        "generic",
+        "Returns a random key.",
+        "",
+    ),
+    Command::new("keys", 2, READONLY, KEYSPACE | DANGEROUS, NONE, keys).doc(
+        "generic",
+        "Returns every key matching a glob pattern.",
+        "pattern",
+    ),
+    Command::new("scan", -2, READONLY, KEYSPACE, NONE, scan).doc(
+        "generic",
+        "Iterates over the keys, a few at a time.",
+        "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+    ),
+    Command::new("object", -2, READONLY, KEYSPACE, (2, 2, 1), object).doc(
+        "generic",
+        "Inspects how a key's value is stored.",
+        "subcommand [key]",
+    ),
+    Command::new("expire", -3, WRITE | FAST, KEYSPACE, ONE, expire).doc(
+        "generic",
+        "Sets a key's deadline in seconds from now.",
+        "key seconds [NX|XX|GT|LT]",
+    ),
+    Command::new("pexpire", -3, WRITE | FAST, KEYSPACE, ONE, pexpire).doc(
+        "generic",
+        "Sets a key's deadline in milliseconds from now.",
+        "key milliseconds [NX|XX|GT|LT]",
+    ),
+    Command::new("expireat", -3, WRITE | FAST, KEYSPACE, ONE, expireat).doc(
+        "generic",
+        "Sets a key's deadline as a Unix time in seconds.",
+        "key unix-time-seconds [NX|XX|GT|LT]",
+    ),
+    Command::new("pexpireat", -3, WRITE | FAST, KEYSPACE, ONE, pexpireat).doc(
+        "generic",
+        "Sets a key's deadline as a Unix time in milliseconds.",
+        "key unix-time-milliseconds [NX|XX|GT|LT]",
+    ),
+    Command::new("persist", 2, WRITE | FAST, KEYSPACE, ONE, persist).doc(
+        "generic",
+        "Removes a key's deadline.",
+        "key",
+    ),
+    Command::new("ttl", 2, READONLY | FAST, KEYSPACE, ONE, ttl).doc(
+        "generic",
+        "Returns a key's time to live in seconds.",
+        "key",
+    ),
+    Command::new("pttl", 2, READONLY | FAST, KEYSPACE, ONE, pttl).doc(
+        "generic",
+        "Returns a key's time to live in milliseconds.",
+        "key",
+    ),
+    Command::new("expiretime", 2, READONLY | FAST, KEYSPACE, ONE, expiretime).doc(
+        "generic",
+        "Returns a key's deadline as a Unix time in seconds.",
+        "key",
+    ),
+    Command::new(
+        "pexpiretime",
+        2,
+        READONLY | FAST,
+        KEYSPACE,
+        ONE,
+        pexpiretime,
+    )
+    .doc(
+        "generic",
+        "Returns a key's deadline as a Unix time in milliseconds.",
+        "key",
+    ),
 ];
 
 fn keys_of(args: &[Value]) -> Result<Vec<std::borrow::Cow<'_, [u8]>>, Value> {

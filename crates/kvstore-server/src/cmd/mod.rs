@@ -18,6 +18,7 @@ mod keys;
 mod persistence;
 mod server;
 mod strings;
+pub mod table;
 
 use std::sync::LazyLock;
 
@@ -26,6 +27,7 @@ use hashbrown::HashMap;
 use kvstore_protocol::Value;
 
 pub use args::*;
+pub use table::{Command, KeySpec};
 
 use crate::keyspace::Db;
 use crate::state::{Log, Session, Shared};
@@ -61,28 +63,6 @@ impl<'a> Ctx<'a> {
 }
 
 pub type Handler = fn(&mut Ctx<'_>, &[Value]) -> Value;
-
-pub struct Command {
-    /// Lower-case name, as `COMMAND` reports it.
-    pub name: &'static str,
-    pub arity: i32,
-    /// True if it may change the keyspace (these are what the AOF logs).
-    pub write: bool,
-    pub handler: Handler,
-}
-
-/// Builds a [`Command`] row: `command!("name", arity, write, handler)`.
-#[macro_export]
-macro_rules! command {
-    ($name:literal, $arity:expr, $write:expr, $handler:path) => {
-        $crate::cmd::Command {
-            name: $name,
-            arity: $arity,
-            write: $write,
-            handler: $handler,
-        }
-    };
-}
 
 /// Every command family's table. A family lives in its own file and
 /// exports `COMMANDS`; adding a family means adding it here.
@@ -141,7 +121,7 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     }
     // Writes go through the persistence layer when it is on (one branch,
     // nothing more, when it is off).
-    if cmd.write && ctx.shared.persist.tracks_writes() {
+    if cmd.is_write() && ctx.shared.persist.tracks_writes() {
         let shared = ctx.shared;
         let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
             ctx.log.records.clear();

@@ -1,10 +1,12 @@
 //! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, and
 //! DURABILITY (kvstore's own: the state of the AOF and of snapshots).
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::NONE;
 use kvstore_protocol::{Dialect, Value};
 
 use super::{is_word, syntax_error, Command, Ctx};
-use crate::command;
 
 /// What the SAVE handler returns while the file is written. The connection
 /// replaces it with the outcome; should it ever be sent, it must not claim
@@ -12,11 +14,47 @@ use crate::command;
 pub const SAVE_PENDING: &str = "ERR SAVE result not awaited";
 
 pub static COMMANDS: &[Command] = &[
-    command!("save", 1, false, save),
-    command!("bgsave", -1, false, bgsave),
-    command!("bgrewriteaof", 1, false, bgrewriteaof),
-    command!("lastsave", 1, false, lastsave),
-    command!("durability", 1, false, durability),
+    Command::new("save", 1, ADMIN | NOSCRIPT, 0, NONE, save).doc(
+        "server",
+        "Writes a snapshot and waits for it to be durable.",
+        "",
+    ),
+    Command::new("bgsave", -1, ADMIN | NOSCRIPT, 0, NONE, bgsave).doc(
+        "server",
+        "Writes a snapshot in the background.",
+        "[SCHEDULE]",
+    ),
+    Command::new("bgrewriteaof", 1, ADMIN | NOSCRIPT, 0, NONE, bgrewriteaof).doc(
+        "server",
+        "Compacts the append-only file in the background.",
+        "",
+    ),
+    Command::new(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        DANGEROUS | ADMIN_CAT,
+        NONE,
+        lastsave,
+    )
+    .doc(
+        "server",
+        "Returns the Unix time of the last successful snapshot.",
+        "",
+    ),
+    Command::new(
+        "durability",
+        1,
+        LOADING | STALE,
+        DANGEROUS,
+        NONE,
+        durability,
+    )
+    .doc(
+        "server",
+        "kvstore: the state of the append-only file and of snapshots.",
+        "",
+    ),
 ];
 
 /// `SAVE`: copies the keyspace at this instant; the file is written and

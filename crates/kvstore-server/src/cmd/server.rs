@@ -1,17 +1,60 @@
 //! Connection-level Redis commands: PING, ECHO, QUIT, SELECT and HELLO.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::NONE;
 use kvstore_protocol::Value;
 
 use super::{integer, is_word, Command, Ctx};
 use crate::state::Session;
-use crate::{command, tri};
+use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
-    command!("ping", -1, false, ping),
-    command!("echo", 2, false, echo),
-    command!("quit", -1, false, quit),
-    command!("select", 2, false, select),
-    command!("hello", -1, false, hello),
+    Command::new("ping", -1, FAST, CONNECTION, NONE, ping).doc(
+        "connection",
+        "Returns PONG, or the message.",
+        "[message]",
+    ),
+    Command::new("echo", 2, FAST, CONNECTION, NONE, echo).doc(
+        "connection",
+        "Returns the message.",
+        "message",
+    ),
+    Command::new(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        CONNECTION,
+        NONE,
+        quit,
+    )
+    .doc("connection", "Closes the connection.", ""),
+    Command::new(
+        "select",
+        2,
+        LOADING | STALE | FAST,
+        CONNECTION,
+        NONE,
+        select,
+    )
+    .doc(
+        "connection",
+        "Selects the database this connection works in.",
+        "index",
+    ),
+    Command::new(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        CONNECTION,
+        NONE,
+        hello,
+    )
+    .doc(
+        "connection",
+        "Handshake: switches to Redis replies, RESP2 or RESP3.",
+        "[protover [AUTH username password] [SETNAME clientname]]",
+    ),
 ];
 
 /// The Redis version whose commands and replies kvstore follows. Tools read

@@ -8,6 +8,9 @@
 //! wrong kind (see docs/redis-compat.md). A seed client reads every value
 //! as it is stored, containers included.
 
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::{ALL, ONE};
 use bytes::Bytes;
 use kvstore_protocol::{parse_i64, Value};
 
@@ -17,31 +20,53 @@ use crate::config::ReplyMode;
 use crate::keyspace::clock::unix_ms;
 use crate::keyspace::{NewValue, Record, ValueRef};
 use crate::state::Session;
-use crate::{command, tri};
+use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
-    command!("get", 2, false, get),
-    command!("set", -3, true, set),
-    command!("mget", -2, false, mget),
-    command!("mset", -3, true, mset),
-    command!("msetnx", -3, true, msetnx),
-    command!("setnx", 3, true, setnx),
-    command!("setex", 4, true, setex),
-    command!("psetex", 4, true, psetex),
-    command!("getset", 3, true, getset),
-    command!("getex", -2, true, getex),
-    command!("getdel", 2, true, getdel),
-    command!("strlen", 2, false, strlen),
-    command!("append", 3, true, append),
-    command!("getrange", 4, false, getrange),
-    command!("substr", 4, false, getrange),
-    command!("setrange", 4, true, setrange),
-    command!("incr", 2, true, incr),
-    command!("decr", 2, true, decr),
-    command!("incrby", 3, true, incrby),
-    command!("decrby", 3, true, decrby),
-    command!("incrbyfloat", 3, true, incrbyfloat),
-    command!("lcs", -3, false, lcs),
+    Command::new("get", 2, READONLY | FAST, STRING, ONE, get)
+        .doc("string", "Returns the value of a key.", "key"),
+    Command::new("set", -3, WRITE | DENYOOM, STRING, ONE, set)
+        .doc("string", "Sets the value of a key, with an optional deadline; NX/XX make it conditional, GET returns the old value.", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"),
+    Command::new("mget", -2, READONLY | FAST, STRING, ALL, mget)
+        .doc("string", "Returns the values of several keys.", "key ..."),
+    Command::new("mset", -3, WRITE | DENYOOM, STRING, (1, -1, 2), mset)
+        .doc("string", "Sets several keys at once, atomically.", "(key value) ..."),
+    Command::new("msetnx", -3, WRITE | DENYOOM, STRING, (1, -1, 2), msetnx)
+        .doc("string", "Sets several keys at once, only if none of them exists.", "(key value) ..."),
+    Command::new("setnx", 3, WRITE | DENYOOM | FAST, STRING, ONE, setnx)
+        .doc("string", "Sets a key only if it does not exist.", "key value"),
+    Command::new("setex", 4, WRITE | DENYOOM, STRING, ONE, setex)
+        .doc("string", "Sets a key with a deadline in seconds.", "key seconds value"),
+    Command::new("psetex", 4, WRITE | DENYOOM, STRING, ONE, psetex)
+        .doc("string", "Sets a key with a deadline in milliseconds.", "key milliseconds value"),
+    Command::new("getset", 3, WRITE | DENYOOM | FAST, STRING, ONE, getset)
+        .doc("string", "Sets a key and returns its old value.", "key value"),
+    Command::new("getex", -2, WRITE | FAST, STRING, ONE, getex)
+        .doc("string", "Returns a string value and sets or clears its deadline.", "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]"),
+    Command::new("getdel", 2, WRITE | FAST, STRING, ONE, getdel)
+        .doc("string", "Returns a string value and deletes the key.", "key"),
+    Command::new("strlen", 2, READONLY | FAST, STRING, ONE, strlen)
+        .doc("string", "Returns the length of a string value.", "key"),
+    Command::new("append", 3, WRITE | DENYOOM | FAST, STRING, ONE, append)
+        .doc("string", "Appends to a string value; returns the new length.", "key value"),
+    Command::new("getrange", 4, READONLY, STRING, ONE, getrange)
+        .doc("string", "Returns part of a string value.", "key start end"),
+    Command::new("substr", 4, READONLY, STRING, ONE, getrange)
+        .doc("string", "Returns part of a string value (old name of GETRANGE).", "key start end"),
+    Command::new("setrange", 4, WRITE | DENYOOM, STRING, ONE, setrange)
+        .doc("string", "Overwrites part of a string value.", "key offset value"),
+    Command::new("incr", 2, WRITE | DENYOOM | FAST, STRING, ONE, incr)
+        .doc("string", "Adds 1 to an integer value.", "key"),
+    Command::new("decr", 2, WRITE | DENYOOM | FAST, STRING, ONE, decr)
+        .doc("string", "Subtracts 1 from an integer value.", "key"),
+    Command::new("incrby", 3, WRITE | DENYOOM | FAST, STRING, ONE, incrby)
+        .doc("string", "Adds an amount to an integer value.", "key increment"),
+    Command::new("decrby", 3, WRITE | DENYOOM | FAST, STRING, ONE, decrby)
+        .doc("string", "Subtracts an amount from an integer value.", "key decrement"),
+    Command::new("incrbyfloat", 3, WRITE | DENYOOM | FAST, STRING, ONE, incrbyfloat)
+        .doc("string", "Adds a floating-point amount to a number.", "key increment"),
+    Command::new("lcs", -3, READONLY, STRING, (1, 2, 1), lcs)
+        .doc("string", "Returns the longest common subsequence of two strings.", "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]"),
 ];
 
 pub fn wrongtype() -> Value {

@@ -97,7 +97,7 @@ fn check_request(frame: &Value) -> Result<(), String> {
         .ok_or_else(|| "record has no command name".to_string())?;
     match cmd::lookup(name) {
         // SELECT switches the database the records after it apply to.
-        Some(c) if c.write || c.name == "select" => Ok(()),
+        Some(c) if c.is_write() || c.name == "select" => Ok(()),
         Some(_) => Err(format!(
             "record holds a read-only command '{}'",
             cmd::printable(name, 64)
