@@ -147,10 +147,7 @@ pub enum AppendFsync {
     No,
 }
 
-/// Values are parsed, decoded, encoded and dropped recursively, one stack
-/// frame per level: the nesting limit is what keeps a hostile value from
-/// overflowing a thread's stack, so it has a ceiling of its own.
-pub const MAX_NESTING_CEILING: usize = 1024;
+pub use crate::keyspace::MAX_NESTING_CEILING;
 
 fn at_least_one(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {

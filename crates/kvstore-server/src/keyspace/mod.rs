@@ -11,6 +11,7 @@ pub mod clock;
 pub mod db;
 pub mod object;
 pub mod record;
+mod varint;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,12 @@ use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
 use kvstore_protocol::Value;
+
+/// Values are parsed, decoded, encoded and dropped recursively, one stack
+/// frame per level: the nesting limit is what keeps a hostile value from
+/// overflowing a thread's stack, so it has a ceiling of its own, which
+/// stored values are decoded under too.
+pub const MAX_NESTING_CEILING: usize = 1024;
 
 pub use clock::Clock;
 pub use db::{Db, Guard, Slot, Table, SHARDS};

@@ -77,14 +77,14 @@ impl Listpack {
     }
 
     pub fn push_back(&mut self, item: &[u8]) {
-        super::record::put_varint(&mut self.buf, item.len());
+        super::varint::put_varint(&mut self.buf, item.len());
         self.buf.extend_from_slice(item);
         self.count += 1;
     }
 
     pub fn push_front(&mut self, item: &[u8]) {
         let mut head = Vec::with_capacity(item.len() + 10 + self.buf.len());
-        super::record::put_varint(&mut head, item.len());
+        super::varint::put_varint(&mut head, item.len());
         head.extend_from_slice(item);
         head.extend_from_slice(&self.buf);
         self.buf = head;
@@ -99,7 +99,7 @@ impl Listpack {
     pub fn remove(&mut self, index: usize) -> bool {
         let mut at = 0;
         for i in 0..self.count {
-            let (len, n) = super::record::read_varint(&self.buf[at..]);
+            let (len, n) = super::varint::read_varint(&self.buf[at..]);
             if i == index {
                 self.buf.drain(at..at + n + len);
                 self.count -= 1;
@@ -122,7 +122,7 @@ impl<'a> Iterator for ListpackIter<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let (len, n) = super::record::read_varint(self.rest);
+        let (len, n) = super::varint::read_varint(self.rest);
         let item = self.rest.get(n..n + len)?;
         self.rest = &self.rest[n + len..];
         Some(item)

@@ -29,6 +29,7 @@ use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode, Decoder, Limits, Value};
 
 use super::object::Object;
+use super::varint::{put_varint, read_varint, read_varint_raw, varint_len};
 
 const STR: u8 = 0;
 const INT: u8 = 1;
@@ -496,7 +497,7 @@ fn decode_stored(enc: &[u8]) -> Value {
     let limits = Limits {
         max_bulk_len: usize::MAX >> 1,
         max_elements: usize::MAX >> 1,
-        max_depth: crate::config::MAX_NESTING_CEILING + 1,
+        max_depth: super::MAX_NESTING_CEILING + 1,
         max_line: usize::MAX >> 1,
         max_frame_len: usize::MAX >> 1,
     };
@@ -554,57 +555,6 @@ impl std::fmt::Debug for Record {
             .field(&self.value())
             .field(&self.deadline())
             .finish()
-    }
-}
-
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-pub(crate) fn read_varint(bytes: &[u8]) -> (usize, usize) {
-    let mut n = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        n |= usize::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return (n, i + 1);
-        }
-    }
-    (n, bytes.len())
-}
-
-/// # Safety
-/// `p` must point at a complete varint written by `put_varint`.
-#[inline]
-unsafe fn read_varint_raw(p: *const u8) -> (usize, usize) {
-    // SAFETY: a varint has at least one byte.
-    let first = unsafe { *p };
-    if first < 0x80 {
-        return (usize::from(first), 1);
-    }
-    let mut n = 0usize;
-    let mut i = 0;
-    loop {
-        // SAFETY: the caller promises a complete varint, so every byte up
-        // to and including the one without the high bit is readable.
-        let b = unsafe { *p.add(i) };
-        n |= usize::from(b & 0x7f) << (7 * i);
-        i += 1;
-        if b & 0x80 == 0 {
-            return (n, i);
-        }
     }
 }
 
