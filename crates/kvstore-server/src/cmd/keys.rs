@@ -35,7 +35,7 @@ pub static COMMANDS: &[Command] = &[
         "Deletes keys; replies how many existed.",
         "key ...",
     ),
-    Command::new("unlink", -2, WRITE | FAST, KEYSPACE, ALL, del).doc(
+    Command::new("unlink", -2, WRITE | FAST, KEYSPACE, ALL, unlink).doc(
         "generic",
         "Deletes keys; replies how many existed.",
         "key ...",
@@ -189,26 +189,35 @@ pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     Value::Integer(ctx.db().clear() as i64)
 }
 
-/// `DEL key [key ...]` and `UNLINK`: how many of the keys existed (each
-/// counted once). All go at one instant; the values are freed after the
-/// locks are released.
-pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let keys = tri!(keys_of(&args[1..]));
+/// Removes the keys at one instant; returns their records, to be freed
+/// after the locks are released.
+fn remove_all(ctx: &Ctx<'_>, args: &[Value]) -> Result<Vec<Record>, Value> {
+    let keys = keys_of(&args[1..])?;
     let db = ctx.session.db;
     if let [one] = &keys[..] {
-        return Value::Integer(i64::from(ctx.db().delete(one)));
+        return Ok(ctx.db().remove(one).into_iter().collect());
     }
     let refs: Vec<(usize, &[u8])> = keys.iter().map(|k| (db, &**k)).collect();
-    let mut gone = Vec::new();
-    {
-        let mut locked = ctx.shared.keyspace.lock(&refs);
-        for (_, k) in &refs {
-            if let Some(Some(r)) = locked.entry(db, k, |slot| slot.remove()) {
-                gone.push(r);
-            }
-        }
-    }
+    let mut locked = ctx.shared.keyspace.lock(&refs);
+    Ok(refs
+        .iter()
+        .filter_map(|(_, k)| locked.entry(db, k, |slot| slot.remove()).flatten())
+        .collect())
+}
+
+/// `DEL key [key ...]`: how many of the keys existed (each counted once).
+pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let gone = tri!(remove_all(ctx, args));
     Value::Integer(gone.len() as i64)
+}
+
+/// `UNLINK key [key ...]`: DEL, with large values freed on a background
+/// thread instead of by this request.
+pub fn unlink(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let gone = tri!(remove_all(ctx, args));
+    let n = gone.len();
+    ctx.shared.keyspace.lazy.free_records(gone);
+    Value::Integer(n as i64)
 }
 
 /// `EXISTS key [key ...]` and `TOUCH`: how many of the arguments name a
@@ -220,26 +229,29 @@ pub fn exists(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Integer(n as i64)
 }
 
-fn flush_mode(args: &[Value]) -> Result<(), Value> {
+/// True for `ASYNC`, false for `SYNC` or nothing.
+fn flush_mode(args: &[Value]) -> Result<bool, Value> {
     match &args[1..] {
-        [] => Ok(()),
-        [mode] if is_word(mode, "ASYNC") || is_word(mode, "SYNC") => Ok(()),
+        [] => Ok(false),
+        [mode] if is_word(mode, "ASYNC") => Ok(true),
+        [mode] if is_word(mode, "SYNC") => Ok(false),
         _ => Err(syntax_error()),
     }
 }
 
-/// `FLUSHDB [ASYNC|SYNC]`: empties the selected database. Done at once in
-/// both modes: the old tables are freed after the locks are released.
+/// `FLUSHDB [ASYNC|SYNC]`: empties the selected database at one instant.
+/// The old tables are freed after the locks are released; with `ASYNC`,
+/// on the background thread.
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    tri!(flush_mode(args));
-    ctx.db().clear();
+    let lazy = tri!(flush_mode(args));
+    ctx.shared.keyspace.clear_db(ctx.db(), lazy);
     Value::ok()
 }
 
 /// `FLUSHALL [ASYNC|SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    tri!(flush_mode(args));
-    ctx.shared.keyspace.clear();
+    let lazy = tri!(flush_mode(args));
+    ctx.shared.keyspace.clear(lazy);
     Value::ok()
 }
 

@@ -253,9 +253,16 @@ impl Db {
         }
     }
 
-    /// Removes `key`; true if a live key existed.
+    /// Removes `key`; true if a live key existed. The value is freed after
+    /// the shard's lock is released.
     pub fn delete(&self, key: &[u8]) -> bool {
-        self.entry(key, |slot| slot.remove().is_some())
+        self.remove(key).is_some()
+    }
+
+    /// Removes `key` and hands its record back (to free off the request
+    /// path, or to move elsewhere).
+    pub fn remove(&self, key: &[u8]) -> Option<Record> {
+        self.entry(key, |slot| slot.remove())
     }
 
     /// Number of live keys. Exact: shards with a key past its deadline
@@ -399,6 +406,12 @@ impl Db {
     /// that the count and the emptiness are one instant; the old tables
     /// are freed after the locks are released.
     pub fn clear(&self) -> usize {
+        self.take_all().0
+    }
+
+    /// Empties the database at one instant; returns how many live keys
+    /// there were and the old tables, for the caller to free.
+    pub fn take_all(&self) -> (usize, Vec<Table>) {
         let now = self.now();
         let old: Vec<Table> = {
             let mut guards: Vec<_> = self.shards.iter().map(|s| s.lock.write()).collect();
@@ -412,9 +425,11 @@ impl Db {
             self.volatile.store(0, Ordering::Relaxed);
             tables
         };
-        old.iter()
+        let n = old
+            .iter()
             .map(|t| t.map.iter().filter(|r| !r.expired(now)).count())
-            .sum()
+            .sum();
+        (n, old)
     }
 
     /// Write-locks every shard, in index order.

@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod lazyfree;
 pub mod object;
 pub mod record;
 mod varint;
@@ -34,6 +35,8 @@ pub use record::{NewValue, Record, ValueRef};
 /// Every database, numbered from 0.
 pub struct Keyspace {
     dbs: Box<[Db]>,
+    /// Frees large values off the request path.
+    pub lazy: lazyfree::LazyFree,
     clock: Arc<Clock>,
     /// Keys removed at their deadline, over all databases.
     expired: Arc<AtomicU64>,
@@ -50,6 +53,7 @@ impl Keyspace {
             .collect();
         Keyspace {
             dbs,
+            lazy: lazyfree::LazyFree::default(),
             clock,
             expired,
         }
@@ -126,8 +130,18 @@ impl Keyspace {
     }
 
     /// `FLUSHALL`: empties every database; returns how many keys there were.
-    pub fn clear(&self) -> usize {
-        self.dbs.iter().map(Db::clear).sum()
+    /// With `lazy`, the old tables are freed on the background thread.
+    pub fn clear(&self, lazy: bool) -> usize {
+        self.dbs.iter().map(|db| self.clear_db(db, lazy)).sum()
+    }
+
+    /// `FLUSHDB` of one database; see [`Keyspace::clear`].
+    pub fn clear_db(&self, db: &Db, lazy: bool) -> usize {
+        let (n, tables) = db.take_all();
+        if lazy {
+            self.lazy.free(lazyfree::Garbage::Tables(tables));
+        }
+        n
     }
 
     /// One pass of the active expiry cycle: removes keys past their
