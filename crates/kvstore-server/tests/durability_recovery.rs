@@ -214,7 +214,8 @@ fn a_crash_at_any_step_of_a_rewrite_leaves_a_loadable_state() {
             set(&mut conn, &format!("k{i}"), Value::Integer(i));
         }
         assert_eq!(conn.cmd(&["DEL", "k0"]), Value::Integer(1));
-        conn.cmd(&["BGREWRITEAOF"]);
+        // The rewrite's own thread may crash before this reply is sent.
+        let _ = conn.try_call(vec![Value::from("BGREWRITEAOF")]);
         // Writes racing the crash: some may be acknowledged.
         let mut acked = Vec::new();
         for i in 100..200 {

@@ -238,6 +238,7 @@ pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         stats.commands_processed.store(0, Ordering::Relaxed);
         stats.connections_received.store(0, Ordering::Relaxed);
         stats.rejected_connections.store(0, Ordering::Relaxed);
+        ctx.shared.keyspace.reset_stats();
         Value::ok()
     } else if is_word(sub, "GET") || is_word(sub, "SET") || is_word(sub, "RESETSTAT") {
         super::wrong_args(&format!(

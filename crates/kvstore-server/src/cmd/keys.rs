@@ -224,9 +224,10 @@ pub fn unlink(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// key; a key given twice counts twice, as in Redis.
 pub fn exists(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let keys = tri!(keys_of(&args[1..]));
-    let db = ctx.db();
-    let n = keys.iter().filter(|k| db.contains(k)).count();
-    Value::Integer(n as i64)
+    let refs: Vec<&[u8]> = keys.iter().map(|k| &**k).collect();
+    // Read at one instant, so that a RENAME is never seen half done.
+    let found = ctx.db().get_many(&refs, |v| v.is_some());
+    Value::Integer(found.into_iter().filter(|f| *f).count() as i64)
 }
 
 /// True for `ASYNC`, false for `SYNC` or nothing.
@@ -342,13 +343,22 @@ pub fn renamenx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
 }
 
-/// A database number argument, checked against `--databases`.
-fn db_index(ctx: &Ctx<'_>, v: &Value) -> Result<usize, Value> {
-    let n = integer(v).map_err(|_| Value::error("ERR value is not an integer or out of range"))?;
+/// A database number argument, read as Redis reads one (a C `int`) and
+/// checked against `--databases`.
+pub fn db_index(ctx: &Ctx<'_>, v: &Value) -> Result<usize, Value> {
+    let n = int32(v)?;
     usize::try_from(n)
         .ok()
         .filter(|&i| i < ctx.shared.keyspace.databases())
         .ok_or_else(|| Value::error("ERR DB index is out of range"))
+}
+
+/// An integer argument that must fit a C `int`, with Redis's errors.
+pub fn int32(v: &Value) -> Result<i32, Value> {
+    let n = integer(v)?;
+    i32::try_from(n).map_err(|_| {
+        Value::error("ERR value is out of range, value must between -2147483648 and 2147483647")
+    })
 }
 
 /// `COPY source destination [DB index] [REPLACE]`: 1 if copied.
@@ -389,15 +399,19 @@ pub fn move_(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 /// `SWAPDB a b`: every client of one database sees the other's keys.
 pub fn swapdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let check = |v: &Value, which: &str| {
-        let n = integer(v).map_err(|_| Value::error(format!("ERR invalid {which} DB index")))?;
+    // Redis reads both indexes before it checks either's range.
+    let read = |v: &Value, which: &str| {
+        int32(v).map_err(|_| Value::error(format!("ERR invalid {which} DB index")))
+    };
+    let a = tri!(read(&args[1], "first"));
+    let b = tri!(read(&args[2], "second"));
+    let check = |n: i32| {
         usize::try_from(n)
             .ok()
             .filter(|&i| i < ctx.shared.keyspace.databases())
             .ok_or_else(|| Value::error("ERR DB index is out of range"))
     };
-    let a = tri!(check(&args[1], "first"));
-    let b = tri!(check(&args[2], "second"));
+    let (a, b) = (tri!(check(a)), tri!(check(b)));
     ctx.shared.keyspace.swap(a, b);
     Value::ok()
 }
@@ -418,27 +432,44 @@ fn random_seed() -> u64 {
     h.finish()
 }
 
-/// `KEYS pattern`. Walks the database one shard at a time, so no lock is
-/// held for more than one shard's worth of keys, even on a large keyspace.
+/// `KEYS pattern`. Like Redis's, it sees the database at one instant: it
+/// read-locks every shard for the walk, so writers wait for it (readers do
+/// not); prefer SCAN on a large keyspace.
 pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let Some(pattern) = args[1].as_bytes() else {
         return Value::error("ERR KEYS takes a string pattern");
     };
     let all = pattern == b"*";
     let mut out = Vec::new();
-    let mut cursor = 0;
-    let db = ctx.db();
-    loop {
-        cursor = db.scan_shard(cursor, |k, _| {
-            if all || glob::matches(pattern, k) {
-                out.push(Value::Bulk(Bytes::copy_from_slice(k)));
-            }
-        });
-        if cursor == 0 {
-            break;
+    // Every shard at one instant, as Redis's KEYS sees one keyspace.
+    ctx.db().for_each_key(|k| {
+        if all || glob::matches(pattern, k) {
+            out.push(Value::Bulk(Bytes::copy_from_slice(k)));
         }
-    }
+    });
     Value::Array(out)
+}
+
+/// A SCAN cursor as Redis reads one (C's `strtoul`): an optional sign
+/// (a minus wraps around), decimal digits, nothing else; the empty string
+/// is 0; a value past 2^64 - 1 is refused.
+fn parse_cursor(b: &[u8]) -> Option<u64> {
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return b.is_empty().then_some(0);
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if negative { n.wrapping_neg() } else { n })
 }
 
 /// Default and ceiling of `SCAN ... COUNT`.
@@ -454,10 +485,7 @@ const SCAN_MAX_COUNT: usize = 100_000;
 /// small keyspace takes few calls. A key present for the whole scan is
 /// returned exactly once.
 pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(start) = args[1].as_bytes().and_then(|b| std::str::from_utf8(b).ok()) else {
-        return Value::error("ERR invalid cursor");
-    };
-    let Ok(start) = start.parse::<u64>() else {
+    let Some(start) = args[1].as_bytes().and_then(parse_cursor) else {
         return Value::error("ERR invalid cursor");
     };
     let (mut pattern, mut count, mut want_type) = (None, SCAN_DEFAULT_COUNT, None);
@@ -540,25 +568,34 @@ const OBJECT_HELP: &[&str] = &[
 /// so IDLETIME answers 0, and FREQ gives Redis's error for the policy in
 /// force, since no LFU policy exists yet.
 pub fn object(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let sub = args[1].as_bytes().unwrap_or_default().to_ascii_lowercase();
-    if sub == b"help" && args.len() == 2 {
+    let raw = args[1].as_bytes().unwrap_or_default();
+    let sub = raw.to_ascii_lowercase();
+    let wanted_args = match &sub[..] {
+        b"help" => 2,
+        b"encoding" | b"freq" | b"idletime" | b"refcount" => 3,
+        _ => {
+            return Value::error(format!(
+                "ERR unknown subcommand '{}'. Try OBJECT HELP.",
+                super::printable(raw, 64)
+            ))
+        }
+    };
+    if args.len() != wanted_args {
+        return super::wrong_args(&format!("object|{}", String::from_utf8_lossy(&sub)));
+    }
+    if sub == b"help" {
         return Value::Array(OBJECT_HELP.iter().map(|l| Value::simple(l)).collect());
     }
-    let known = [&b"encoding"[..], b"freq", b"idletime", b"refcount"];
-    if !known.contains(&&sub[..]) || args.len() != 3 {
-        return Value::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
-            super::printable(args[1].as_bytes().unwrap_or_default(), 64)
-        ));
-    }
     let k = tri!(key(&args[2]));
-    let found = ctx.db().with_ref(&k, |v| v.map(|v| v.encoding()));
-    let Some(encoding) = found else {
+    let found = ctx
+        .db()
+        .with_record(&k, |r| r.map(|r| (r.encoding(), r.refcount())));
+    let Some((encoding, refcount)) = found else {
         return Value::Null;
     };
     match &sub[..] {
         b"encoding" => Value::Bulk(Bytes::from_static(encoding.as_bytes())),
-        b"refcount" => Value::Integer(1),
+        b"refcount" => Value::Integer(refcount),
         b"idletime" => Value::Integer(0),
         _ => Value::error(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -713,9 +750,10 @@ fn absolute(ctx: &Ctx<'_>, args: &[Value], unit: Unit) -> Value {
     }
     match deadline_of(ctx, args) {
         Err(code) => Value::Integer(code),
+        // Redis rounds to the nearest second here too.
         Ok(d) => Value::Integer(match unit {
             Unit::Millis => d as i64,
-            Unit::Seconds => (d / 1000) as i64,
+            Unit::Seconds => (d / 1000 + u64::from(d % 1000 >= 500)) as i64,
         }),
     }
 }

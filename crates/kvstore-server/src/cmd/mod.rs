@@ -11,6 +11,7 @@ pub mod client;
 mod command;
 mod config;
 mod dump;
+pub mod float;
 pub mod glob;
 pub mod info;
 pub mod inline;

@@ -94,17 +94,8 @@ pub fn quit(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
 /// `SELECT index`: this connection's commands (the seed's included) work
 /// in database `index` from now on.
 pub fn select(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let n = tri!(integer(&args[1]));
-    match usize::try_from(n)
-        .ok()
-        .filter(|&i| i < ctx.shared.keyspace.databases())
-    {
-        Some(i) => {
-            ctx.session.db = i;
-            Value::ok()
-        }
-        None => Value::error("ERR DB index is out of range"),
-    }
+    ctx.session.db = tri!(super::keys::db_index(ctx, &args[1]));
+    Value::ok()
 }
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`.

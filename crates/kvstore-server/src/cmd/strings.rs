@@ -119,24 +119,27 @@ pub fn get(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         .with_ref(&k, |v| v.map_or(Value::Null, |v| present(session, v)))
 }
 
-/// What SET's options asked for.
+/// What SET's or GETEX's options asked for.
 #[derive(Default)]
-struct SetOptions {
+struct Options<'a> {
     nx: bool,
     xx: bool,
     get: bool,
     keepttl: bool,
-    /// An absolute deadline (Unix ms), already checked.
-    deadline: Option<u64>,
+    persist: bool,
+    /// The last expiry option: its unit, whether it is relative, and its
+    /// argument, checked only once every option is read (as Redis does).
+    expire: Option<(Unit, bool, &'a Value)>,
 }
 
-fn parse_set_options(opts: &[Value], name: &str) -> Result<SetOptions, Value> {
-    let mut o = SetOptions::default();
-    let mut expiry_given = false;
+/// Reads SET's options (`for_set`) or GETEX's as Redis does: an option
+/// may repeat (the last expiry wins), but not meet one it excludes.
+fn parse_options(opts: &[Value], for_set: bool) -> Result<Options<'_>, Value> {
+    let mut o = Options::default();
     let mut i = 0;
     while i < opts.len() {
         let opt = &opts[i];
-        let unit = [
+        let expiry = [
             ("EX", Unit::Seconds, true),
             ("PX", Unit::Millis, true),
             ("EXAT", Unit::Seconds, false),
@@ -144,29 +147,22 @@ fn parse_set_options(opts: &[Value], name: &str) -> Result<SetOptions, Value> {
         ]
         .into_iter()
         .find(|(w, _, _)| is_word(opt, w));
-        if is_word(opt, "NX") && !o.xx {
+        if for_set && is_word(opt, "NX") && !o.xx {
             o.nx = true;
-        } else if is_word(opt, "XX") && !o.nx {
+        } else if for_set && is_word(opt, "XX") && !o.nx {
             o.xx = true;
-        } else if is_word(opt, "GET") {
+        } else if for_set && is_word(opt, "GET") {
             o.get = true;
-        } else if is_word(opt, "KEEPTTL") && !expiry_given {
+        } else if for_set && is_word(opt, "KEEPTTL") && o.expire.is_none() {
             o.keepttl = true;
-        } else if let Some((_, unit, relative)) = unit {
-            if expiry_given || o.keepttl {
+        } else if !for_set && is_word(opt, "PERSIST") && o.expire.is_none() {
+            o.persist = true;
+        } else if let (Some((_, unit, relative)), Some(arg)) = (expiry, opts.get(i + 1)) {
+            let other_kind = o.expire.is_some_and(|(u, r, _)| (u, r) != (unit, relative));
+            if o.keepttl || o.persist || other_kind {
                 return Err(syntax_error());
             }
-            let Some(arg) = opts.get(i + 1) else {
-                return Err(syntax_error());
-            };
-            let n = integer(arg)?;
-            if n <= 0 {
-                return Err(invalid_expire(name));
-            }
-            let d =
-                deadline_arg(n, unit, relative, unix_ms()).ok_or_else(|| invalid_expire(name))?;
-            o.deadline = Some(d.max(0) as u64);
-            expiry_given = true;
+            o.expire = Some((unit, relative, arg));
             i += 1;
         } else {
             return Err(syntax_error());
@@ -174,6 +170,21 @@ fn parse_set_options(opts: &[Value], name: &str) -> Result<SetOptions, Value> {
         i += 1;
     }
     Ok(o)
+}
+
+/// The deadline an expiry option names, checked as Redis checks it.
+fn expire_deadline(expire: Option<(Unit, bool, &Value)>, name: &str) -> Result<Option<u64>, Value> {
+    let Some((unit, relative, arg)) = expire else {
+        return Ok(None);
+    };
+    let n = integer(arg)?;
+    if n <= 0 {
+        return Err(invalid_expire(name));
+    }
+    match deadline_arg(n, unit, relative, unix_ms()) {
+        Some(d) if d > 0 => Ok(Some(d as u64)),
+        _ => Err(invalid_expire(name)),
+    }
 }
 
 pub fn invalid_expire(name: &str) -> Value {
@@ -203,7 +214,8 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         ctx.db().set(&k, NewValue::Value(&v), None);
         return stored(ctx.session, 1);
     }
-    let o = tri!(parse_set_options(&args[3..], "set"));
+    let o = tri!(parse_options(&args[3..], true));
+    let deadline = tri!(expire_deadline(o.expire, "set"));
     // One read-modify-write under the shard lock: the condition and the
     // write see the same value.
     let outcome = ctx.db().entry(&k, |slot| {
@@ -215,17 +227,17 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         if (o.nx && old.is_some()) || (o.xx && old.is_none()) {
             return Ok((false, old_copy));
         }
-        let deadline = if o.keepttl {
+        let kept = if o.keepttl {
             old.and_then(Record::deadline)
         } else {
-            o.deadline
+            deadline
         };
-        slot.replace(Record::new(&k, NewValue::Value(&v), deadline));
+        slot.replace(Record::new(&k, NewValue::Value(&v), kept));
         Ok((true, old_copy))
     });
     let (written, old) = tri!(outcome);
     if written {
-        log_set(ctx, &args[1], &v, o.deadline, o.keepttl);
+        log_set(ctx, &args[1], &v, deadline, o.keepttl);
     }
     if o.get {
         present_owned(ctx.session, old)
@@ -355,38 +367,10 @@ pub fn getset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// `GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]`.
 pub fn getex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    enum Change {
-        Keep,
-        Persist,
-        At(u64),
-    }
+    let o = tri!(parse_options(&args[2..], false));
     let now = ctx.db().now();
-    let change = match &args[2..] {
-        [] => Change::Keep,
-        [p] if is_word(p, "PERSIST") => Change::Persist,
-        [opt, n] => {
-            let unit = [
-                ("EX", Unit::Seconds, true),
-                ("PX", Unit::Millis, true),
-                ("EXAT", Unit::Seconds, false),
-                ("PXAT", Unit::Millis, false),
-            ]
-            .into_iter()
-            .find(|(w, _, _)| is_word(opt, w));
-            let Some((_, unit, relative)) = unit else {
-                return syntax_error();
-            };
-            let n = tri!(integer(n));
-            if n <= 0 {
-                return invalid_expire("getex");
-            }
-            match deadline_arg(n, unit, relative, unix_ms()) {
-                Some(d) => Change::At(d.max(0) as u64),
-                None => return invalid_expire("getex"),
-            }
-        }
-        _ => return syntax_error(),
-    };
+    // As in Redis: a missing key is nil and another type WRONGTYPE before
+    // the expiry's value is checked.
     let outcome = ctx.db().entry(&k, |slot| {
         let Some(r) = slot.get_mut() else {
             return Ok(None);
@@ -394,34 +378,32 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         if !r.view().is_string() {
             return Err(wrongtype());
         }
+        let deadline = expire_deadline(o.expire, "getex")?;
         let copy = copy_out(r);
-        let mut deleted = false;
-        match change {
-            Change::Keep => {}
-            Change::Persist => r.set_deadline(None),
-            Change::At(d) if d <= now => deleted = true,
-            Change::At(d) => r.set_deadline(Some(d)),
-        }
-        if deleted {
-            slot.remove();
-        }
-        Ok(Some((copy, deleted)))
+        let words = match deadline {
+            Some(d) if now != 0 && d <= now => {
+                slot.remove();
+                Some(vec![Value::bulk("DEL"), args[1].clone()])
+            }
+            Some(d) => {
+                r.set_deadline(Some(d));
+                Some(vec![
+                    Value::bulk("PEXPIREAT"),
+                    args[1].clone(),
+                    Value::Integer(d as i64),
+                ])
+            }
+            None if o.persist => {
+                r.set_deadline(None);
+                Some(vec![Value::bulk("PERSIST"), args[1].clone()])
+            }
+            None => None,
+        };
+        Ok(Some((copy, words)))
     });
     let found = tri!(outcome);
-    if let Some((_, deleted)) = &found {
-        let words = match change {
-            Change::Keep => None,
-            Change::Persist => Some(vec![Value::bulk("PERSIST"), args[1].clone()]),
-            Change::At(_) if *deleted => Some(vec![Value::bulk("DEL"), args[1].clone()]),
-            Change::At(d) => Some(vec![
-                Value::bulk("PEXPIREAT"),
-                args[1].clone(),
-                Value::Integer(d as i64),
-            ]),
-        };
-        if let Some(w) = words {
-            ctx.propagate(w);
-        }
+    if let Some((_, Some(words))) = &found {
+        ctx.propagate(words.clone());
     }
     present_owned(ctx.session, found.map(|(c, _)| c))
 }
@@ -631,38 +613,40 @@ fn add(ctx: &mut Ctx<'_>, k: &Value, delta: i64) -> Value {
     })
 }
 
-/// `INCRBYFLOAT key increment`: the new value, as text. Logged as a SET of
+/// `INCRBYFLOAT key increment`: the new value, as text, computed and
+/// written exactly as Redis does (see [`super::float`]). Logged as a SET of
 /// the result (keeping the deadline), as Redis does, so that replay gives
 /// the same digits.
 pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
-    let Some(by) = args[2].as_bytes().and_then(parse_float) else {
+    let Some(by) = text_arg(&args[2]) else {
         return Value::error("ERR value is not a valid float");
     };
     let outcome = ctx.db().entry(&k, |slot| {
         let current = match slot.get().map(Record::view) {
-            None => 0.0,
+            None => None,
             Some(v) => match v.as_str() {
-                Some(s) => match parse_float(&s) {
-                    Some(f) => f,
-                    None => return Err(Value::error("ERR value is not a valid float")),
-                },
+                Some(s) => Some(s.into_owned()),
                 None => return Err(wrongtype()),
             },
         };
-        let sum = current + by;
-        if !sum.is_finite() {
-            return Err(Value::error("ERR increment would produce NaN or Infinity"));
-        }
-        let text = format_float(sum);
+        let text = match super::float::incr(current.as_deref(), &by) {
+            Ok(t) => t,
+            Err(super::float::FloatError::NotAFloat) => {
+                return Err(Value::error("ERR value is not a valid float"))
+            }
+            Err(super::float::FloatError::NotFinite) => {
+                return Err(Value::error("ERR increment would produce NaN or Infinity"))
+            }
+        };
         let deadline = slot.get().and_then(Record::deadline);
-        slot.replace(Record::new(&k, NewValue::Str(text.as_bytes()), deadline));
+        slot.replace(Record::new(&k, NewValue::Text(text.as_bytes()), deadline));
         Ok((text, deadline))
     });
     let (text, deadline) = tri!(outcome);
-    let value = Value::Bulk(Bytes::from(text.clone()));
+    let value = Value::Bulk(Bytes::from(text));
     log_set(ctx, &args[1], &value, deadline, false);
-    Value::Bulk(Bytes::from(text))
+    value
 }
 
 /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]`: the longest
@@ -786,35 +770,6 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     )
 }
 
-/// A float as Redis reads one: decimal or exponent notation, `inf`, no
-/// spaces, no NaN.
-fn parse_float(b: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(b).ok()?;
-    if s.is_empty() || s.trim() != s {
-        return None;
-    }
-    let f: f64 = s.parse().ok()?;
-    (!f.is_nan()).then_some(f)
-}
-
-/// A float as INCRBYFLOAT writes it: plain decimal, at most 17 significant
-/// digits, no trailing zeros.
-fn format_float(f: f64) -> String {
-    let mut s = format!("{f:.17}");
-    if let Ok(short) = format!("{f}").parse::<f64>() {
-        if short == f {
-            s = format!("{f}");
-        }
-    }
-    if s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
-    s
-}
-
 /// A decimal integer in the canonical form Redis accepts for INCR: no sign
 /// other than a leading `-`, no leading zeros, no spaces, fits in an i64.
 fn strict_i64(b: &[u8]) -> Option<i64> {
@@ -832,7 +787,7 @@ fn strict_i64(b: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_float, range, strict_i64};
+    use super::{range, strict_i64};
 
     #[test]
     fn canonical_integers_only() {
@@ -864,13 +819,5 @@ mod tests {
         assert_eq!(range(5, -1, -3), None);
         assert_eq!(range(0, 0, -1), None);
         assert_eq!(range(5, 10, 20), None);
-    }
-
-    #[test]
-    fn floats_print_as_redis_does() {
-        assert_eq!(format_float(10.5), "10.5");
-        assert_eq!(format_float(3.0), "3");
-        assert_eq!(format_float(5.0e3), "5000");
-        assert_eq!(format_float(-0.0), "0");
     }
 }

@@ -109,10 +109,19 @@ impl Db {
     }
 
     /// Runs `f` on the live record at `key`, under the shard's read lock.
+    /// A key found past its deadline is removed at once (and counted), as
+    /// Redis does on access.
     pub fn with_record<R>(&self, key: &[u8], f: impl FnOnce(Option<&Record>) -> R) -> R {
         let h = self.hash(key);
         let table = self.read(h);
-        f(find_live(&table, h, key, &self.clock))
+        let found = table.map.find(h, |r| r.key() == key);
+        if !found.is_some_and(|r| is_expired(r, &self.clock)) {
+            return f(found);
+        }
+        drop(table);
+        // The write path removes it (and notes it for the log).
+        self.entry(key, |_| ());
+        f(None)
     }
 
     /// Runs `f` on the value at `key` as stored, without copying it out.
@@ -141,17 +150,29 @@ impl Db {
         let mut idx: Vec<usize> = hashes.iter().map(|h| Self::shard_of(*h)).collect();
         idx.sort_unstable();
         idx.dedup();
-        let guards: Vec<_> = idx.iter().map(|&i| self.shards[i].lock.read()).collect();
-        keys.iter()
-            .zip(&hashes)
-            .map(|(key, &h)| {
-                let r = idx
-                    .binary_search(&Self::shard_of(h))
-                    .ok()
-                    .and_then(|g| find_live(&guards[g], h, key, &self.clock));
-                f(r.map(Record::view))
-            })
-            .collect()
+        let mut expired = Vec::new();
+        let out = {
+            let guards: Vec<_> = idx.iter().map(|&i| self.shards[i].lock.read()).collect();
+            keys.iter()
+                .zip(&hashes)
+                .map(|(key, &h)| {
+                    let g = idx.binary_search(&Self::shard_of(h)).ok();
+                    let found = g.and_then(|g| guards[g].map.find(h, |r| r.key() == *key));
+                    match found {
+                        Some(r) if is_expired(r, &self.clock) => {
+                            expired.push(*key);
+                            f(None)
+                        }
+                        found => f(found.map(Record::view)),
+                    }
+                })
+                .collect()
+        };
+        // Keys found past their deadline go now, as on any access.
+        for key in expired {
+            self.entry(key, |_| ());
+        }
+        out
     }
 
     /// Starts loading the records that may hold `key` into the cache,
@@ -265,14 +286,17 @@ impl Db {
         self.entry(key, |slot| slot.remove())
     }
 
-    /// Number of live keys. Exact: shards with a key past its deadline
-    /// that the expiry cycle has not reached yet are counted one by one.
+    /// Number of live keys, at one instant (every shard read-locked
+    /// together, so a key moving between shards is counted once). Exact:
+    /// shards with a key past its deadline that the expiry cycle has not
+    /// reached yet are counted one by one.
     pub fn len(&self) -> usize {
         let now = self.now();
+        let guards: Vec<_> = self.shards.iter().map(|s| s.lock.read()).collect();
         self.shards
             .iter()
-            .map(|s| {
-                let t = s.lock.read();
+            .zip(&guards)
+            .map(|(s, t)| {
                 if s.next_expiry.load(Ordering::Relaxed) > now {
                     t.map.len()
                 } else {
@@ -280,6 +304,18 @@ impl Db {
                 }
             })
             .sum()
+    }
+
+    /// Calls `f` on every live key, all shards read-locked together: the
+    /// keys of one instant.
+    pub fn for_each_key(&self, mut f: impl FnMut(&[u8])) {
+        let now = self.now();
+        let guards: Vec<_> = self.shards.iter().map(|s| s.lock.read()).collect();
+        for g in &guards {
+            for r in g.map.iter().filter(|r| !r.expired(now)) {
+                f(r.key());
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -625,10 +661,8 @@ mod tests {
         s.set(b"gone", NewValue::Str(b"x"), Some(now - 1));
         s.set(b"later", NewValue::Str(b"y"), Some(now + 60_000));
         put(&s, "plain", 1);
-        assert_eq!(s.get(b"gone"), None);
-        assert!(!s.contains(b"gone"));
         assert_eq!(s.len(), 2, "DBSIZE never counts an expired key");
-        assert_eq!(s.volatile(), 2);
+        assert_eq!(s.volatile(), 2, "nothing removed yet");
         let mut removed = Vec::new();
         let n: usize = (0..SHARDS)
             .map(|i| s.expire_shard(i, |k| removed.push(k.to_vec())))
@@ -637,6 +671,19 @@ mod tests {
         assert_eq!(s.volatile(), 1);
         assert_eq!(s.expired.load(Ordering::Relaxed), 1);
         assert!(s.contains(b"later"));
+        assert_eq!(s.get(b"gone"), None);
+    }
+
+    #[test]
+    fn reading_an_expired_key_removes_it() {
+        let s = db();
+        let now = s.now();
+        s.set(b"a", NewValue::Str(b"x"), Some(now - 1));
+        s.set(b"b", NewValue::Str(b"x"), Some(now - 1));
+        assert_eq!(s.get(b"a"), None);
+        assert_eq!((s.volatile(), s.expired.load(Ordering::Relaxed)), (1, 1));
+        assert_eq!(s.get_many(&[b"b", b"b"], |v| v.is_none()), [true, true]);
+        assert_eq!((s.volatile(), s.expired.load(Ordering::Relaxed)), (0, 2));
     }
 
     #[test]

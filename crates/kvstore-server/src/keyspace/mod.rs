@@ -89,6 +89,11 @@ impl Keyspace {
         self.expired.load(Ordering::Relaxed)
     }
 
+    /// `CONFIG RESETSTAT`.
+    pub fn reset_stats(&self) {
+        self.expired.store(0, Ordering::Relaxed);
+    }
+
     /// Live keys over all databases.
     pub fn len(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()
@@ -327,6 +332,8 @@ mod tests {
             Sweep,
             Swap,
             Flush(usize),
+            /// Read a key: one past its deadline goes, as on any access.
+            Read(usize, u8),
         }
 
         fn op() -> impl Strategy<Value = Op> {
@@ -338,6 +345,7 @@ mod tests {
                 1 => Just(Op::Sweep),
                 1 => Just(Op::Swap),
                 1 => (0..2usize).prop_map(Op::Flush),
+                2 => (0..2usize, 0..8u8).prop_map(|(d, k)| Op::Read(d, k)),
             ]
         }
 
@@ -394,7 +402,20 @@ mod tests {
                             ks.db(d).clear();
                             model[d].clear();
                         }
+                        Op::Read(d, k) => {
+                            let got = ks.db(d).with_record(&[k], |r| r.map(|r| (r.value(), r.deadline())));
+                            let m = model[d].get(&k).copied();
+                            let live = m.filter(|(_, dl)| dl.is_none_or(|x| x > now));
+                            if live.is_none() {
+                                model[d].remove(&k);
+                            }
+                            prop_assert_eq!(got, live.map(|(v, dl)| (Value::Integer(v), dl)));
+                        }
                     }
+                    // Looked at without touching: the snapshot holds the
+                    // live keys, and keys past their deadline still count
+                    // as volatile until something removes them.
+                    let snap = ks.snapshot();
                     for (d, m) in model.iter().enumerate() {
                         let live: HashMap<u8, (i64, Option<u64>)> = m
                             .iter()
@@ -402,11 +423,15 @@ mod tests {
                             .map(|(k, v)| (*k, *v))
                             .collect();
                         prop_assert_eq!(ks.db(d).len(), live.len());
-                        for k in 0..8u8 {
-                            let got = ks.db(d).with_record(&[k], |r| r.map(|r| (r.value(), r.deadline())));
-                            let want = live.get(&k).map(|(v, dl)| (Value::Integer(*v), *dl));
-                            prop_assert_eq!(got, want);
-                        }
+                        let seen: HashMap<u8, (i64, Option<u64>)> = snap
+                            .records()
+                            .filter(|(db, _)| *db == d)
+                            .map(|(_, r)| {
+                                let Value::Integer(v) = r.value() else { return (0, (-1, None)) };
+                                (r.key()[0], (v, r.deadline()))
+                            })
+                            .collect();
+                        prop_assert_eq!(seen, live);
                         let total = m.values().filter(|v| v.1.is_some()).count();
                         prop_assert_eq!(ks.db(d).volatile(), total, "volatile count");
                     }

@@ -37,6 +37,9 @@ const SEED: u8 = 2;
 const RAW: u8 = 3;
 const OBJ: u8 = 4;
 const KIND: u8 = 0x0f;
+/// On a STR: Redis would hold this string as a string even if it reads as
+/// an integer (it was made by INCRBYFLOAT), so `OBJECT ENCODING` says so.
+const NOT_INT: u8 = 0x40;
 const EXPIRES: u8 = 0x80;
 
 /// Strings longer than this live outside the record.
@@ -129,6 +132,8 @@ impl ValueRef<'_> {
 /// What a new record holds.
 pub enum NewValue<'a> {
     Str(&'a [u8]),
+    /// A string Redis would not store as an integer, whatever it spells.
+    Text(&'a [u8]),
     Int(i64),
     /// Any protocol value: strings and integers are stored as such, the
     /// rest in the seed encoding.
@@ -151,6 +156,10 @@ impl Record {
                 Self::new(key, NewValue::Owned(b.to_vec()), deadline)
             }
             NewValue::Str(b) => Self::build(key, STR, deadline, Payload::Inline(b)),
+            NewValue::Text(b) if b.len() > INLINE_MAX => {
+                Self::new(key, NewValue::Owned(b.to_vec()), deadline)
+            }
+            NewValue::Text(b) => Self::build(key, STR | NOT_INT, deadline, Payload::Inline(b)),
             NewValue::Int(n) => Self::build(key, INT, deadline, Payload::Int(n)),
             NewValue::Value(Value::Bulk(b) | Value::Simple(b)) => {
                 Self::new(key, NewValue::Str(b), deadline)
@@ -344,17 +353,19 @@ impl Record {
     /// without it. A RAW or OBJ value moves by pointer.
     pub fn rekeyed(&mut self, key: &[u8], deadline: Option<u64>) -> Record {
         let kind = self.tag() & KIND;
+        // The tag as it is, but for the deadline flag `build` sets anew.
+        let tag = self.tag() & !EXPIRES;
         let payload = self.payload();
         let new = match kind {
             INT | RAW | OBJ => {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(&payload[..8]);
                 let p = Payload::Int(i64::from_le_bytes(b));
-                Self::build(key, kind, deadline, p)
+                Self::build(key, tag, deadline, p)
             }
             _ => {
                 let (len, n) = read_varint(payload);
-                Self::build(key, kind, deadline, Payload::Inline(&payload[n..n + len]))
+                Self::build(key, tag, deadline, Payload::Inline(&payload[n..n + len]))
             }
         };
         if kind == RAW || kind == OBJ {
@@ -416,6 +427,38 @@ impl Record {
     /// The value, copied out.
     pub fn value(&self) -> Value {
         self.view().to_value()
+    }
+
+    /// The name `OBJECT ENCODING` gives the equivalent Redis state, which
+    /// for a string depends on how it was made: one changed in place
+    /// (APPEND, SETRANGE) is `raw` in Redis whatever its length.
+    pub fn encoding(&self) -> &'static str {
+        match self.tag() & KIND {
+            RAW => "raw",
+            STR if self.tag() & NOT_INT != 0 => match self.view() {
+                ValueRef::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
+                _ => "raw",
+            },
+            _ => self.view().encoding(),
+        }
+    }
+
+    /// `OBJECT REFCOUNT`: Redis shares one object for each integer from 0
+    /// to 9999 and reports such a value's count as `INT_MAX`; every other
+    /// value has a count of one.
+    pub fn refcount(&self) -> i64 {
+        let shared = match self.view() {
+            ValueRef::Int(n) => (0..10_000).contains(&n),
+            ValueRef::Str(s) if self.tag() & KIND == STR && self.tag() & NOT_INT == 0 => {
+                super::object::canonical_int(s).is_some_and(|n| (0..10_000).contains(&n))
+            }
+            _ => false,
+        };
+        if shared {
+            i64::from(i32::MAX)
+        } else {
+            1
+        }
     }
 
     /// The container, to change in place; `None` for any other value.
@@ -684,6 +727,25 @@ mod tests {
             Value::Map(vec![(Value::bulk("f"), Value::bulk("v"))])
         );
         assert!(Record::new_str(b"s", b"x").object_mut().is_none());
+    }
+
+    #[test]
+    fn encodings_follow_how_a_string_was_made() {
+        assert_eq!(Record::new_str(b"k", b"123").encoding(), "int");
+        assert_eq!(Record::new_str(b"k", b"0123").encoding(), "embstr");
+        assert_eq!(Record::new_str(b"k", &[b'x'; 45]).encoding(), "raw");
+        let mut made = Record::new(b"k", NewValue::Text(b"101"), None);
+        assert_eq!(made.encoding(), "embstr", "INCRBYFLOAT's result");
+        made.set_deadline(Some(5));
+        assert_eq!(made.encoding(), "embstr", "kept when the header is rebuilt");
+        let mut appended = Record::new_str(b"k", b"hi");
+        appended.string_mut().unwrap().push(b'x');
+        assert_eq!(appended.encoding(), "raw");
+        assert_eq!(
+            Record::new(b"k", NewValue::Int(5), None).refcount(),
+            i64::from(i32::MAX)
+        );
+        assert_eq!(Record::new_str(b"k", b"10000").refcount(), 1);
     }
 
     #[test]
