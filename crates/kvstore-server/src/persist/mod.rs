@@ -447,6 +447,8 @@ impl Durability for Persist {
         if Aof::stopped(&st) {
             return (start, 0);
         }
+        // Keys that reads removed since the last write are logged first.
+        self.append_all(aof, &mut st, &Log::default());
         let mut dels = Vec::new();
         let out = self.keyspace.expire_some(start, budget, |db, key| {
             dels.push((db, Value::Bulk(bytes::Bytes::copy_from_slice(key))));
