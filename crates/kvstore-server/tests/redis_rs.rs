@@ -394,6 +394,13 @@ fn connection_commands() {
     assert!(err(&mut con, &["SELECT", "16"]).contains("DB index is out of range"));
     assert!(err(&mut con, &["SELECT", "-1"]).contains("DB index is out of range"));
     assert!(err(&mut con, &["SELECT", "x"]).contains("not an integer"));
+    // TIME: Unix seconds and microseconds, as two bulk strings.
+    let (secs, micros): (u64, u32) = redis::cmd("TIME").query(&mut con).expect("TIME");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(secs.abs_diff(now) <= 2 && micros < 1_000_000, "{secs} {micros}");
 
     let id = match ok(&mut con, &["CLIENT", "ID"]) {
         R::Int(n) => n,

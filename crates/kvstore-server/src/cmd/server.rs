@@ -15,6 +15,11 @@ pub static COMMANDS: &[Command] = &[
         "Returns PONG, or the message.",
         "[message]",
     ),
+    Command::new("time", 1, LOADING | STALE | FAST, 0, NONE, time).doc(
+        "server",
+        "Returns the server's time: Unix seconds and microseconds.",
+        "",
+    ),
     Command::new("echo", 2, FAST, CONNECTION, NONE, echo).doc(
         "connection",
         "Returns the message.",
@@ -79,6 +84,17 @@ pub fn ping(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         [_, msg] => msg.clone(),
         _ => super::wrong_args("ping"),
     }
+}
+
+/// `TIME`: seconds and microseconds since the Unix epoch, as two strings.
+pub fn time(_ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Value::Array(vec![
+        Value::bulk(now.as_secs().to_string()),
+        Value::bulk(now.subsec_micros().to_string()),
+    ])
 }
 
 pub fn echo(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
