@@ -7,6 +7,7 @@ runs this file with KVSTORE_PORT set; run it by hand the same way:
 """
 
 import os
+import time
 
 import pytest
 import redis
@@ -43,9 +44,47 @@ def test_set_options(r):
     assert r.set("k", "2", nx=True) is None
     assert r.set("k", "3", xx=True) is True
     assert r.set("k", "4", get=True) == "3"
-    with pytest.raises(redis.ResponseError, match="not supported"):
-        r.set("k", "5", ex=10)
-    assert r.get("k") == "4"
+    assert r.set("k", "5", ex=10) is True
+    assert 9 <= r.ttl("k") <= 10
+    with pytest.raises(redis.ResponseError, match="invalid expire time"):
+        r.set("k", "6", ex=0)
+    assert r.get("k") == "5"
+
+
+def test_django_style_cache(r):
+    # What django-redis and Django's own Redis cache send: SET with EX,
+    # EXPIRE, TTL, TOUCH, and GET of a key whose time ran out.
+    assert r.set(":1:views", "10", ex=300) is True
+    assert 299 <= r.ttl(":1:views") <= 300
+    assert r.expire(":1:views", 600) is True
+    assert 599 <= r.ttl(":1:views") <= 600
+    assert r.touch(":1:views", ":1:missing") == 1
+    assert r.persist(":1:views") is True
+    assert r.ttl(":1:views") == -1
+    assert r.set(":1:short", "x", px=30) is True
+    time.sleep(0.06)
+    assert r.get(":1:short") is None
+    assert r.ttl(":1:short") == -2
+    assert r.incr(":1:views") == 11
+    other = redis.Redis(
+        host=r.connection_pool.connection_kwargs["host"],
+        port=r.connection_pool.connection_kwargs["port"],
+        db=3,
+        decode_responses=True,
+    )
+    assert other.get(":1:views") is None, "database 3 is another keyspace"
+    other.close()
+
+
+def test_lock_style_set_nx_px(r):
+    # redis-py's own Lock acquires with SET NX PX and releases with a
+    # script (scripting comes later); the acquire part works on its own.
+    assert r.set("lock:job", "token-a", nx=True, px=200) is True
+    assert r.set("lock:job", "token-b", nx=True, px=200) is None
+    assert 0 < r.pttl("lock:job") <= 200
+    time.sleep(0.25)
+    assert r.set("lock:job", "token-b", nx=True, px=200) is True
+    assert r.get("lock:job") == "token-b"
 
 
 def test_mset_mget(r):
