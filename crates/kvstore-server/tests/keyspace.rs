@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::rs::{bulk, connect, ok, q, text, R};
 use common::Raw;
 use kvstore_server::BackgroundServer;
-use redis::Value as R;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -57,26 +57,8 @@ impl Server {
     }
 }
 
-/// A redis-rs connection: its handshake (CLIENT SETINFO) switches the
-/// connection to Redis replies.
 fn client(server: &Server) -> redis::Connection {
-    let url = format!("redis://{}/", server.addr());
-    redis::Client::open(url)
-        .and_then(|c| c.get_connection())
-        .expect("redis-rs connects")
-}
-
-/// Runs a command given as words; the reply as redis-rs reads it.
-fn q(con: &mut redis::Connection, words: &[&str]) -> redis::RedisResult<R> {
-    let mut c = redis::cmd(words[0]);
-    for w in &words[1..] {
-        c.arg(*w);
-    }
-    c.query(con)
-}
-
-fn ok(con: &mut redis::Connection, words: &[&str]) -> R {
-    q(con, words).unwrap_or_else(|e| panic!("{words:?} failed: {e}"))
+    connect(server.addr())
 }
 
 /// The whole error line, as the server sent it without the leading '-',
@@ -97,24 +79,10 @@ fn assert_err(con: &mut redis::Connection, words: &[&str], expected: &str) {
     assert_eq!(err(con, words), expected, "{words:?}");
 }
 
-fn bulk(s: &str) -> R {
-    R::BulkString(s.as_bytes().to_vec())
-}
-
 fn int(con: &mut redis::Connection, words: &[&str]) -> i64 {
     match ok(con, words) {
         R::Int(n) => n,
         other => panic!("{words:?}: not an integer: {other:?}"),
-    }
-}
-
-fn text(v: &R) -> String {
-    match v {
-        R::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-        R::SimpleString(s) => s.clone(),
-        R::VerbatimString { text, .. } => text.clone(),
-        R::Okay => "OK".to_string(),
-        other => panic!("not a string: {other:?}"),
     }
 }
 

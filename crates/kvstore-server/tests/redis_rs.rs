@@ -7,47 +7,18 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use common::rs::{bulk, connect, ok, q, text, R};
 use common::Raw;
 use kvstore_server::{BackgroundServer, Config, ReplyMode};
-use redis::Value as R;
 
 fn client(server: &BackgroundServer) -> redis::Connection {
-    let url = format!("redis://{}/", server.addr());
-    redis::Client::open(url)
-        .and_then(|c| c.get_connection())
-        .expect("redis-rs connects")
-}
-
-/// Runs a command given as words; the reply as redis-rs reads it.
-fn q(con: &mut redis::Connection, words: &[&str]) -> redis::RedisResult<R> {
-    let mut c = redis::cmd(words[0]);
-    for w in &words[1..] {
-        c.arg(*w);
-    }
-    c.query(con)
-}
-
-fn ok(con: &mut redis::Connection, words: &[&str]) -> R {
-    q(con, words).unwrap_or_else(|e| panic!("{words:?} failed: {e}"))
+    connect(server.addr())
 }
 
 fn err(con: &mut redis::Connection, words: &[&str]) -> String {
     match q(con, words) {
         Err(e) => e.to_string(),
         Ok(v) => panic!("{words:?} should fail, got {v:?}"),
-    }
-}
-
-fn bulk(s: &str) -> R {
-    R::BulkString(s.as_bytes().to_vec())
-}
-
-fn text(v: &R) -> String {
-    match v {
-        R::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-        R::SimpleString(s) => s.clone(),
-        R::VerbatimString { text, .. } => text.clone(),
-        other => panic!("not a string: {other:?}"),
     }
 }
 
@@ -400,7 +371,10 @@ fn connection_commands() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs();
-    assert!(secs.abs_diff(now) <= 2 && micros < 1_000_000, "{secs} {micros}");
+    assert!(
+        secs.abs_diff(now) <= 2 && micros < 1_000_000,
+        "{secs} {micros}"
+    );
 
     let id = match ok(&mut con, &["CLIENT", "ID"]) {
         R::Int(n) => n,

@@ -104,3 +104,45 @@ impl Raw {
         matches!(self.stream.read(&mut b), Ok(0))
     }
 }
+
+/// Helpers for tests that talk through redis-rs.
+pub mod rs {
+    use std::net::SocketAddr;
+
+    pub use redis::Value as R;
+
+    /// A redis-rs connection: its handshake (CLIENT SETINFO) switches the
+    /// connection to Redis replies.
+    pub fn connect(addr: SocketAddr) -> redis::Connection {
+        redis::Client::open(format!("redis://{addr}/"))
+            .and_then(|c| c.get_connection())
+            .expect("redis-rs connects")
+    }
+
+    /// Runs a command given as words; the reply as redis-rs reads it.
+    pub fn q(con: &mut redis::Connection, words: &[&str]) -> redis::RedisResult<R> {
+        let mut c = redis::cmd(words[0]);
+        for w in &words[1..] {
+            c.arg(*w);
+        }
+        c.query(con)
+    }
+
+    pub fn ok(con: &mut redis::Connection, words: &[&str]) -> R {
+        q(con, words).unwrap_or_else(|e| panic!("{words:?} failed: {e}"))
+    }
+
+    pub fn bulk(s: &str) -> R {
+        R::BulkString(s.as_bytes().to_vec())
+    }
+
+    pub fn text(v: &R) -> String {
+        match v {
+            R::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            R::SimpleString(s) => s.clone(),
+            R::VerbatimString { text, .. } => text.clone(),
+            R::Okay => "OK".to_string(),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+}
