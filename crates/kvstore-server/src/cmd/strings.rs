@@ -549,9 +549,9 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             if buf.try_reserve(end - buf.len()).is_err() {
                 return Value::error("ERR out of memory");
             }
-            buf.resize(end, 0);
+            buf.grow_zeroed(end);
         }
-        buf[offset..end].copy_from_slice(&patch);
+        buf.as_mut_slice()[offset..end].copy_from_slice(&patch);
         Value::Integer(buf.len() as i64)
     })
 }

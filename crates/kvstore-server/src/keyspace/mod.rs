@@ -12,6 +12,7 @@ pub mod db;
 pub mod lazyfree;
 pub mod object;
 pub mod record;
+pub mod strbuf;
 mod varint;
 
 use std::sync::atomic::{AtomicU64, Ordering};

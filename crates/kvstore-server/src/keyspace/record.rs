@@ -10,7 +10,7 @@
 //!   STR:  payload = [length: varint][bytes]        short strings, inline
 //!   INT:  payload = [i64 LE]
 //!   SEED: payload = [length: varint][the value in the seed encoding]
-//!   RAW:  payload = [pointer to a Vec<u8>]          long or appended strings
+//!   RAW:  payload = [pointer to a StrBuf]           long or appended strings
 //!   OBJ:  payload = [pointer to an Object]          lists, hashes, sets, zsets
 //! ```
 //!
@@ -29,6 +29,7 @@ use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode, Decoder, Limits, Value};
 
 use super::object::Object;
+use super::strbuf::StrBuf;
 use super::varint::{put_varint, read_varint, read_varint_raw, varint_len};
 
 const STR: u8 = 0;
@@ -140,6 +141,7 @@ pub enum NewValue<'a> {
     Value(&'a Value),
     /// A string already in a buffer of its own (kept with its capacity).
     Owned(Vec<u8>),
+    Buf(StrBuf),
     Obj(Box<Object>),
 }
 
@@ -153,11 +155,11 @@ impl Record {
     pub fn new(key: &[u8], value: NewValue<'_>, deadline: Option<u64>) -> Record {
         match value {
             NewValue::Str(b) if b.len() > INLINE_MAX => {
-                Self::new(key, NewValue::Owned(b.to_vec()), deadline)
+                Self::new(key, NewValue::Buf(StrBuf::from_slice(b)), deadline)
             }
             NewValue::Str(b) => Self::build(key, STR, deadline, Payload::Inline(b)),
             NewValue::Text(b) if b.len() > INLINE_MAX => {
-                Self::new(key, NewValue::Owned(b.to_vec()), deadline)
+                Self::new(key, NewValue::Buf(StrBuf::from_slice(b)), deadline)
             }
             NewValue::Text(b) => Self::build(key, STR | NOT_INT, deadline, Payload::Inline(b)),
             NewValue::Int(n) => Self::build(key, INT, deadline, Payload::Int(n)),
@@ -173,8 +175,9 @@ impl Record {
                 encode(other, &mut enc);
                 Self::build(key, SEED, deadline, Payload::Inline(&enc))
             }
-            NewValue::Owned(v) => {
-                let ptr = Box::into_raw(Box::new(v)) as usize;
+            NewValue::Owned(v) => Self::new(key, NewValue::Buf(StrBuf::from_vec(v)), deadline),
+            NewValue::Buf(b) => {
+                let ptr = Box::into_raw(Box::new(b)) as usize;
                 Self::build(key, RAW, deadline, Payload::Ptr(ptr))
             }
             NewValue::Obj(o) => {
@@ -408,9 +411,9 @@ impl Record {
             }
             RAW => {
                 // SAFETY: a RAW payload is the pointer of a leaked
-                // Box<Vec<u8>> that this record owns.
-                let v = unsafe { &*(self.pointer() as *const Vec<u8>) };
-                ValueRef::Str(v)
+                // Box<StrBuf> that this record owns.
+                let v = unsafe { &*(self.pointer() as *const StrBuf) };
+                ValueRef::Str(v.as_slice())
             }
             OBJ => {
                 // SAFETY: an OBJ payload is the pointer of a leaked
@@ -474,7 +477,7 @@ impl Record {
     /// The string as a growable buffer, converting an inline string or an
     /// integer first; `None` if the value is not a string. Used by APPEND
     /// and SETRANGE, whose cost then follows the bytes they add.
-    pub fn string_mut(&mut self) -> Option<&mut Vec<u8>> {
+    pub fn string_mut(&mut self) -> Option<&mut StrBuf> {
         match self.tag() & KIND {
             RAW => {}
             STR | INT => {
@@ -484,9 +487,9 @@ impl Record {
             }
             _ => return None,
         }
-        // SAFETY: a RAW payload is the pointer of a Box<Vec<u8>> that this
+        // SAFETY: a RAW payload is the pointer of a Box<StrBuf> that this
         // record owns, and `&mut self` makes this the only reference.
-        Some(unsafe { &mut *(self.pointer() as *mut Vec<u8>) })
+        Some(unsafe { &mut *(self.pointer() as *mut StrBuf) })
     }
 
     /// Replaces an integer value in place; false if it is not an integer.
@@ -559,7 +562,7 @@ impl Drop for Record {
         match self.tag() & KIND {
             // SAFETY: RAW and OBJ payloads are pointers of Boxes leaked by
             // `new` (or moved in by `rekeyed`) that this record owns.
-            RAW => drop(unsafe { Box::from_raw(self.pointer() as *mut Vec<u8>) }),
+            RAW => drop(unsafe { Box::from_raw(self.pointer() as *mut StrBuf) }),
             OBJ => drop(unsafe { Box::from_raw(self.pointer() as *mut Object) }),
             _ => {}
         }
@@ -579,9 +582,11 @@ impl Clone for Record {
                 NewValue::Obj(Box::new(o.clone())),
                 self.deadline(),
             ),
-            ValueRef::Str(s) if self.tag() & KIND == RAW => {
-                Record::new(self.key(), NewValue::Owned(s.to_vec()), self.deadline())
-            }
+            ValueRef::Str(s) if self.tag() & KIND == RAW => Record::new(
+                self.key(),
+                NewValue::Buf(StrBuf::from_slice(s)),
+                self.deadline(),
+            ),
             _ => {
                 let copy: Box<[u8]> = self.block().into();
                 // SAFETY: Box::into_raw never returns null.
@@ -676,10 +681,13 @@ mod tests {
     #[test]
     fn strings_grow_in_place_and_keep_their_deadline() {
         let mut r = Record::new(b"k", NewValue::Int(12), Some(5));
-        r.string_mut().unwrap().extend_from_slice(b"34");
+        let buf = r.string_mut().unwrap();
+        buf.try_reserve(2).unwrap();
+        buf.extend_from_slice(b"34");
         assert_eq!(r.value(), Value::bulk("1234"));
         assert_eq!(r.deadline(), Some(5));
         let buf = r.string_mut().unwrap();
+        buf.try_reserve(1000).unwrap();
         buf.extend_from_slice(&[b'x'; 1000]);
         assert_eq!(r.view().as_str().unwrap().len(), 1004);
         assert_eq!(r.view().encoding(), "raw");
@@ -739,7 +747,9 @@ mod tests {
         made.set_deadline(Some(5));
         assert_eq!(made.encoding(), "embstr", "kept when the header is rebuilt");
         let mut appended = Record::new_str(b"k", b"hi");
-        appended.string_mut().unwrap().push(b'x');
+        let buf = appended.string_mut().unwrap();
+        buf.try_reserve(1).unwrap();
+        buf.extend_from_slice(b"x");
         assert_eq!(appended.encoding(), "raw");
         assert_eq!(
             Record::new(b"k", NewValue::Int(5), None).refcount(),
