@@ -177,19 +177,21 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     if already_past {
         // Nothing was stored; a DEL replays the one effect there may have
         // been (and is harmless where there was none).
-        ctx.propagate(vec![Value::bulk("DEL"), args[1].clone()]);
+        ctx.propagate(|| vec![Value::bulk("DEL"), args[1].clone()]);
     } else {
-        let mut words = vec![
-            Value::bulk("RESTORE"),
-            args[1].clone(),
-            Value::Integer(deadline.map_or(0, |d| d as i64)),
-            args[3].clone(),
-            Value::bulk("REPLACE"),
-        ];
-        if deadline.is_some() {
-            words.push(Value::bulk("ABSTTL"));
-        }
-        ctx.propagate(words);
+        ctx.propagate(|| {
+            let mut words = vec![
+                Value::bulk("RESTORE"),
+                args[1].clone(),
+                Value::Integer(deadline.map_or(0, |d| d as i64)),
+                args[3].clone(),
+                Value::bulk("REPLACE"),
+            ];
+            if deadline.is_some() {
+                words.push(Value::bulk("ABSTTL"));
+            }
+            words
+        });
     }
     Value::ok()
 }

@@ -246,6 +246,7 @@ fn flush_mode(args: &[Value]) -> Result<bool, Value> {
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
     ctx.shared.keyspace.clear_db(ctx.db(), lazy);
+    crate::memory::release();
     Value::ok()
 }
 
@@ -253,6 +254,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
     ctx.shared.keyspace.clear(lazy);
+    crate::memory::release();
     Value::ok()
 }
 
@@ -669,12 +671,14 @@ fn expire_generic(
         }
     });
     match outcome {
-        2 => ctx.propagate(vec![Value::bulk("DEL"), args[1].clone()]),
-        1 => ctx.propagate(vec![
-            Value::bulk("PEXPIREAT"),
-            args[1].clone(),
-            Value::Integer(when),
-        ]),
+        2 => ctx.propagate(|| vec![Value::bulk("DEL"), args[1].clone()]),
+        1 => ctx.propagate(|| {
+            vec![
+                Value::bulk("PEXPIREAT"),
+                args[1].clone(),
+                Value::Integer(when),
+            ]
+        }),
         _ => {}
     }
     Value::Integer(i64::from(outcome != 0))

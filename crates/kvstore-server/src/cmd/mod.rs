@@ -58,8 +58,13 @@ impl<'a> Ctx<'a> {
 
     /// Has `words` logged (in this connection's database) in place of the
     /// request, for a write whose replay must not depend on when it runs.
-    pub fn propagate(&mut self, words: Vec<Value>) {
-        self.log.push(self.session.db, words);
+    ///
+    /// `words` is called only when persistence logs writes at all, so a
+    /// server without it pays nothing for building the record.
+    pub fn propagate(&mut self, words: impl FnOnce() -> Vec<Value>) {
+        if self.shared.persist.tracks_writes() {
+            self.log.push(self.session.db, words());
+        }
     }
 }
 

@@ -195,14 +195,16 @@ pub fn invalid_expire(name: &str) -> Value {
 /// `deadline`: the deadline is absolute, so a replay at any later time
 /// gives the same key (or none, once it has passed).
 fn log_set(ctx: &mut Ctx<'_>, key: &Value, value: &Value, deadline: Option<u64>, keepttl: bool) {
-    let mut words = vec![Value::bulk("SET"), key.clone(), value.clone()];
-    if let Some(d) = deadline {
-        words.push(Value::bulk("PXAT"));
-        words.push(Value::Integer(d as i64));
-    } else if keepttl {
-        words.push(Value::bulk("KEEPTTL"));
-    }
-    ctx.propagate(words);
+    ctx.propagate(|| {
+        let mut words = vec![Value::bulk("SET"), key.clone(), value.clone()];
+        if let Some(d) = deadline {
+            words.push(Value::bulk("PXAT"));
+            words.push(Value::Integer(d as i64));
+        } else if keepttl {
+            words.push(Value::bulk("KEEPTTL"));
+        }
+        words
+    });
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]`.
@@ -403,7 +405,7 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     });
     let found = tri!(outcome);
     if let Some((_, Some(words))) = &found {
-        ctx.propagate(words.clone());
+        ctx.propagate(|| words.clone());
     }
     present_owned(ctx.session, found.map(|(c, _)| c))
 }

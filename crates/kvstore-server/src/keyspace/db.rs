@@ -371,27 +371,36 @@ impl Db {
         }
     }
 
-    /// A live key chosen at random, or `None` if there is none. Starts at
-    /// a random shard and walks on from it, so that an almost empty
-    /// database costs one pass at most.
+    /// A live key chosen at random, or `None` if there is none: a random
+    /// shard, then a random key in it, as Redis samples random buckets. A
+    /// sparse database, where random shards keep coming up empty, falls
+    /// back to a uniform pick over all its keys.
     pub fn random_key(&self, seed: u64) -> Option<Vec<u8>> {
         let now = self.now();
-        let start = (seed as usize) & (SHARDS - 1);
-        for i in 0..SHARDS {
-            let table = self.shards[(start + i) & (SHARDS - 1)].lock.read();
+        let mut x = seed | 1;
+        let mut next = move || {
+            // xorshift64: plenty for picking keys.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..64 {
+            let table = self.shards[next() as usize & (SHARDS - 1)].lock.read();
             let live = table.map.iter().filter(|r| !r.expired(now)).count();
-            if live == 0 {
-                continue;
+            if live > 0 {
+                let pick = next() as usize % live;
+                let found = table.map.iter().filter(|r| !r.expired(now)).nth(pick);
+                return found.map(|r| r.key().to_vec());
             }
-            let pick = (seed >> 10) as usize % live;
-            return table
-                .map
-                .iter()
-                .filter(|r| !r.expired(now))
-                .nth(pick)
-                .map(|r| r.key().to_vec());
         }
-        None
+        let mut keys = Vec::new();
+        self.for_each_key(|k| keys.push(k.to_vec()));
+        if keys.is_empty() {
+            return None;
+        }
+        let pick = next() as usize % keys.len();
+        Some(keys.swap_remove(pick))
     }
 
     /// Removes the expired keys of shard `index` if any may be due,

@@ -18,7 +18,8 @@ use bytes::{Buf, BytesMut};
 use kvstore_protocol::{bulk, int_line, Dialect};
 
 use crate::config::ReplyMode;
-use crate::keyspace::ValueRef;
+use crate::keyspace::clock::unix_ms;
+use crate::keyspace::{NewValue, ValueRef};
 use crate::state::Session;
 use crate::state::Shared;
 
@@ -51,10 +52,18 @@ pub fn try_serve(
             if shared.persist.tracks_writes() {
                 return false;
             }
-            shared
-                .keyspace
-                .db(session.db)
-                .set_str(key, &buf[start..end]);
+            let db = shared.keyspace.db(session.db);
+            match req.ttl_ms {
+                None => {
+                    db.set_str(key, &buf[start..end]);
+                }
+                Some(ttl) => {
+                    let Some(deadline) = unix_ms().checked_add(ttl) else {
+                        return false;
+                    };
+                    db.set(key, NewValue::Str(&buf[start..end]), Some(deadline));
+                }
+            }
             match session.mode {
                 ReplyMode::Seed => out.extend_from_slice(b":1\r\n"),
                 ReplyMode::Redis => out.extend_from_slice(b"+OK\r\n"),
@@ -99,25 +108,28 @@ fn reply_get(v: Option<ValueRef<'_>>, session: &Session, out: &mut BytesMut) -> 
 }
 
 /// A recognised request: byte ranges of the key and the value (SET only)
-/// inside the buffer, and the request's total length.
+/// inside the buffer, a time to live in ms (`SET … EX|PX n`), and the
+/// request's total length.
 #[derive(Debug, PartialEq)]
 struct Request {
     key: (usize, usize),
     value: Option<(usize, usize)>,
+    ttl_ms: Option<u64>,
     len: usize,
 }
 
 fn parse(buf: &[u8], max_bulk: usize) -> Option<Request> {
-    let (is_set, mut at) = match buf.get(..13)? {
+    // (is SET, has EX/PX)
+    let (is_set, with_ttl, mut at) = match buf.get(..13)? {
         [b'*', b'2', b'\r', b'\n', b'$', b'3', b'\r', b'\n', g, e, t, b'\r', b'\n']
             if [*g, *e, *t].eq_ignore_ascii_case(b"GET") =>
         {
-            (false, 13)
+            (false, false, 13)
         }
-        [b'*', b'3', b'\r', b'\n', b'$', b'3', b'\r', b'\n', s, e, t, b'\r', b'\n']
+        [b'*', n @ (b'3' | b'5'), b'\r', b'\n', b'$', b'3', b'\r', b'\n', s, e, t, b'\r', b'\n']
             if [*s, *e, *t].eq_ignore_ascii_case(b"SET") =>
         {
-            (true, 13)
+            (true, *n == b'5', 13)
         }
         _ => return None,
     };
@@ -127,9 +139,38 @@ fn parse(buf: &[u8], max_bulk: usize) -> Option<Request> {
     } else {
         None
     };
+    let ttl_ms = if with_ttl {
+        let unit = match buf.get(at..at + 8)? {
+            [b'$', b'2', b'\r', b'\n', x, b'X' | b'x', b'\r', b'\n'] => match x {
+                b'E' | b'e' => 1000,
+                b'P' | b'p' => 1,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        at += 8;
+        let (start, end) = bulk_at(buf, &mut at, max_bulk)?;
+        // Plain positive decimal digits only; anything else (zero, a
+        // sign, an error to report) is the general path's.
+        let digits = &buf[start..end];
+        if digits.is_empty() || digits.len() > 12 || digits[0] == b'0' {
+            return None;
+        }
+        let mut n: u64 = 0;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u64::from(d - b'0');
+        }
+        Some(n * unit)
+    } else {
+        None
+    };
     Some(Request {
         key,
         value,
+        ttl_ms,
         len: at,
     })
 }
@@ -180,6 +221,7 @@ mod tests {
             Some(Request {
                 key: (17, 20),
                 value: None,
+                ttl_ms: None,
                 len: get.len()
             })
         );
@@ -189,8 +231,16 @@ mod tests {
             Some(Request {
                 key: (17, 18),
                 value: Some((24, 26)),
+                ttl_ms: None,
                 len: set.len()
             })
+        );
+        let ex = b"*5\r\n$3\r\nset\r\n$1\r\nk\r\n$2\r\nhi\r\n$2\r\nex\r\n$4\r\n3600\r\n";
+        assert_eq!(parse(ex, 100).map(|r| r.ttl_ms), Some(Some(3_600_000)));
+        let px = b"*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nhi\r\n$2\r\nPX\r\n$2\r\n50\r\n";
+        assert_eq!(
+            parse(px, 100).map(|r| (r.ttl_ms, r.len)),
+            Some((Some(50), px.len()))
         );
         for other in [
             &b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r"[..],       // incomplete
@@ -202,6 +252,10 @@ mod tests {
             b"*2\r\n$3\r\nGET\r\n:1\r\n",                 // integer key
             b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n",            // another command
             b"*2\r\n$3\r\nGET\r\n$11\r\n01234567890\r\n", // over the bulk limit
+            b"*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nEX\r\n$1\r\n0\r\n", // zero
+            b"*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nEX\r\n$2\r\n-1\r\n", // sign
+            b"*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n$1\r\n1\r\n", // not EX/PX
+            b"*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nEX\r\n$1\r\nx\r\n", // not a number
         ] {
             assert_eq!(parse(other, 10), None, "{other:?}");
         }
@@ -216,9 +270,12 @@ mod tests {
                 proptest::prop_oneof![
                     proptest::strategy::Just(b"GET".to_vec()),
                     proptest::strategy::Just(b"sEt".to_vec()),
+                    proptest::strategy::Just(b"eX".to_vec()),
+                    proptest::strategy::Just(b"PX".to_vec()),
+                    proptest::strategy::Just(b"250".to_vec()),
                     proptest::collection::vec(proptest::num::u8::ANY, 0..12),
                 ],
-                1..4,
+                1..6,
             ),
             mangle in proptest::option::of((0usize..64, proptest::num::u8::ANY)),
         ) {
@@ -236,7 +293,21 @@ mod tests {
                     panic!("shortcut accepted what the decoder refuses: {wire:?}");
                 };
                 proptest::prop_assert_eq!(wire.len() - copy.len(), req.len);
-                proptest::prop_assert_eq!(items.len(), if req.value.is_some() { 3 } else { 2 });
+                let words = match (req.value, req.ttl_ms) {
+                    (None, _) => 2,
+                    (Some(_), None) => 3,
+                    (Some(_), Some(_)) => 5,
+                };
+                proptest::prop_assert_eq!(items.len(), words);
+                if let Some(ttl) = req.ttl_ms {
+                    let unit = if items[3].as_bytes().is_some_and(|u| u.eq_ignore_ascii_case(b"EX")) { 1000 } else { 1 };
+                    let n: u64 = std::str::from_utf8(items[4].as_bytes().unwrap_or_default())
+                        .ok()
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or(0);
+                    proptest::prop_assert_eq!(ttl, n * unit);
+                    proptest::prop_assert!(n > 0);
+                }
                 proptest::prop_assert_eq!(items[1].as_bytes(), Some(&wire[req.key.0..req.key.1]));
                 if let Some((s, e)) = req.value {
                     proptest::prop_assert_eq!(items[2].as_bytes(), Some(&wire[s..e]));
