@@ -1,0 +1,328 @@
+//! The object model seen from outside: seed values stored as native
+//! containers and read back exactly, container encodings moving past the
+//! thresholds CONFIG SET changes, DUMP/RESTORE, and the command table as
+//! COMMAND INFO prints it.
+
+mod common;
+
+use common::rs::{bulk, connect, ok, q, R};
+use common::Raw;
+use kvstore_protocol::{encode, Value};
+use kvstore_server::BackgroundServer;
+
+/// Sends `words` (typed values) over the seed protocol; the reply's bytes.
+fn seed(raw: &mut Raw, words: Vec<Value>) -> String {
+    let mut out = bytes::BytesMut::new();
+    encode(&Value::Array(words), &mut out);
+    raw.send_raw(&out);
+    String::from_utf8_lossy(&raw.read_reply()).into_owned()
+}
+
+fn wire(v: &Value) -> String {
+    let mut out = bytes::BytesMut::new();
+    encode(v, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn strings(items: &[&str]) -> Vec<Value> {
+    items.iter().map(|s| Value::bulk(*s)).collect()
+}
+
+fn err(con: &mut redis::Connection, words: &[&str]) -> String {
+    match q(con, words) {
+        Err(e) => e.to_string(),
+        Ok(v) => panic!("{words:?} should fail, got {v:?}"),
+    }
+}
+
+/// One test, because the encoding thresholds are process-wide (as in
+/// Redis) and the tests of one file share the process.
+#[test]
+fn seed_containers_are_native_and_follow_the_thresholds() {
+    let server = BackgroundServer::start();
+    let mut raw = Raw::connect(server.addr());
+    let mut con = connect(server.addr());
+    let set = |k: &str, v: Value| vec![Value::bulk("SET"), Value::bulk(k), v];
+    let get = |k: &str| vec![Value::bulk("GET"), Value::bulk(k)];
+
+    // An array of strings is a list; a dictionary of strings a hash.
+    let list = Value::Array(strings(&["a", "b", "c"]));
+    assert_eq!(seed(&mut raw, set("l", list.clone())), ":1\r\n");
+    assert_eq!(ok(&mut con, &["TYPE", "l"]), R::SimpleString("list".into()));
+    assert_eq!(ok(&mut con, &["OBJECT", "ENCODING", "l"]), bulk("listpack"));
+    assert_eq!(seed(&mut raw, get("l")), wire(&list), "read back exactly");
+    let pairs: Vec<(Value, Value)> = (0..5)
+        .map(|i| {
+            (
+                Value::bulk(format!("f{}", 4 - i)),
+                Value::bulk(format!("v{i}")),
+            )
+        })
+        .collect();
+    let hash = Value::Map(pairs);
+    assert_eq!(seed(&mut raw, set("h", hash.clone())), ":1\r\n");
+    assert_eq!(ok(&mut con, &["TYPE", "h"]), R::SimpleString("hash".into()));
+    assert_eq!(ok(&mut con, &["OBJECT", "ENCODING", "h"]), bulk("listpack"));
+    assert_eq!(
+        seed(&mut raw, get("h")),
+        wire(&hash),
+        "fields in the order sent"
+    );
+    // Redis clients see the right kind of value, never a converted one.
+    assert!(err(&mut con, &["GET", "l"]).contains("WRONGTYPE"));
+    assert!(err(&mut con, &["APPEND", "h", "x"]).contains("WRONGTYPE"));
+    assert_eq!(
+        ok(&mut con, &["MGET", "l", "h"]),
+        R::Array(vec![R::Nil, R::Nil])
+    );
+
+    // Anything typed, empty, nested or repeated stays a seed value.
+    for (k, v) in [
+        (
+            "ints",
+            Value::Array(vec![Value::Integer(1), Value::bulk("x")]),
+        ),
+        ("empty", Value::Array(vec![])),
+        ("nested", Value::Array(vec![Value::Array(strings(&["x"]))])),
+        (
+            "twice",
+            Value::Map(vec![
+                (Value::bulk("f"), Value::bulk("1")),
+                (Value::bulk("f"), Value::bulk("2")),
+            ]),
+        ),
+    ] {
+        assert_eq!(seed(&mut raw, set(k, v.clone())), ":1\r\n");
+        assert_eq!(seed(&mut raw, get(k)), wire(&v), "{k}");
+    }
+    assert_eq!(
+        ok(&mut con, &["OBJECT", "ENCODING", "ints"]),
+        bulk("quicklist")
+    );
+
+    // Past the thresholds, the large encodings.
+    ok(
+        &mut con,
+        &[
+            "CONFIG",
+            "SET",
+            "list-max-listpack-size",
+            "4",
+            "hash-max-ziplist-entries",
+            "4",
+        ],
+    );
+    assert_eq!(
+        ok(&mut con, &["CONFIG", "GET", "hash-max-listpack-entries"]),
+        R::Array(vec![bulk("hash-max-listpack-entries"), bulk("4")])
+    );
+    let long = Value::Array(strings(&["1", "2", "3", "4", "5"]));
+    seed(&mut raw, set("long", long.clone()));
+    assert_eq!(
+        ok(&mut con, &["OBJECT", "ENCODING", "long"]),
+        bulk("quicklist")
+    );
+    assert_eq!(seed(&mut raw, get("long")), wire(&long));
+    seed(&mut raw, set("h5", hash.clone()));
+    assert_eq!(
+        ok(&mut con, &["OBJECT", "ENCODING", "h5"]),
+        bulk("hashtable")
+    );
+    assert_eq!(
+        seed(&mut raw, get("h5")),
+        wire(&hash),
+        "order kept past the threshold"
+    );
+    // Values already stored keep their encoding, as in Redis.
+    assert_eq!(ok(&mut con, &["OBJECT", "ENCODING", "l"]), bulk("listpack"));
+    assert!(
+        err(&mut con, &["CONFIG", "SET", "list-max-listpack-size", "0"])
+            .contains("list-max-listpack-size")
+    );
+    ok(
+        &mut con,
+        &[
+            "CONFIG",
+            "SET",
+            "list-max-listpack-size",
+            "-2",
+            "hash-max-listpack-entries",
+            "128",
+        ],
+    );
+
+    // Containers move and copy whole, and keep their type.
+    ok(&mut con, &["RENAME", "h5", "h6"]);
+    ok(&mut con, &["COPY", "h6", "h7", "DB", "2"]);
+    assert_eq!(
+        ok(&mut con, &["TYPE", "h6"]),
+        R::SimpleString("hash".into())
+    );
+    assert_eq!(
+        seed(&mut raw, vec![Value::bulk("SELECT"), Value::Integer(2)]),
+        "+OK\r\n"
+    );
+    assert_eq!(seed(&mut raw, get("h7")), wire(&hash));
+    let mut scan = redis::cmd("SCAN");
+    scan.arg(0).arg("TYPE").arg("hash").arg("COUNT").arg(10_000);
+    let (_, found): (String, Vec<String>) = scan.query(&mut con).expect("scan");
+    let mut found = found;
+    found.sort();
+    // "twice" is a seed dictionary: TYPE names it by its shape.
+    assert_eq!(found, ["h", "h6", "twice"]);
+}
+
+#[test]
+fn dump_and_restore() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let mut raw = Raw::connect(server.addr());
+    ok(&mut con, &["SET", "s", "hello", "EX", "100"]);
+    seed(
+        &mut raw,
+        vec![
+            Value::bulk("SET"),
+            Value::bulk("l"),
+            Value::Array(strings(&["x", "y"])),
+        ],
+    );
+    let dump = |con: &mut redis::Connection, k: &str| -> Vec<u8> {
+        redis::cmd("DUMP").arg(k).query(con).expect("DUMP")
+    };
+    let payload = dump(&mut con, "s");
+    assert_eq!(ok(&mut con, &["DUMP", "missing"]), R::Nil);
+    // BUSYKEY without REPLACE; the value comes back with REPLACE.
+    let restore = |con: &mut redis::Connection, k: &str, ttl: &str, p: &[u8], opts: &[&str]| {
+        let mut c = redis::cmd("RESTORE");
+        c.arg(k).arg(ttl).arg(p);
+        for o in opts {
+            c.arg(*o);
+        }
+        c.query::<R>(con)
+    };
+    let e = restore(&mut con, "s", "0", &payload, &[]).unwrap_err();
+    assert_eq!(e.code(), Some("BUSYKEY"), "{e}");
+    assert!(
+        e.to_string().contains("Target key name already exists"),
+        "{e}"
+    );
+    assert_eq!(
+        restore(&mut con, "s2", "0", &payload, &[]).unwrap(),
+        R::Okay
+    );
+    assert_eq!(ok(&mut con, &["GET", "s2"]), bulk("hello"));
+    assert_eq!(
+        ok(&mut con, &["TTL", "s2"]),
+        R::Int(-1),
+        "DUMP carries no deadline"
+    );
+    assert_eq!(
+        restore(&mut con, "s2", "5000", &payload, &["REPLACE"]).unwrap(),
+        R::Okay
+    );
+    let R::Int(ttl) = ok(&mut con, &["PTTL", "s2"]) else {
+        panic!("PTTL")
+    };
+    assert!(ttl > 4000 && ttl <= 5000, "{ttl}");
+    // ABSTTL in the past restores nothing.
+    assert_eq!(
+        restore(&mut con, "gone", "1", &payload, &["ABSTTL"]).unwrap(),
+        R::Okay
+    );
+    assert_eq!(ok(&mut con, &["EXISTS", "gone"]), R::Int(0));
+    // A list keeps its type through DUMP and RESTORE.
+    let lp = dump(&mut con, "l");
+    assert_eq!(restore(&mut con, "l2", "0", &lp, &[]).unwrap(), R::Okay);
+    assert_eq!(
+        ok(&mut con, &["TYPE", "l2"]),
+        R::SimpleString("list".into())
+    );
+    // Damage anywhere is refused, and nothing is created.
+    for i in [0, 3, payload.len() / 2, payload.len() - 1] {
+        let mut bad = payload.clone();
+        bad[i] ^= 1;
+        let e = restore(&mut con, "bad", "0", &bad, &[]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("DUMP payload version or checksum are wrong"),
+            "{e}"
+        );
+    }
+    assert_eq!(ok(&mut con, &["EXISTS", "bad"]), R::Int(0));
+    let e = restore(&mut con, "bad", "-1", &payload, &[]).unwrap_err();
+    assert!(
+        e.to_string().contains("Invalid TTL value, must be >= 0"),
+        "{e}"
+    );
+    let e = restore(&mut con, "bad", "0", &payload, &["FREQ", "300"]).unwrap_err();
+    assert!(e.to_string().contains("Invalid FREQ value"), "{e}");
+    let e = restore(&mut con, "bad", "0", &payload, &["IDLETIME", "-1"]).unwrap_err();
+    assert!(e.to_string().contains("Invalid IDLETIME value"), "{e}");
+    let e = restore(&mut con, "bad", "0", &payload, &["BOGUS"]).unwrap_err();
+    assert!(e.to_string().contains("syntax error"), "{e}");
+}
+
+#[test]
+fn lcs_as_redis_documents_it() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    ok(&mut con, &["MSET", "key1", "ohmytext", "key2", "mynewtext"]);
+    assert_eq!(ok(&mut con, &["LCS", "key1", "key2"]), bulk("mytext"));
+    assert_eq!(ok(&mut con, &["LCS", "key1", "key2", "LEN"]), R::Int(6));
+    let pos = |a: i64, b: i64| R::Array(vec![R::Int(a), R::Int(b)]);
+    assert_eq!(
+        ok(
+            &mut con,
+            &[
+                "LCS",
+                "key1",
+                "key2",
+                "IDX",
+                "MINMATCHLEN",
+                "4",
+                "WITHMATCHLEN"
+            ]
+        ),
+        R::Array(vec![
+            bulk("matches"),
+            R::Array(vec![R::Array(vec![pos(4, 7), pos(5, 8), R::Int(4)])]),
+            bulk("len"),
+            R::Int(6),
+        ])
+    );
+    assert!(err(&mut con, &["LCS", "key1", "key2", "LEN", "IDX"]).contains("please just use IDX"));
+    assert_eq!(ok(&mut con, &["LCS", "key1", "missing"]), bulk(""));
+}
+
+#[test]
+fn command_info_reports_flags_categories_and_keys() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let info = |con: &mut redis::Connection, name: &str| match ok(con, &["COMMAND", "INFO", name]) {
+        R::Array(mut rows) => rows.remove(0),
+        other => panic!("{other:?}"),
+    };
+    let strs = |v: &R| match v {
+        R::Array(items) => items.iter().map(common::rs::text).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let R::Array(get) = info(&mut con, "get") else {
+        panic!("row")
+    };
+    assert_eq!(strs(&get[2]), ["readonly", "fast"]);
+    assert_eq!(
+        (&get[3], &get[4], &get[5]),
+        (&R::Int(1), &R::Int(1), &R::Int(1))
+    );
+    assert_eq!(strs(&get[6]), ["@read", "@string", "@fast"]);
+    let R::Array(del) = info(&mut con, "del") else {
+        panic!("row")
+    };
+    assert_eq!(strs(&del[2]), ["write"]);
+    assert_eq!(del[4], R::Int(-1));
+    assert_eq!(strs(&del[6]), ["@keyspace", "@write", "@slow"]);
+    let R::Array(flushall) = info(&mut con, "flushall") else {
+        panic!("row")
+    };
+    assert!(strs(&flushall[6]).contains(&"@dangerous".to_string()));
+}
