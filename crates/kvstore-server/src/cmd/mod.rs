@@ -10,16 +10,21 @@ mod args;
 pub mod client;
 mod command;
 mod config;
+pub mod container;
 mod dump;
 pub mod float;
 pub mod glob;
+mod hashes;
 pub mod info;
 pub mod inline;
 mod keys;
+mod lists;
 mod persistence;
 mod server;
+mod sets;
 mod strings;
 pub mod table;
+mod zsets;
 
 use std::sync::LazyLock;
 
@@ -75,6 +80,10 @@ pub type Handler = fn(&mut Ctx<'_>, &[Value]) -> Value;
 static FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
     dump::COMMANDS,
     server::COMMANDS,
     info::COMMANDS,

@@ -1,0 +1,5 @@
+//! The list family. (Its commands come with the container-types issue.)
+
+use super::Command;
+
+pub static COMMANDS: &[Command] = &[];

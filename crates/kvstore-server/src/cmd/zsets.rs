@@ -1,0 +1,5 @@
+//! The sorted set family. (Its commands come with the container-types issue.)
+
+use super::Command;
+
+pub static COMMANDS: &[Command] = &[];

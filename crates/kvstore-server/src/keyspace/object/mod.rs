@@ -1,0 +1,227 @@
+//! Container values: lists, hashes, sets and sorted sets, one file each.
+//!
+//! Each type has a compact encoding for small values and a large one, as
+//! Redis has (listpack/intset, then quicklist/hashtable/skiplist). A value
+//! starts compact and converts once it passes the thresholds in
+//! [`EncodingLimits`], which `CONFIG SET` changes under Redis's names.
+//! Conversion goes one way only, as in Redis.
+//!
+//! The containers are changed in place through the record that holds them:
+//! a push on a million-element list is a push, never a re-encode.
+
+mod hash;
+mod list;
+mod listpack;
+mod set;
+mod zset;
+
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use kvstore_protocol::Value;
+
+pub use hash::Hash;
+pub use list::List;
+pub use listpack::{Listpack, ListpackIter};
+pub use set::Set;
+pub use zset::{format_score, Score, SortedSet, ZSet};
+
+pub type Member = Box<[u8]>;
+
+/// Conversion thresholds, read on every insert that could cross one. They
+/// are process-wide, as Redis's are, and set from the config.
+pub struct EncodingLimits {
+    pub hash_max_listpack_entries: AtomicUsize,
+    pub hash_max_listpack_value: AtomicUsize,
+    /// Redis's `list-max-listpack-size`: positive is a count of entries,
+    /// -1 to -5 a byte size of 4, 8, 16, 32 or 64 KiB.
+    pub list_max_listpack_size: AtomicI64,
+    pub set_max_intset_entries: AtomicUsize,
+    pub zset_max_listpack_entries: AtomicUsize,
+    pub zset_max_listpack_value: AtomicUsize,
+}
+
+pub static LIMITS: EncodingLimits = EncodingLimits {
+    hash_max_listpack_entries: AtomicUsize::new(128),
+    hash_max_listpack_value: AtomicUsize::new(64),
+    list_max_listpack_size: AtomicI64::new(-2),
+    set_max_intset_entries: AtomicUsize::new(512),
+    zset_max_listpack_entries: AtomicUsize::new(128),
+    zset_max_listpack_value: AtomicUsize::new(64),
+};
+
+fn limit(a: &AtomicUsize) -> usize {
+    a.load(Ordering::Relaxed)
+}
+
+/// True if a list of `count` entries taking `bytes` fits one listpack node.
+fn list_fits(count: usize, bytes: usize) -> bool {
+    match LIMITS.list_max_listpack_size.load(Ordering::Relaxed) {
+        n if n > 0 => count <= n as usize,
+        n => {
+            let shift = (-n).clamp(1, 5) as u32 - 1;
+            bytes <= (4096usize << shift)
+        }
+    }
+}
+
+/// A container value.
+#[derive(Clone, PartialEq)]
+pub enum Object {
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
+}
+
+impl Object {
+    /// The name `TYPE` gives it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Object::List(_) => "list",
+            Object::Hash(_) => "hash",
+            Object::Set(_) => "set",
+            Object::ZSet(_) => "zset",
+        }
+    }
+
+    /// The name `OBJECT ENCODING` gives the equivalent Redis state.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Object::List(List::Listpack(_)) => "listpack",
+            Object::List(List::Quicklist(_)) => "quicklist",
+            Object::Hash(Hash::Listpack(_)) => "listpack",
+            Object::Hash(Hash::Table(_)) => "hashtable",
+            Object::Set(Set::Intset(_)) => "intset",
+            Object::Set(Set::Table(_)) => "hashtable",
+            Object::ZSet(ZSet::Listpack(_)) => "listpack",
+            Object::ZSet(ZSet::Skiplist(_)) => "skiplist",
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Object::List(List::Listpack(l)) => l.len(),
+            Object::List(List::Quicklist(q)) => q.len(),
+            Object::Hash(Hash::Listpack(l)) => l.len() / 2,
+            Object::Hash(Hash::Table(t)) => t.len(),
+            Object::Set(Set::Intset(v)) => v.len(),
+            Object::Set(Set::Table(t)) => t.len(),
+            Object::ZSet(ZSet::Listpack(l)) => l.len() / 2,
+            Object::ZSet(ZSet::Skiplist(s)) => s.scores.len(),
+        }
+    }
+
+    /// Redis deletes a container when its last element goes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as the seed protocol shows it: a list as an array, a hash
+    /// as a dictionary, a set as a set, a sorted set as an array of
+    /// member, score pairs in order.
+    pub fn to_value(&self) -> Value {
+        let bulk = |b: &[u8]| Value::Bulk(Bytes::copy_from_slice(b));
+        match self {
+            Object::List(List::Listpack(l)) => Value::Array(l.iter().map(bulk).collect()),
+            Object::List(List::Quicklist(q)) => Value::Array(q.iter().map(|m| bulk(m)).collect()),
+            Object::Hash(h) => Value::Map(h.pairs().map(|(f, v)| (bulk(f), bulk(v))).collect()),
+            Object::Set(s) => Value::Set(s.members().map(|m| Value::Bulk(m.into())).collect()),
+            Object::ZSet(z) => Value::Array(
+                z.entries()
+                    .flat_map(|(m, s)| [bulk(&m), Value::Double(s)])
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Object {
+    /// The native container for a seed value, where one holds it exactly:
+    /// a non-empty array of strings is a list; a non-empty dictionary of
+    /// strings to strings, with no field twice, is a hash. Anything else
+    /// (empty, typed or nested elements) stays a seed value, because a
+    /// Redis container would lose what makes it different.
+    pub fn from_seed(v: &Value) -> Option<Object> {
+        let text = |v: &Value| match v {
+            Value::Bulk(b) => Some(b.clone()),
+            _ => None,
+        };
+        match v {
+            Value::Array(items) if !items.is_empty() => {
+                let mut l = List::new();
+                for i in items {
+                    l.push(&text(i)?, false);
+                }
+                Some(Object::List(l))
+            }
+            Value::Map(pairs) if !pairs.is_empty() => {
+                let mut h = Hash::new();
+                for (f, v) in pairs {
+                    if !h.insert(&text(f)?, &text(v)?) {
+                        return None;
+                    }
+                }
+                Some(Object::Hash(h))
+            }
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a container from its seed view ([`Object::to_value`]) and
+    /// its `TYPE` name: how snapshots and `RESTORE` bring one back.
+    pub fn from_value(kind: &str, value: &Value) -> Result<Object, String> {
+        let text = |v: &Value| -> Result<Vec<u8>, String> {
+            match v {
+                Value::Bulk(b) | Value::Simple(b) => Ok(b.to_vec()),
+                Value::Integer(n) => Ok(n.to_string().into_bytes()),
+                other => Err(format!("a {kind} element is a {}", other.type_name())),
+            }
+        };
+        match (kind, value) {
+            ("list", Value::Array(items)) => {
+                let mut l = List::new();
+                for i in items {
+                    l.push(&text(i)?, false);
+                }
+                Ok(Object::List(l))
+            }
+            ("hash", Value::Map(pairs)) => {
+                let mut h = Hash::new();
+                for (f, v) in pairs {
+                    h.insert(&text(f)?, &text(v)?);
+                }
+                Ok(Object::Hash(h))
+            }
+            ("set", Value::Set(items)) => {
+                let mut s = Set::new();
+                for i in items {
+                    s.insert(&text(i)?);
+                }
+                Ok(Object::Set(s))
+            }
+            ("zset", Value::Array(items)) if items.len() % 2 == 0 => {
+                let mut z = ZSet::new();
+                for pair in items.chunks_exact(2) {
+                    let score = match &pair[1] {
+                        Value::Double(d) if !d.is_nan() => *d,
+                        Value::Integer(n) => *n as f64,
+                        _ => return Err("a zset score is not a number".into()),
+                    };
+                    z.insert(&text(&pair[0])?, score);
+                }
+                Ok(Object::ZSet(z))
+            }
+            _ => Err(format!("not a {kind}: {}", value.type_name())),
+        }
+    }
+}
+
+/// The integer a member spells in canonical decimal, if it does.
+pub fn canonical_int(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    let n: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    (n.to_string().as_bytes() == b).then_some(n)
+}
