@@ -116,7 +116,7 @@ fn check_incr(path: &Path, fix: bool, last: bool) -> anyhow::Result<bool> {
         good_end,
         len,
         problem,
-    } = scan_incr(&data, |_| Ok(()));
+    } = scan_incr(&data, |_, _| Ok(()));
     let Some(p) = problem else {
         println!("aof {}: ok, {records} records", path.display());
         return Ok(true);

@@ -24,6 +24,7 @@ mod server;
 mod sets;
 mod strings;
 pub mod table;
+mod transactions;
 mod zsets;
 
 use std::sync::LazyLock;
@@ -91,6 +92,7 @@ static FAMILIES: &[&[Command]] = &[
     client::COMMANDS,
     command::COMMANDS,
     persistence::COMMANDS,
+    transactions::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -118,33 +120,30 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         Ok(args) => args,
         Err(reply) => return reply,
     };
-    let name = match args.first().and_then(Value::as_bytes) {
-        Some(name) => name,
-        None => {
-            let got = args.first().map_or("nothing", Value::type_name);
-            return Value::error(format!(
-                "ERR invalid command name: expected a string, got {got}"
-            ));
+    let cmd = match checked(&args) {
+        Ok(cmd) => cmd,
+        Err(reply) => {
+            // A command refused while queueing dooms the transaction.
+            if ctx.session.multi.is_some() {
+                ctx.session.multi_failed = true;
+            }
+            return reply;
         }
     };
-    let Some(cmd) = lookup(name) else {
-        return Value::error(format!("ERR unknown command '{}'", printable(name, 128)));
-    };
-    let n = args.len() as i32;
-    if (cmd.arity > 0 && n != cmd.arity) || (cmd.arity < 0 && n < -cmd.arity) {
-        return wrong_args(cmd.name);
+    if ctx.session.multi.is_some() && !transactions::runs_in_multi(cmd) {
+        return transactions::queue(ctx, cmd, args);
     }
+    // Every command holds the gate shared while it runs, so that a
+    // transaction, which holds it exclusively, runs alone.
+    let _gate =
+        (cmd.flags & table::flags::OWN_GATE == 0).then(|| ctx.shared.keyspace.gate.shared());
     // Writes go through the persistence layer when it is on (one branch,
     // nothing more, when it is off).
     if cmd.is_write() && ctx.shared.persist.tracks_writes() {
         let shared = ctx.shared;
         let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
-            ctx.log.records.clear();
-            let reply = (cmd.handler)(ctx, &args);
+            let reply = run(ctx, cmd, &args);
             std::mem::swap(log, &mut ctx.log);
-            if log.records.is_empty() && !reply.is_error() {
-                log.push(ctx.session.db, args.clone());
-            }
             reply
         });
         if wait != 0 {
@@ -153,6 +152,42 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         return reply;
     }
     (cmd.handler)(ctx, &args)
+}
+
+/// The command `args` names, if it exists and `args` has its arity.
+fn checked(args: &[Value]) -> Result<&'static Command, Value> {
+    let name = match args.first().and_then(Value::as_bytes) {
+        Some(name) => name,
+        None => {
+            let got = args.first().map_or("nothing", Value::type_name);
+            return Err(Value::error(format!(
+                "ERR invalid command name: expected a string, got {got}"
+            )));
+        }
+    };
+    let Some(cmd) = lookup(name) else {
+        return Err(Value::error(format!(
+            "ERR unknown command '{}'",
+            printable(name, 128)
+        )));
+    };
+    let n = args.len() as i32;
+    if (cmd.arity > 0 && n != cmd.arity) || (cmd.arity < 0 && n < -cmd.arity) {
+        return Err(wrong_args(cmd.name));
+    }
+    Ok(cmd)
+}
+
+/// Runs a checked command and leaves in `ctx.log` what it asks to have
+/// logged: its own records, or, for a write that succeeded and said
+/// nothing, its request as it came.
+pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
+    ctx.log.records.clear();
+    let reply = (cmd.handler)(ctx, args);
+    if cmd.is_write() && ctx.log.records.is_empty() && !reply.is_error() {
+        ctx.log.push(ctx.session.db, args.to_vec());
+    }
+    reply
 }
 
 /// The words of a request: an array as it is, or a simple string split on

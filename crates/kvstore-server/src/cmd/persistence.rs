@@ -14,7 +14,7 @@ use super::{is_word, syntax_error, Command, Ctx};
 pub const SAVE_PENDING: &str = "ERR SAVE result not awaited";
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("save", 1, ADMIN | NOSCRIPT, 0, NONE, save).doc(
+    Command::new("save", 1, ADMIN | NOSCRIPT | NO_MULTI, 0, NONE, save).doc(
         "server",
         "Writes a snapshot and waits for it to be durable.",
         "",

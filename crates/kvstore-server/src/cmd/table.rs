@@ -21,6 +21,11 @@ pub mod flags {
     pub const FAST: u32 = 1 << 7;
     pub const NO_AUTH: u32 = 1 << 8;
     pub const ALLOW_BUSY: u32 = 1 << 9;
+    /// Refused inside MULTI (`ERR Command not allowed inside a transaction`).
+    pub const NO_MULTI: u32 = 1 << 10;
+    /// Runs outside the shared gate (EXEC, which takes it exclusively).
+    /// kvstore's own: not printed.
+    pub const OWN_GATE: u32 = 1 << 11;
 
     pub(super) const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -33,6 +38,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (ALLOW_BUSY, "allow_busy"),
+        (NO_MULTI, "no_multi"),
     ];
 }
 

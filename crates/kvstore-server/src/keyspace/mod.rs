@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod gate;
 pub mod lazyfree;
 pub mod object;
 pub mod record;
@@ -36,6 +37,8 @@ pub use record::{NewValue, Record, ValueRef};
 /// Every database, numbered from 0.
 pub struct Keyspace {
     dbs: Box<[Db]>,
+    /// Held shared by every command, exclusively by a transaction.
+    pub gate: gate::Gate,
     /// Frees large values off the request path.
     pub lazy: lazyfree::LazyFree,
     clock: Arc<Clock>,
@@ -54,6 +57,7 @@ impl Keyspace {
             .collect();
         Keyspace {
             dbs,
+            gate: gate::Gate::default(),
             lazy: lazyfree::LazyFree::default(),
             clock,
             expired,
@@ -184,6 +188,8 @@ impl Keyspace {
 
     /// Copies of every live record of every database, taken at one instant.
     pub fn snapshot(&self) -> Snapshot {
+        // Never in the middle of a transaction.
+        let _gate = self.gate.shared();
         let now = self.clock.now();
         let guards: Vec<Vec<_>> = self
             .dbs

@@ -67,8 +67,10 @@ pub async fn serve(
                 break;
             }
             // A fresh frame at the front may be a plain GET or SET.
+            // (Inside MULTI every command is queued: no shortcut.)
             if shortcut
                 && decoder.pending() == 0
+                && session.multi.is_none()
                 && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
             {
                 // The decoder may have looked at these bytes while they were

@@ -37,6 +37,8 @@ pub fn try_serve(
         return false;
     };
     let key = &buf[req.key.0..req.key.1];
+    // Like every command, outside any transaction's EXEC.
+    let _gate = shared.keyspace.gate.shared();
     match req.value {
         None => {
             let served = shared

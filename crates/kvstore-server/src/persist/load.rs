@@ -36,8 +36,9 @@ pub struct Problem {
 }
 
 /// Walks the records of an incremental file, handing each request to
-/// `visit` (which may reject it). Stops at the first problem.
-pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value) -> Result<(), String>) -> Scan {
+/// `visit` with its byte offset (it may reject it). Stops at the first
+/// problem.
+pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value, u64) -> Result<(), String>) -> Scan {
     let len = data.len() as u64;
     let problem = |offset: usize, torn: bool, reason: String| Problem {
         offset: offset as u64,
@@ -65,7 +66,7 @@ pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value) -> Result<(), String>
             Next::Record { payload, end } => {
                 let outcome = record::decode_payload(payload).and_then(|frame| {
                     check_request(&frame)?;
-                    visit(frame)
+                    visit(frame, at as u64)
                 });
                 if let Err(why) = outcome {
                     break Some(problem(at, false, why));
@@ -86,6 +87,16 @@ pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value) -> Result<(), String>
     }
 }
 
+/// True if `frame` is the one-word request `word` (lower case).
+fn is_word_request(frame: &Value, word: &[u8]) -> bool {
+    match frame {
+        Value::Array(items) if items.len() == 1 => items[0]
+            .as_bytes()
+            .is_some_and(|b| b.eq_ignore_ascii_case(word)),
+        _ => false,
+    }
+}
+
 /// A logged request must be a command this server knows.
 fn check_request(frame: &Value) -> Result<(), String> {
     let Value::Array(items) = frame else {
@@ -96,8 +107,9 @@ fn check_request(frame: &Value) -> Result<(), String> {
         .and_then(Value::as_bytes)
         .ok_or_else(|| "record has no command name".to_string())?;
     match cmd::lookup(name) {
-        // SELECT switches the database the records after it apply to.
-        Some(c) if c.is_write() || c.name == "select" => Ok(()),
+        // SELECT switches the database the records after it apply to;
+        // MULTI and EXEC enclose a transaction's records.
+        Some(c) if c.is_write() || matches!(c.name, "select" | "multi" | "exec") => Ok(()),
         Some(_) => Err(format!(
             "record holds a read-only command '{}'",
             cmd::printable(name, 64)
@@ -270,13 +282,46 @@ fn replay(
 ) -> Result<(u64, u64), PersistError> {
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
     let mut failed = 0u64;
-    let scan = scan_incr(&data, |frame| {
+    // Where the transaction being replayed began, if one is open.
+    let mut multi_at = None;
+    let mut scan = scan_incr(&data, |frame, at| {
+        let opens = is_word_request(&frame, b"multi");
         let reply = cmd::execute(&mut Ctx::new(shared, session), frame);
+        if opens {
+            multi_at = Some(at);
+        } else if session.multi.is_none() {
+            multi_at = None;
+        }
         if reply.is_error() {
             failed += 1;
         }
         Ok(())
     });
+    let cut_ok = scan
+        .problem
+        .as_ref()
+        .is_none_or(|p| p.torn && last && load_truncated);
+    if let (Some(at), true, true) = (multi_at, session.multi.is_some(), cut_ok) {
+        // The log ends inside a transaction: its EXEC was never written,
+        // so none of it was acknowledged. Cut it off, as Redis does, so
+        // that records appended later are not taken into it.
+        session.multi = None;
+        session.multi_failed = false;
+        if !last {
+            return Err(PersistError::Corrupt {
+                path: path.to_path_buf(),
+                offset: at,
+                reason: "a transaction without its EXEC before the next file".into(),
+            });
+        }
+        warn!(
+            "{}: the log ends inside a transaction begun at byte offset {at}; cutting it off",
+            path.display()
+        );
+        truncate(path, at)?;
+        scan.good_end = at;
+        scan.problem = None;
+    }
     if failed > 0 {
         warn!(
             "{}: {failed} logged commands failed on replay",

@@ -23,6 +23,10 @@ pub struct Session {
     pub name: Option<Bytes>,
     /// The database `SELECT` chose (0 at first).
     pub db: usize,
+    /// The commands queued since `MULTI`, if a transaction is open.
+    pub multi: Option<Vec<Vec<kvstore_protocol::Value>>>,
+    /// A command was refused while queueing: `EXEC` must run nothing.
+    pub multi_failed: bool,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
     /// End offset of this connection's last append-only-file record: its
@@ -74,6 +78,8 @@ impl Session {
             resp3: false,
             name: None,
             db: 0,
+            multi: None,
+            multi_failed: false,
             quit: false,
             aof_wait: 0,
             pending_save: None,

@@ -1,0 +1,132 @@
+//! The exclusive mode: one client runs alone (a transaction's `EXEC`).
+//!
+//! Every command holds the gate shared while it runs; `EXEC` holds it
+//! exclusively, so no other command runs between the transaction's first
+//! and last, and no reader sees part of it. The gate is split into slots,
+//! one per worker thread (by a thread-local index), so that taking it shared
+//! touches a cache line no other core writes: a single shared lock would
+//! bounce between the cores on every command. Exclusive takes every slot, in
+//! order.
+//!
+//! A thread that already holds the gate (shared or exclusive) passes through
+//! it again for free, so a command that reaches code which takes it too (a
+//! snapshot taken by SAVE, a command run by EXEC) cannot deadlock on itself.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+const SLOTS: usize = 16;
+
+/// One slot on a cache line of its own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot(RwLock<()>);
+
+#[derive(Default)]
+pub struct Gate {
+    slots: [Slot; SLOTS],
+}
+
+thread_local! {
+    /// This thread's slot.
+    static SLOT: usize = {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed) % SLOTS
+    };
+    /// How deep this thread is inside the gate (shared or exclusive).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The gate held shared (or passed through); released on drop.
+pub struct Shared<'a> {
+    _guard: Option<RwLockReadGuard<'a, ()>>,
+}
+
+/// The gate held exclusively; released on drop.
+pub struct Exclusive<'a> {
+    _guards: Vec<RwLockWriteGuard<'a, ()>>,
+}
+
+fn enter() -> bool {
+    DEPTH.with(|d| {
+        let outer = d.get() == 0;
+        d.set(d.get() + 1);
+        outer
+    })
+}
+
+fn leave() {
+    DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+}
+
+impl Gate {
+    /// Holds the gate shared for as long as the result lives.
+    pub fn shared(&self) -> Shared<'_> {
+        let outer = enter();
+        let guard = outer.then(|| self.slots[SLOT.with(|s| *s)].0.read());
+        Shared { _guard: guard }
+    }
+
+    /// Holds the gate exclusively: waits for every command in progress to
+    /// finish and keeps new ones out until the result is dropped.
+    pub fn exclusive(&self) -> Exclusive<'_> {
+        // Called by a command, which holds its own slot shared: that slot's
+        // read guard must go first, or the write below would wait on it.
+        // The caller's guard is simply not re-entered here: the command
+        // dispatcher releases it before calling (see `cmd::execute`).
+        let outer = enter();
+        let guards = if outer {
+            self.slots.iter().map(|s| s.0.write()).collect()
+        } else {
+            Vec::new()
+        };
+        Exclusive { _guards: guards }
+    }
+}
+
+impl Drop for Shared<'_> {
+    fn drop(&mut self) {
+        leave();
+    }
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        leave();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn exclusive_waits_for_shared_and_shared_passes_through_itself() {
+        let gate = Arc::new(Gate::default());
+        let held = gate.shared();
+        let again = gate.shared(); // re-entry: no deadlock
+        let g = Arc::clone(&gate);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            let _x = g.exclusive();
+            tx.send(()).ok();
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "exclusive got in"
+        );
+        drop(again);
+        drop(held);
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        t.join().ok();
+        let x = gate.exclusive();
+        let inner = gate.shared(); // inside exclusive: passes through
+        drop(inner);
+        drop(x);
+    }
+}
