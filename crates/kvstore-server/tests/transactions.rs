@@ -207,3 +207,109 @@ fn transactions_survive_a_restart_and_a_torn_one_is_cut_off() {
     assert_eq!(conn.cmd(&["GET", "after"]), Value::bulk("a"));
     assert!(server.term().success());
 }
+
+/// EXEC's answer when a watched key changed: null, and nothing ran.
+fn exec_aborted(con: &mut redis::Connection) -> bool {
+    ok(con, &["EXEC"]) == R::Nil
+}
+
+#[test]
+fn watch_aborts_exec_when_a_key_changes_or_expires() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let mut other = connect(server.addr());
+    let mut plain = Raw::connect(server.addr());
+
+    // Unchanged: EXEC runs.
+    ok(&mut con, &["SET", "k", "1"]);
+    assert_eq!(ok(&mut con, &["WATCH", "k", "k2"]), R::Okay);
+    ok(&mut con, &["MULTI"]);
+    ok(&mut con, &["SET", "x", "1"]);
+    assert_eq!(ok(&mut con, &["EXEC"]), R::Array(vec![R::Okay]));
+
+    // Another client's write, the fast path's plain SET included.
+    for change in [
+        &["INCR", "k"][..],
+        &["DEL", "k"],
+        &["SET", "k", "2"],
+        &["EXPIRE", "k", "100"],
+        &["MSET", "z", "1", "k", "3"],
+        &["FLUSHDB"],
+        &["FLUSHALL"],
+        &["SWAPDB", "0", "1"],
+    ] {
+        ok(&mut con, &["SET", "k", "1"]);
+        ok(&mut con, &["WATCH", "k"]);
+        if change == ["SET", "k", "2"] {
+            assert_eq!(plain.cmd(&["SET", "k", "2"]), ":1\r\n");
+        } else {
+            ok(&mut other, change);
+        }
+        ok(&mut con, &["MULTI"]);
+        ok(&mut con, &["SET", "x", "changed"]);
+        assert!(exec_aborted(&mut con), "{change:?} did not abort EXEC");
+        ok(&mut other, &["FLUSHALL"]);
+    }
+    assert_eq!(ok(&mut con, &["GET", "x"]), R::Nil, "no aborted EXEC ran");
+
+    // A key moved in from another database.
+    ok(&mut con, &["WATCH", "m"]);
+    ok(&mut other, &["SELECT", "3"]);
+    ok(&mut other, &["SET", "m", "v"]);
+    ok(&mut other, &["MOVE", "m", "0"]);
+    ok(&mut con, &["MULTI"]);
+    assert!(exec_aborted(&mut con), "MOVE into the watched key");
+
+    // A watched key that expires before EXEC.
+    ok(&mut con, &["SET", "t", "v", "PX", "30"]);
+    ok(&mut con, &["WATCH", "t"]);
+    std::thread::sleep(Duration::from_millis(60));
+    ok(&mut con, &["MULTI"]);
+    assert!(exec_aborted(&mut con), "expiry");
+
+    // UNWATCH forgets; EXEC and DISCARD forget too.
+    ok(&mut con, &["WATCH", "u"]);
+    ok(&mut other, &["SELECT", "0"]);
+    ok(&mut other, &["SET", "u", "1"]);
+    assert_eq!(ok(&mut con, &["UNWATCH"]), R::Okay);
+    ok(&mut con, &["MULTI"]);
+    assert_eq!(ok(&mut con, &["EXEC"]), R::Array(vec![]));
+
+    // WATCH inside MULTI is refused but does not abort the transaction.
+    ok(&mut con, &["MULTI"]);
+    assert!(err(&mut con, &["WATCH", "k"]).contains("WATCH inside MULTI is not allowed"));
+    ok(&mut con, &["SET", "y", "1"]);
+    assert_eq!(ok(&mut con, &["EXEC"]), R::Array(vec![R::Okay]));
+}
+
+#[test]
+fn redis_py_style_optimistic_increment_never_loses_an_update() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                let mut done = 0;
+                while done < 100 {
+                    ok(&mut con, &["WATCH", "counter"]);
+                    let now: Option<i64> = redis::cmd("GET")
+                        .arg("counter")
+                        .query(&mut con)
+                        .expect("GET");
+                    ok(&mut con, &["MULTI"]);
+                    let next = (now.unwrap_or(0) + 1).to_string();
+                    ok(&mut con, &["SET", "counter", &next]);
+                    if !exec_aborted(&mut con) {
+                        done += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let mut con = connect(addr);
+    assert_eq!(ok(&mut con, &["GET", "counter"]), bulk("400"));
+}

@@ -186,6 +186,7 @@ pub fn delete(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// The seed's FLUSH: empties the selected database; replies how many keys
 /// there were.
 pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    ctx.shared.watches.touch_db(Some(ctx.session.db));
     Value::Integer(ctx.db().clear() as i64)
 }
 
@@ -245,6 +246,7 @@ fn flush_mode(args: &[Value]) -> Result<bool, Value> {
 /// on the background thread.
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
+    ctx.shared.watches.touch_db(Some(ctx.session.db));
     ctx.shared.keyspace.clear_db(ctx.db(), lazy);
     crate::memory::release();
     Value::ok()
@@ -253,6 +255,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// `FLUSHALL [ASYNC|SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
+    ctx.shared.watches.touch_db(None);
     ctx.shared.keyspace.clear(lazy);
     crate::memory::release();
     Value::ok()
@@ -415,6 +418,8 @@ pub fn swapdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     };
     let (a, b) = (tri!(check(a)), tri!(check(b)));
     ctx.shared.keyspace.swap(a, b);
+    ctx.shared.watches.touch_db(Some(a));
+    ctx.shared.watches.touch_db(Some(b));
     Value::ok()
 }
 

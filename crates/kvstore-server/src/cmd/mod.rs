@@ -24,7 +24,7 @@ mod server;
 mod sets;
 mod strings;
 pub mod table;
-mod transactions;
+pub mod transactions;
 mod zsets;
 
 use std::sync::LazyLock;
@@ -151,7 +151,7 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         }
         return reply;
     }
-    (cmd.handler)(ctx, &args)
+    run(ctx, cmd, &args)
 }
 
 /// The command `args` names, if it exists and `args` has its arity.
@@ -184,10 +184,37 @@ fn checked(args: &[Value]) -> Result<&'static Command, Value> {
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     ctx.log.records.clear();
     let reply = (cmd.handler)(ctx, args);
-    if cmd.is_write() && ctx.log.records.is_empty() && !reply.is_error() {
-        ctx.log.push(ctx.session.db, args.to_vec());
+    if cmd.is_write() && !reply.is_error() {
+        if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
+            ctx.log.push(ctx.session.db, args.to_vec());
+        }
+        touch_watched(ctx, cmd, args);
     }
     reply
+}
+
+/// Tells WATCHers that a write changed its keys (those its key spec names).
+/// MOVE and COPY may write in another database: their keys are touched in
+/// every one. Commands that change whole databases touch them themselves.
+fn touch_watched(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
+    let watches = &ctx.shared.watches;
+    if !watches.active() || cmd.keys.0 <= 0 {
+        return;
+    }
+    let (first, last, step) = cmd.keys;
+    let last = if last < 0 {
+        args.len() as i64 + last
+    } else {
+        last
+    };
+    let db = (!matches!(cmd.name, "move" | "copy")).then_some(ctx.session.db);
+    let mut i = first;
+    while i <= last && step > 0 {
+        if let Some(k) = args.get(i as usize).and_then(|a| key(a).ok()) {
+            watches.touch(db, &k);
+        }
+        i += step;
+    }
 }
 
 /// The words of a request: an array as it is, or a simple string split on

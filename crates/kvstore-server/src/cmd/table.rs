@@ -26,6 +26,7 @@ pub mod flags {
     /// Runs outside the shared gate (EXEC, which takes it exclusively).
     /// kvstore's own: not printed.
     pub const OWN_GATE: u32 = 1 << 11;
+    pub const SKIP_SLOWLOG: u32 = 1 << 12;
 
     pub(super) const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -39,6 +40,7 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (ALLOW_BUSY, "allow_busy"),
         (NO_MULTI, "no_multi"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
     ];
 }
 
@@ -55,6 +57,7 @@ pub mod acl {
     pub const DANGEROUS: u32 = 1 << 7;
     /// `@admin` for a command without the `ADMIN` flag (LASTSAVE).
     pub const ADMIN_CAT: u32 = 1 << 8;
+    pub const TRANSACTION: u32 = 1 << 9;
 }
 
 /// Where a command's keys are among its words: first, last (-1: to the
@@ -150,6 +153,7 @@ impl Command {
             ("@slow", !has(flags::FAST)),
             ("@dangerous", has(flags::ADMIN) || is(acl::DANGEROUS)),
             ("@connection", is(acl::CONNECTION)),
+            ("@transaction", is(acl::TRANSACTION)),
         ];
         order
             .iter()

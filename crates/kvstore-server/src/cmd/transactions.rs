@@ -1,4 +1,4 @@
-//! The transaction family: MULTI, EXEC, DISCARD.
+//! The transaction family: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
 //! After MULTI a connection's commands are checked (name, arity, whether
 //! they may run in a transaction) and queued; one that fails the check is
@@ -12,26 +12,23 @@
 
 use kvstore_protocol::Value;
 
+use super::table::acl::TRANSACTION;
 use super::table::flags::*;
-use super::table::NONE;
+use super::table::{ALL, NONE};
 use super::{Command, Ctx};
 use crate::state::Log;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new(
-        "multi",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_MULTI,
-        0,
-        NONE,
-        multi,
-    )
-    .doc("transactions", "Starts a transaction.", ""),
+    Command::new("multi", 1, CONTROL, TRANSACTION, NONE, multi).doc(
+        "transactions",
+        "Starts a transaction.",
+        "",
+    ),
     Command::new(
         "exec",
         1,
-        NOSCRIPT | LOADING | STALE | OWN_GATE,
-        0,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | OWN_GATE,
+        TRANSACTION,
         NONE,
         exec,
     )
@@ -40,20 +37,29 @@ pub static COMMANDS: &[Command] = &[
         "Runs the commands queued since MULTI, alone and at once.",
         "",
     ),
-    Command::new(
-        "discard",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST,
-        0,
-        NONE,
-        discard,
-    )
-    .doc("transactions", "Drops the commands queued since MULTI.", ""),
+    Command::new("discard", 1, CONTROL, TRANSACTION, NONE, discard).doc(
+        "transactions",
+        "Drops the commands queued since MULTI.",
+        "",
+    ),
+    Command::new("watch", -2, CONTROL, TRANSACTION, ALL, watch).doc(
+        "transactions",
+        "Makes the next EXEC run nothing if any of these keys changes first.",
+        "key ...",
+    ),
+    Command::new("unwatch", 1, CONTROL, TRANSACTION, NONE, unwatch).doc(
+        "transactions",
+        "Forgets every key WATCHed.",
+        "",
+    ),
 ];
+
+/// Redis's flags for the commands that steer a transaction.
+const CONTROL: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 /// True for the commands that run at once even inside MULTI.
 pub fn runs_in_multi(cmd: &Command) -> bool {
-    matches!(cmd.name, "multi" | "exec" | "discard" | "quit")
+    matches!(cmd.name, "multi" | "exec" | "discard" | "quit" | "watch")
 }
 
 /// Queues a checked command inside MULTI.
@@ -85,7 +91,67 @@ pub fn discard(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
         return Value::error("ERR DISCARD without MULTI");
     }
     ctx.session.multi_failed = false;
+    forget_watches(ctx);
     Value::ok()
+}
+
+/// `WATCH key [key ...]`.
+pub fn watch(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    if ctx.session.multi.is_some() {
+        return Value::error("ERR WATCH inside MULTI is not allowed");
+    }
+    let keys = match args[1..]
+        .iter()
+        .map(super::key)
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    let db = ctx.session.db;
+    for k in keys {
+        if ctx
+            .session
+            .watching
+            .iter()
+            .any(|(d, w, _)| *d == db && w[..] == k[..])
+        {
+            continue;
+        }
+        let exists = ctx.db().contains(&k);
+        ctx.shared.watches.watch(db, &k, &ctx.session.dirty);
+        ctx.session.watching.push((db, k.into_owned(), exists));
+    }
+    Value::ok()
+}
+
+/// `UNWATCH`.
+pub fn unwatch(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    forget_watches(ctx);
+    Value::ok()
+}
+
+/// Drops this connection's watches (after EXEC, DISCARD, UNWATCH, or when
+/// it closes) and starts a clean flag for the next ones.
+pub fn forget_watches(ctx: &mut Ctx<'_>) {
+    let watched: Vec<(usize, Vec<u8>)> = ctx
+        .session
+        .watching
+        .drain(..)
+        .map(|(d, k, _)| (d, k))
+        .collect();
+    ctx.shared.watches.unwatch(&watched, &ctx.session.dirty);
+    ctx.session.dirty = Default::default();
+}
+
+/// True if a key WATCHed has changed, or was there and has expired since.
+fn watch_broken(ctx: &Ctx<'_>) -> bool {
+    ctx.session.dirty.is_set()
+        || ctx
+            .session
+            .watching
+            .iter()
+            .any(|(d, k, existed)| *existed && !ctx.shared.keyspace.db(*d).contains(k))
 }
 
 pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
@@ -93,10 +159,17 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
         return Value::error("ERR EXEC without MULTI");
     };
     if std::mem::take(&mut ctx.session.multi_failed) {
+        forget_watches(ctx);
         return Value::error("EXECABORT Transaction discarded because of previous errors.");
     }
     let shared = ctx.shared;
     let _alone = shared.keyspace.gate.exclusive();
+    // Checked alone: no write can slip in between the check and the run.
+    let broken = watch_broken(ctx);
+    forget_watches(ctx);
+    if broken {
+        return Value::Null;
+    }
     let commands: Vec<(&'static Command, Vec<Value>)> = queued
         .into_iter()
         .filter_map(|args| {

@@ -168,5 +168,6 @@ pub async fn serve(
         }
     }
     let _ = socket.shutdown().await;
+    cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
     debug!(%peer, id = session.id, "disconnected");
 }

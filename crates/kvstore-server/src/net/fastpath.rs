@@ -50,8 +50,9 @@ pub fn try_serve(
             }
         }
         Some((start, end)) => {
-            // Persistence must log each write (or count it, for --save).
-            if shared.persist.tracks_writes() {
+            // Persistence must log each write (or count it, for --save),
+            // and a watched key's WATCHers must hear of it.
+            if shared.persist.tracks_writes() || shared.watches.active() {
                 return false;
             }
             let db = shared.keyspace.db(session.db);

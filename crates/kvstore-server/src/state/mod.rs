@@ -6,6 +6,7 @@
 pub mod clients;
 pub mod ops;
 pub mod session;
+pub mod watch;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct Shared {
     pub persist: Arc<dyn Durability>,
     /// Live connections, for `CLIENT LIST`.
     pub clients: Registry,
+    /// Keys watched by connections (WATCH).
+    pub watches: watch::Watches,
     next_client_id: AtomicU64,
 }
 
@@ -65,6 +68,7 @@ impl Shared {
             local_addr,
             persist,
             clients: Registry::default(),
+            watches: watch::Watches::default(),
             next_client_id: AtomicU64::new(0),
         }
     }

@@ -27,6 +27,12 @@ pub struct Session {
     pub multi: Option<Vec<Vec<kvstore_protocol::Value>>>,
     /// A command was refused while queueing: `EXEC` must run nothing.
     pub multi_failed: bool,
+    /// The keys WATCHed since the last EXEC, DISCARD or UNWATCH: database,
+    /// key, and whether it existed then (a key that existed and is gone at
+    /// EXEC expired, which also fails the transaction).
+    pub watching: Vec<(usize, Vec<u8>, bool)>,
+    /// Set when one of them changes.
+    pub dirty: std::sync::Arc<super::watch::Dirty>,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
     /// End offset of this connection's last append-only-file record: its
@@ -80,6 +86,8 @@ impl Session {
             db: 0,
             multi: None,
             multi_failed: false,
+            watching: Vec::new(),
+            dirty: Default::default(),
             quit: false,
             aof_wait: 0,
             pending_save: None,
