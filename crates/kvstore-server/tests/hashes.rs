@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 
 use common::rs::{bulk, connect, ok, q, text, R};
 use common::Raw;
+use kvstore_protocol::{encode, Value};
 use kvstore_server::config::AppendFsync;
 use kvstore_server::{BackgroundServer, Config};
 
@@ -464,6 +465,14 @@ fn hrandfield_arguments_and_counts() {
             "ERR value is out of range",
         );
     }
+    if server.is_ours() {
+        // Redis would try to build this reply; we refuse what cannot fit.
+        assert_err(
+            &mut con,
+            &["HRANDFIELD", "h", "-9223372036854775807"],
+            "ERR value is out of range",
+        );
+    }
     // The count is read before the key's type.
     ok(&mut con, &["SET", "s", "x"]);
     assert_err(&mut con, &["HRANDFIELD", "s", "x"], not_int);
@@ -721,4 +730,46 @@ fn hscan_visits_every_field_of_a_large_hash() {
     for i in round * 10..1000 {
         assert!(seen.contains(&format!("f{i}")), "f{i} was missed");
     }
+}
+
+/// A seed client's dictionary is a hash: Redis commands change it in
+/// place, and the seed client reads it back with its fields in order.
+#[test]
+fn seed_dictionaries_keep_their_order() {
+    let server = BackgroundServer::start();
+    let mut raw = Raw::connect(server.addr());
+    let mut con = connect(server.addr());
+    let pairs = |items: &[(&str, &str)]| {
+        Value::Map(
+            items
+                .iter()
+                .map(|(f, v)| (Value::bulk(*f), Value::bulk(*v)))
+                .collect(),
+        )
+    };
+    let set = Value::Array(vec![
+        Value::bulk("SET"),
+        Value::bulk("d"),
+        pairs(&[("z", "1"), ("a", "2"), ("m", "3")]),
+    ]);
+    assert_eq!(seed(&mut raw, &set), ":1\r\n");
+    assert_eq!(ok(&mut con, &["HGET", "d", "a"]), bulk("2"));
+    assert_eq!(int(&mut con, &["HSET", "d", "a", "20", "b", "4"]), 1);
+    assert_eq!(int(&mut con, &["HINCRBY", "d", "z", "10"]), 11);
+    assert_eq!(int(&mut con, &["HDEL", "d", "m"]), 1);
+    let get = Value::Array(vec![Value::bulk("GET"), Value::bulk("d")]);
+    let expected = pairs(&[("z", "11"), ("a", "20"), ("b", "4")]);
+    assert_eq!(seed(&mut raw, &get), wire(&expected));
+}
+
+/// Sends `request` over the seed protocol; the reply's bytes as text.
+fn seed(raw: &mut Raw, request: &Value) -> String {
+    raw.send_raw(wire(request).as_bytes());
+    String::from_utf8_lossy(&raw.read_reply()).into_owned()
+}
+
+fn wire(v: &Value) -> String {
+    let mut out = bytes::BytesMut::new();
+    encode(v, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -382,11 +382,21 @@ impl Shape {
         }
     }
 
-    fn push(self, out: &mut Vec<Value>, field: &[u8], value: &[u8]) {
+    /// The reply strings for one pair (the value left empty if unasked).
+    fn copy(self, field: &[u8], value: &[u8]) -> (Bytes, Bytes) {
+        let value = if self.withvalues {
+            Bytes::copy_from_slice(value)
+        } else {
+            Bytes::new()
+        };
+        (Bytes::copy_from_slice(field), value)
+    }
+
+    fn push(self, out: &mut Vec<Value>, (field, value): (Bytes, Bytes)) {
         match (self.withvalues, self.nested) {
-            (false, _) => out.push(bulk(field)),
-            (true, false) => out.extend([bulk(field), bulk(value)]),
-            (true, true) => out.push(Value::Array(vec![bulk(field), bulk(value)])),
+            (false, _) => out.push(Value::Bulk(field)),
+            (true, false) => out.extend([Value::Bulk(field), Value::Bulk(value)]),
+            (true, true) => out.push(Value::Array(vec![Value::Bulk(field), Value::Bulk(value)])),
         }
     }
 }
@@ -413,10 +423,21 @@ fn sample(h: &Hash, count: i64, shape: Shape) -> Result<Value, Value> {
         .checked_mul(shape.items_per_pick())
         .and_then(|len| out.try_reserve_exact(len).ok())
         .ok_or_else(|| Value::error("ERR value is out of range"))?;
+    // More draws than fields: copy each pair once and share it, so that a
+    // huge negative count costs a reply slot per draw and no more.
+    let mut shared: Vec<Option<(Bytes, Bytes)>> = Vec::new();
+    if count < 0 && n > size {
+        shared.resize(size, None);
+    }
     for i in picks {
-        if let Some((f, v)) = view.get(i) {
-            shape.push(&mut out, f, v);
-        }
+        let Some((f, v)) = view.get(i) else {
+            continue;
+        };
+        let pair = match shared.get_mut(i) {
+            Some(slot) => slot.get_or_insert_with(|| shape.copy(f, v)).clone(),
+            None => shape.copy(f, v),
+        };
+        shape.push(&mut out, pair);
     }
     Ok(Value::Array(out))
 }
