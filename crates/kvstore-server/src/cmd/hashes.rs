@@ -589,3 +589,76 @@ fn scan_reply(cursor: u64, items: Vec<Value>) -> Value {
         Value::Array(items),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_read_as_strtoul_reads_them() {
+        let c = |s: &str| parse_cursor(&Value::bulk(s));
+        assert_eq!(c(""), Some(0));
+        assert_eq!(c("42"), Some(42));
+        assert_eq!(c("+7"), Some(7));
+        assert_eq!(c("-1"), Some(u64::MAX));
+        assert_eq!(c("18446744073709551615"), Some(u64::MAX));
+        for bad in ["18446744073709551616", " 1", "1 ", "x", "-", "1.0"] {
+            assert_eq!(c(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_positions_are_distinct_and_in_range() {
+        for (n, size) in [(1, 2), (5, 1000), (400, 1000), (999, 1000)] {
+            let got = distinct(n, size);
+            assert_eq!(got.len(), n);
+            let unique: HashSet<usize> = got.iter().copied().collect();
+            assert_eq!(unique.len(), n);
+            assert!(got.iter().all(|&i| i < size));
+        }
+    }
+
+    #[test]
+    fn a_table_scan_survives_deletions() {
+        let mut h = Hash::new();
+        for i in 0..1000 {
+            h.insert(format!("f{i}").as_bytes(), &[b'v'; 100]);
+        }
+        let opts = ScanOptions {
+            pattern: None,
+            count: 7,
+        };
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            let Value::Array(reply) = scan_hash(&h, cursor, &opts) else {
+                panic!("not an array");
+            };
+            let [Value::Bulk(next), Value::Array(items)] = &reply[..] else {
+                panic!("bad reply");
+            };
+            seen.extend(
+                items
+                    .iter()
+                    .step_by(2)
+                    .filter_map(|f| f.as_bytes())
+                    .map(<[u8]>::to_vec),
+            );
+            cursor = std::str::from_utf8(next)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            if cursor == 0 {
+                break;
+            }
+            // Delete a field just visited and one not yet, every step.
+            h.remove(format!("f{}", 999 - step).as_bytes());
+            h.remove(format!("f{step}").as_bytes());
+            step += 1;
+        }
+        for i in step..1000 - step {
+            assert!(seen.contains(format!("f{i}").as_bytes()), "f{i} missed");
+        }
+    }
+}
