@@ -558,3 +558,52 @@ fn encodings_follow_the_threshold() {
     );
     ok(&mut con, &["DEL", "big", "e"]);
 }
+
+/// Moves in both directions and rotations from several connections at
+/// once: no element is lost or doubled, and a list emptied by one move is
+/// created again by the next.
+#[test]
+fn concurrent_moves_keep_every_element() {
+    let server = Server::start();
+    let addr = server.addr();
+    let mut con = connect(addr);
+    ok(&mut con, &["DEL", "a", "b"]);
+    let all: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    let mut push = vec!["RPUSH", "a"];
+    push.extend(all.iter().map(String::as_str));
+    ok(&mut con, &push);
+    let workers: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                let (from, to) = if t % 2 == 0 { ("a", "b") } else { ("b", "a") };
+                let mut pipe = redis::pipe();
+                for i in 0..300 {
+                    match i % 3 {
+                        0 => pipe.cmd("LMOVE").arg(from).arg(to).arg("LEFT").arg("RIGHT"),
+                        1 => pipe.cmd("RPOPLPUSH").arg(from).arg(from),
+                        _ => pipe.cmd("LMOVE").arg(to).arg(from).arg("RIGHT").arg("LEFT"),
+                    };
+                    pipe.ignore();
+                }
+                pipe.query::<()>(&mut con).expect("pipeline");
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let mut seen = Vec::new();
+    for k in ["a", "b"] {
+        let got: Vec<String> = redis::cmd("LRANGE")
+            .arg(k)
+            .arg(0)
+            .arg(-1)
+            .query(&mut con)
+            .expect("lrange");
+        seen.extend(got);
+    }
+    seen.sort_by_key(|s| s.parse::<u32>().unwrap_or(u32::MAX));
+    assert_eq!(seen, all);
+    ok(&mut con, &["DEL", "a", "b"]);
+}

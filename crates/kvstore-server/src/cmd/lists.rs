@@ -427,11 +427,8 @@ pub fn lrem(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let count = tri!(integer(&args[2]));
     let item = tri!(element(&args[3]));
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-    let gone = tri!(write_list(ctx, &k, false, |l| l.remove(
-        &item,
-        limit,
-        count < 0
-    )));
+    let from_tail = count < 0;
+    let gone = tri!(write_list(ctx, &k, false, |l| l.remove(&item, limit, from_tail)));
     Value::Integer(gone.unwrap_or(0) as i64)
 }
 
