@@ -811,7 +811,7 @@ fn spop_replays_to_the_same_set() {
         ok(&mut con, &["SPOP", "words"]);
         ok(&mut con, &["SPOP", "ints"]);
     }
-    ok(&mut con, &["SPOP", "words", "50"]);
+    ok(&mut con, &["SPOP", "words", "2500"]);
     ok(&mut con, &["SPOP", "ints", "30"]);
     ok(&mut con, &["SPOP", "gone", "10"]);
     let before: Vec<Vec<String>> = ["words", "ints"]
@@ -868,4 +868,34 @@ fn command_info_rows() {
             "{name}"
         );
     }
+}
+
+/// SMOVE and the reads on several keys each act at one instant: a member
+/// moving between two sets is always in exactly one of them.
+#[test]
+fn smove_is_never_seen_half_done() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    fill(&mut con, "a", &numbers(0..50));
+    fill(&mut con, "b", &numbers(50..100));
+    let addr = server.addr();
+    let mover = std::thread::spawn(move || {
+        let mut con = connect(addr);
+        for i in 0..400 {
+            let m = (i * 37 % 100).to_string();
+            ok(&mut con, &["SMOVE", "a", "b", &m]);
+            ok(
+                &mut con,
+                &["SMOVE", "b", "a", &((i * 53 + 7) % 100).to_string()],
+            );
+        }
+    });
+    for _ in 0..300 {
+        assert_eq!(members(ok(&mut con, &["SUNION", "a", "b"])).len(), 100);
+        assert_eq!(int(ok(&mut con, &["SINTERCARD", "2", "a", "b"])), 0);
+        let diff = members(ok(&mut con, &["SDIFF", "a", "b"])).len();
+        assert_eq!(int(ok(&mut con, &["SUNIONSTORE", "u", "a", "b"])), 100);
+        assert!(diff <= 100);
+    }
+    mover.join().expect("mover");
 }

@@ -367,6 +367,9 @@ fn spop_one(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Bulk(m)
 }
 
+/// Members per SREM record that SPOP logs.
+const SREM_BATCH: usize = 1024;
+
 /// What `SPOP key count` took: everything, or some members.
 enum Popped {
     All(Vec<Vec<u8>>),
@@ -400,11 +403,15 @@ fn spop_count(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         }
         Some(Popped::Some(some)) if some.is_empty() => return Value::Set(Vec::new()),
         Some(Popped::Some(some)) => {
-            ctx.propagate(|| {
-                let mut words = vec![Value::bulk("SREM"), key_word()];
-                words.extend(some.iter().map(|m| Value::Bulk(Bytes::copy_from_slice(m))));
-                words
-            });
+            // In batches, as Redis does, so that no record of the log grows
+            // past what a reader takes in one frame.
+            for batch in some.chunks(SREM_BATCH) {
+                ctx.propagate(|| {
+                    let mut words = vec![Value::bulk("SREM"), key_word()];
+                    words.extend(batch.iter().map(|m| Value::Bulk(Bytes::copy_from_slice(m))));
+                    words
+                });
+            }
             some
         }
     };
