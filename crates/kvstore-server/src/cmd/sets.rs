@@ -196,15 +196,15 @@ fn read_locked<R>(
     key: &[u8],
     f: impl FnOnce(Option<&Set>) -> R,
 ) -> Result<R, Value> {
-    // Every key was locked by its command, so `with` finds its shard; a
-    // shard not locked would read as a missing key.
+    // `f` runs once, inside `with` or, for a key whose shard is not locked
+    // (every command here locks all its keys, so never), as a missing key.
     let mut f = Some(f);
-    let mut run = |s: Option<&Set>| f.take().map(|f| f(s));
-    let got = locked.with(db, key, |r| set_of(r).map(&mut run));
-    match got {
-        Some(Ok(Some(out))) => Ok(out),
-        Some(Err(e)) => Err(e),
-        _ => run(None).ok_or_else(wrongtype),
+    let got = locked.with(db, key, |r| set_of(r).map(|s| f.take().map(|f| f(s))));
+    match (got, f) {
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(Some(out))), _) => Ok(out),
+        (_, Some(f)) => Ok(f(None)),
+        (_, None) => Err(wrongtype()),
     }
 }
 
