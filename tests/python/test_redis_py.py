@@ -157,3 +157,31 @@ def test_connection_commands(r):
 def test_protocol_is_the_one_asked_for(r):
     asked = r.connection_pool.connection_kwargs["protocol"]
     assert str(r.client_info()["resp"]) == str(asked)
+
+
+def test_lock_acquire_extend_release(r):
+    # redis-py's Lock: SET NX PX to acquire, Lua scripts (EVALSHA, loaded
+    # on first use) to extend and release only while the token matches.
+    lock = r.lock("resource", timeout=5, blocking_timeout=1)
+    assert lock.acquire() is True
+    other = r.lock("resource", timeout=5, blocking_timeout=0.1)
+    assert other.acquire() is False, "held by the first"
+    assert lock.extend(10) is True
+    assert 5000 < r.pttl("resource") <= 15000
+    lock.release()
+    assert r.get("resource") is None
+    assert other.acquire() is True
+    other.release()
+
+
+def test_pipeline_transaction_applies_all_or_nothing(r):
+    # redis-py's default pipeline is MULTI ... EXEC.
+    with r.pipeline() as p:
+        p.set("a", "1").incr("a").get("a")
+        assert p.execute() == [True, 2, "2"]
+    with r.pipeline() as p:
+        p.set("b", "1")
+        p.execute_command("NOSUCHCOMMAND")
+        with pytest.raises(redis.ResponseError):
+            p.execute()
+    assert r.get("b") is None, "a failed transaction applies nothing"

@@ -20,6 +20,7 @@ pub mod inline;
 mod keys;
 mod lists;
 mod persistence;
+mod scripting;
 mod server;
 mod sets;
 mod strings;
@@ -93,6 +94,7 @@ static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     persistence::COMMANDS,
     transactions::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.

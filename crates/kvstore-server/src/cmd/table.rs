@@ -58,6 +58,7 @@ pub mod acl {
     /// `@admin` for a command without the `ADMIN` flag (LASTSAVE).
     pub const ADMIN_CAT: u32 = 1 << 8;
     pub const TRANSACTION: u32 = 1 << 9;
+    pub const SCRIPTING: u32 = 1 << 10;
 }
 
 /// Where a command's keys are among its words: first, last (-1: to the
@@ -154,6 +155,7 @@ impl Command {
             ("@dangerous", has(flags::ADMIN) || is(acl::DANGEROUS)),
             ("@connection", is(acl::CONNECTION)),
             ("@transaction", is(acl::TRANSACTION)),
+            ("@scripting", is(acl::SCRIPTING)),
         ];
         order
             .iter()

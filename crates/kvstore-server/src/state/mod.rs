@@ -50,6 +50,9 @@ pub struct Shared {
     pub clients: Registry,
     /// Keys watched by connections (WATCH).
     pub watches: watch::Watches,
+    /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
+    /// Redis.
+    pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
     next_client_id: AtomicU64,
 }
 
@@ -69,6 +72,7 @@ impl Shared {
             persist,
             clients: Registry::default(),
             watches: watch::Watches::default(),
+            scripts: Default::default(),
             next_client_id: AtomicU64::new(0),
         }
     }

@@ -1,0 +1,582 @@
+//! The scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+//!
+//! Scripts are Lua 5.1 (built from source with mlua), as in Redis. Each
+//! worker thread keeps one interpreter, sandboxed once: no `os`, `io`,
+//! `debug`, `package`, no loading of code or files, and globals can be
+//! neither created nor read when they do not exist. A script runs alone:
+//! like EXEC, it holds the gate exclusively, since the keys it touches are
+//! known only as it runs. `redis.call` runs a command through the same
+//! table as a client's. With the append-only file on, what the script did
+//! is logged (its writes' own records, between MULTI and EXEC), so replay
+//! never depends on the script, the time or randomness.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use kvstore_protocol::Value;
+use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue, Variadic};
+use sha1::{Digest, Sha1};
+
+use super::table::acl::*;
+use super::table::flags::*;
+use super::table::NONE;
+use super::{integer, is_word, Command, Ctx};
+use crate::state::Log;
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("eval", -3, NOSCRIPT | OWN_GATE, SCRIPTING, NONE, eval).doc(
+        "scripting",
+        "Runs a Lua script.",
+        "script numkeys [arg ...]",
+    ),
+    Command::new("evalsha", -3, NOSCRIPT | OWN_GATE, SCRIPTING, NONE, evalsha).doc(
+        "scripting",
+        "Runs a Lua script loaded before, by its SHA1 digest.",
+        "sha1 numkeys [arg ...]",
+    ),
+    Command::new("eval_ro", -3, NOSCRIPT | OWN_GATE, SCRIPTING, NONE, eval_ro).doc(
+        "scripting",
+        "Runs a read-only Lua script.",
+        "script numkeys [arg ...]",
+    ),
+    Command::new(
+        "evalsha_ro",
+        -3,
+        NOSCRIPT | OWN_GATE,
+        SCRIPTING,
+        NONE,
+        evalsha_ro,
+    )
+    .doc(
+        "scripting",
+        "Runs a read-only Lua script loaded before, by its SHA1 digest.",
+        "sha1 numkeys [arg ...]",
+    ),
+    Command::new("script", -2, NOSCRIPT, SCRIPTING, NONE, script).doc(
+        "scripting",
+        "Loads, checks for and flushes Lua scripts.",
+        "",
+    ),
+];
+
+/// The lowercase hex SHA1 of `body`, the name a script goes by.
+pub fn sha1_hex(body: &[u8]) -> String {
+    let digest = Sha1::digest(body);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One sandboxed interpreter per worker thread, with the scripts it has
+/// compiled, by SHA1.
+struct Vm {
+    lua: Lua,
+    compiled: HashMap<String, mlua::Function>,
+}
+
+thread_local! {
+    static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
+}
+
+fn new_vm() -> mlua::Result<Vm> {
+    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
+    let lua = Lua::new_with(libs, LuaOptions::default())?;
+    let globals = lua.globals();
+    // What the base library would let a script reach outside its sandbox.
+    for name in [
+        "dofile",
+        "loadfile",
+        "load",
+        "loadstring",
+        "setfenv",
+        "getfenv",
+        "newproxy",
+        "module",
+        "require",
+        "collectgarbage",
+        "print",
+    ] {
+        globals.raw_set(name, LuaValue::Nil)?;
+    }
+    let redis = lua.create_table()?;
+    redis.raw_set("REDIS_VERSION", super::server::REDIS_COMPAT_VERSION)?;
+    redis.raw_set("LOG_DEBUG", 0)?;
+    redis.raw_set("LOG_VERBOSE", 1)?;
+    redis.raw_set("LOG_NOTICE", 2)?;
+    redis.raw_set("LOG_WARNING", 3)?;
+    redis.raw_set(
+        "error_reply",
+        lua.create_function(|lua, msg: mlua::LuaString| reply_table(lua, "err", msg))?,
+    )?;
+    redis.raw_set(
+        "status_reply",
+        lua.create_function(|lua, msg: mlua::LuaString| reply_table(lua, "ok", msg))?,
+    )?;
+    redis.raw_set(
+        "sha1hex",
+        lua.create_function(|_, s: mlua::LuaString| Ok(sha1_hex(&s.as_bytes())))?,
+    )?;
+    redis.raw_set(
+        "log",
+        lua.create_function(|_, (_level, msg): (i64, mlua::LuaString)| {
+            tracing::info!("script: {}", String::from_utf8_lossy(&msg.as_bytes()));
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set("setresp", lua.create_function(|_, _v: i64| Ok(()))?)?;
+    globals.raw_set("redis", redis)?;
+    // From here on, a script may neither create a global nor read one
+    // that does not exist (Redis's messages).
+    let guard = lua.create_table()?;
+    guard.raw_set(
+        "__newindex",
+        lua.create_function(|lua, (_t, _name, _v): (Table, mlua::LuaString, LuaValue)| {
+            Err::<(), _>(mlua::Error::runtime(format!(
+                "user_script:{}: Attempt to modify a readonly table",
+                script_line(lua)
+            )))
+        })?,
+    )?;
+    guard.raw_set(
+        "__index",
+        lua.create_function(|lua, (_t, name): (Table, mlua::LuaString)| {
+            Err::<(), _>(mlua::Error::runtime(format!(
+                "user_script:{}: Script attempted to access nonexistent global variable '{}'",
+                script_line(lua),
+                String::from_utf8_lossy(&name.as_bytes())
+            )))
+        })?,
+    )?;
+    globals.set_metatable(Some(guard))?;
+    Ok(Vm {
+        lua,
+        compiled: HashMap::new(),
+    })
+}
+
+/// The line of the script that called into Rust (Redis reports it).
+fn script_line(lua: &Lua) -> usize {
+    lua.inspect_stack(1, |d| d.current_line())
+        .flatten()
+        .unwrap_or(1)
+}
+
+fn reply_table(lua: &Lua, field: &str, msg: mlua::LuaString) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.raw_set(field, msg)?;
+    Ok(t)
+}
+
+/// Arguments after the script: `numkeys`, then keys, then the rest.
+fn split_args(args: &[Value]) -> Result<(Vec<Bytes>, Vec<Bytes>), Value> {
+    let n = integer(&args[2])?;
+    if n < 0 {
+        return Err(Value::error("ERR Number of keys can't be negative"));
+    }
+    let rest = &args[3..];
+    if n as u64 > rest.len() as u64 {
+        return Err(Value::error(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    let text = |v: &Value| match v {
+        Value::Integer(i) => Bytes::from(i.to_string()),
+        other => Bytes::copy_from_slice(other.as_bytes().unwrap_or_default()),
+    };
+    let (keys, argv) = rest.split_at(n as usize);
+    Ok((
+        keys.iter().map(text).collect(),
+        argv.iter().map(text).collect(),
+    ))
+}
+
+fn scripts_key(body: &[u8]) -> String {
+    sha1_hex(body)
+}
+
+pub fn eval(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let body = args[1].as_bytes().unwrap_or_default().to_vec();
+    let sha = scripts_key(&body);
+    ctx.shared
+        .scripts
+        .lock()
+        .insert(sha.clone(), Bytes::from(body));
+    run_script(ctx, &sha, args, false)
+}
+
+pub fn eval_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let body = args[1].as_bytes().unwrap_or_default().to_vec();
+    let sha = scripts_key(&body);
+    ctx.shared
+        .scripts
+        .lock()
+        .insert(sha.clone(), Bytes::from(body));
+    run_script(ctx, &sha, args, true)
+}
+
+pub fn evalsha(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    run_script(ctx, &sha, args, false)
+}
+
+pub fn evalsha_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    run_script(ctx, &sha, args, true)
+}
+
+/// Runs the script named `sha` alone, logging its effects.
+fn run_script(ctx: &mut Ctx<'_>, sha: &str, args: &[Value], read_only: bool) -> Value {
+    let (keys, argv) = match split_args(args) {
+        Ok(split) => split,
+        Err(e) => return e,
+    };
+    let Some(body) = ctx.shared.scripts.lock().get(sha).cloned() else {
+        return Value::error("NOSCRIPT No matching script. Please use EVAL.");
+    };
+    let shared = ctx.shared;
+    let _alone = shared.keyspace.gate.exclusive();
+    // A SELECT inside the script is the script's own (as in Redis).
+    let db = ctx.session.db;
+    let reply = run_alone(ctx, sha, &body, &keys, &argv, read_only);
+    ctx.session.db = db;
+    reply
+}
+
+/// [`run_script`] once the gate is held.
+fn run_alone(
+    ctx: &mut Ctx<'_>,
+    sha: &str,
+    body: &[u8],
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only: bool,
+) -> Value {
+    let shared = ctx.shared;
+    if !shared.persist.tracks_writes() {
+        let mut effects = Vec::new();
+        let reply = call_vm(ctx, sha, body, keys, argv, read_only, &mut effects);
+        ctx.log.records.clear();
+        return reply;
+    }
+    let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
+        let mut effects = Vec::new();
+        let start_db = ctx.session.db;
+        let reply = call_vm(ctx, sha, body, keys, argv, read_only, &mut effects);
+        if !effects.is_empty() {
+            log.push(start_db, vec![Value::bulk("MULTI")]);
+            log.records.append(&mut effects);
+            log.push(ctx.session.db, vec![Value::bulk("EXEC")]);
+        }
+        ctx.log.records.clear();
+        // The effects are logged even if the script failed after making
+        // them: they happened (as in Redis, a script is not rolled back).
+        if reply.is_error() && !log.records.is_empty() {
+            return Value::Array(vec![reply]);
+        }
+        reply
+    });
+    if wait != 0 {
+        ctx.session.aof_wait = wait;
+    }
+    // Undo the wrapping that kept a failed script's effects in the log.
+    match reply {
+        Value::Array(mut one) if one.len() == 1 && one[0].is_error() => one.remove(0),
+        other => other,
+    }
+}
+
+/// Compiles (once per thread) and runs the script, with `redis.call` and
+/// `redis.pcall` bound to this connection for the length of the call.
+#[allow(clippy::too_many_arguments)]
+fn call_vm(
+    ctx: &mut Ctx<'_>,
+    sha: &str,
+    body: &[u8],
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only: bool,
+    effects: &mut Vec<(usize, Vec<Value>)>,
+) -> Value {
+    VM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            match new_vm() {
+                Ok(vm) => *slot = Some(vm),
+                Err(e) => {
+                    return Value::error(format!("ERR cannot start the Lua interpreter: {e}"))
+                }
+            }
+        }
+        let Some(vm) = slot.as_mut() else {
+            return Value::error("ERR cannot start the Lua interpreter");
+        };
+        let func = match vm.compiled.get(sha) {
+            Some(f) => f.clone(),
+            None => match vm.lua.load(body).set_name("@user_script").into_function() {
+                Ok(f) => {
+                    vm.compiled.insert(sha.to_string(), f.clone());
+                    f
+                }
+                Err(e) => {
+                    return Value::error(format!(
+                        "ERR Error compiling script (new function): {}",
+                        first_line(&e)
+                    ))
+                }
+            },
+        };
+        let ctx_cell = RefCell::new(&mut *ctx);
+        let effects_cell = RefCell::new(&mut *effects);
+        // Where a redis.call that failed was called from, for the error.
+        let call_line = std::cell::Cell::new(None);
+        let lua = &vm.lua;
+        let result = lua.scope(|scope| {
+            let globals = lua.globals();
+            globals.raw_set(
+                "KEYS",
+                lua.create_sequence_from(
+                    keys.iter()
+                        .map(|k| lua.create_string(k))
+                        .collect::<mlua::Result<Vec<_>>>()?,
+                )?,
+            )?;
+            globals.raw_set(
+                "ARGV",
+                lua.create_sequence_from(
+                    argv.iter()
+                        .map(|a| lua.create_string(a))
+                        .collect::<mlua::Result<Vec<_>>>()?,
+                )?,
+            )?;
+            let redis: Table = globals.raw_get("redis")?;
+            for (name, protected) in [("call", false), ("pcall", true)] {
+                let ctx_cell = &ctx_cell;
+                let effects_cell = &effects_cell;
+                let call_line = &call_line;
+                let f = scope.create_function(move |lua, words: Variadic<LuaValue>| {
+                    let mut ctx = ctx_cell
+                        .try_borrow_mut()
+                        .map_err(|_| mlua::Error::RecursiveMutCallback)?;
+                    let mut effects = effects_cell
+                        .try_borrow_mut()
+                        .map_err(|_| mlua::Error::RecursiveMutCallback)?;
+                    let reply = call_command(&mut ctx, &words, read_only, &mut effects);
+                    match reply {
+                        Value::Error(msg) if !protected => {
+                            call_line.set(Some(script_line(lua)));
+                            Err(mlua::Error::runtime(
+                                String::from_utf8_lossy(&msg).into_owned(),
+                            ))
+                        }
+                        other => to_lua(lua, &other),
+                    }
+                })?;
+                redis.raw_set(name, f)?;
+            }
+            func.call::<LuaValue>(())
+        });
+        match result {
+            Ok(v) => from_lua(&v),
+            Err(e) => {
+                let msg = first_line(&e);
+                // Redis's shape: an error reply raised by redis.call as it
+                // was, anything else as ERR, and where it happened.
+                match call_line.get() {
+                    Some(line) => {
+                        Value::error(format!("{msg} script: {sha}, on @user_script:{line}."))
+                    }
+                    None => {
+                        let line = msg
+                            .strip_prefix("user_script:")
+                            .and_then(|r| r.split(':').next())
+                            .and_then(|n| n.parse::<usize>().ok())
+                            .unwrap_or(1);
+                        Value::error(format!("ERR {msg} script: {sha}, on @user_script:{line}."))
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The message of a Lua error, without mlua's wrapping or traceback.
+fn first_line(e: &mlua::Error) -> String {
+    let mut e = e;
+    while let mlua::Error::CallbackError { cause, .. } = e {
+        e = cause;
+    }
+    let text = match e {
+        mlua::Error::RuntimeError(m) | mlua::Error::SyntaxError { message: m, .. } => m.clone(),
+        other => other.to_string(),
+    };
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// `redis.call` / `redis.pcall`: one command, as a client would send it.
+fn call_command(
+    ctx: &mut Ctx<'_>,
+    words: &[LuaValue],
+    read_only: bool,
+    effects: &mut Vec<(usize, Vec<Value>)>,
+) -> Value {
+    if words.is_empty() {
+        return Value::error("ERR Please specify at least one argument for this redis lib call");
+    }
+    let mut args = Vec::with_capacity(words.len());
+    for w in words {
+        match w {
+            LuaValue::String(s) => args.push(Value::Bulk(Bytes::copy_from_slice(&s.as_bytes()))),
+            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(i.to_string()))),
+            LuaValue::Number(n) => args.push(Value::Bulk(Bytes::from(lua_number(*n)))),
+            _ => {
+                return Value::error(
+                    "ERR Lua redis lib command arguments must be strings or integers",
+                )
+            }
+        }
+    }
+    let Some(cmd) = args[0].as_bytes().and_then(super::lookup) else {
+        return Value::error("ERR Unknown Redis command called from script");
+    };
+    let n = args.len() as i32;
+    if (cmd.arity > 0 && n != cmd.arity) || (cmd.arity < 0 && n < -cmd.arity) {
+        return Value::error("ERR Wrong number of args calling Redis command from script");
+    }
+    if cmd.flags & NOSCRIPT != 0 {
+        return Value::error("ERR This Redis command is not allowed from script");
+    }
+    if read_only && cmd.is_write() {
+        return Value::error("ERR Write commands are not allowed from read-only scripts.");
+    }
+    // A script sees Redis replies, whatever mode its client is in.
+    let mode = std::mem::replace(&mut ctx.session.mode, crate::config::ReplyMode::Redis);
+    let resp3 = std::mem::replace(&mut ctx.session.resp3, false);
+    let reply = super::run(ctx, cmd, &args);
+    ctx.session.mode = mode;
+    ctx.session.resp3 = resp3;
+    if !reply.is_error() {
+        effects.append(&mut ctx.log.records);
+    }
+    ctx.log.records.clear();
+    reply
+}
+
+/// A Lua number as `redis.call` passes it: integral ones without a point.
+fn lua_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e17 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A reply as a script sees it (Redis's RESP2 conversion).
+fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
+    Ok(match v {
+        Value::Integer(n) => LuaValue::Integer(*n),
+        Value::Bulk(b) => LuaValue::String(lua.create_string(b)?),
+        Value::Null => LuaValue::Boolean(false),
+        Value::Simple(s) => LuaValue::Table(reply_table(lua, "ok", lua.create_string(s)?)?),
+        Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
+        Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),
+        Value::Boolean(b) => LuaValue::Integer(i64::from(*b)),
+        Value::Array(items) | Value::Set(items) => {
+            let t = lua.create_table()?;
+            for (i, item) in items.iter().enumerate() {
+                t.raw_set(i + 1, to_lua(lua, item)?)?;
+            }
+            LuaValue::Table(t)
+        }
+        Value::Map(pairs) => {
+            let t = lua.create_table()?;
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                t.raw_set(2 * i + 1, to_lua(lua, k)?)?;
+                t.raw_set(2 * i + 2, to_lua(lua, v)?)?;
+            }
+            LuaValue::Table(t)
+        }
+    })
+}
+
+/// A script's result as a reply (Redis's rules: numbers truncate to
+/// integers, `false` is null, `{ok=…}` and `{err=…}` are status and
+/// error replies, a table is an array up to its first nil).
+fn from_lua(v: &LuaValue) -> Value {
+    match v {
+        LuaValue::Integer(n) => Value::Integer(*n),
+        LuaValue::Number(n) => Value::Integer(*n as i64),
+        LuaValue::String(s) => Value::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
+        LuaValue::Boolean(true) => Value::Integer(1),
+        LuaValue::Table(t) => {
+            if let Ok(LuaValue::String(e)) = t.raw_get::<LuaValue>("err") {
+                return Value::Error(Bytes::copy_from_slice(&e.as_bytes()));
+            }
+            if let Ok(LuaValue::String(ok)) = t.raw_get::<LuaValue>("ok") {
+                return Value::Simple(Bytes::copy_from_slice(&ok.as_bytes()));
+            }
+            let mut out = Vec::new();
+            for i in 1.. {
+                match t.raw_get::<LuaValue>(i) {
+                    Ok(LuaValue::Nil) | Err(_) => break,
+                    Ok(item) => out.push(from_lua(&item)),
+                }
+            }
+            Value::Array(out)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// `SCRIPT LOAD|EXISTS|FLUSH|KILL`.
+pub fn script(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let sub = &args[1];
+    if is_word(sub, "LOAD") && args.len() == 3 {
+        let body = args[2].as_bytes().unwrap_or_default().to_vec();
+        // Compiled here first, so that a script with a syntax error is
+        // refused at load time, as Redis does.
+        if let Err(e) = Lua::new()
+            .load(&body[..])
+            .set_name("@user_script")
+            .into_function()
+        {
+            return Value::error(format!(
+                "ERR Error compiling script (new function): {}",
+                first_line(&e)
+            ));
+        }
+        let sha = sha1_hex(&body);
+        ctx.shared
+            .scripts
+            .lock()
+            .insert(sha.clone(), Bytes::from(body));
+        Value::Bulk(Bytes::from(sha))
+    } else if is_word(sub, "EXISTS") && args.len() >= 3 {
+        let scripts = ctx.shared.scripts.lock();
+        Value::Array(
+            args[2..]
+                .iter()
+                .map(|a| {
+                    let sha = String::from_utf8_lossy(a.as_bytes().unwrap_or_default())
+                        .to_ascii_lowercase();
+                    Value::Integer(i64::from(scripts.contains_key(&sha)))
+                })
+                .collect(),
+        )
+    } else if is_word(sub, "FLUSH") && args.len() <= 3 {
+        ctx.shared.scripts.lock().clear();
+        VM.with(|cell| {
+            if let Some(vm) = cell.borrow_mut().as_mut() {
+                vm.compiled.clear();
+            }
+        });
+        Value::ok()
+    } else if is_word(sub, "KILL") && args.len() == 2 {
+        // A script runs alone and to its end: none is ever running while
+        // this command is.
+        Value::error("NOTBUSY No scripts in execution right now.")
+    } else {
+        Value::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try SCRIPT HELP.",
+            super::printable(sub.as_bytes().unwrap_or_default(), 64)
+        ))
+    }
+}

@@ -1,0 +1,226 @@
+//! Lua scripts: EVAL, EVALSHA, SCRIPT, the reply conversions, errors as
+//! Redis gives them, the sandbox, atomicity, and the append-only file.
+
+mod common;
+mod durability_common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use common::rs::{bulk, connect, ok, q, R};
+use durability_common::Proc;
+use kvstore_protocol::Value;
+use kvstore_server::BackgroundServer;
+
+fn err(con: &mut redis::Connection, words: &[&str]) -> String {
+    match q(con, words) {
+        Err(e) => e.to_string(),
+        Ok(v) => panic!("{words:?} should fail, got {v:?}"),
+    }
+}
+
+#[test]
+fn scripts_run_commands_and_convert_replies_as_redis_does() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let script = "return redis.call('SET', KEYS[1], ARGV[1])";
+    assert_eq!(ok(&mut con, &["EVAL", script, "1", "k", "v"]), R::Okay);
+    assert_eq!(
+        ok(
+            &mut con,
+            &["EVAL", "return redis.call('GET', KEYS[1])", "1", "k"]
+        ),
+        bulk("v")
+    );
+    // Numbers truncate, false is nil, a table is an array up to its first
+    // nil, {ok=…} is a status.
+    assert_eq!(
+        ok(
+            &mut con,
+            &[
+                "EVAL",
+                "return {1, 2.9, 'x', false, {ok='fine'}, nil, 7}",
+                "0"
+            ]
+        ),
+        R::Array(vec![
+            R::Int(1),
+            R::Int(2),
+            bulk("x"),
+            R::Nil,
+            R::SimpleString("fine".into())
+        ])
+    );
+    assert_eq!(
+        ok(
+            &mut con,
+            &["EVAL", "return redis.call('GET', 'missing')", "0"]
+        ),
+        R::Nil
+    );
+    assert_eq!(
+        ok(&mut con, &["EVAL", "return redis.sha1hex('')", "0"]),
+        bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+    );
+    // SCRIPT LOAD, EVALSHA, EXISTS, FLUSH.
+    let sha = match ok(&mut con, &["SCRIPT", "LOAD", "return ARGV[1]"]) {
+        R::BulkString(b) => String::from_utf8(b).expect("sha"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ok(&mut con, &["EVALSHA", &sha, "0", "hi"]), bulk("hi"));
+    assert_eq!(
+        ok(&mut con, &["SCRIPT", "EXISTS", &sha, "0000"]),
+        R::Array(vec![R::Int(1), R::Int(0)])
+    );
+    assert_eq!(ok(&mut con, &["SCRIPT", "FLUSH"]), R::Okay);
+    assert!(err(&mut con, &["EVALSHA", &sha, "0"]).contains("No matching script"));
+    assert!(err(&mut con, &["SCRIPT", "KILL"]).contains("No scripts in execution"));
+}
+
+#[test]
+fn errors_and_the_sandbox() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    ok(&mut con, &["SET", "s", "text"]);
+    // A failing redis.call stops the script with that command's error.
+    let e = err(&mut con, &["EVAL", "return redis.call('INCR', 's')", "0"]);
+    assert!(
+        e.contains("value is not an integer or out of range") && e.contains("on @user_script:1."),
+        "{e}"
+    );
+    // redis.pcall hands it to the script as a table instead.
+    let e = err(
+        &mut con,
+        &["EVAL", "local r = redis.pcall('INCR', 's'); return r", "0"],
+    );
+    assert!(e.contains("value is not an integer or out of range"), "{e}");
+    assert_eq!(
+        ok(
+            &mut con,
+            &[
+                "EVAL",
+                "local r = redis.pcall('INCR', 's'); return type(r.err)",
+                "0"
+            ]
+        ),
+        bulk("string")
+    );
+    let e = err(&mut con, &["EVAL", "error('boom')", "0"]);
+    assert!(e.contains("user_script:1: boom"), "{e}");
+    assert!(err(&mut con, &["EVAL", "return redis.call('nosuch')", "0"])
+        .contains("Unknown Redis command called from script"));
+    assert!(
+        err(&mut con, &["EVAL", "return redis.call('GET')", "0"]).contains("Wrong number of args")
+    );
+    assert!(err(
+        &mut con,
+        &["EVAL", "return redis.call('EVAL', 'return 1', '0')", "0"]
+    )
+    .contains("not allowed from script"));
+    assert!(err(
+        &mut con,
+        &["EVAL_RO", "return redis.call('SET', 'a', 'b')", "0"]
+    )
+    .contains("Write commands are not allowed from read-only scripts"));
+    assert!(err(&mut con, &["EVAL", "return 1", "-1"]).contains("can't be negative"));
+    assert!(err(&mut con, &["EVAL", "return 1", "2", "a"]).contains("greater than number of args"));
+    assert!(err(&mut con, &["EVAL", "syntax error here", "0"]).contains("Error compiling script"));
+    assert!(err(&mut con, &["SCRIPT", "LOAD", "x y"]).contains("Error compiling script"));
+    // Nothing outside the sandbox, and no new globals.
+    for escape in [
+        "return os.time()",
+        "return io.open('/etc/passwd')",
+        "return loadstring('return 1')()",
+        "return dofile('/etc/passwd')",
+        "return require('os')",
+        "return debug.getinfo(1)",
+        "return setfenv(1, {})",
+    ] {
+        let e = err(&mut con, &["EVAL", escape, "0"]);
+        assert!(e.contains("nonexistent global variable"), "{escape}: {e}");
+    }
+    assert!(err(&mut con, &["EVAL", "x = 5", "0"]).contains("Attempt to modify a readonly table"));
+    // Errors made by the script itself are replies, not failures.
+    let e = err(
+        &mut con,
+        &["EVAL", "return redis.error_reply('MY code')", "0"],
+    );
+    assert!(e.contains("MY") && e.contains("code"), "{e}");
+    assert_eq!(
+        ok(
+            &mut con,
+            &["EVAL", "return redis.status_reply('DONE')", "0"]
+        ),
+        R::SimpleString("DONE".into())
+    );
+}
+
+/// A script runs alone: readers never see half of it.
+#[test]
+fn no_reader_ever_sees_half_a_script() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let stop = Arc::new(AtomicBool::new(false));
+    let script = "redis.call('INCR', KEYS[1]); return redis.call('INCR', KEYS[2])";
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                for _ in 0..250 {
+                    ok(&mut con, &["EVAL", script, "2", "a", "b"]);
+                }
+            })
+        })
+        .collect();
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                while !stop.load(Ordering::Relaxed) {
+                    let (a, b): (Option<i64>, Option<i64>) = redis::cmd("MGET")
+                        .arg("a")
+                        .arg("b")
+                        .query(&mut con)
+                        .expect("MGET");
+                    assert_eq!(a, b, "read half a script");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().expect("reader");
+    }
+    let mut con = connect(addr);
+    assert_eq!(ok(&mut con, &["GET", "a"]), bulk("1000"));
+}
+
+/// The log holds what a script did, not the script: replay after SCRIPT
+/// FLUSH (scripts do not survive a restart) gives the same keyspace.
+#[test]
+fn the_log_holds_a_scripts_effects() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Proc::start(dir.path(), &["--appendonly", "--appendfsync", "always"]);
+    let mut conn = server.connect();
+    let script = "redis.call('SET', KEYS[1], ARGV[1]); redis.call('INCR', KEYS[2]); \
+                  redis.call('SELECT', 3); redis.call('SET', KEYS[1], 'in3'); return 1";
+    let reply = conn.call(
+        ["EVAL", script, "2", "k", "n", "v"]
+            .iter()
+            .map(|w| Value::bulk(*w))
+            .collect(),
+    );
+    assert_eq!(reply, Value::Integer(1));
+    server.kill9();
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["GET", "k"]), Value::bulk("v"));
+    assert_eq!(conn.cmd(&["GET", "n"]), Value::Integer(1));
+    assert_eq!(conn.cmd(&["SELECT", "3"]), Value::ok());
+    assert_eq!(conn.cmd(&["GET", "k"]), Value::bulk("in3"));
+    assert!(server.term().success());
+}
