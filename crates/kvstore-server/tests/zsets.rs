@@ -43,6 +43,7 @@ fn replies_match_redis() {
         ("pops", POPS),
         ("setops", SETOPS),
         ("encodings", ENCODINGS),
+        ("edges", EDGES),
     ] {
         run(&mut raw2, &mut raw3, name, script);
     }
@@ -120,6 +121,67 @@ fn random_members_and_large_scans(server: &BackgroundServer) {
     };
     assert_eq!(strings(parts[1].clone()).len(), 20);
     assert!(q(&mut con, &["ZSCAN", "big", "0", "COUNT", "0"]).is_err());
+}
+
+/// Writes whose logged form must replay to the same sets: ZMPOP is
+/// logged as the ZPOPMIN or ZPOPMAX it amounted to, as Redis does.
+#[test]
+fn the_log_replays_to_the_same_sets() {
+    use kvstore_server::config::AppendFsync;
+    use kvstore_server::Config;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = || Config {
+        appendonly: true,
+        appendfsync: AppendFsync::No,
+        dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    let keys = ["a", "b", "u", "r", "m"];
+    let dump = |con: &mut redis::Connection| -> Vec<R> {
+        keys.iter()
+            .map(|k| ok(con, &["ZRANGE", k, "0", "-1", "WITHSCORES"]))
+            .collect()
+    };
+    let before = {
+        let live = BackgroundServer::start_with(config());
+        let mut con = connect(live.addr());
+        for words in [
+            &["ZADD", "a", "1", "x", "2.5", "y", "3", "z", "4", "w"][..],
+            &["ZADD", "b", "INCR", "0.1", "x"],
+            &["ZINCRBY", "b", "0.2", "x"],
+            &["ZADD", "m", "1", "p", "2", "q", "3", "r"],
+            &["ZMPOP", "2", "nokey", "a", "MIN", "COUNT", "2"],
+            &["ZMPOP", "1", "m", "MAX"],
+            &["ZPOPMAX", "m"],
+            &["ZUNIONSTORE", "u", "2", "a", "b", "WEIGHTS", "2", "3"],
+            &["ZRANGESTORE", "r", "u", "0", "0"],
+            &["ZREMRANGEBYSCORE", "a", "4", "4"],
+        ] {
+            ok(&mut con, words);
+        }
+        dump(&mut con)
+    };
+    let log: Vec<u8> = walk_files(dir.path());
+    let text = String::from_utf8_lossy(&log).to_ascii_uppercase();
+    assert!(text.contains("ZPOPMIN"), "ZMPOP logged as ZPOPMIN");
+    assert!(!text.contains("ZMPOP"), "ZMPOP itself not logged");
+    let replayed = BackgroundServer::start_with(config());
+    let mut con = connect(replayed.addr());
+    assert_eq!(dump(&mut con), before);
+}
+
+/// Every byte of every file under `dir` (the AOF's files).
+fn walk_files(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.extend(std::fs::read(&path).unwrap_or_default());
+        }
+    }
+    out
 }
 
 const BASICS: &[(u8, &[&str], &str)] = &[
@@ -573,4 +635,70 @@ const ENCODINGS: &[(u8, &[&str], &str)] = &[
         &["config", "set", "zset-max-listpack-value", "64"],
         "+OK\r\n",
     ),
+];
+const EDGES: &[(u8, &[&str], &str)] = &[
+    (2, &["zadd", "z", "1", "a", "2", "a"], ":1\r\n"),
+    (2, &["zadd", "z", "ch", "3", "b", "4", "b"], ":2\r\n"),
+    (2, &["zrange", "z", "0", "-1", "withscores"], "*4\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n4\r\n"),
+    (2, &["zadd", "z", "ch", "4", "b", "4", "b"], ":0\r\n"),
+    (2, &["zadd", "a", "1", "x", "2", "y"], ":2\r\n"),
+    (2, &["zunionstore", "a", "2", "a", "a"], ":2\r\n"),
+    (2, &["zrange", "a", "0", "-1", "withscores"], "*4\r\n$1\r\nx\r\n$1\r\n2\r\n$1\r\ny\r\n$1\r\n4\r\n"),
+    (2, &["zinterstore", "a", "1", "a", "weights", "2"], ":2\r\n"),
+    (2, &["zrange", "a", "0", "-1", "withscores"], "*4\r\n$1\r\nx\r\n$1\r\n4\r\n$1\r\ny\r\n$1\r\n8\r\n"),
+    (2, &["zrangestore", "a", "a", "0", "0"], ":1\r\n"),
+    (2, &["zrange", "a", "0", "-1", "withscores"], "*2\r\n$1\r\nx\r\n$1\r\n4\r\n"),
+    (2, &["zdiffstore", "a", "1", "a"], ":1\r\n"),
+    (2, &["zrange", "a", "0", "-1", "withscores"], "*2\r\n$1\r\nx\r\n$1\r\n4\r\n"),
+    (2, &["zdiffstore", "a", "2", "a", "a"], ":0\r\n"),
+    (2, &["exists", "a"], ":0\r\n"),
+    (2, &["zrange", "z", "0", "-1", "byscore", "limit", "0", "x"], "-ERR value is not an integer or out of range\r\n"),
+    (2, &["zrange", "z", "0", "-1", "byscore", "limit", "x", "1"], "-ERR value is not an integer or out of range\r\n"),
+    (2, &["zrange", "z", "0", "-1", "byscore", "limit", "1"], "-ERR syntax error\r\n"),
+    (2, &["zrangebyscore", "z", "-inf", "+inf", "limit", "100000000000", "1"], "*0\r\n"),
+    (2, &["zrangebyscore", "z", "-inf", "+inf", "limit", "0", "9223372036854775807"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+    (2, &["zremrangebyrank", "z", "1", "0"], ":0\r\n"),
+    (2, &["zremrangebyrank", "z", "-100", "-50"], ":0\r\n"),
+    (2, &["zadd", "lx", "0", "a", "0", "b"], ":2\r\n"),
+    (2, &["zrangebylex", "lx", "[", "(c"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+    (2, &["zrangebylex", "lx", "(", "+"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+    (2, &["zrangebylex", "lx", "-", "["], "*0\r\n"),
+    (2, &["zrangebylex", "lx", "-x", "+"], "-ERR min or max not valid string range item\r\n"),
+    (2, &["zcount", "z", "9223372036854775808", "1e400"], ":0\r\n"),
+    (2, &["zcount", "z", "(inf", "+inf"], ":0\r\n"),
+    (2, &["zcount", "z", "-inf", "(-inf"], ":0\r\n"),
+    (2, &["zadd", "inf", "1", "x"], ":1\r\n"),
+    (2, &["zadd", "z2", "1e400", "m"], "-ERR value is not a valid float\r\n"),
+    (2, &["zadd", "z2", "-1e400", "m"], "-ERR value is not a valid float\r\n"),
+    (2, &["zadd", "z2", "infinity", "m"], ":1\r\n"),
+    (2, &["zadd", "z2", "-Infinity", "n"], ":1\r\n"),
+    (2, &["zadd", "z2", "+inf", "o"], ":1\r\n"),
+    (2, &["zrange", "z2", "0", "-1", "withscores"], "*6\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n"),
+    (2, &["zadd", "z2", "1.0e3", "p"], ":1\r\n"),
+    (2, &["zadd", "z2", ".5", "q"], ":1\r\n"),
+    (2, &["zadd", "z2", "5.", "r"], ":1\r\n"),
+    (2, &["zadd", "z2", "1e", "5"], "-ERR value is not a valid float\r\n"),
+    (2, &["zadd", "z2", "0x1p3", "s"], ":1\r\n"),
+    (2, &["zadd", "z2", "1_0", "t"], "-ERR value is not a valid float\r\n"),
+    (2, &["zadd", "z2", "4e-320", "u"], ":1\r\n"),
+    (2, &["zscore", "z2", "u"], "$22\r\n3.999955468730732e-320\r\n"),
+    (2, &["zrange", "z2", "0", "-1", "withscores"], "*16\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nu\r\n$22\r\n3.999955468730732e-320\r\n$1\r\nq\r\n$3\r\n0.5\r\n$1\r\nr\r\n$1\r\n5\r\n$1\r\ns\r\n$1\r\n8\r\n$1\r\np\r\n$4\r\n1000\r\n$1\r\nm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n"),
+    (2, &["zincrby", "z2", "1", "newm"], "$1\r\n1\r\n"),
+    (2, &["zincrby", "newkey", "1.5", "m"], "$3\r\n1.5\r\n"),
+    (2, &["zincrby", "newkey2", "inf", "m"], "$3\r\ninf\r\n"),
+    (2, &["zincrby", "newkey2", "-inf", "m"], "-ERR resulting score is not a number (NaN)\r\n"),
+    (2, &["zmpop", "3", "nokey", "nokey2", "newkey", "min", "count", "10"], "*2\r\n$6\r\nnewkey\r\n*1\r\n*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n"),
+    (2, &["zmpop", "1", "newkey2", "max"], "*2\r\n$7\r\nnewkey2\r\n*1\r\n*2\r\n$1\r\nm\r\n$3\r\ninf\r\n"),
+    (2, &["exists", "newkey2"], ":0\r\n"),
+    (2, &["zpopmax", "z", "9223372036854775807"], "*4\r\n$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n2\r\n"),
+    (2, &["zunion", "1", "nokey", "withscores"], "*0\r\n"),
+    (2, &["zinter", "1", "nokey"], "*0\r\n"),
+    (2, &["zintercard", "1", "nokey"], ":0\r\n"),
+    (2, &["zunionstore", "d", "1", "nokey"], ":0\r\n"),
+    (2, &["zunion", "2", "z2", "z2", "weights", "1", "inf", "withscores"], "*18\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nm\r\n$3\r\ninf\r\n$4\r\nnewm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n$1\r\np\r\n$3\r\ninf\r\n$1\r\nq\r\n$3\r\ninf\r\n$1\r\nr\r\n$3\r\ninf\r\n$1\r\ns\r\n$3\r\ninf\r\n$1\r\nu\r\n$3\r\ninf\r\n"),
+    (2, &["zunion", "2", "z2", "z2", "weights", "0", "0", "withscores"], "*18\r\n$1\r\nm\r\n$1\r\n0\r\n$1\r\nn\r\n$1\r\n0\r\n$4\r\nnewm\r\n$1\r\n0\r\n$1\r\no\r\n$1\r\n0\r\n$1\r\np\r\n$1\r\n0\r\n$1\r\nq\r\n$1\r\n0\r\n$1\r\nr\r\n$1\r\n0\r\n$1\r\ns\r\n$1\r\n0\r\n$1\r\nu\r\n$1\r\n0\r\n"),
+    (2, &["zunion", "2", "z2", "z2", "aggregate", "min", "weights", "-1", "1", "withscores"], "*18\r\n$1\r\nm\r\n$4\r\n-inf\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\no\r\n$4\r\n-inf\r\n$1\r\np\r\n$5\r\n-1000\r\n$1\r\ns\r\n$2\r\n-8\r\n$1\r\nr\r\n$2\r\n-5\r\n$4\r\nnewm\r\n$2\r\n-1\r\n$1\r\nq\r\n$4\r\n-0.5\r\n$1\r\nu\r\n$23\r\n-3.999955468730732e-320\r\n"),
+    (2, &["zinter", "2", "z2", "z2", "WEIGHTS", "1", "2", "AGGREGATE", "MAX", "withscores"], "*18\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nu\r\n$22\r\n7.999910937461464e-320\r\n$1\r\nq\r\n$1\r\n1\r\n$4\r\nnewm\r\n$1\r\n2\r\n$1\r\nr\r\n$2\r\n10\r\n$1\r\ns\r\n$2\r\n16\r\n$1\r\np\r\n$4\r\n2000\r\n$1\r\nm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n"),
+    (2, &["zunion", "1", "z2", "weights", "0x10", "withscores"], "*18\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nu\r\n$23\r\n6.3999287499691712e-319\r\n$1\r\nq\r\n$1\r\n8\r\n$4\r\nnewm\r\n$2\r\n16\r\n$1\r\nr\r\n$2\r\n80\r\n$1\r\ns\r\n$3\r\n128\r\n$1\r\np\r\n$5\r\n16000\r\n$1\r\nm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n"),
+    (2, &["zunion", "1", "z2", "weights", "1", "weights", "2", "withscores"], "*18\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nu\r\n$22\r\n7.999910937461464e-320\r\n$1\r\nq\r\n$1\r\n1\r\n$4\r\nnewm\r\n$1\r\n2\r\n$1\r\nr\r\n$2\r\n10\r\n$1\r\ns\r\n$2\r\n16\r\n$1\r\np\r\n$4\r\n2000\r\n$1\r\nm\r\n$3\r\ninf\r\n$1\r\no\r\n$3\r\ninf\r\n"),
 ];
