@@ -1,12 +1,11 @@
 //! Sorted sets: a listpack of member, score pairs in order while small,
 //! then a hash map of scores beside an ordered set (Redis's skiplist).
 //!
-//! The ordered set has no rank, so rank and index queries on the large
-//! encoding walk from the nearer end: O(rank), where Redis's skiplist is
-//! O(log n). Score ranges start with a tree search.
+//! The order is a treap whose nodes count their subtrees, so a rank, the
+//! entry at a rank and where a score range starts are O(log n), as with
+//! Redis's skiplist and its spans.
 
-use std::collections::BTreeSet;
-use std::ops::Bound;
+use std::cmp::Ordering;
 
 use hashbrown::HashMap;
 
@@ -40,10 +39,17 @@ impl Ord for Score {
     }
 }
 
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SortedSet {
     pub scores: HashMap<Member, f64>,
-    pub order: BTreeSet<(Score, Member)>,
+    order: OrderTree,
+}
+
+impl PartialEq for SortedSet {
+    /// The scores decide the order, so they are the whole value.
+    fn eq(&self, other: &Self) -> bool {
+        self.scores == other.scores
+    }
 }
 
 /// A member with its score, as queries hand them out.
@@ -86,10 +92,7 @@ impl ZSet {
                 }
                 Box::new(all.into_iter())
             }
-            ZSet::Skiplist(s) if rev => {
-                Box::new(s.order.iter().rev().map(|(sc, m)| (m.to_vec(), sc.0)))
-            }
-            ZSet::Skiplist(s) => Box::new(s.order.iter().map(|(sc, m)| (m.to_vec(), sc.0))),
+            ZSet::Skiplist(s) => s.walk_at(0, rev),
         }
     }
 
@@ -160,13 +163,11 @@ impl ZSet {
             ZSet::Listpack(_) => self.walk(rev).position(|(m, _)| m == member),
             ZSet::Skiplist(s) => {
                 let score = *s.scores.get(member)?;
-                let key = (Score(score), Member::from(member));
+                let below = s.order.rank(Score(score), member);
                 Some(if rev {
-                    s.order
-                        .range((Bound::Excluded(key), Bound::Unbounded))
-                        .count()
+                    s.scores.len() - 1 - below
                 } else {
-                    s.order.range(..key).count()
+                    below
                 })
             }
         }
@@ -174,7 +175,11 @@ impl ZSet {
 
     /// Entries `start..=stop` (already in range) in order, or reversed.
     pub fn by_index(&self, start: usize, stop: usize, rev: bool) -> Vec<Entry> {
-        self.walk(rev).skip(start).take(stop - start + 1).collect()
+        let walk = match self {
+            ZSet::Skiplist(s) => s.walk_at(start, rev),
+            ZSet::Listpack(_) => Box::new(self.walk(rev).skip(start)),
+        };
+        walk.take(stop - start + 1).collect()
     }
 
     /// Entries in order from the first with a score at or above `score`
@@ -199,42 +204,227 @@ impl SortedSet {
     pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
         let old = self.scores.insert(member.into(), score);
         if let Some(old) = old {
-            self.order.remove(&(Score(old), Member::from(member)));
+            self.order.remove(Score(old), member);
         }
-        self.order.insert((Score(score), member.into()));
+        self.order.insert(Score(score), member.into());
         old.is_none()
     }
 
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self.scores.remove(member) {
-            Some(old) => self.order.remove(&(Score(old), Member::from(member))),
+            Some(old) => self.order.remove(Score(old), member),
             None => false,
         }
     }
 
-    /// Entries from the first one that could be in `r` onwards: a tree
-    /// search, not a walk.
-    fn seek_score(&self, score: f64, rev: bool) -> Walk<'_> {
-        let lowest = Member::default();
-        if rev {
-            let upper = if score == f64::INFINITY {
-                Bound::Unbounded
-            } else {
-                Bound::Excluded((Score(score.next_up()), lowest))
-            };
-            Box::new(
-                self.order
-                    .range((Bound::Unbounded, upper))
-                    .rev()
-                    .map(|(sc, m)| (m.to_vec(), sc.0)),
-            )
+    /// Entries from rank `start` (counted from the top if `rev`) onwards.
+    fn walk_at(&self, start: usize, rev: bool) -> Walk<'_> {
+        let len = self.order.len();
+        let ranks: Box<dyn Iterator<Item = usize>> = if rev {
+            Box::new((0..len.saturating_sub(start)).rev())
         } else {
-            Box::new(
-                self.order
-                    .range((Bound::Included((Score(score), lowest)), Bound::Unbounded))
-                    .map(|(sc, m)| (m.to_vec(), sc.0)),
-            )
+            Box::new(start..len)
+        };
+        Box::new(ranks.filter_map(|i| self.order.get(i).map(|(sc, m)| (m.to_vec(), sc.0))))
+    }
+
+    /// Entries from the first that could be in a range starting at
+    /// `score`: a tree search, not a walk.
+    fn seek_score(&self, score: f64, rev: bool) -> Walk<'_> {
+        if !rev {
+            return self.walk_at(self.order.rank(Score(score), b""), false);
         }
+        let above = if score == f64::INFINITY {
+            0
+        } else {
+            self.order.len() - self.order.rank(Score(score.next_up()), b"")
+        };
+        self.walk_at(above, true)
+    }
+}
+
+/// No node.
+const NIL: usize = usize::MAX;
+
+#[derive(Clone)]
+struct Node {
+    score: Score,
+    member: Member,
+    prio: u64,
+    left: usize,
+    right: usize,
+    /// Nodes in this subtree, itself included.
+    size: usize,
+}
+
+/// A treap of (score, member) in an arena, each node knowing its subtree's
+/// size. Priorities come from its own generator, never from clients, so
+/// the expected depth is O(log n) whatever they insert.
+#[derive(Clone)]
+struct OrderTree {
+    nodes: Vec<Node>,
+    free: Vec<usize>,
+    root: usize,
+    seed: u64,
+}
+
+impl Default for OrderTree {
+    fn default() -> Self {
+        OrderTree {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            root: NIL,
+            seed: 0x2545_f491_4f6c_dd1d,
+        }
+    }
+}
+
+impl OrderTree {
+    fn len(&self) -> usize {
+        self.size(self.root)
+    }
+
+    fn size(&self, t: usize) -> usize {
+        if t == NIL {
+            0
+        } else {
+            self.nodes[t].size
+        }
+    }
+
+    fn fix(&mut self, t: usize) {
+        let n = &self.nodes[t];
+        let size = 1 + self.size(n.left) + self.size(n.right);
+        self.nodes[t].size = size;
+    }
+
+    fn cmp(&self, t: usize, score: Score, member: &[u8]) -> Ordering {
+        let n = &self.nodes[t];
+        n.score.cmp(&score).then_with(|| n.member[..].cmp(member))
+    }
+
+    /// Splits `t` into the keys below (score, member), or at or below it if
+    /// `incl`, and the rest.
+    fn split(&mut self, t: usize, score: Score, member: &[u8], incl: bool) -> (usize, usize) {
+        if t == NIL {
+            return (NIL, NIL);
+        }
+        let c = self.cmp(t, score, member);
+        if c == Ordering::Less || (incl && c == Ordering::Equal) {
+            let (l, r) = self.split(self.nodes[t].right, score, member, incl);
+            self.nodes[t].right = l;
+            self.fix(t);
+            (t, r)
+        } else {
+            let (l, r) = self.split(self.nodes[t].left, score, member, incl);
+            self.nodes[t].left = r;
+            self.fix(t);
+            (l, t)
+        }
+    }
+
+    /// Joins two treaps, every key of `a` below every key of `b`.
+    fn merge(&mut self, a: usize, b: usize) -> usize {
+        if a == NIL {
+            return b;
+        }
+        if b == NIL {
+            return a;
+        }
+        if self.nodes[a].prio > self.nodes[b].prio {
+            let r = self.merge(self.nodes[a].right, b);
+            self.nodes[a].right = r;
+            self.fix(a);
+            a
+        } else {
+            let l = self.merge(a, self.nodes[b].left);
+            self.nodes[b].left = l;
+            self.fix(b);
+            b
+        }
+    }
+
+    fn next_prio(&mut self) -> u64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.seed
+    }
+
+    /// Adds (score, member), which must not be there yet.
+    fn insert(&mut self, score: Score, member: Member) {
+        let (l, r) = self.split(self.root, score, &member, false);
+        let node = Node {
+            score,
+            member,
+            prio: self.next_prio(),
+            left: NIL,
+            right: NIL,
+            size: 1,
+        };
+        let n = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            }
+        };
+        let left = self.merge(l, n);
+        self.root = self.merge(left, r);
+    }
+
+    /// Removes (score, member); false if it was not there.
+    fn remove(&mut self, score: Score, member: &[u8]) -> bool {
+        let (l, rest) = self.split(self.root, score, member, false);
+        let (mid, r) = self.split(rest, score, member, true);
+        let found = mid != NIL;
+        if found {
+            self.nodes[mid].member = Member::default();
+            self.free.push(mid);
+        }
+        self.root = self.merge(l, r);
+        if self.root == NIL {
+            // Empty: give the arena back rather than keep its peak size.
+            *self = OrderTree {
+                seed: self.seed,
+                ..OrderTree::default()
+            };
+        }
+        found
+    }
+
+    /// How many keys are below (score, member).
+    fn rank(&self, score: Score, member: &[u8]) -> usize {
+        let (mut t, mut below) = (self.root, 0);
+        while t != NIL {
+            if self.cmp(t, score, member) == Ordering::Less {
+                below += self.size(self.nodes[t].left) + 1;
+                t = self.nodes[t].right;
+            } else {
+                t = self.nodes[t].left;
+            }
+        }
+        below
+    }
+
+    /// The key at rank `i`.
+    fn get(&self, mut i: usize) -> Option<(Score, &[u8])> {
+        let mut t = self.root;
+        while t != NIL {
+            let left = self.size(self.nodes[t].left);
+            match i.cmp(&left) {
+                Ordering::Less => t = self.nodes[t].left,
+                Ordering::Equal => return Some((self.nodes[t].score, &self.nodes[t].member)),
+                Ordering::Greater => {
+                    i -= left + 1;
+                    t = self.nodes[t].right;
+                }
+            }
+        }
+        None
     }
 }
 
@@ -347,6 +537,56 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(format_score(x), want, "{x}");
+        }
+    }
+
+    /// The tree against a sorted vector: ranks, entries at ranks, and
+    /// where score ranges start, through inserts, updates and removals.
+    #[test]
+    fn the_large_encoding_matches_a_sorted_model() {
+        let mut z = SortedSet::default();
+        let mut model: Vec<(Score, Vec<u8>)> = Vec::new();
+        let mut x: u64 = 7;
+        for step in 0..3000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let member = format!("m{}", (x >> 33) % 300).into_bytes();
+            let score = ((x >> 20) % 50) as f64 / 2.0;
+            if (x >> 11).is_multiple_of(4) {
+                let had = model.iter().any(|(_, m)| *m == member);
+                assert_eq!(z.remove(&member), had);
+                model.retain(|(_, m)| *m != member);
+            } else {
+                let new = !model.iter().any(|(_, m)| *m == member);
+                assert_eq!(z.insert(&member, score), new);
+                model.retain(|(_, m)| *m != member);
+                model.push((Score(score), member));
+                model.sort();
+            }
+            if !step.is_multiple_of(97) {
+                continue;
+            }
+            let zs = ZSet::Skiplist(z.clone());
+            let all: Vec<Entry> = model.iter().map(|(s, m)| (m.clone(), s.0)).collect();
+            assert_eq!(zs.walk(false).collect::<Vec<_>>(), all);
+            let mut rev = all.clone();
+            rev.reverse();
+            assert_eq!(zs.walk(true).collect::<Vec<_>>(), rev);
+            for (i, (m, _)) in all.iter().enumerate() {
+                assert_eq!(zs.rank(m, false), Some(i));
+                assert_eq!(zs.rank(m, true), Some(all.len() - 1 - i));
+            }
+            for probe in [-1.0, 0.0, 3.5, 3.7, 24.5, 30.0] {
+                let up: Vec<_> = all.iter().filter(|e| e.1 >= probe).cloned().collect();
+                assert_eq!(zs.walk_from(probe, false).collect::<Vec<_>>(), up);
+                let down: Vec<_> = rev.iter().filter(|e| e.1 <= probe).cloned().collect();
+                assert_eq!(zs.walk_from(probe, true).collect::<Vec<_>>(), down);
+            }
+            if all.len() > 3 {
+                assert_eq!(zs.by_index(1, 3, false), all[1..=3].to_vec());
+                assert_eq!(zs.by_index(1, 3, true), rev[1..=3].to_vec());
+            }
         }
     }
 
