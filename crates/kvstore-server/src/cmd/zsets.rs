@@ -1011,47 +1011,53 @@ impl Rng {
     }
 }
 
-/// `count` members of `all`: distinct if `count` is positive (the whole
-/// set if it is not smaller), with repetition if negative.
-fn sample(all: Vec<(Vec<u8>, f64)>, count: i64) -> Result<Vec<(Vec<u8>, f64)>, Value> {
+/// `count` members of `z`: distinct if `count` is positive (the whole set
+/// if it is not smaller), with repetition if negative. Like Redis, a
+/// sample near the set's size shuffles a copy, a small one picks ranks.
+fn sample(z: &ZSet, count: i64) -> Result<Vec<(Vec<u8>, f64)>, Value> {
     let mut rng = Rng::new();
-    if count >= 0 {
-        let n = count as usize;
-        if n >= all.len() {
-            return Ok(all);
+    let len = z.len();
+    let oom = || Value::error("ERR out of memory");
+    if count < 0 {
+        let n = count.unsigned_abs() as usize;
+        let mut out = Vec::new();
+        out.try_reserve(n).map_err(|_| oom())?;
+        if z.is_listpack() {
+            let all: Vec<_> = z.walk(false).collect();
+            out.extend((0..n).map(|_| all[rng.below(len)].clone()));
+        } else {
+            out.extend((0..n).filter_map(|_| z.nth(rng.below(len))));
         }
-        let mut all = all;
+        return Ok(out);
+    }
+    let n = count as usize;
+    if n >= len {
+        return Ok(z.walk(false).collect());
+    }
+    if n.saturating_mul(3) > len || z.is_listpack() {
+        let mut all: Vec<_> = z.walk(false).collect();
         // A partial Fisher-Yates shuffle: the first n are the sample.
         for i in 0..n {
-            let j = i + rng.below(all.len() - i);
+            let j = i + rng.below(len - i);
             all.swap(i, j);
         }
         all.truncate(n);
         return Ok(all);
     }
-    let n = count.unsigned_abs() as usize;
-    let mut out = Vec::new();
-    if all.is_empty() {
-        return Ok(out);
+    let mut picked = hashbrown::HashSet::new();
+    picked.try_reserve(n).map_err(|_| oom())?;
+    while picked.len() < n {
+        picked.insert(rng.below(len));
     }
-    out.try_reserve(n)
-        .map_err(|_| Value::error("ERR value is out of range"))?;
-    for _ in 0..n {
-        out.push(all[rng.below(all.len())].clone());
-    }
-    Ok(out)
+    Ok(picked.into_iter().filter_map(|i| z.nth(i)).collect())
 }
 
 /// `ZRANDMEMBER key [count [WITHSCORES]]`.
 pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let Some(count_arg) = args.get(2) else {
-        let one = tri!(read(ctx, &k, |z| {
-            z.and_then(|z| {
-                let i = Rng::new().below(z.len());
-                z.walk(false).nth(i)
-            })
-        }));
+        let one = tri!(read(ctx, &k, |z| z
+            .and_then(|z| z.nth(Rng::new().below(z.len())))));
         return one.map_or(Value::Null, |(m, _)| member_reply(&m));
     };
     let count = tri!(integer(count_arg));
@@ -1067,8 +1073,8 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return Value::error("ERR value is out of range");
     }
-    let all = tri!(read(ctx, &k, |z| z.map(|z| z.walk(false).collect::<Vec<_>>())));
-    let picked = tri!(sample(all.unwrap_or_default(), count));
+    let picked = tri!(read(ctx, &k, |z| z.map_or(Ok(Vec::new()), |z| sample(z, count))));
+    let picked = tri!(picked);
     entries_reply(ctx, picked, withscores)
 }
 

@@ -173,6 +173,14 @@ impl ZSet {
         }
     }
 
+    /// The entry at rank `i`, if there is one.
+    pub fn nth(&self, i: usize) -> Option<Entry> {
+        match self {
+            ZSet::Skiplist(s) => s.order.get(i).map(|(sc, m)| (m.to_vec(), sc.0)),
+            ZSet::Listpack(_) => self.walk(false).nth(i),
+        }
+    }
+
     /// Entries `start..=stop` (already in range) in order, or reversed.
     pub fn by_index(&self, start: usize, stop: usize, rev: bool) -> Vec<Entry> {
         let walk = match self {
@@ -219,13 +227,11 @@ impl SortedSet {
 
     /// Entries from rank `start` (counted from the top if `rev`) onwards.
     fn walk_at(&self, start: usize, rev: bool) -> Walk<'_> {
-        let len = self.order.len();
-        let ranks: Box<dyn Iterator<Item = usize>> = if rev {
-            Box::new((0..len.saturating_sub(start)).rev())
-        } else {
-            Box::new(start..len)
-        };
-        Box::new(ranks.filter_map(|i| self.order.get(i).map(|(sc, m)| (m.to_vec(), sc.0))))
+        Box::new(
+            self.order
+                .iter_at(start, rev)
+                .map(|(sc, m)| (m.to_vec(), sc.0)),
+        )
     }
 
     /// Entries from the first that could be in a range starting at
@@ -410,6 +416,41 @@ impl OrderTree {
         below
     }
 
+    /// In-order keys from rank `start` (from the top if `rev`): a descent
+    /// to the start, then O(1) amortized per key.
+    fn iter_at(&self, start: usize, rev: bool) -> InOrder<'_> {
+        let mut it = InOrder {
+            tree: self,
+            stack: Vec::new(),
+            rev,
+        };
+        let (mut t, mut k) = (self.root, start);
+        while t != NIL {
+            let n = &self.nodes[t];
+            let (near, far) = if rev {
+                (n.right, n.left)
+            } else {
+                (n.left, n.right)
+            };
+            let before = self.size(near);
+            match k.cmp(&before) {
+                Ordering::Less => {
+                    it.stack.push(t);
+                    t = near;
+                }
+                Ordering::Equal => {
+                    it.stack.push(t);
+                    break;
+                }
+                Ordering::Greater => {
+                    k -= before + 1;
+                    t = far;
+                }
+            }
+        }
+        it
+    }
+
     /// The key at rank `i`.
     fn get(&self, mut i: usize) -> Option<(Score, &[u8])> {
         let mut t = self.root;
@@ -425,6 +466,34 @@ impl OrderTree {
             }
         }
         None
+    }
+}
+
+/// The walk [`OrderTree::iter_at`] starts: the stack holds the nodes still
+/// to visit whose far subtrees are not yet entered.
+struct InOrder<'a> {
+    tree: &'a OrderTree,
+    stack: Vec<usize>,
+    rev: bool,
+}
+
+impl<'a> Iterator for InOrder<'a> {
+    type Item = (Score, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let nodes = &self.tree.nodes;
+        let t = self.stack.pop()?;
+        let n = &nodes[t];
+        let mut c = if self.rev { n.left } else { n.right };
+        while c != NIL {
+            self.stack.push(c);
+            c = if self.rev {
+                nodes[c].right
+            } else {
+                nodes[c].left
+            };
+        }
+        Some((n.score, &n.member[..]))
     }
 }
 
