@@ -11,9 +11,12 @@ use kvstore_server::BackgroundServer;
 
 /// Runs each script on a fresh database: each line on a RESP2 or a RESP3
 /// connection, its reply compared with Redis's bytes.
-fn run(raw2: &mut Raw, raw3: &mut Raw, name: &str, script: &[(u8, &[&str], &str)]) {
+fn run(raw2: &mut Raw, raw3: &mut Raw, name: &str, script: &[(u8, &[&str], &str)], large: bool) {
     raw2.cmd(&["FLUSHALL"]);
     for (proto, words, want) in script {
+        if large && words[0].eq_ignore_ascii_case("object") {
+            continue;
+        }
         let raw = if *proto == 3 { &mut *raw3 } else { &mut *raw2 };
         let got = raw.cmd(words);
         // The protocol crate has one null, which RESP2 writes as `$-1`;
@@ -37,16 +40,22 @@ fn replies_match_redis() {
     let mut raw3 = Raw::connect(server.addr());
     hello(&mut raw2, "2");
     hello(&mut raw3, "3");
-    for (name, script) in [
+    let scripts = [
         ("basics", BASICS),
         ("ranges", RANGES),
         ("pops", POPS),
         ("setops", SETOPS),
-        ("encodings", ENCODINGS),
         ("edges", EDGES),
-    ] {
-        run(&mut raw2, &mut raw3, name, script);
+    ];
+    for (name, script) in scripts {
+        run(&mut raw2, &mut raw3, name, script, false);
     }
+    // The same replies from the large encoding, but for OBJECT ENCODING.
+    raw2.cmd(&["CONFIG", "SET", "zset-max-listpack-entries", "0"]);
+    for (name, script) in scripts {
+        run(&mut raw2, &mut raw3, name, script, true);
+    }
+    run(&mut raw2, &mut raw3, "encodings", ENCODINGS, false);
     random_members_and_large_scans(&server);
 }
 
@@ -212,8 +221,8 @@ const BASICS: &[(u8, &[&str], &str)] = &[
     (2, &["zadd", "z", "nx", "incr", "3", "a"], "$-1\r\n"),
     (2, &["zadd", "z", "gt", "incr", "-1", "a"], "$-1\r\n"),
     (2, &["zadd", "z", "incr", "0.1", "f"], "$19\r\n0.10000000000000001\r\n"),
-    (2, &["zadd", "z", "1e20", "big", "-0.0", "negz", "1.5", "one5", "1e-5", "small", "123456.789", "x"], ":5\r\n"),
-    (2, &["zrange", "z", "0", "-1", "withscores"], "*22\r\n$4\r\nnegz\r\n$1\r\n0\r\n$5\r\nsmall\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\nf\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$4\r\none5\r\n$3\r\n1.5\r\n$1\r\nc\r\n$1\r\n3\r\n$3\r\nnew\r\n$1\r\n7\r\n$1\r\nb\r\n$1\r\n9\r\n$2\r\nhx\r\n$2\r\n16\r\n$1\r\nx\r\n$10\r\n123456.789\r\n$3\r\nbig\r\n$5\r\n1e+20\r\n"),
+    (2, &["zadd", "z", "1e20", "big", "-2", "negz", "1.5", "one5", "1e-5", "small", "123456.789", "x"], ":5\r\n"),
+    (2, &["zrange", "z", "0", "-1", "withscores"], "*22\r\n$4\r\nnegz\r\n$2\r\n-2\r\n$5\r\nsmall\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\nf\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$4\r\none5\r\n$3\r\n1.5\r\n$1\r\nc\r\n$1\r\n3\r\n$3\r\nnew\r\n$1\r\n7\r\n$1\r\nb\r\n$1\r\n9\r\n$2\r\nhx\r\n$2\r\n16\r\n$1\r\nx\r\n$10\r\n123456.789\r\n$3\r\nbig\r\n$5\r\n1e+20\r\n"),
     (2, &["zadd", "nokey", "xx", "1", "a"], ":0\r\n"),
     (2, &["exists", "nokey"], ":0\r\n"),
     (2, &["zadd", "zz", "XX", "INCR", "1", "a"], "$-1\r\n"),
@@ -232,7 +241,7 @@ const BASICS: &[(u8, &[&str], &str)] = &[
     (2, &["zcount", "z", "(1", "3"], ":2\r\n"),
     (2, &["zcount", "z", "1", "(3"], ":2\r\n"),
     (2, &["zcount", "z", "a", "b"], "-ERR min or max is not a float\r\n"),
-    (2, &["zcount", "z", "", ""], ":1\r\n"),
+    (2, &["zcount", "z", "", ""], ":0\r\n"),
     (2, &["zcount", "nokey", "1", "2"], ":0\r\n"),
     (2, &["zrem", "z", "a", "nope", "b"], ":2\r\n"),
     (2, &["zrem", "z", "nope"], ":0\r\n"),
@@ -252,7 +261,7 @@ const BASICS: &[(u8, &[&str], &str)] = &[
     (2, &["zcount", "str", "1", "2"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
     (2, &["zcount", "str", "x", "2"], "-ERR min or max is not a float\r\n"),
     (2, &["zadd", "z", "1", "a", "1", "b", "1", "c", "1", "d"], ":3\r\n"),
-    (2, &["zrange", "z", "0", "-1", "withscores"], "*24\r\n$4\r\nnegz\r\n$1\r\n0\r\n$5\r\nsmall\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\nf\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\nd\r\n$1\r\n1\r\n$4\r\none5\r\n$3\r\n1.5\r\n$3\r\nnew\r\n$1\r\n7\r\n$2\r\nhx\r\n$2\r\n16\r\n$1\r\nx\r\n$10\r\n123456.789\r\n$3\r\nbig\r\n$5\r\n1e+20\r\n"),
+    (2, &["zrange", "z", "0", "-1", "withscores"], "*24\r\n$4\r\nnegz\r\n$2\r\n-2\r\n$5\r\nsmall\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\nf\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\nd\r\n$1\r\n1\r\n$4\r\none5\r\n$3\r\n1.5\r\n$3\r\nnew\r\n$1\r\n7\r\n$2\r\nhx\r\n$2\r\n16\r\n$1\r\nx\r\n$10\r\n123456.789\r\n$3\r\nbig\r\n$5\r\n1e+20\r\n"),
     (2, &["object", "encoding", "z"], "$8\r\nlistpack\r\n"),
     (3, &["zadd", "r3", "1.5", "a"], ":1\r\n"),
     (3, &["zscore", "r3", "a"], ",1.5\r\n"),
@@ -624,6 +633,16 @@ const ENCODINGS: &[(u8, &[&str], &str)] = &[
         "+OK\r\n",
     ),
     (2, &["zadd", "zero", "1", "a"], ":1\r\n"),
+    (2, &["zadd", "nz2", "-0.0", "a"], ":1\r\n"),
+    (2, &["zscore", "nz2", "a"], "$2\r\n-0\r\n"),
+    (2, &["zincrby", "nz2", "-0", "a"], "$2\r\n-0\r\n"),
+    (
+        2,
+        &["config", "set", "zset-max-listpack-entries", "128"],
+        "+OK\r\n",
+    ),
+    (2, &["zadd", "nz", "-0.0", "a"], ":1\r\n"),
+    (2, &["zscore", "nz", "a"], "$1\r\n0\r\n"),
     (2, &["object", "encoding", "zero"], "$8\r\nskiplist\r\n"),
     (
         2,
@@ -636,6 +655,7 @@ const ENCODINGS: &[(u8, &[&str], &str)] = &[
         "+OK\r\n",
     ),
 ];
+
 const EDGES: &[(u8, &[&str], &str)] = &[
     (2, &["zadd", "z", "1", "a", "2", "a"], ":1\r\n"),
     (2, &["zadd", "z", "ch", "3", "b", "4", "b"], ":2\r\n"),

@@ -585,7 +585,7 @@ fn by_score(
 }
 
 /// Entries of `z` with members in `r`, as [`by_score`] (meaningful when all
-/// scores are equal, as in Redis).
+/// scores are equal, as in Redis: then members are in order too).
 fn by_lex(
     z: &ZSet,
     r: &LexRange,
@@ -595,15 +595,15 @@ fn by_lex(
 ) -> Vec<(Vec<u8>, f64)> {
     let take = limit.unwrap_or(usize::MAX);
     if rev {
-        z.walk(true)
-            .skip_while(|e| !r.below_max(&e.0))
+        let start = z.len() - z.prefix_len(|_, m| r.below_max(m));
+        z.walk_from_rank(start, true)
             .take_while(|e| r.above_min(&e.0))
             .skip(offset)
             .take(take)
             .collect()
     } else {
-        z.walk(false)
-            .skip_while(|e| !r.above_min(&e.0))
+        let start = z.prefix_len(|_, m| !r.above_min(m));
+        z.walk_from_rank(start, false)
             .take_while(|e| r.below_max(&e.0))
             .skip(offset)
             .take(take)
@@ -611,12 +611,25 @@ fn by_lex(
     }
 }
 
+/// How many entries of `z` have scores in `r`, by two tree descents.
+fn count_score(z: &ZSet, r: &ScoreRange) -> usize {
+    let upto = z.prefix_len(|s, _| r.below_max(s));
+    let before = z.prefix_len(|s, _| !r.above_min(s));
+    upto.saturating_sub(before)
+}
+
+/// How many entries of `z` have members in `r`.
+fn count_lex(z: &ZSet, r: &LexRange) -> usize {
+    let upto = z.prefix_len(|_, m| r.below_max(m));
+    let before = z.prefix_len(|_, m| !r.above_min(m));
+    upto.saturating_sub(before)
+}
+
 /// `ZCOUNT key min max`.
 pub fn zcount(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let r = tri!(score_range(&args[2], &args[3]));
     let k = tri!(key(&args[1]));
-    let n = tri!(read(ctx, &k, |z| z
-        .map_or(0, |z| by_score(z, &r, false, 0, None).len())));
+    let n = tri!(read(ctx, &k, |z| z.map_or(0, |z| count_score(z, &r))));
     Value::Integer(n as i64)
 }
 
@@ -830,8 +843,7 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn zlexcount(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let r = tri!(lex_range(&args[2], &args[3]));
     let k = tri!(key(&args[1]));
-    let n = tri!(read(ctx, &k, |z| z
-        .map_or(0, |z| by_lex(z, &r, false, 0, None).len())));
+    let n = tri!(read(ctx, &k, |z| z.map_or(0, |z| count_lex(z, &r))));
     Value::Integer(n as i64)
 }
 

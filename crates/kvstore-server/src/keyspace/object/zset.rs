@@ -173,6 +173,23 @@ impl ZSet {
         }
     }
 
+    /// How many entries, from the lowest, satisfy `pred`, which must hold
+    /// for a prefix of the order: a tree descent in the large encoding.
+    pub fn prefix_len(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match self {
+            ZSet::Skiplist(s) => s.order.prefix_len(|sc, m| pred(sc.0, m)),
+            ZSet::Listpack(_) => self.walk(false).take_while(|(m, s)| pred(*s, m)).count(),
+        }
+    }
+
+    /// Entries from rank `start` (counted from the top if `rev`) onwards.
+    pub fn walk_from_rank(&self, start: usize, rev: bool) -> Walk<'_> {
+        match self {
+            ZSet::Skiplist(s) => s.walk_at(start, rev),
+            ZSet::Listpack(_) => Box::new(self.walk(rev).skip(start)),
+        }
+    }
+
     /// The entry at rank `i`, if there is one.
     pub fn nth(&self, i: usize) -> Option<Entry> {
         match self {
@@ -404,9 +421,15 @@ impl OrderTree {
 
     /// How many keys are below (score, member).
     fn rank(&self, score: Score, member: &[u8]) -> usize {
+        self.prefix_len(|s, m| s.cmp(&score).then_with(|| m.cmp(member)) == Ordering::Less)
+    }
+
+    /// How many keys, from the lowest, satisfy `pred` (true on a prefix).
+    fn prefix_len(&self, pred: impl Fn(Score, &[u8]) -> bool) -> usize {
         let (mut t, mut below) = (self.root, 0);
         while t != NIL {
-            if self.cmp(t, score, member) == Ordering::Less {
+            let n = &self.nodes[t];
+            if pred(n.score, &n.member) {
                 below += self.size(self.nodes[t].left) + 1;
                 t = self.nodes[t].right;
             } else {
