@@ -505,7 +505,7 @@ pub fn zrem(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let members = tri!(args[2..].iter().map(text).collect::<Result<Vec<_>, _>>());
     let n = tri!(write(ctx, &k, false, |z| {
-        members.iter().filter(|m| z.remove(m)).count()
+        z.remove_all(&members.iter().map(|m| &m[..]).collect())
     }));
     Value::Integer(n.unwrap_or(0) as i64)
 }
@@ -849,16 +849,14 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 // ---- Pops and removals ----
 
-/// Removes `entries` from the set at `k` ... and returns them.
+/// Removes the `count` lowest entries of `z` (highest if `max`) and returns them.
 fn pop(z: &mut ZSet, count: usize, max: bool) -> Vec<(Vec<u8>, f64)> {
     let n = count.min(z.len());
     if n == 0 {
         return Vec::new();
     }
     let out = z.by_index(0, n - 1, max);
-    for (m, _) in &out {
-        z.remove(m);
-    }
+    z.remove_all(&out.iter().map(|(m, _)| &m[..]).collect());
     out
 }
 
@@ -908,10 +906,8 @@ fn remove_range(ctx: &mut Ctx<'_>, args: &[Value], query: Query) -> Value {
     let k = tri!(key(&args[1]));
     let n = tri!(write(ctx, &k, false, |z| {
         let doomed = req.run(z);
-        for (m, _) in &doomed {
-            z.remove(m);
-        }
-        doomed.len()
+        let names = doomed.iter().map(|(m, _)| &m[..]).collect();
+        z.remove_all(&names)
     }));
     Value::Integer(n.unwrap_or(0) as i64)
 }

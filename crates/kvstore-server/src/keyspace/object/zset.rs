@@ -157,6 +157,23 @@ impl ZSet {
         }
     }
 
+    /// Removes every member of `doomed` (a set of members it holds or
+    /// not); how many were there. One re-encoding for the small encoding.
+    pub fn remove_all(&mut self, doomed: &hashbrown::HashSet<&[u8]>) -> usize {
+        match self {
+            ZSet::Skiplist(s) => doomed.iter().filter(|m| s.remove(m)).count(),
+            ZSet::Listpack(l) => {
+                let mut all = listpack_entries(l);
+                let before = all.len();
+                all.retain(|(m, _)| !doomed.contains(&m[..]));
+                if all.len() != before {
+                    *l = encode_listpack(&all);
+                }
+                before - all.len()
+            }
+        }
+    }
+
     /// The 0-based rank of `member`, from the top if `rev`.
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
         match self {
