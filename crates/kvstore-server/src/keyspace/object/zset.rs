@@ -1,7 +1,11 @@
 //! Sorted sets: a listpack of member, score pairs in order while small,
 //! then a hash map of scores beside an ordered set (Redis's skiplist).
+//!
+//! The order is a treap whose nodes count their subtrees, so a rank, the
+//! entry at a rank and where a score range starts are O(log n), as with
+//! Redis's skiplist and its spans.
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
 
 use hashbrown::HashMap;
 
@@ -14,7 +18,8 @@ pub enum ZSet {
     Skiplist(SortedSet),
 }
 
-/// A score with a total order (NaN is refused before it gets here).
+/// A score with a total order (NaN is refused before it gets here). As in
+/// Redis, -0 and 0 compare equal, and equal scores order by member.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Score(pub f64);
 
@@ -28,69 +33,205 @@ impl PartialOrd for Score {
 
 impl Ord for Score {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
+        self.0
+            .partial_cmp(&other.0)
+            .unwrap_or_else(|| self.0.total_cmp(&other.0))
     }
 }
 
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SortedSet {
     pub scores: HashMap<Member, f64>,
-    pub order: BTreeSet<(Score, Member)>,
+    order: OrderTree,
 }
+
+impl PartialEq for SortedSet {
+    /// The scores decide the order, so they are the whole value.
+    fn eq(&self, other: &Self) -> bool {
+        self.scores == other.scores
+    }
+}
+
+/// A member with its score, as queries hand them out.
+pub type Entry = (Vec<u8>, f64);
+
+type Walk<'a> = Box<dyn Iterator<Item = Entry> + 'a>;
 
 impl ZSet {
     pub fn new() -> ZSet {
         ZSet::Listpack(Listpack::default())
     }
 
+    pub fn len(&self) -> usize {
+        match self {
+            ZSet::Listpack(l) => l.len() / 2,
+            ZSet::Skiplist(s) => s.scores.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_listpack(&self) -> bool {
+        matches!(self, ZSet::Listpack(_))
+    }
+
     /// Members with their scores, lowest score first (ties by member).
-    pub fn entries(&self) -> Box<dyn Iterator<Item = (Vec<u8>, f64)> + '_> {
+    pub fn entries(&self) -> Walk<'_> {
+        self.walk(false)
+    }
+
+    /// Every entry in order, or in reverse order if `rev`.
+    pub fn walk(&self, rev: bool) -> Walk<'_> {
+        match self {
+            ZSet::Listpack(l) => {
+                let mut all = listpack_entries(l);
+                if rev {
+                    all.reverse();
+                }
+                Box::new(all.into_iter())
+            }
+            ZSet::Skiplist(s) => s.walk_at(0, rev),
+        }
+    }
+
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
             ZSet::Listpack(l) => {
                 let mut it = l.iter();
-                Box::new(std::iter::from_fn(move || {
-                    let m = it.next()?;
-                    let s = it.next()?;
-                    let score = std::str::from_utf8(s).ok()?.parse().ok()?;
-                    Some((m.to_vec(), score))
-                }))
+                while let (Some(m), Some(s)) = (it.next(), it.next()) {
+                    if m == member {
+                        return parse_stored(s);
+                    }
+                }
+                None
             }
-            ZSet::Skiplist(s) => Box::new(s.order.iter().map(|(sc, m)| (m.to_vec(), sc.0))),
+            ZSet::Skiplist(s) => s.scores.get(member).copied(),
         }
     }
 
     /// Sets `member`'s score; true if it is new. `score` must not be NaN.
     pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
-        if let ZSet::Listpack(l) = self {
-            let mut all: Vec<(Vec<u8>, f64)> = ZSet::Listpack(l.clone()).entries().collect();
-            let pos = all.iter().position(|(m, _)| m == member);
-            let new = pos.is_none();
-            match pos {
-                Some(p) => all[p].1 = score,
-                None => all.push((member.to_vec(), score)),
-            }
-            let small = all.len() <= limit(&LIMITS.zset_max_listpack_entries)
-                && member.len() <= limit(&LIMITS.zset_max_listpack_value);
-            if small {
-                all.sort_by(|a, b| Score(a.1).cmp(&Score(b.1)).then_with(|| a.0.cmp(&b.0)));
-                let mut lp = Listpack::default();
-                for (m, s) in &all {
-                    lp.push_back(m);
-                    lp.push_back(format_score(*s).as_bytes());
-                }
-                *l = lp;
-                return new;
-            }
-            let mut sorted = SortedSet::default();
-            for (m, s) in all {
-                sorted.insert(&m, s);
-            }
-            *self = ZSet::Skiplist(sorted);
-            return new;
-        }
         match self {
             ZSet::Skiplist(s) => s.insert(member, score),
-            ZSet::Listpack(_) => false,
+            ZSet::Listpack(l) => {
+                let mut all = listpack_entries(l);
+                let pos = all.iter().position(|(m, _)| m == member);
+                let new = pos.is_none();
+                match pos {
+                    Some(p) => all[p].1 = score,
+                    None => all.push((member.to_vec(), score)),
+                }
+                let small = all.len() <= limit(&LIMITS.zset_max_listpack_entries)
+                    && member.len() <= limit(&LIMITS.zset_max_listpack_value);
+                if small {
+                    all.sort_by(|a, b| Score(a.1).cmp(&Score(b.1)).then_with(|| a.0.cmp(&b.0)));
+                    *l = encode_listpack(&all);
+                } else {
+                    let mut sorted = SortedSet::default();
+                    for (m, s) in all {
+                        sorted.insert(&m, s);
+                    }
+                    *self = ZSet::Skiplist(sorted);
+                }
+                new
+            }
+        }
+    }
+
+    /// Removes `member`; true if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match self {
+            ZSet::Skiplist(s) => s.remove(member),
+            ZSet::Listpack(l) => {
+                let mut all = listpack_entries(l);
+                let before = all.len();
+                all.retain(|(m, _)| m != member);
+                if all.len() == before {
+                    return false;
+                }
+                *l = encode_listpack(&all);
+                true
+            }
+        }
+    }
+
+    /// Removes every member of `doomed` (a set of members it holds or
+    /// not); how many were there. One re-encoding for the small encoding.
+    pub fn remove_all(&mut self, doomed: &hashbrown::HashSet<&[u8]>) -> usize {
+        match self {
+            ZSet::Skiplist(s) => doomed.iter().filter(|m| s.remove(m)).count(),
+            ZSet::Listpack(l) => {
+                let mut all = listpack_entries(l);
+                let before = all.len();
+                all.retain(|(m, _)| !doomed.contains(&m[..]));
+                if all.len() != before {
+                    *l = encode_listpack(&all);
+                }
+                before - all.len()
+            }
+        }
+    }
+
+    /// The 0-based rank of `member`, from the top if `rev`.
+    pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
+        match self {
+            ZSet::Listpack(_) => self.walk(rev).position(|(m, _)| m == member),
+            ZSet::Skiplist(s) => {
+                let score = *s.scores.get(member)?;
+                let below = s.order.rank(Score(score), member);
+                Some(if rev {
+                    s.scores.len() - 1 - below
+                } else {
+                    below
+                })
+            }
+        }
+    }
+
+    /// How many entries, from the lowest, satisfy `pred`, which must hold
+    /// for a prefix of the order: a tree descent in the large encoding.
+    pub fn prefix_len(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match self {
+            ZSet::Skiplist(s) => s.order.prefix_len(|sc, m| pred(sc.0, m)),
+            ZSet::Listpack(_) => self.walk(false).take_while(|(m, s)| pred(*s, m)).count(),
+        }
+    }
+
+    /// Entries from rank `start` (counted from the top if `rev`) onwards.
+    pub fn walk_from_rank(&self, start: usize, rev: bool) -> Walk<'_> {
+        match self {
+            ZSet::Skiplist(s) => s.walk_at(start, rev),
+            ZSet::Listpack(_) => Box::new(self.walk(rev).skip(start)),
+        }
+    }
+
+    /// The entry at rank `i`, if there is one.
+    pub fn nth(&self, i: usize) -> Option<Entry> {
+        match self {
+            ZSet::Skiplist(s) => s.order.get(i).map(|(sc, m)| (m.to_vec(), sc.0)),
+            ZSet::Listpack(_) => self.walk(false).nth(i),
+        }
+    }
+
+    /// Entries `start..=stop` (already in range) in order, or reversed.
+    pub fn by_index(&self, start: usize, stop: usize, rev: bool) -> Vec<Entry> {
+        let walk = match self {
+            ZSet::Skiplist(s) => s.walk_at(start, rev),
+            ZSet::Listpack(_) => Box::new(self.walk(rev).skip(start)),
+        };
+        walk.take(stop - start + 1).collect()
+    }
+
+    /// Entries in order from the first with a score at or above `score`
+    /// (if `rev`, in reverse order from the last at or below it): where a
+    /// score range starts, found by a tree search in the large encoding.
+    pub fn walk_from(&self, score: f64, rev: bool) -> Walk<'_> {
+        match self {
+            ZSet::Skiplist(s) => s.seek_score(score, rev),
+            ZSet::Listpack(_) if rev => Box::new(self.walk(rev).skip_while(move |e| e.1 > score)),
+            ZSet::Listpack(_) => Box::new(self.walk(rev).skip_while(move |e| e.1 < score)),
         }
     }
 }
@@ -105,19 +246,358 @@ impl SortedSet {
     pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
         let old = self.scores.insert(member.into(), score);
         if let Some(old) = old {
-            self.order.remove(&(Score(old), Member::from(member)));
+            self.order.remove(Score(old), member);
         }
-        self.order.insert((Score(score), member.into()));
+        self.order.insert(Score(score), member.into());
         old.is_none()
+    }
+
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match self.scores.remove(member) {
+            Some(old) => self.order.remove(Score(old), member),
+            None => false,
+        }
+    }
+
+    /// Entries from rank `start` (counted from the top if `rev`) onwards.
+    fn walk_at(&self, start: usize, rev: bool) -> Walk<'_> {
+        Box::new(
+            self.order
+                .iter_at(start, rev)
+                .map(|(sc, m)| (m.to_vec(), sc.0)),
+        )
+    }
+
+    /// Entries from the first that could be in a range starting at
+    /// `score`: a tree search, not a walk.
+    fn seek_score(&self, score: f64, rev: bool) -> Walk<'_> {
+        if !rev {
+            return self.walk_at(self.order.rank(Score(score), b""), false);
+        }
+        let above = if score == f64::INFINITY {
+            0
+        } else {
+            self.order.len() - self.order.rank(Score(score.next_up()), b"")
+        };
+        self.walk_at(above, true)
     }
 }
 
-/// A score as Redis writes it: the shortest text that reads back the same.
+/// No node.
+const NIL: usize = usize::MAX;
+
+#[derive(Clone)]
+struct Node {
+    score: Score,
+    member: Member,
+    prio: u64,
+    left: usize,
+    right: usize,
+    /// Nodes in this subtree, itself included.
+    size: usize,
+}
+
+/// A treap of (score, member) in an arena, each node knowing its subtree's
+/// size. Priorities come from its own generator, never from clients, so
+/// the expected depth is O(log n) whatever they insert.
+#[derive(Clone)]
+struct OrderTree {
+    nodes: Vec<Node>,
+    free: Vec<usize>,
+    root: usize,
+    seed: u64,
+}
+
+impl Default for OrderTree {
+    fn default() -> Self {
+        OrderTree {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            root: NIL,
+            seed: 0x2545_f491_4f6c_dd1d,
+        }
+    }
+}
+
+impl OrderTree {
+    fn len(&self) -> usize {
+        self.size(self.root)
+    }
+
+    fn size(&self, t: usize) -> usize {
+        if t == NIL {
+            0
+        } else {
+            self.nodes[t].size
+        }
+    }
+
+    fn fix(&mut self, t: usize) {
+        let n = &self.nodes[t];
+        let size = 1 + self.size(n.left) + self.size(n.right);
+        self.nodes[t].size = size;
+    }
+
+    fn cmp(&self, t: usize, score: Score, member: &[u8]) -> Ordering {
+        let n = &self.nodes[t];
+        n.score.cmp(&score).then_with(|| n.member[..].cmp(member))
+    }
+
+    /// Splits `t` into the keys below (score, member), or at or below it if
+    /// `incl`, and the rest.
+    fn split(&mut self, t: usize, score: Score, member: &[u8], incl: bool) -> (usize, usize) {
+        if t == NIL {
+            return (NIL, NIL);
+        }
+        let c = self.cmp(t, score, member);
+        if c == Ordering::Less || (incl && c == Ordering::Equal) {
+            let (l, r) = self.split(self.nodes[t].right, score, member, incl);
+            self.nodes[t].right = l;
+            self.fix(t);
+            (t, r)
+        } else {
+            let (l, r) = self.split(self.nodes[t].left, score, member, incl);
+            self.nodes[t].left = r;
+            self.fix(t);
+            (l, t)
+        }
+    }
+
+    /// Joins two treaps, every key of `a` below every key of `b`.
+    fn merge(&mut self, a: usize, b: usize) -> usize {
+        if a == NIL {
+            return b;
+        }
+        if b == NIL {
+            return a;
+        }
+        if self.nodes[a].prio > self.nodes[b].prio {
+            let r = self.merge(self.nodes[a].right, b);
+            self.nodes[a].right = r;
+            self.fix(a);
+            a
+        } else {
+            let l = self.merge(a, self.nodes[b].left);
+            self.nodes[b].left = l;
+            self.fix(b);
+            b
+        }
+    }
+
+    fn next_prio(&mut self) -> u64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.seed
+    }
+
+    /// Adds (score, member), which must not be there yet.
+    fn insert(&mut self, score: Score, member: Member) {
+        let (l, r) = self.split(self.root, score, &member, false);
+        let node = Node {
+            score,
+            member,
+            prio: self.next_prio(),
+            left: NIL,
+            right: NIL,
+            size: 1,
+        };
+        let n = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            }
+        };
+        let left = self.merge(l, n);
+        self.root = self.merge(left, r);
+    }
+
+    /// Removes (score, member); false if it was not there.
+    fn remove(&mut self, score: Score, member: &[u8]) -> bool {
+        let (l, rest) = self.split(self.root, score, member, false);
+        let (mid, r) = self.split(rest, score, member, true);
+        let found = mid != NIL;
+        if found {
+            self.nodes[mid].member = Member::default();
+            self.free.push(mid);
+        }
+        self.root = self.merge(l, r);
+        if self.root == NIL {
+            // Empty: give the arena back rather than keep its peak size.
+            *self = OrderTree {
+                seed: self.seed,
+                ..OrderTree::default()
+            };
+        }
+        found
+    }
+
+    /// How many keys are below (score, member).
+    fn rank(&self, score: Score, member: &[u8]) -> usize {
+        self.prefix_len(|s, m| s.cmp(&score).then_with(|| m.cmp(member)) == Ordering::Less)
+    }
+
+    /// How many keys, from the lowest, satisfy `pred` (true on a prefix).
+    fn prefix_len(&self, pred: impl Fn(Score, &[u8]) -> bool) -> usize {
+        let (mut t, mut below) = (self.root, 0);
+        while t != NIL {
+            let n = &self.nodes[t];
+            if pred(n.score, &n.member) {
+                below += self.size(self.nodes[t].left) + 1;
+                t = self.nodes[t].right;
+            } else {
+                t = self.nodes[t].left;
+            }
+        }
+        below
+    }
+
+    /// In-order keys from rank `start` (from the top if `rev`): a descent
+    /// to the start, then O(1) amortized per key.
+    fn iter_at(&self, start: usize, rev: bool) -> InOrder<'_> {
+        let mut it = InOrder {
+            tree: self,
+            stack: Vec::new(),
+            rev,
+        };
+        let (mut t, mut k) = (self.root, start);
+        while t != NIL {
+            let n = &self.nodes[t];
+            let (near, far) = if rev {
+                (n.right, n.left)
+            } else {
+                (n.left, n.right)
+            };
+            let before = self.size(near);
+            match k.cmp(&before) {
+                Ordering::Less => {
+                    it.stack.push(t);
+                    t = near;
+                }
+                Ordering::Equal => {
+                    it.stack.push(t);
+                    break;
+                }
+                Ordering::Greater => {
+                    k -= before + 1;
+                    t = far;
+                }
+            }
+        }
+        it
+    }
+
+    /// The key at rank `i`.
+    fn get(&self, mut i: usize) -> Option<(Score, &[u8])> {
+        let mut t = self.root;
+        while t != NIL {
+            let left = self.size(self.nodes[t].left);
+            match i.cmp(&left) {
+                Ordering::Less => t = self.nodes[t].left,
+                Ordering::Equal => return Some((self.nodes[t].score, &self.nodes[t].member)),
+                Ordering::Greater => {
+                    i -= left + 1;
+                    t = self.nodes[t].right;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The walk [`OrderTree::iter_at`] starts: the stack holds the nodes still
+/// to visit whose far subtrees are not yet entered.
+struct InOrder<'a> {
+    tree: &'a OrderTree,
+    stack: Vec<usize>,
+    rev: bool,
+}
+
+impl<'a> Iterator for InOrder<'a> {
+    type Item = (Score, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let nodes = &self.tree.nodes;
+        let t = self.stack.pop()?;
+        let n = &nodes[t];
+        let mut c = if self.rev { n.left } else { n.right };
+        while c != NIL {
+            self.stack.push(c);
+            c = if self.rev {
+                nodes[c].right
+            } else {
+                nodes[c].left
+            };
+        }
+        Some((n.score, &n.member[..]))
+    }
+}
+
+fn listpack_entries(l: &Listpack) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(l.len() / 2);
+    let mut it = l.iter();
+    while let (Some(m), Some(s)) = (it.next(), it.next()) {
+        out.push((m.to_vec(), parse_stored(s).unwrap_or(0.0)));
+    }
+    out
+}
+
+fn encode_listpack(all: &[Entry]) -> Listpack {
+    let mut lp = Listpack::default();
+    for (m, s) in all {
+        // Redis's listpack keeps "-0" as the integer 0: the sign is lost.
+        let s = if *s == 0.0 { 0.0 } else { *s };
+        lp.push_back(m);
+        lp.push_back(format_score(s).as_bytes());
+    }
+    lp
+}
+
+/// A score as the listpack keeps it (always text [`format_score`] wrote).
+fn parse_stored(s: &[u8]) -> Option<f64> {
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// A score as Redis 7.0 writes it: C's `"%.17g"` ("inf" and "-inf" for
+/// the infinities), which reads back exactly.
 pub fn format_score(s: f64) -> String {
     if s.is_infinite() {
         return if s > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    format!("{s}")
+    if s == 0.0 {
+        return if s.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // 17 significant digits, correctly rounded, as glibc prints them.
+    let sci = format!("{s:.16e}");
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if s < 0.0 { "-" } else { "" };
+    let all: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = all.trim_end_matches('0');
+    if !(-4..17).contains(&exp) {
+        let (head, tail) = digits.split_at(1);
+        let dot = if tail.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{head}{dot}{tail}e{esign}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let int_len = exp as usize + 1;
+    if digits.len() <= int_len {
+        let zeros = "0".repeat(int_len - digits.len());
+        format!("{sign}{digits}{zeros}")
+    } else {
+        let (int, frac) = digits.split_at(int_len);
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 #[cfg(test)]
@@ -138,5 +618,101 @@ mod tests {
         assert_eq!(order(&z)[..3], before[..]);
         assert!(!z.insert(b"a", 20.0));
         assert_eq!(order(&z).last(), Some(&b"a".to_vec()));
+        assert_eq!(z.rank(b"a", false), Some(3));
+        assert_eq!(z.rank(b"a", true), Some(0));
+        assert!(z.remove(b"a"));
+        assert_eq!(z.len(), 3);
+    }
+
+    #[test]
+    fn scores_print_as_percent_17g() {
+        let cases = [
+            (1.5, "1.5"),
+            (0.1, "0.10000000000000001"),
+            (1e20, "1e+20"),
+            (1.0, "1"),
+            (-3.0, "-3"),
+            (100.0, "100"),
+            (1e16, "10000000000000000"),
+            (1e17, "1e+17"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0000000000000001e-05"),
+            (1.2345e-7, "1.2345000000000001e-07"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (-0.0, "-0"),
+            (123456.789, "123456.789"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(format_score(x), want, "{x}");
+        }
+    }
+
+    /// The tree against a sorted vector: ranks, entries at ranks, and
+    /// where score ranges start, through inserts, updates and removals.
+    #[test]
+    fn the_large_encoding_matches_a_sorted_model() {
+        let mut z = SortedSet::default();
+        let mut model: Vec<(Score, Vec<u8>)> = Vec::new();
+        let mut x: u64 = 7;
+        for step in 0..3000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let member = format!("m{}", (x >> 33) % 300).into_bytes();
+            let score = ((x >> 20) % 50) as f64 / 2.0;
+            if (x >> 11).is_multiple_of(4) {
+                let had = model.iter().any(|(_, m)| *m == member);
+                assert_eq!(z.remove(&member), had);
+                model.retain(|(_, m)| *m != member);
+            } else {
+                let new = !model.iter().any(|(_, m)| *m == member);
+                assert_eq!(z.insert(&member, score), new);
+                model.retain(|(_, m)| *m != member);
+                model.push((Score(score), member));
+                model.sort();
+            }
+            if !step.is_multiple_of(97) {
+                continue;
+            }
+            let zs = ZSet::Skiplist(z.clone());
+            let all: Vec<Entry> = model.iter().map(|(s, m)| (m.clone(), s.0)).collect();
+            assert_eq!(zs.walk(false).collect::<Vec<_>>(), all);
+            let mut rev = all.clone();
+            rev.reverse();
+            assert_eq!(zs.walk(true).collect::<Vec<_>>(), rev);
+            for (i, (m, _)) in all.iter().enumerate() {
+                assert_eq!(zs.rank(m, false), Some(i));
+                assert_eq!(zs.rank(m, true), Some(all.len() - 1 - i));
+            }
+            for probe in [-1.0, 0.0, 3.5, 3.7, 24.5, 30.0] {
+                let up: Vec<_> = all.iter().filter(|e| e.1 >= probe).cloned().collect();
+                assert_eq!(zs.walk_from(probe, false).collect::<Vec<_>>(), up);
+                let down: Vec<_> = rev.iter().filter(|e| e.1 <= probe).cloned().collect();
+                assert_eq!(zs.walk_from(probe, true).collect::<Vec<_>>(), down);
+            }
+            if all.len() > 3 {
+                assert_eq!(zs.by_index(1, 3, false), all[1..=3].to_vec());
+                assert_eq!(zs.by_index(1, 3, true), rev[1..=3].to_vec());
+            }
+        }
+    }
+
+    #[test]
+    fn walks_from_a_score_in_both_encodings() {
+        let mut small = ZSet::new();
+        let mut large = ZSet::Skiplist(SortedSet::default());
+        for z in [&mut small, &mut large] {
+            for (i, m) in ["a", "b", "c", "d"].iter().enumerate() {
+                z.insert(m.as_bytes(), i as f64);
+            }
+        }
+        for z in [&small, &large] {
+            let names = |w: Walk<'_>| w.map(|(m, _)| m).collect::<Vec<_>>();
+            assert_eq!(names(z.walk_from(1.5, false)), [b"c", b"d"]);
+            assert_eq!(names(z.walk_from(1.5, true)), [b"b", b"a"]);
+            assert_eq!(names(z.walk_from(-0.0, false)).len(), 4);
+        }
     }
 }
