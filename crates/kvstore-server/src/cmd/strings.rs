@@ -11,6 +11,8 @@
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::{ALL, ONE};
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use kvstore_protocol::{parse_i64, Value};
 
@@ -292,48 +294,54 @@ pub fn mget(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 /// Checks MSET-style arguments: all pairs, every key and value acceptable.
-fn pairs(args: &[Value], name: &str) -> Result<Vec<(Vec<u8>, Value)>, Value> {
+fn pairs<'a>(args: &'a [Value], name: &str) -> Result<Vec<(Cow<'a, [u8]>, Value)>, Value> {
     if args.len().is_multiple_of(2) {
         return Err(wrong_args(name));
     }
     args[1..]
         .chunks_exact(2)
-        .map(|kv| Ok((key(&kv[0])?.into_owned(), storable(&kv[1])?)))
+        .map(|kv| Ok((key(&kv[0])?, storable(&kv[1])?)))
         .collect()
+}
+
+/// Stores every pair under locks already held; the records are built
+/// before and the replaced ones freed after, to keep the locks short.
+fn store_all(ctx: &Ctx<'_>, pairs: &[(Cow<'_, [u8]>, Value)], only_if_none: bool) -> bool {
+    let db = ctx.session.db;
+    let records: Vec<Record> = pairs
+        .iter()
+        .map(|(k, v)| Record::new(k, NewValue::Value(v), None))
+        .collect();
+    let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (db, &k[..])).collect();
+    let mut replaced = Vec::with_capacity(records.len());
+    {
+        let mut locked = ctx.shared.keyspace.lock(&keys);
+        if only_if_none
+            && keys
+                .iter()
+                .any(|(_, k)| locked.with(db, k, |r| r.is_some()).unwrap_or(false))
+        {
+            return false;
+        }
+        for ((_, k), r) in keys.iter().zip(records) {
+            replaced.push(locked.entry(db, k, |slot| slot.replace(r)));
+        }
+    }
+    drop(replaced);
+    true
 }
 
 /// `MSET key value [key value ...]`: every pair at one instant.
 pub fn mset(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let pairs = tri!(pairs(args, "mset"));
-    let db = ctx.session.db;
-    let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (db, &k[..])).collect();
-    let mut locked = ctx.shared.keyspace.lock(&keys);
-    for (k, v) in &pairs {
-        locked.entry(db, k, |slot| {
-            slot.replace(Record::new(k, NewValue::Value(v), None))
-        });
-    }
+    store_all(ctx, &pairs, false);
     stored(ctx.session, pairs.len() as i64)
 }
 
 /// `MSETNX key value [key value ...]`: all, only if none of the keys exists.
 pub fn msetnx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let pairs = tri!(pairs(args, "msetnx"));
-    let db = ctx.session.db;
-    let keys: Vec<(usize, &[u8])> = pairs.iter().map(|(k, _)| (db, &k[..])).collect();
-    let mut locked = ctx.shared.keyspace.lock(&keys);
-    let any = pairs
-        .iter()
-        .any(|(k, _)| locked.with(db, k, |r| r.is_some()).unwrap_or(false));
-    if any {
-        return Value::Integer(0);
-    }
-    for (k, v) in &pairs {
-        locked.entry(db, k, |slot| {
-            slot.replace(Record::new(k, NewValue::Value(v), None))
-        });
-    }
-    Value::Integer(1)
+    Value::Integer(i64::from(store_all(ctx, &pairs, true)))
 }
 
 /// `SETNX key value`: `:1` if it was set, `:0` if the key existed.
