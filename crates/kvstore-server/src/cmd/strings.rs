@@ -294,7 +294,10 @@ pub fn mget(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 /// Checks MSET-style arguments: all pairs, every key and value acceptable.
-fn pairs<'a>(args: &'a [Value], name: &str) -> Result<Vec<(Cow<'a, [u8]>, Value)>, Value> {
+/// Key, value pairs of MSET-like arguments.
+type Pairs<'a> = Vec<(Cow<'a, [u8]>, Value)>;
+
+fn pairs<'a>(args: &'a [Value], name: &str) -> Result<Pairs<'a>, Value> {
     if args.len().is_multiple_of(2) {
         return Err(wrong_args(name));
     }
