@@ -106,7 +106,7 @@ pub struct Config {
     pub dbfilename: String,
 
     /// A hash stays compact (listpack) up to this many fields.
-    #[arg(long, alias = "hash-max-ziplist-entries", default_value_t = 128)]
+    #[arg(long, alias = "hash-max-ziplist-entries", default_value_t = 512)]
     pub hash_max_listpack_entries: usize,
 
     /// ... and while every field and value is at most this many bytes.

@@ -147,7 +147,7 @@ fn seed_containers_are_native_and_follow_the_thresholds() {
             "list-max-listpack-size",
             "-2",
             "hash-max-listpack-entries",
-            "128",
+            "512",
         ],
     );
 

@@ -42,7 +42,7 @@ pub struct EncodingLimits {
 }
 
 pub static LIMITS: EncodingLimits = EncodingLimits {
-    hash_max_listpack_entries: AtomicUsize::new(128),
+    hash_max_listpack_entries: AtomicUsize::new(512),
     hash_max_listpack_value: AtomicUsize::new(64),
     list_max_listpack_size: AtomicI64::new(-2),
     set_max_intset_entries: AtomicUsize::new(512),
