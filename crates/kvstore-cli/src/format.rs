@@ -21,7 +21,7 @@ fn write_human(value: &Value, indent: usize, out: &mut String) {
         }
         Value::Integer(n) => out.push_str(&format!("(integer) {n}")),
         Value::Bulk(b) => quote(b, out),
-        Value::Null => out.push_str("(nil)"),
+        Value::Null | Value::NullArray => out.push_str("(nil)"),
         Value::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Value::Double(d) => out.push_str(&format!("(double) {}", double(*d))),
         Value::Array(items) => list(items, ')', "(empty array)", indent, out),
@@ -145,7 +145,7 @@ fn write_raw(value: &Value, out: &mut Vec<u8>) {
             out.push(b'\n');
         }
         Value::Integer(n) => out.extend_from_slice(format!("{n}\n").as_bytes()),
-        Value::Null => out.push(b'\n'),
+        Value::Null | Value::NullArray => out.push(b'\n'),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true\n" } else { b"false\n" }),
         Value::Double(d) => out.extend_from_slice(format!("{}\n", double(*d)).as_bytes()),
         Value::Array(items) | Value::Set(items) => items.iter().for_each(|v| write_raw(v, out)),

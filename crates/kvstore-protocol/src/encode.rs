@@ -37,6 +37,10 @@ pub fn encode_as(value: &Value, dialect: Dialect, out: &mut BytesMut) {
             Dialect::Resp3 => out.put_slice(b"_\r\n"),
             _ => out.put_slice(b"$-1\r\n"),
         },
+        Value::NullArray => match dialect {
+            Dialect::Resp3 => out.put_slice(b"_\r\n"),
+            _ => out.put_slice(b"*-1\r\n"),
+        },
         Value::Array(items) => {
             int_line(out, b'*', items.len() as i64);
             for item in items {
@@ -152,6 +156,9 @@ mod tests {
         assert_eq!(enc(&Value::bulk("ab"), Dialect::Seed), b"$2\r\nab\r\n");
         assert_eq!(enc(&Value::Null, Dialect::Seed), b"$-1\r\n");
         assert_eq!(enc(&Value::Null, Dialect::Resp3), b"_\r\n");
+        assert_eq!(enc(&Value::NullArray, Dialect::Resp2), b"*-1\r\n");
+        assert_eq!(enc(&Value::NullArray, Dialect::Seed), b"*-1\r\n");
+        assert_eq!(enc(&Value::NullArray, Dialect::Resp3), b"_\r\n");
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub enum Value {
     Bulk(Bytes),
     /// `$-1`, `*-1` or RESP3 `_`.
     Null,
+    /// A missing array, where Redis distinguishes one (an aborted `EXEC`,
+    /// a pop of several from nothing): `*-1` in the seed and RESP2
+    /// dialects, `_` in RESP3. Servers send it; decoding `*-1` gives
+    /// [`Value::Null`].
+    NullArray,
     /// `*n` — an ordered list of values.
     Array(Vec<Value>),
     /// `%n` — key/value pairs, kept in the order they were received.
@@ -73,7 +78,7 @@ impl Value {
             Value::Error(_) => "error",
             Value::Integer(_) => "integer",
             Value::Bulk(_) => "bulk string",
-            Value::Null => "null",
+            Value::Null | Value::NullArray => "null",
             Value::Array(_) => "array",
             Value::Map(_) => "dictionary",
             Value::Boolean(_) => "boolean",

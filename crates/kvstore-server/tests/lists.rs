@@ -6,7 +6,7 @@
 //! `LISTS_TEST_REDIS=127.0.0.1:6379 cargo test -p kvstore-server --test
 //! lists -- --test-threads=1` (it flushes that server). Two expectations
 //! differ there, marked below: Redis 7.0 reports every list as
-//! `quicklist`, and answers some nulls as a RESP2 null array (`*-1`).
+//! `quicklist`.
 
 mod common;
 
@@ -136,7 +136,7 @@ fn pops_with_and_without_count() {
     let (_server, mut con) = setup();
     seed(&mut con);
     assert_eq!(ok(&mut con, &["LPOP", "nokey"]), R::Nil);
-    // Redis sends `*-1` for these two in RESP2; redis-rs reads both as nil.
+    // `*-1` for these two in RESP2, as Redis; redis-rs reads it as nil.
     assert_eq!(ok(&mut con, &["LPOP", "nokey", "0"]), R::Nil);
     assert_eq!(ok(&mut con, &["RPOP", "nokey", "3"]), R::Nil);
     assert_eq!(ok(&mut con, &["LPOP", "l", "0"]), items(&[]));
@@ -467,7 +467,7 @@ fn lmpop_pops_from_the_first_non_empty_list() {
         words.extend(*rest);
         assert_err(&mut con, &words, want);
     }
-    // Redis sends `*-1` in RESP2; redis-rs reads it as nil.
+    // `*-1` in RESP2, as Redis; redis-rs reads it as nil.
     assert_eq!(ok(&mut con, &["LMPOP", "1", "nokey", "LEFT"]), R::Nil);
     assert_eq!(
         ok(&mut con, &["LMPOP", "2", "l", "s", "LEFT"]),
@@ -510,6 +510,11 @@ fn reply_shapes_in_resp2_and_resp3() {
     );
     raw.cmd(&["HELLO", "2"]);
     assert_eq!(raw.cmd(&["LPOP", "nokey"]), "$-1\r\n");
+    assert_eq!(
+        raw.cmd(&["LPOP", "nokey", "2"]),
+        "*-1\r\n",
+        "a null array, as Redis"
+    );
     assert_eq!(raw.cmd(&["LPOS", "m", "zz"]), "$-1\r\n");
     assert_eq!(raw.cmd(&["LPOS", "m", "zz", "COUNT", "0"]), "*0\r\n");
     assert_eq!(raw.cmd(&["LPOP", "m", "5"]), "*1\r\n$1\r\na\r\n");

@@ -267,6 +267,13 @@ fn watch_aborts_exec_when_a_key_changes_or_expires() {
     ok(&mut con, &["MULTI"]);
     assert!(exec_aborted(&mut con), "expiry");
 
+    // On the wire: a null array, as Redis sends it.
+    assert_eq!(plain.cmd(&["WATCH", "w"]), "+OK\r\n");
+    ok(&mut other, &["SELECT", "0"]);
+    ok(&mut other, &["SET", "w", "1"]);
+    assert_eq!(plain.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(plain.cmd(&["EXEC"]), "*-1\r\n");
+
     // UNWATCH forgets; EXEC and DISCARD forget too.
     ok(&mut con, &["WATCH", "u"]);
     ok(&mut other, &["SELECT", "0"]);

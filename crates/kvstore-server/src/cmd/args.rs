@@ -27,7 +27,7 @@ pub fn storable(v: &Value) -> Result<Value, Value> {
         Value::Simple(b) | Value::Bulk(b) => Value::Bulk(b.clone()),
         Value::Error(_) => return Err(Value::error("ERR error values cannot be stored")),
         Value::Integer(n) => Value::Integer(*n),
-        Value::Null => Value::Null,
+        Value::Null | Value::NullArray => Value::Null,
         Value::Boolean(b) => Value::Boolean(*b),
         Value::Double(d) => Value::Double(*d),
         Value::Array(items) => Value::Array(items.iter().map(storable).collect::<Result<_, _>>()?),

@@ -235,9 +235,9 @@ fn pop(ctx: &Ctx<'_>, args: &[Value], front: bool) -> Value {
         pop_some(l, front, count.unwrap_or(1))
     }));
     match (popped, count) {
-        // Redis answers a null array here in RESP2 (`*-1`), which a reply
-        // value cannot tell from a null string.
-        (None, _) => Value::Null,
+        // Redis answers a null array when asked for a count (`*-1`).
+        (None, Some(_)) => Value::NullArray,
+        (None, None) => Value::Null,
         (Some(items), Some(_)) => Value::Array(items),
         (Some(items), None) => items.into_iter().next().unwrap_or(Value::Null),
     }
@@ -571,5 +571,5 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         }
     }
     // Redis answers a null array (`*-1` in RESP2).
-    Value::Null
+    Value::NullArray
 }

@@ -474,7 +474,7 @@ fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
     Ok(match v {
         Value::Integer(n) => LuaValue::Integer(*n),
         Value::Bulk(b) => LuaValue::String(lua.create_string(b)?),
-        Value::Null => LuaValue::Boolean(false),
+        Value::Null | Value::NullArray => LuaValue::Boolean(false),
         Value::Simple(s) => LuaValue::Table(reply_table(lua, "ok", lua.create_string(s)?)?),
         Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
         Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),

@@ -168,7 +168,8 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     let broken = watch_broken(ctx);
     forget_watches(ctx);
     if broken {
-        return Value::Null;
+        // A null array: `*-1` in RESP2, `_` in RESP3, as Redis answers.
+        return Value::NullArray;
     }
     let commands: Vec<(&'static Command, Vec<Value>)> = queued
         .into_iter()

@@ -995,7 +995,8 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         });
         return Value::Array(vec![keys[i].clone(), pairs_reply(ctx, popped)]);
     }
-    Value::Null
+    // A null array, as Redis answers (`*-1` in RESP2).
+    Value::NullArray
 }
 
 // ---- Random members ----
