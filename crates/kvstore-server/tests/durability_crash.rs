@@ -12,6 +12,15 @@ use kvstore_protocol::Value;
 
 const CLIENTS: usize = 4;
 
+/// The tests of this file run one at a time: each drives a server flat out
+/// on a two-core machine, and the fsync-window test measures time, which
+/// the others' load would distort.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs `CLIENTS` writers for `run`, kills the server with SIGKILL while
 /// they write, and returns, per client, the last write acknowledged.
 fn write_then_kill(server: Proc, run: Duration) -> Vec<Option<i64>> {
@@ -92,6 +101,7 @@ fn crash_test(fsync: &str) -> Vec<Option<i64>> {
 
 #[test]
 fn always_keeps_every_acknowledged_write_across_kill_9() {
+    let _alone = alone();
     let acked = crash_test("always");
     eprintln!("always: acknowledged per client {acked:?}");
 }
@@ -101,11 +111,13 @@ fn always_keeps_every_acknowledged_write_across_kill_9() {
 /// crash or power loss can lose the last unsynced second.
 #[test]
 fn everysec_keeps_every_acknowledged_write_across_kill_9() {
+    let _alone = alone();
     crash_test("everysec");
 }
 
 #[test]
 fn no_keeps_every_acknowledged_write_across_kill_9() {
+    let _alone = alone();
     crash_test("no");
 }
 
@@ -114,6 +126,7 @@ fn no_keeps_every_acknowledged_write_across_kill_9() {
 /// must catch up with what was acknowledged within about a second.
 #[test]
 fn everysec_fsyncs_acknowledged_writes_within_about_a_second() {
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let server = Proc::start(dir.path(), &["--appendonly", "--appendfsync", "everysec"]);
     let port = server.port;
