@@ -66,6 +66,73 @@ pub fn sha1_hex(body: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What `redis.call` works on while a script runs.
+struct CallState<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    effects: &'c mut Vec<(usize, Vec<Value>)>,
+    read_only: bool,
+    /// Where a redis.call that failed was called from, for the error.
+    call_line: Option<usize>,
+}
+
+thread_local! {
+    /// The call state of the script running on this thread, if one is:
+    /// `redis.call` and `redis.pcall` are made once per interpreter and find
+    /// their connection here, rather than being made anew for every script
+    /// (which costs more than a short script itself).
+    static CURRENT: std::cell::Cell<*mut ()> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Sets [`CURRENT`] for as long as it lives.
+struct Current;
+
+impl Current {
+    fn enter(state: &mut CallState<'_, '_>) -> Current {
+        CURRENT.with(|c| c.set(state as *mut CallState<'_, '_> as *mut ()));
+        Current
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(std::ptr::null_mut()));
+    }
+}
+
+/// `redis.call` (`protected`: `redis.pcall`) on the running script's state.
+fn redis_call(lua: &Lua, words: Variadic<LuaValue>, protected: bool) -> mlua::Result<LuaValue> {
+    let p = CURRENT.with(|c| c.get());
+    if p.is_null() {
+        return Err(mlua::Error::runtime("redis.call used outside a script"));
+    }
+    // SAFETY: `p` was set by `Current::enter` from a `&mut CallState` that
+    // outlives the guard, and the guard is dropped (clearing `p`) before
+    // that borrow ends. The script runs on this thread only, and nothing
+    // else touches the state while Lua runs: `call_vm` does not use it
+    // until the call returns, and redis.call cannot run a script (EVAL is
+    // refused from scripts), so this is the only reference in use.
+    let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
+    let reply = call_command(state.ctx, &words, state.read_only, state.effects);
+    match reply {
+        Value::Error(msg) if !protected => {
+            state.call_line = Some(script_line(lua));
+            Err(mlua::Error::runtime(
+                String::from_utf8_lossy(&msg).into_owned(),
+            ))
+        }
+        other => to_lua(lua, &other),
+    }
+}
+
+/// A Lua array of strings.
+fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, item) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(item)?)?;
+    }
+    Ok(t)
+}
+
 /// One sandboxed interpreter per worker thread, with the scripts it has
 /// compiled, by SHA1.
 struct Vm {
@@ -123,6 +190,14 @@ fn new_vm() -> mlua::Result<Vm> {
         })?,
     )?;
     redis.raw_set("setresp", lua.create_function(|_, _v: i64| Ok(()))?)?;
+    redis.raw_set(
+        "call",
+        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, false))?,
+    )?;
+    redis.raw_set(
+        "pcall",
+        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, true))?,
+    )?;
     globals.raw_set("redis", redis)?;
     // From here on, a script may neither create a global nor read one
     // that does not exist (Redis's messages).
@@ -309,12 +384,10 @@ fn call_vm(
         let Some(vm) = slot.as_mut() else {
             return Value::error("ERR cannot start the Lua interpreter");
         };
-        let func = match vm.compiled.get(sha) {
-            Some(f) => f.clone(),
-            None => match vm.lua.load(body).set_name("@user_script").into_function() {
+        if !vm.compiled.contains_key(sha) {
+            match vm.lua.load(body).set_name("@user_script").into_function() {
                 Ok(f) => {
-                    vm.compiled.insert(sha.to_string(), f.clone());
-                    f
+                    vm.compiled.insert(sha.to_string(), f);
                 }
                 Err(e) => {
                     return Value::error(format!(
@@ -322,58 +395,28 @@ fn call_vm(
                         first_line(&e)
                     ))
                 }
-            },
-        };
-        let ctx_cell = RefCell::new(&mut *ctx);
-        let effects_cell = RefCell::new(&mut *effects);
-        // Where a redis.call that failed was called from, for the error.
-        let call_line = std::cell::Cell::new(None);
-        let lua = &vm.lua;
-        let result = lua.scope(|scope| {
-            let globals = lua.globals();
-            globals.raw_set(
-                "KEYS",
-                lua.create_sequence_from(
-                    keys.iter()
-                        .map(|k| lua.create_string(k))
-                        .collect::<mlua::Result<Vec<_>>>()?,
-                )?,
-            )?;
-            globals.raw_set(
-                "ARGV",
-                lua.create_sequence_from(
-                    argv.iter()
-                        .map(|a| lua.create_string(a))
-                        .collect::<mlua::Result<Vec<_>>>()?,
-                )?,
-            )?;
-            let redis: Table = globals.raw_get("redis")?;
-            for (name, protected) in [("call", false), ("pcall", true)] {
-                let ctx_cell = &ctx_cell;
-                let effects_cell = &effects_cell;
-                let call_line = &call_line;
-                let f = scope.create_function(move |lua, words: Variadic<LuaValue>| {
-                    let mut ctx = ctx_cell
-                        .try_borrow_mut()
-                        .map_err(|_| mlua::Error::RecursiveMutCallback)?;
-                    let mut effects = effects_cell
-                        .try_borrow_mut()
-                        .map_err(|_| mlua::Error::RecursiveMutCallback)?;
-                    let reply = call_command(&mut ctx, &words, read_only, &mut effects);
-                    match reply {
-                        Value::Error(msg) if !protected => {
-                            call_line.set(Some(script_line(lua)));
-                            Err(mlua::Error::runtime(
-                                String::from_utf8_lossy(&msg).into_owned(),
-                            ))
-                        }
-                        other => to_lua(lua, &other),
-                    }
-                })?;
-                redis.raw_set(name, f)?;
             }
+        }
+        // Borrowed, not cloned: a clone of a Lua function takes a new
+        // registry slot every time.
+        let Some(func) = vm.compiled.get(sha) else {
+            return Value::error("ERR the script vanished while compiling");
+        };
+        let mut state = CallState {
+            ctx,
+            effects,
+            read_only,
+            call_line: None,
+        };
+        let lua = &vm.lua;
+        let result = (|| {
+            let globals = lua.globals();
+            globals.raw_set("KEYS", strings(lua, keys)?)?;
+            globals.raw_set("ARGV", strings(lua, argv)?)?;
+            let _current = Current::enter(&mut state);
             func.call::<LuaValue>(())
-        });
+        })();
+        let call_line = std::cell::Cell::new(state.call_line);
         match result {
             Ok(v) => from_lua(&v),
             Err(e) => {

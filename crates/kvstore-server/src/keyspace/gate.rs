@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-const SLOTS: usize = 16;
+const SLOTS: usize = 4;
 
 /// One slot on a cache line of its own.
 #[repr(align(128))]
