@@ -63,6 +63,16 @@ pub static COMMANDS: &[Command] = &[
     // `list-key`, which the table check does not count as a key.
     Command::new("lmpop", -4, WRITE, LIST, NONE, lmpop)
         .doc("list", "Returns and removes one or more elements from the first non-empty list of several; deletes the list when it is emptied.", "numkeys list-key ... LEFT|RIGHT [COUNT count]"),
+    Command::new("blpop", -3, WRITE | BLOCKING, LIST, (1, -2, 1), blpop)
+        .doc("list", "Removes and returns the first element of the first non-empty list, waiting for one.", "key [key ...] timeout"),
+    Command::new("brpop", -3, WRITE | BLOCKING, LIST, (1, -2, 1), brpop)
+        .doc("list", "Removes and returns the last element of the first non-empty list, waiting for one.", "key [key ...] timeout"),
+    Command::new("blmove", 6, WRITE | DENYOOM | BLOCKING, LIST, (1, 2, 1), blmove)
+        .doc("list", "Moves an element from one list to another, waiting for one.", "source destination LEFT|RIGHT LEFT|RIGHT timeout"),
+    Command::new("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, LIST, (1, 2, 1), brpoplpush)
+        .doc("list", "Moves the last element of a list to the head of another, waiting for one.", "source destination timeout"),
+    Command::new("blmpop", -5, WRITE | BLOCKING, LIST, NONE, blmpop)
+        .doc("list", "Removes and returns elements from the first non-empty list of several, waiting for one.", "timeout numkeys list-key ... LEFT|RIGHT [COUNT count]"),
 ];
 
 /// An element argument: a string as it is, an integer as its decimal text.
@@ -572,4 +582,90 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
     // Redis answers a null array (`*-1` in RESP2).
     Value::NullArray
+}
+
+/// BLPOP and BRPOP: LMPOP of one element, answered as (key, element) and
+/// logged as the LPOP or RPOP it was.
+fn bpop(ctx: &mut Ctx<'_>, args: &[Value], front: bool) -> Value {
+    let t = tri!(super::blocking::timeout(&args[args.len() - 1]));
+    let keys = &args[1..args.len() - 1];
+    let mut lm = vec![Value::bulk("LMPOP"), Value::Integer(keys.len() as i64)];
+    lm.extend(keys.iter().cloned());
+    lm.push(Value::bulk(if front { "LEFT" } else { "RIGHT" }));
+    match lmpop(ctx, &lm) {
+        Value::Array(mut kv) if kv.len() == 2 => {
+            let element = match kv.pop() {
+                Some(Value::Array(mut items)) if !items.is_empty() => items.swap_remove(0),
+                _ => Value::Null,
+            };
+            let k = kv.swap_remove(0);
+            let name = if front { "LPOP" } else { "RPOP" };
+            ctx.propagate(|| vec![Value::bulk(name), k.clone()]);
+            Value::Array(vec![k, element])
+        }
+        Value::NullArray => super::blocking::wait(ctx, args, keys, t),
+        other => other,
+    }
+}
+
+pub fn blpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    bpop(ctx, args, true)
+}
+
+pub fn brpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    bpop(ctx, args, false)
+}
+
+/// BLMOVE and BRPOPLPUSH: the move, or a wait on the source.
+fn bmove(
+    ctx: &mut Ctx<'_>,
+    args: &[Value],
+    moved: Vec<Value>,
+    t: Option<std::time::Duration>,
+) -> Value {
+    let reply = if moved.len() == 5 {
+        lmove(ctx, &moved)
+    } else {
+        rpoplpush(ctx, &moved)
+    };
+    match reply {
+        Value::Null => super::blocking::wait(ctx, args, &args[1..2], t),
+        e if e.is_error() => e,
+        element => {
+            ctx.propagate(|| moved);
+            element
+        }
+    }
+}
+
+pub fn blmove(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let t = tri!(super::blocking::timeout(&args[5]));
+    let mut moved = vec![Value::bulk("LMOVE")];
+    moved.extend(args[1..5].iter().cloned());
+    bmove(ctx, args, moved, t)
+}
+
+pub fn brpoplpush(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let t = tri!(super::blocking::timeout(&args[3]));
+    let moved = vec![Value::bulk("RPOPLPUSH"), args[1].clone(), args[2].clone()];
+    bmove(ctx, args, moved, t)
+}
+
+/// `BLMPOP timeout numkeys key ... LEFT|RIGHT [COUNT count]`.
+pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let t = tri!(super::blocking::timeout(&args[1]));
+    let mut lm = vec![Value::bulk("LMPOP")];
+    lm.extend(args[2..].iter().cloned());
+    match lmpop(ctx, &lm) {
+        Value::NullArray => {
+            let n = integer(&args[2]).unwrap_or(0).max(0) as usize;
+            let keys = args.get(3..3 + n).unwrap_or_default();
+            super::blocking::wait(ctx, args, keys, t)
+        }
+        e if e.is_error() => e,
+        popped => {
+            ctx.propagate(|| lm);
+            popped
+        }
+    }
 }

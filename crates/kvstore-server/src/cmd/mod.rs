@@ -7,6 +7,7 @@
 //! never fails in any other way, so every request gets exactly one reply.
 
 mod args;
+pub mod blocking;
 pub mod client;
 mod command;
 mod config;
@@ -185,8 +186,9 @@ fn checked(args: &[Value]) -> Result<&'static Command, Value> {
 /// nothing, its request as it came.
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     ctx.log.records.clear();
+    ctx.log.skip = false;
     let reply = (cmd.handler)(ctx, args);
-    if cmd.is_write() && !reply.is_error() {
+    if cmd.is_write() && !reply.is_error() && !ctx.log.skip {
         if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
             ctx.log.push(ctx.session.db, args.to_vec());
         }
@@ -200,7 +202,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
 /// every one. Commands that change whole databases touch them themselves.
 fn touch_watched(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
     let watches = &ctx.shared.watches;
-    if !watches.active() || cmd.keys.0 <= 0 {
+    let blocked = &ctx.shared.blocked;
+    if !(watches.active() || blocked.active()) || cmd.keys.0 <= 0 {
         return;
     }
     let (first, last, step) = cmd.keys;
@@ -214,6 +217,7 @@ fn touch_watched(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
     while i <= last && step > 0 {
         if let Some(k) = args.get(i as usize).and_then(|a| key(a).ok()) {
             watches.touch(db, &k);
+            blocked.signal(db, &k);
         }
         i += step;
     }

@@ -493,7 +493,10 @@ fn call_command(
     // A script sees Redis replies, whatever mode its client is in.
     let mode = std::mem::replace(&mut ctx.session.mode, crate::config::ReplyMode::Redis);
     let resp3 = std::mem::replace(&mut ctx.session.resp3, false);
+    // Nothing blocks inside a script either.
+    ctx.session.no_block = true;
     let reply = super::run(ctx, cmd, &args);
+    ctx.session.no_block = false;
     ctx.session.mode = mode;
     ctx.session.resp3 = resp3;
     if !reply.is_error() {

@@ -27,6 +27,7 @@ pub mod flags {
     /// kvstore's own: not printed.
     pub const OWN_GATE: u32 = 1 << 11;
     pub const SKIP_SLOWLOG: u32 = 1 << 12;
+    pub const BLOCKING: u32 = 1 << 13;
 
     pub(super) const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -41,6 +42,7 @@ pub mod flags {
         (ALLOW_BUSY, "allow_busy"),
         (NO_MULTI, "no_multi"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (BLOCKING, "blocking"),
     ];
 }
 
@@ -152,6 +154,7 @@ impl Command {
             ("@admin", has(flags::ADMIN) || is(acl::ADMIN_CAT)),
             ("@fast", has(flags::FAST)),
             ("@slow", !has(flags::FAST)),
+            ("@blocking", has(flags::BLOCKING)),
             ("@dangerous", has(flags::ADMIN) || is(acl::DANGEROUS)),
             ("@connection", is(acl::CONNECTION)),
             ("@transaction", is(acl::TRANSACTION)),

@@ -181,6 +181,16 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
             Some((cmd, args))
         })
         .collect();
+    // Nothing blocks inside a transaction: blocking commands answer at once.
+    ctx.session.no_block = true;
+    let reply = exec_queued(ctx, &commands);
+    ctx.session.no_block = false;
+    reply
+}
+
+/// EXEC's run of the queue, alone, logged as one piece.
+fn exec_queued(ctx: &mut Ctx<'_>, commands: &[(&'static Command, Vec<Value>)]) -> Value {
+    let shared = ctx.shared;
     let writes = commands.iter().any(|(c, _)| c.is_write());
     if !(writes && shared.persist.tracks_writes()) {
         let replies = commands
@@ -193,7 +203,7 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
         log.push(ctx.session.db, vec![Value::bulk("MULTI")]);
         let mut replies = Vec::with_capacity(commands.len());
-        for (cmd, args) in &commands {
+        for (cmd, args) in commands {
             let reply = super::run(ctx, cmd, args);
             // A command that failed changed nothing: nothing to log.
             if !reply.is_error() {

@@ -75,6 +75,12 @@ pub static COMMANDS: &[Command] = &[
         .doc("sorted_set", "Returns random members of a sorted set.", "key [count [WITHSCORES]]"),
     Command::new("zmpop", -4, WRITE, SORTEDSET, NUMKEYS, zmpop)
         .doc("sorted_set", "Removes and returns members with the lowest or highest scores from the first non-empty sorted set.", "numkeys key [key ...] MIN|MAX [COUNT count]"),
+    Command::new("bzpopmin", -3, WRITE | FAST | BLOCKING, SORTEDSET, (1, -2, 1), bzpopmin)
+        .doc("sorted_set", "Removes and returns the member with the lowest score of the first non-empty sorted set, waiting for one.", "key [key ...] timeout"),
+    Command::new("bzpopmax", -3, WRITE | FAST | BLOCKING, SORTEDSET, (1, -2, 1), bzpopmax)
+        .doc("sorted_set", "Removes and returns the member with the highest score of the first non-empty sorted set, waiting for one.", "key [key ...] timeout"),
+    Command::new("bzmpop", -5, WRITE | BLOCKING, SORTEDSET, (3, 3, 1), bzmpop)
+        .doc("sorted_set", "Removes and returns members from the first non-empty sorted set, waiting for one.", "timeout numkeys key [key ...] MIN|MAX [COUNT count]"),
     Command::new("zscan", -3, READONLY, SORTEDSET, ONE, zscan)
         .doc("sorted_set", "Iterates over members and scores of a sorted set.", "key cursor [MATCH pattern] [COUNT count]"),
     Command::new("zunion", -3, READONLY, SORTEDSET, NUMKEYS, zunion)
@@ -1439,6 +1445,54 @@ pub fn zdiffstore(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`.
 pub fn zintercard(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     setop_generic(ctx, args, SetOp::Inter, None, true)
+}
+
+/// BZPOPMIN and BZPOPMAX: ZMPOP of one member (which logs itself),
+/// answered as (key, member, score).
+fn bzpop(ctx: &mut Ctx<'_>, args: &[Value], max: bool) -> Value {
+    let t = tri!(super::blocking::timeout(&args[args.len() - 1]));
+    let keys = &args[1..args.len() - 1];
+    let mut zm = vec![Value::bulk("ZMPOP"), Value::Integer(keys.len() as i64)];
+    zm.extend(keys.iter().cloned());
+    zm.push(Value::bulk(if max { "MAX" } else { "MIN" }));
+    match zmpop(ctx, &zm) {
+        Value::Array(mut kv) if kv.len() == 2 => {
+            let pair = match kv.pop() {
+                Some(Value::Array(mut pairs)) if !pairs.is_empty() => pairs.swap_remove(0),
+                _ => Value::Array(vec![]),
+            };
+            let mut out = vec![kv.swap_remove(0)];
+            if let Value::Array(ms) = pair {
+                out.extend(ms);
+            }
+            Value::Array(out)
+        }
+        Value::NullArray => super::blocking::wait(ctx, args, keys, t),
+        other => other,
+    }
+}
+
+pub fn bzpopmin(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    bzpop(ctx, args, false)
+}
+
+pub fn bzpopmax(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    bzpop(ctx, args, true)
+}
+
+/// `BZMPOP timeout numkeys key ... MIN|MAX [COUNT count]`.
+pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let t = tri!(super::blocking::timeout(&args[1]));
+    let mut zm = vec![Value::bulk("ZMPOP")];
+    zm.extend(args[2..].iter().cloned());
+    match zmpop(ctx, &zm) {
+        Value::NullArray => {
+            let n = integer(&args[2]).unwrap_or(0).max(0) as usize;
+            let keys = args.get(3..3 + n).unwrap_or_default();
+            super::blocking::wait(ctx, args, keys, t)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

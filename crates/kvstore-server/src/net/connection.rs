@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use kvstore_protocol::{encode_as, Decoder, Value};
@@ -13,6 +14,7 @@ use tracing::debug;
 
 use super::fastpath;
 use crate::cmd::{self, Ctx};
+use crate::state::blocking::{BlockRequest, Waiter};
 use crate::state::Session;
 use crate::state::Shared;
 
@@ -86,6 +88,31 @@ pub async fn serve(
                     let reply = match session.pending_save.take() {
                         Some(done) => crate::persist::save_reply(done).await,
                         None => reply,
+                    };
+                    // A blocking command found nothing: wait for a write,
+                    // with the replies before it sent first.
+                    let reply = match session.block.take() {
+                        None => reply,
+                        Some(req) => {
+                            if session.aof_wait != 0 {
+                                shared.persist.wait(session.aof_wait).await;
+                                session.aof_wait = 0;
+                            }
+                            if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                                fatal = true;
+                                break;
+                            }
+                            wbuf.clear();
+                            match wait_blocked(&mut socket, &mut rbuf, shared, &mut session, req)
+                                .await
+                            {
+                                Some(reply) => reply,
+                                None => {
+                                    fatal = true;
+                                    break;
+                                }
+                            }
+                        }
                     };
                     encode_as(&reply, session.dialect(), &mut wbuf);
                     executed += 1;
@@ -170,4 +197,59 @@ pub async fn serve(
     let _ = socket.shutdown().await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
     debug!(%peer, id = session.id, "disconnected");
+}
+
+/// Waits for the blocking command in `req` to find something, running it
+/// again on every wake-up, until it does or its timeout passes (a null
+/// array, as Redis answers). `None` if the client went away meanwhile:
+/// it is removed from the queues and nothing was taken for it. What the
+/// client sends meanwhile is kept for after the reply.
+async fn wait_blocked(
+    socket: &mut TcpStream,
+    rbuf: &mut BytesMut,
+    shared: &Shared,
+    session: &mut Session,
+    req: BlockRequest,
+) -> Option<Value> {
+    let waiter = Arc::new(Waiter::default());
+    shared.blocked.register(&req.keys, &waiter);
+    let deadline = req.timeout.map(|t| tokio::time::Instant::now() + t);
+    let outcome = loop {
+        // Registered before looking again, so a write in between is not
+        // missed: its wake-up is kept until the wait below.
+        waiter.retrying();
+        let reply = cmd::execute(
+            &mut Ctx::new(shared, session),
+            Value::Array(req.args.clone()),
+        );
+        if session.block.take().is_none() {
+            break Some(reply);
+        }
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = waiter.notify.notified() => {}
+            _ = sleep => break Some(Value::NullArray),
+            read = socket.read_buf(rbuf) => match read {
+                Ok(0) | Err(_) => break None,
+                Ok(_) => rbuf.reserve(READ_CHUNK),
+            },
+        }
+    };
+    shared.blocked.unregister(&req.keys, &waiter);
+    if matches!(outcome, Some(ref r) if !matches!(r, Value::NullArray)) {
+        // There may be more: the next waiter looks.
+        for (db, k) in &req.keys {
+            shared.blocked.signal(Some(*db), k);
+        }
+    }
+    if session.aof_wait != 0 {
+        shared.persist.wait(session.aof_wait).await;
+        session.aof_wait = 0;
+    }
+    outcome
 }

@@ -3,6 +3,7 @@
 //! above it (persistence, the network) reach down into it, never the other
 //! way. Commands reach persistence only through the [`Durability`] handle.
 
+pub mod blocking;
 pub mod clients;
 pub mod ops;
 pub mod session;
@@ -50,6 +51,8 @@ pub struct Shared {
     pub clients: Registry,
     /// Keys watched by connections (WATCH).
     pub watches: watch::Watches,
+    /// Clients blocked on keys (BLPOP...).
+    pub blocked: blocking::Blocked,
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
@@ -72,6 +75,7 @@ impl Shared {
             persist,
             clients: Registry::default(),
             watches: watch::Watches::default(),
+            blocked: blocking::Blocked::default(),
             scripts: Default::default(),
             next_client_id: AtomicU64::new(0),
         }
@@ -89,6 +93,9 @@ impl Shared {
 #[derive(Debug, Default)]
 pub struct Log {
     pub records: Vec<(usize, Vec<Value>)>,
+    /// Set by a write that did nothing to log (a blocking pop that found
+    /// nothing and waits).
+    pub skip: bool,
 }
 
 impl Log {

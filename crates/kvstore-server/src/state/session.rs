@@ -33,6 +33,12 @@ pub struct Session {
     pub watching: Vec<(usize, Vec<u8>, bool)>,
     /// Set when one of them changes.
     pub dirty: std::sync::Arc<super::watch::Dirty>,
+    /// Set by a blocking command that found nothing: the connection waits
+    /// and runs it again (see `state::blocking`).
+    pub block: Option<super::blocking::BlockRequest>,
+    /// Set while commands run inside EXEC or a script, where nothing may
+    /// block: blocking commands answer at once.
+    pub no_block: bool,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
     /// End offset of this connection's last append-only-file record: its
@@ -84,6 +90,8 @@ impl Session {
             resp3: false,
             name: None,
             db: 0,
+            block: None,
+            no_block: false,
             multi: None,
             multi_failed: false,
             watching: Vec::new(),

@@ -1,0 +1,193 @@
+//! Blocking pops: waiting without holding anything, woken by pushes in
+//! arrival order, timeouts, clients that leave, and no blocking inside a
+//! transaction.
+
+mod common;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::rs::{bulk, connect, ok, q, R};
+use common::Raw;
+use kvstore_server::BackgroundServer;
+
+fn err(con: &mut redis::Connection, words: &[&str]) -> String {
+    match q(con, words) {
+        Err(e) => e.to_string(),
+        Ok(v) => panic!("{words:?} should fail, got {v:?}"),
+    }
+}
+
+/// Gives a client just started the time to send its command and block
+/// (or to be gone), so that the order of arrival is the one intended.
+fn settle() {
+    thread::sleep(Duration::from_millis(60));
+}
+
+#[test]
+fn a_push_wakes_the_blocked_client_and_the_element_goes_to_it_alone() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let waiter = thread::spawn(move || {
+        let mut con = connect(addr);
+        ok(&mut con, &["BLPOP", "q", "other", "5"])
+    });
+    settle();
+    let mut con = connect(addr);
+    assert_eq!(ok(&mut con, &["RPUSH", "q", "job1"]), R::Int(1));
+    assert_eq!(
+        waiter.join().expect("waiter"),
+        R::Array(vec![bulk("q"), bulk("job1")])
+    );
+    assert_eq!(
+        ok(&mut con, &["LLEN", "q"]),
+        R::Int(0),
+        "taken exactly once"
+    );
+    // An element already there is taken at once.
+    ok(&mut con, &["RPUSH", "q", "x", "y"]);
+    assert_eq!(
+        ok(&mut con, &["BRPOP", "q", "1"]),
+        R::Array(vec![bulk("q"), bulk("y")])
+    );
+}
+
+#[test]
+fn waiters_are_served_first_in_first_out() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut waiters = Vec::new();
+    for _ in 0..3 {
+        waiters.push(thread::spawn(move || {
+            let mut con = connect(addr);
+            ok(&mut con, &["BLPOP", "fifo", "5"])
+        }));
+        settle();
+    }
+    let mut con = connect(addr);
+    ok(&mut con, &["RPUSH", "fifo", "a", "b", "c"]);
+    let got: Vec<R> = waiters
+        .into_iter()
+        .map(|w| w.join().expect("waiter"))
+        .collect();
+    assert_eq!(
+        got,
+        ["a", "b", "c"]
+            .iter()
+            .map(|e| R::Array(vec![bulk("fifo"), bulk(e)]))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn timeouts_and_errors() {
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let began = Instant::now();
+    assert_eq!(ok(&mut con, &["BLPOP", "none", "0.1"]), R::Nil);
+    assert!(began.elapsed() >= Duration::from_millis(100));
+    let mut raw = Raw::connect(server.addr());
+    assert_eq!(raw.cmd(&["BZPOPMIN", "none", "0.05"]), "*-1\r\n");
+    assert!(err(&mut con, &["BLPOP", "q", "-1"]).contains("timeout is negative"));
+    assert!(
+        err(&mut con, &["BLPOP", "q", "abc"]).contains("timeout is not a float or out of range")
+    );
+    ok(&mut con, &["SET", "s", "x"]);
+    assert!(err(&mut con, &["BLPOP", "s", "0.1"]).contains("WRONGTYPE"));
+    // Inside a transaction nothing blocks.
+    ok(&mut con, &["MULTI"]);
+    ok(&mut con, &["BLPOP", "none", "0"]);
+    assert_eq!(ok(&mut con, &["EXEC"]), R::Array(vec![R::Nil]));
+}
+
+#[test]
+fn a_client_that_leaves_while_blocked_takes_nothing() {
+    let server = BackgroundServer::start();
+    let mut raw = Raw::connect(server.addr());
+    raw.send(&["BLPOP", "gone", "0"]);
+    settle();
+    drop(raw);
+    settle();
+    let mut con = connect(server.addr());
+    ok(&mut con, &["RPUSH", "gone", "kept"]);
+    assert_eq!(
+        ok(&mut con, &["LRANGE", "gone", "0", "-1"]),
+        R::Array(vec![bulk("kept")])
+    );
+}
+
+#[test]
+fn every_blocking_command_wakes_on_its_push() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let cases: Vec<(Vec<&str>, Vec<&str>, R)> = vec![
+        (
+            vec!["BLMOVE", "src", "dst", "LEFT", "RIGHT", "5"],
+            vec!["RPUSH", "src", "m"],
+            bulk("m"),
+        ),
+        (
+            vec!["BRPOPLPUSH", "src2", "dst2", "5"],
+            vec!["LPUSH", "src2", "n"],
+            bulk("n"),
+        ),
+        (
+            vec!["BLMPOP", "5", "2", "l1", "l2", "RIGHT", "COUNT", "2"],
+            vec!["RPUSH", "l2", "a", "b", "c"],
+            R::Array(vec![bulk("l2"), R::Array(vec![bulk("c"), bulk("b")])]),
+        ),
+        (
+            vec!["BZPOPMIN", "z", "5"],
+            vec!["ZADD", "z", "2", "two", "1", "one"],
+            R::Array(vec![bulk("z"), bulk("one"), bulk("1")]),
+        ),
+        (
+            vec!["BZMPOP", "5", "1", "z2", "MAX"],
+            vec!["ZADD", "z2", "3", "x"],
+            R::Array(vec![
+                bulk("z2"),
+                R::Array(vec![R::Array(vec![bulk("x"), bulk("3")])]),
+            ]),
+        ),
+    ];
+    for (block, push, want) in cases {
+        let words: Vec<String> = block.iter().map(|s| s.to_string()).collect();
+        let waiter = thread::spawn(move || {
+            let mut con = connect(addr);
+            let w: Vec<&str> = words.iter().map(String::as_str).collect();
+            ok(&mut con, &w)
+        });
+        settle();
+        let mut con = connect(addr);
+        ok(&mut con, &push);
+        assert_eq!(waiter.join().expect("waiter"), want, "{block:?}");
+    }
+    let mut con = connect(addr);
+    assert_eq!(
+        ok(&mut con, &["LRANGE", "dst", "0", "-1"]),
+        R::Array(vec![bulk("m")])
+    );
+}
+
+#[test]
+fn a_push_inside_exec_wakes_a_waiter_once_exec_is_done() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let waiter = thread::spawn(move || {
+        let mut con = connect(addr);
+        ok(&mut con, &["BLPOP", "tx", "5"])
+    });
+    settle();
+    let mut con = connect(addr);
+    ok(&mut con, &["MULTI"]);
+    ok(&mut con, &["RPUSH", "tx", "1", "2"]);
+    ok(&mut con, &["EXEC"]);
+    assert_eq!(
+        waiter.join().expect("waiter"),
+        R::Array(vec![bulk("tx"), bulk("1")])
+    );
+    assert_eq!(
+        ok(&mut con, &["LRANGE", "tx", "0", "-1"]),
+        R::Array(vec![bulk("2")])
+    );
+}
