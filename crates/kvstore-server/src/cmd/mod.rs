@@ -24,6 +24,7 @@ mod persistence;
 mod scripting;
 mod server;
 mod sets;
+mod sort;
 mod strings;
 pub mod table;
 pub mod transactions;
@@ -87,6 +88,7 @@ static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    sort::COMMANDS,
     dump::COMMANDS,
     server::COMMANDS,
     info::COMMANDS,
