@@ -97,3 +97,25 @@ pub fn deadline_arg(n: i64, unit: Unit, relative: bool, base: u64) -> Option<i64
         Some(ms)
     }
 }
+
+/// A SCAN-family cursor as Redis reads one (C's `strtoul`): an optional
+/// sign (a minus wraps around), decimal digits, nothing else; the empty
+/// string is 0; past 2^64 - 1 is refused.
+pub fn scan_cursor(b: &[u8]) -> Option<u64> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return b.is_empty().then_some(0);
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if negative { n.wrapping_neg() } else { n })
+}

@@ -7,7 +7,6 @@
 //! more lenient reader would take them.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
 use hashbrown::HashSet;
@@ -16,6 +15,7 @@ use kvstore_protocol::{Dialect, Value};
 use super::container::{self, Kind};
 use super::float::{self, FloatError};
 use super::glob;
+use super::rng::Rng;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::ONE;
@@ -304,32 +304,6 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Bulk(sum)
 }
 
-/// A small PRNG (splitmix64) for HRANDFIELD: the samples need to be
-/// uniform, not unpredictable.
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Rng {
-        // Each RandomState has fresh keys, so each call a fresh seed.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u8(0);
-        Rng(h.finish())
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// `HRANDFIELD key [count [WITHVALUES]]`: one random field (nil for a
 /// missing key); or `count` distinct ones (all of them if `count` is at
 /// least the size), or with a negative count that many with repeats.
@@ -471,27 +445,11 @@ fn distinct(n: usize, size: usize) -> Vec<usize> {
 /// wraps around), decimal digits; the empty string is 0; past 2^64 - 1,
 /// leading blanks or trailing junk are refused.
 fn parse_cursor(v: &Value) -> Option<u64> {
-    let b = match v {
-        Value::Integer(n) => return Some(*n as u64),
-        Value::Bulk(b) | Value::Simple(b) => b,
-        _ => return None,
-    };
-    let (negative, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, &b[..]),
-    };
-    if digits.is_empty() {
-        return b.is_empty().then_some(0);
+    match v {
+        Value::Integer(n) => Some(*n as u64),
+        Value::Bulk(b) | Value::Simple(b) => super::scan_cursor(b),
+        _ => None,
     }
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { n.wrapping_neg() } else { n })
 }
 
 /// HSCAN's options.

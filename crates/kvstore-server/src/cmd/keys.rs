@@ -425,18 +425,11 @@ pub fn swapdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 /// `RANDOMKEY`: a random live key, or nil.
 pub fn randomkey(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
-    let seed = random_seed();
+    let seed = super::rng::Rng::new().next_u64();
     match ctx.db().random_key(seed) {
         Some(k) => Value::Bulk(Bytes::from(k)),
         None => Value::Null,
     }
-}
-
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(unix_ms());
-    h.finish()
 }
 
 /// `KEYS pattern`. Like Redis's, it sees the database at one instant: it
@@ -457,28 +450,6 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Array(out)
 }
 
-/// A SCAN cursor as Redis reads one (C's `strtoul`): an optional sign
-/// (a minus wraps around), decimal digits, nothing else; the empty string
-/// is 0; a value past 2^64 - 1 is refused.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let (negative, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return b.is_empty().then_some(0);
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { n.wrapping_neg() } else { n })
-}
-
 /// Default and ceiling of `SCAN ... COUNT`.
 const SCAN_DEFAULT_COUNT: usize = 10;
 const SCAN_MAX_COUNT: usize = 100_000;
@@ -492,7 +463,7 @@ const SCAN_MAX_COUNT: usize = 100_000;
 /// small keyspace takes few calls. A key present for the whole scan is
 /// returned exactly once.
 pub fn scan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(start) = args[1].as_bytes().and_then(parse_cursor) else {
+    let Some(start) = args[1].as_bytes().and_then(super::scan_cursor) else {
         return Value::error("ERR invalid cursor");
     };
     let (mut pattern, mut count, mut want_type) = (None, SCAN_DEFAULT_COUNT, None);

@@ -21,6 +21,7 @@ pub mod inline;
 mod keys;
 mod lists;
 mod persistence;
+mod rng;
 mod scripting;
 mod server;
 mod sets;

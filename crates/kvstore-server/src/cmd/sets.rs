@@ -15,6 +15,7 @@ use kvstore_protocol::Value;
 
 use super::container::{self, Kind};
 use super::glob;
+use super::rng::Rng;
 use super::strings::wrongtype;
 use super::table::acl::*;
 use super::table::flags::*;
@@ -294,33 +295,6 @@ fn scard(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let n = tri!(read(ctx, &k, |s| s.map_or(0, Set::len)));
     Value::Integer(n as i64)
-}
-
-/// A small random generator (splitmix64), seeded afresh for each request
-/// from the standard library's per-process random keys.
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Rng {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::UNIX_EPOCH.elapsed().map_or(0, |d| d.as_nanos()));
-        Rng(h.finish())
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`, for `n > 0` (a multiply, not a modulo, so no bias
-    /// worth the name).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
 }
 
 /// Which of `n` positions to pick so that `k` (< `n`) distinct ones are
@@ -747,28 +721,6 @@ fn sintercard(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Integer(found.len() as i64)
 }
 
-/// A SCAN cursor as Redis reads one (`strtoul`): optional sign (a minus
-/// wraps around), decimal digits; the empty string is 0; past 2^64 - 1 is
-/// refused.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let (negative, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return b.is_empty().then_some(0);
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { n.wrapping_neg() } else { n })
-}
-
 /// SSCAN's options: the pattern (`None` for all) and the count.
 fn scan_options(args: &[Value]) -> Result<(Option<&[u8]>, usize), Value> {
     let (mut pattern, mut count) = (None, 10usize);
@@ -798,7 +750,7 @@ fn scan_options(args: &[Value]) -> Result<(Option<&[u8]>, usize), Value> {
 /// time (see `Set::scan_window`). As in Redis, the cursor is checked
 /// first, then the key, then the options.
 fn sscan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(cursor) = args[2].as_bytes().and_then(parse_cursor) else {
+    let Some(cursor) = args[2].as_bytes().and_then(super::scan_cursor) else {
         return Value::error("ERR invalid cursor");
     };
     let k = tri!(key(&args[1]));
@@ -831,12 +783,12 @@ mod tests {
 
     #[test]
     fn cursor_like_strtoul() {
-        assert_eq!(parse_cursor(b"00"), Some(0));
-        assert_eq!(parse_cursor(b"+5"), Some(5));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"x"), None);
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(super::super::scan_cursor(b"00"), Some(0));
+        assert_eq!(super::super::scan_cursor(b"+5"), Some(5));
+        assert_eq!(super::super::scan_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(super::super::scan_cursor(b""), Some(0));
+        assert_eq!(super::super::scan_cursor(b"x"), None);
+        assert_eq!(super::super::scan_cursor(b"18446744073709551616"), None);
     }
 
     #[test]

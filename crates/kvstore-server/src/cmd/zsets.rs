@@ -13,6 +13,7 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::container::{self, Kind};
+use super::rng::Rng;
 use super::strings::wrongtype;
 use super::table::acl::*;
 use super::table::flags::*;
@@ -1007,25 +1008,6 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 // ---- Random members ----
 
-/// A xorshift generator seeded per call: random enough for sampling.
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Rng {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0x9e37_79b9_7f4a_7c15);
-        Rng(h.finish() | 1)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
-
 /// `count` members of `z`: distinct if `count` is positive (the whole set
 /// if it is not smaller), with repetition if negative. Like Redis, a
 /// sample near the set's size shuffles a copy, a small one picks ranks.
@@ -1095,31 +1077,11 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 // ---- ZSCAN ----
 
-/// A cursor as Redis reads one (C's `strtoul`).
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let (negative, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return b.is_empty().then_some(0);
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { n.wrapping_neg() } else { n })
-}
-
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`. A listpack set comes
 /// back whole (as in Redis); a large one in COUNT entries per call, the
 /// cursor being the position reached in score order.
 pub fn zscan(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(cursor) = args[2].as_bytes().and_then(parse_cursor) else {
+    let Some(cursor) = args[2].as_bytes().and_then(super::scan_cursor) else {
         return Value::error("ERR invalid cursor");
     };
     let k = tri!(key(&args[1]));
