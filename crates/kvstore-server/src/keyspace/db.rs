@@ -499,18 +499,6 @@ impl Db {
             .store(b.0.volatile.load(Ordering::Relaxed), Ordering::Relaxed);
         b.0.volatile.store(va, Ordering::Relaxed);
     }
-
-    /// Copies of every live record, taken at one instant (all shards
-    /// read-locked together).
-    pub fn snapshot_records(&self) -> Vec<Record> {
-        let now = self.now();
-        let guards: Vec<_> = self.shards.iter().map(|s| s.lock.read()).collect();
-        let mut copies = Vec::with_capacity(guards.iter().map(|g| g.map.len()).sum());
-        for g in &guards {
-            copies.extend(g.map.iter().filter(|r| !r.expired(now)).cloned());
-        }
-        copies
-    }
 }
 
 /// The live record at `key` in a locked table.

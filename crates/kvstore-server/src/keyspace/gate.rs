@@ -2,11 +2,11 @@
 //!
 //! Every command holds the gate shared while it runs; `EXEC` holds it
 //! exclusively, so no other command runs between the transaction's first
-//! and last, and no reader sees part of it. The gate is split into slots,
-//! one per worker thread (by a thread-local index), so that taking it shared
-//! touches a cache line no other core writes: a single shared lock would
-//! bounce between the cores on every command. Exclusive takes every slot, in
-//! order.
+//! and last, and no reader sees part of it. The gate is split into a few
+//! slots, each thread taking the one its thread-local index picks, so that
+//! taking it shared rarely touches a cache line another core writes: a
+//! single shared lock would bounce between the cores on every command.
+//! Exclusive takes every slot, in order.
 //!
 //! A thread that already holds the gate (shared or exclusive) passes through
 //! it again for free, so a command that reaches code which takes it too (a

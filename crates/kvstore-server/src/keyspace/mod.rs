@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
-use kvstore_protocol::Value;
 
 /// Values are parsed, decoded, encoded and dropped recursively, one stack
 /// frame per level: the nesting limit is what keeps a hostile value from
@@ -227,11 +226,6 @@ impl Snapshot {
     pub fn records(&self) -> impl Iterator<Item = (usize, &Record)> + '_ {
         self.0.iter().map(|(d, r)| (*d, r))
     }
-
-    /// Every key of database 0 with its value (for tests and tools).
-    pub fn entries(&self) -> impl Iterator<Item = (&[u8], Value)> + '_ {
-        self.0.iter().map(|(_, r)| (r.key(), r.value()))
-    }
 }
 
 /// Shards locked together by [`Keyspace::lock`]. Operations on a key whose
@@ -278,6 +272,8 @@ impl Locked<'_> {
 
 #[cfg(test)]
 mod tests {
+    use kvstore_protocol::Value;
+
     use super::*;
 
     #[test]
@@ -326,6 +322,8 @@ mod tests {
 
     mod model {
         use std::collections::HashMap;
+
+        use kvstore_protocol::Value;
 
         use proptest::prelude::*;
 
