@@ -191,3 +191,55 @@ fn a_push_inside_exec_wakes_a_waiter_once_exec_is_done() {
         R::Array(vec![bulk("2")])
     );
 }
+
+#[test]
+fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut con = connect(addr);
+    for (how, expect) in [
+        (None, "nil"),
+        (Some("TIMEOUT"), "nil"),
+        (Some("error"), "UNBLOCKED"),
+    ] {
+        let waiter = thread::spawn(move || {
+            let mut w = connect(addr);
+            let id = match ok(&mut w, &["CLIENT", "ID"]) {
+                R::Int(id) => id,
+                v => panic!("CLIENT ID: {v:?}"),
+            };
+            (id, thread::spawn(move || q(&mut w, &["BLPOP", "q", "0"])))
+        });
+        let (id, blocked) = waiter.join().expect("waiter");
+        // Poll until it is blocked, so the UNBLOCK is not too early.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let id = id.to_string();
+        let mut words = vec!["CLIENT", "UNBLOCK", &id];
+        words.extend(how);
+        loop {
+            if ok(&mut con, &words) == R::Int(1) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never blocked");
+            thread::sleep(Duration::from_millis(5));
+        }
+        let got = blocked.join().expect("blocked");
+        match expect {
+            "nil" => assert_eq!(got.expect("reply"), R::Nil, "{how:?}"),
+            _ => assert!(
+                got.as_ref().is_err_and(|e| e
+                    .to_string()
+                    .contains("client unblocked via CLIENT UNBLOCK")),
+                "{how:?}: {got:?}"
+            ),
+        }
+        // Not blocked any more: nothing to end.
+        assert_eq!(ok(&mut con, &words), R::Int(0));
+    }
+    assert_eq!(ok(&mut con, &["CLIENT", "UNBLOCK", "999999"]), R::Int(0));
+    assert!(err(&mut con, &["CLIENT", "UNBLOCK", "x"]).contains("not an integer"));
+    assert!(err(&mut con, &["CLIENT", "UNBLOCK", "1", "SOON"])
+        .contains("reason should be TIMEOUT or ERROR"));
+    // The list was never touched.
+    assert_eq!(ok(&mut con, &["EXISTS", "q"]), R::Int(0));
+}

@@ -5,13 +5,15 @@ mod peer;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kvstore_protocol::Value;
 use peer::{bulk, Peer};
 
-/// Starts the binary on a free port; returns it and the address it logged.
-fn spawn_server() -> (Child, SocketAddr) {
+/// Starts the binary on a free port; returns it, the address it logged,
+/// and its log lines as they come.
+fn spawn_server() -> (Child, SocketAddr, Arc<Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
         .args(["--port", "0"])
         .env("RUST_LOG", "info")
@@ -35,8 +37,14 @@ fn spawn_server() -> (Child, SocketAddr) {
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().expect("log").push(line);
+        }
+    });
+    (child, addr, log)
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -60,7 +68,7 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 
 #[test]
 fn sigterm_finishes_requests_and_exits_zero() {
-    let (mut child, addr) = spawn_server();
+    let (mut child, addr, _) = spawn_server();
     let mut c = Peer::connect(addr);
     assert_eq!(c.cmd(&["SET", "k", "v"]), Value::Integer(1));
     // Requests already sent are answered before the connection closes.
@@ -81,8 +89,45 @@ fn sigterm_finishes_requests_and_exits_zero() {
 
 #[test]
 fn sigint_exits_zero_and_stops_accepting() {
-    let (mut child, addr) = spawn_server();
+    let (mut child, addr, _) = spawn_server();
     signal(&child, "-INT");
     assert!(wait_exit(&mut child).success());
     assert!(std::net::TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn a_blocked_client_does_not_hold_up_shutdown() {
+    let (mut child, addr, log) = spawn_server();
+    let mut c = Peer::connect(addr);
+    // Blocks forever: only the shutdown can end it.
+    c.send(&Value::Array(vec![
+        bulk("BLPOP"),
+        bulk("nothing"),
+        bulk("0"),
+    ]));
+    let mut other = Peer::connect(addr);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = other.cmd(&["INFO", "clients"]);
+        let text = match &info {
+            Value::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+            v => panic!("INFO: {v:?}"),
+        };
+        if text.contains("blocked_clients:1") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the client never blocked: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+    assert!(c.is_closed(), "the blocked client is disconnected");
+    let log = log.lock().expect("log").join("\n");
+    assert!(
+        !log.contains("did not finish"),
+        "shutdown waited out its grace period for the blocked client:\n{log}"
+    );
 }

@@ -12,6 +12,7 @@ use kvstore_protocol::Value;
 
 use super::{is_word, wrong_args, Command, Ctx};
 use crate::config::ReplyMode;
+use crate::state::blocking::Unblock;
 use crate::state::session::{ClientInfo, Session};
 
 pub static COMMANDS: &[Command] = &[Command::new(
@@ -56,6 +57,8 @@ pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         let me = Arc::clone(&ctx.session.info);
         describe(ctx, &me, &mut out);
         Value::Bulk(Bytes::from(out))
+    } else if is_word(sub, "UNBLOCK") && (rest.len() == 1 || rest.len() == 2) {
+        unblock(ctx, rest)
     } else if is_word(sub, "HELP") {
         Value::Array(
             [
@@ -66,12 +69,13 @@ pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
                 "SETINFO <LIB-NAME|LIB-VER> <value> -- Record the client library.",
                 "LIST -- Return information about every connection.",
                 "INFO -- Return information about the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR] -- Unblock the specified blocked client.",
             ]
             .into_iter()
             .map(Value::from)
             .collect(),
         )
-    } else if ["ID", "GETNAME", "SETNAME", "SETINFO", "INFO"]
+    } else if ["ID", "GETNAME", "SETNAME", "SETINFO", "INFO", "UNBLOCK"]
         .iter()
         .any(|w| is_word(sub, w))
     {
@@ -84,6 +88,36 @@ pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             "ERR unknown subcommand '{}'. Try CLIENT HELP.",
             super::printable(sub.as_bytes().unwrap_or(b"?"), 64)
         ))
+    }
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends another client's blocking
+/// command as if its timeout had passed, or with `-UNBLOCKED`. 1 if that
+/// client was blocked, else 0.
+fn unblock(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
+    let id = match super::args::integer(&rest[0]) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let how = match rest.get(1) {
+        None => Unblock::Timeout,
+        Some(w) if is_word(w, "TIMEOUT") => Unblock::Timeout,
+        Some(w) if is_word(w, "ERROR") => Unblock::Error,
+        Some(_) => return Value::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let target = ctx
+        .shared
+        .clients
+        .live()
+        .into_iter()
+        .find(|c| i64::try_from(c.id).is_ok_and(|cid| cid == id));
+    let waiter = target.and_then(|c| c.waiting.lock().clone());
+    match waiter {
+        Some(w) => {
+            w.unblock(how);
+            Value::Integer(1)
+        }
+        None => Value::Integer(0),
     }
 }
 

@@ -14,7 +14,7 @@ use tracing::debug;
 
 use super::fastpath;
 use crate::cmd::{self, Ctx};
-use crate::state::blocking::{BlockRequest, Waiter};
+use crate::state::blocking::{BlockRequest, Unblock, Waiter};
 use crate::state::Session;
 use crate::state::Shared;
 
@@ -103,8 +103,15 @@ pub async fn serve(
                                 break;
                             }
                             wbuf.clear();
-                            match wait_blocked(&mut socket, &mut rbuf, shared, &mut session, req)
-                                .await
+                            match wait_blocked(
+                                &mut socket,
+                                &mut rbuf,
+                                shared,
+                                &mut session,
+                                req,
+                                (!stopping).then(|| stop_signal.as_mut()),
+                            )
+                            .await
                             {
                                 Some(reply) => reply,
                                 None => {
@@ -203,16 +210,22 @@ pub async fn serve(
 /// again on every wake-up, until it does or its timeout passes (a null
 /// array, as Redis answers). `None` if the client went away meanwhile:
 /// it is removed from the queues and nothing was taken for it. What the
-/// client sends meanwhile is kept for after the reply.
-async fn wait_blocked(
+/// client sends meanwhile is kept for after the reply. A server shutting
+/// down ends the wait as a disconnect does, so it is not held up.
+async fn wait_blocked<F: std::future::Future>(
     socket: &mut TcpStream,
     rbuf: &mut BytesMut,
     shared: &Shared,
     session: &mut Session,
     req: BlockRequest,
+    stop: Option<std::pin::Pin<&mut F>>,
 ) -> Option<Value> {
+    // Already shutting down (the signal has fired, and a finished future
+    // cannot be polled again): do not start waiting.
+    let mut stop = stop?;
     let waiter = Arc::new(Waiter::default());
     shared.blocked.register(&req.keys, &waiter);
+    *session.info.waiting.lock() = Some(Arc::clone(&waiter));
     let deadline = req.timeout.map(|t| tokio::time::Instant::now() + t);
     let outcome = loop {
         // Registered before looking again, so a write in between is not
@@ -232,14 +245,22 @@ async fn wait_blocked(
             }
         };
         tokio::select! {
-            _ = waiter.notify.notified() => {}
+            _ = waiter.notify.notified() => match waiter.unblocked() {
+                None => {}
+                Some(Unblock::Timeout) => break Some(Value::NullArray),
+                Some(Unblock::Error) => break Some(Value::error(
+                    "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                )),
+            },
             _ = sleep => break Some(Value::NullArray),
+            _ = stop.as_mut() => break None,
             read = socket.read_buf(rbuf) => match read {
                 Ok(0) | Err(_) => break None,
                 Ok(_) => rbuf.reserve(READ_CHUNK),
             },
         }
     };
+    *session.info.waiting.lock() = None;
     shared.blocked.unregister(&req.keys, &waiter);
     if matches!(outcome, Some(ref r) if !matches!(r, Value::NullArray)) {
         // There may be more: the next waiter looks.

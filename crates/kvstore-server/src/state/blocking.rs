@@ -10,7 +10,7 @@
 //! case more is there. With nobody blocked a write pays one atomic load.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use hashbrown::HashMap;
@@ -18,18 +18,48 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 /// One blocked client.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Waiter {
     pub notify: Notify,
     /// Set when woken, cleared when it retries: a second write does not
     /// wake it again but the one behind it.
     awake: AtomicBool,
+    /// Set by `CLIENT UNBLOCK`: the client stops waiting at its next look.
+    unblocked: AtomicU8,
+}
+
+/// Why `CLIENT UNBLOCK` ended a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unblock {
+    /// Answer as if the timeout had passed.
+    Timeout,
+    /// Answer `-UNBLOCKED`.
+    Error,
 }
 
 impl Waiter {
     /// About to retry: later writes may wake it again.
     pub fn retrying(&self) {
         self.awake.store(false, Ordering::Release);
+    }
+
+    /// Ends the wait from another connection (`CLIENT UNBLOCK`).
+    pub fn unblock(&self, how: Unblock) {
+        let code = match how {
+            Unblock::Timeout => 1,
+            Unblock::Error => 2,
+        };
+        self.unblocked.store(code, Ordering::Release);
+        self.notify.notify_one();
+    }
+
+    /// Whether `CLIENT UNBLOCK` ended the wait, and how.
+    pub fn unblocked(&self) -> Option<Unblock> {
+        match self.unblocked.load(Ordering::Acquire) {
+            1 => Some(Unblock::Timeout),
+            2 => Some(Unblock::Error),
+            _ => None,
+        }
     }
 }
 
@@ -46,6 +76,11 @@ impl Blocked {
     #[inline]
     pub fn active(&self) -> bool {
         self.count.load(Ordering::Acquire) > 0
+    }
+
+    /// How many clients are blocked now.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
     }
 
     /// Queues `w` behind the clients already waiting on each key.

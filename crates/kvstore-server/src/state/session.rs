@@ -61,6 +61,8 @@ pub struct ClientInfo {
     pub peer: SocketAddr,
     pub since: Instant,
     pub shown: Mutex<Shown>,
+    /// The wait of a blocked command, for `CLIENT UNBLOCK` to end.
+    pub waiting: Mutex<Option<Arc<super::blocking::Waiter>>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -82,6 +84,7 @@ impl Session {
                 mode,
                 ..Shown::default()
             }),
+            waiting: Mutex::new(None),
         });
         Session {
             id,
