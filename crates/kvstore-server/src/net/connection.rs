@@ -109,7 +109,7 @@ pub async fn serve(
                                 shared,
                                 &mut session,
                                 req,
-                                (!stopping).then(|| stop_signal.as_mut()),
+                                (!stopping).then_some(stop_signal.as_mut()),
                             )
                             .await
                             {
