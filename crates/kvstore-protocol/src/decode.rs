@@ -122,6 +122,12 @@ impl Decoder {
     /// Returns `Ok(None)`, consuming nothing, while the frame is incomplete.
     /// Call again with the same buffer once more bytes have been appended.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Value>, ProtocolError> {
+        if self.pos == 0 {
+            if let Some((len, spans)) = self.quick_request(buf) {
+                self.reset();
+                return Ok(Some(build_request(buf.split_to(len).freeze(), &spans)));
+            }
+        }
         let Some(len) = self.scan(buf)? else {
             return Ok(None);
         };
@@ -249,6 +255,45 @@ impl Decoder {
         }
     }
 
+    /// A whole request at the front of `buf` in the form every client
+    /// sends, `*N` then N `$len` bulk strings with short headers, checked
+    /// against every limit in one pass: its length, and where the data of
+    /// its first [`QUICK_ELEMENTS`] elements lie. `None` for anything else
+    /// or anything incomplete: [`Decoder::scan`] decides those, so this
+    /// only ever saves work, never changes an outcome.
+    fn quick_request(&self, buf: &[u8]) -> Option<(usize, Spans)> {
+        let l = &self.limits;
+        if buf.first() != Some(&b'*') || l.max_depth == 0 || l.max_line <= QUICK_DIGITS {
+            return None;
+        }
+        let (count, mut at) = quick_number(buf, 1)?;
+        if count == 0 || count > l.max_elements {
+            return None;
+        }
+        let mut spans = Spans {
+            count,
+            at: [(0, 0); QUICK_ELEMENTS],
+        };
+        for i in 0..count {
+            if buf.get(at) != Some(&b'$') {
+                return None;
+            }
+            let (len, data) = quick_number(buf, at + 1)?;
+            if len > l.max_bulk_len {
+                return None;
+            }
+            let end = data.checked_add(len)?;
+            if buf.get(end..end + 2)? != b"\r\n" {
+                return None;
+            }
+            if let Some(slot) = spans.at.get_mut(i) {
+                *slot = (data, end);
+            }
+            at = end + 2;
+        }
+        (at <= l.max_frame_len).then_some((at, spans))
+    }
+
     fn advance(&mut self, to: usize) {
         self.pos = to;
         self.searched = to;
@@ -296,6 +341,69 @@ impl Decoder {
 
 /// Most elements reserved for at once when building an aggregate.
 const PREALLOC_MAX: usize = 1024;
+
+/// Longest header number the quick path reads; longer ones go the general
+/// way (they are either huge or malformed).
+const QUICK_DIGITS: usize = 10;
+
+/// Elements of a quick request whose place is remembered from the check;
+/// the rest of a longer one are found again by their headers.
+const QUICK_ELEMENTS: usize = 8;
+
+/// What [`Decoder::quick_request`] found: the element count, and the data
+/// range of each of the first [`QUICK_ELEMENTS`] elements.
+struct Spans {
+    count: usize,
+    at: [(usize, usize); QUICK_ELEMENTS],
+}
+
+/// A non-negative decimal of at most [`QUICK_DIGITS`] digits at `at`,
+/// followed by CRLF: the number and the offset past the CRLF.
+#[inline]
+fn quick_number(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+    // One digit then CRLF: most headers of most requests.
+    if let Some(&[d, b'\r', b'\n']) = buf.get(at..at + 3) {
+        return d.is_ascii_digit().then(|| (usize::from(d - b'0'), at + 3));
+    }
+    let mut n = 0usize;
+    let mut i = at;
+    loop {
+        let b = *buf.get(i)?;
+        if b.is_ascii_digit() {
+            if i - at == QUICK_DIGITS {
+                return None;
+            }
+            n = n * 10 + usize::from(b - b'0');
+            i += 1;
+        } else if b == b'\r' && i > at {
+            return (buf.get(i + 1) == Some(&b'\n')).then_some((n, i + 2));
+        } else {
+            return None;
+        }
+    }
+}
+
+/// Builds the request that [`Decoder::quick_request`] measured: its bulk
+/// strings as slices of the one frame.
+fn build_request(frame: Bytes, spans: &Spans) -> Value {
+    let mut items = Vec::with_capacity(spans.count.min(PREALLOC_MAX));
+    let mut at = 0;
+    for i in 0..spans.count {
+        let (data, end) = match spans.at.get(i) {
+            Some(&span) => span,
+            None => match quick_number(&frame, at + 1) {
+                Some((len, data)) => (data, data + len),
+                None => break,
+            },
+        };
+        if end > frame.len() {
+            break;
+        }
+        items.push(Value::Bulk(frame.slice(data..end)));
+        at = end + 2;
+    }
+    Value::Array(items)
+}
 
 /// Builds the value at `*at` from a frame that [`Decoder::scan`] accepted.
 /// The checks here repeat only what is needed to stay panic-free.
@@ -450,6 +558,47 @@ mod tests {
                 Ok(Some(_)) => continue,
                 Ok(None) => panic!("no error for {input:?}"),
             }
+        }
+    }
+
+    /// The general path alone: scan, then build.
+    fn general(input: &[u8], limits: Limits) -> Result<Option<Value>, ProtocolError> {
+        let mut d = Decoder::new(limits);
+        let Some(len) = d.scan(input)? else {
+            return Ok(None);
+        };
+        let frame = Bytes::copy_from_slice(&input[..len]);
+        build(&frame, &mut 0).map(Some)
+    }
+
+    proptest::proptest! {
+        /// Requests, whole, cut short or with one byte changed, under tight
+        /// limits: the quick path gives what the general path gives.
+        #[test]
+        fn the_quick_path_never_changes_an_outcome(
+            words in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..20), 0..12),
+            cut in proptest::num::usize::ANY,
+            flip in proptest::option::of((proptest::num::usize::ANY, proptest::num::u8::ANY)),
+            max_bulk_len in 0usize..24,
+            max_elements in 0usize..14,
+            max_frame_len in 0usize..200,
+        ) {
+            let mut input = format!("*{}\r\n", words.len()).into_bytes();
+            for w in &words {
+                input.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
+                input.extend_from_slice(w);
+                input.extend_from_slice(b"\r\n");
+            }
+            if let Some((at, b)) = flip {
+                let at = at % input.len();
+                input[at] = b;
+            }
+            input.truncate(cut % (input.len() + 1));
+            let limits = Limits { max_bulk_len, max_elements, max_frame_len, ..Limits::default() };
+            let expected = general(&input, limits);
+            let mut buf = BytesMut::from(&input[..]);
+            let got = Decoder::new(limits).decode(&mut buf);
+            proptest::prop_assert_eq!(got, expected);
         }
     }
 

@@ -33,8 +33,6 @@ mod zsets;
 
 use std::sync::LazyLock;
 
-use hashbrown::HashMap;
-
 use kvstore_protocol::Value;
 
 pub use args::*;
@@ -106,18 +104,59 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     FAMILIES.iter().flat_map(|f| f.iter())
 }
 
-// hashbrown's default hasher (foldhash): SipHash was visible in profiles.
-static TABLE: LazyLock<HashMap<&'static [u8], &'static Command>> =
-    LazyLock::new(|| all().map(|c| (c.name.as_bytes(), c)).collect());
+/// The command names, found case-insensitively with no copy: an open
+/// addressed table of 4x as many slots as commands, so a probe is almost
+/// always one slot. A general hash map needed a lowered copy of the name
+/// and a full hasher, which showed in profiles of cheap commands.
+struct Names {
+    slots: Box<[Option<&'static Command>]>,
+}
+
+impl Names {
+    fn build() -> Names {
+        let n = all().count().max(1) * 4;
+        let mut slots = vec![None; n.next_power_of_two()].into_boxed_slice();
+        let mask = slots.len() - 1;
+        for c in all() {
+            let mut i = name_hash(c.name.as_bytes()) & mask;
+            while slots[i].is_some() {
+                i = (i + 1) & mask;
+            }
+            slots[i] = Some(c);
+        }
+        Names { slots }
+    }
+
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<&'static Command> {
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name) & mask;
+        loop {
+            let c = self.slots[i]?;
+            if c.name.as_bytes().eq_ignore_ascii_case(name) {
+                return Some(c);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// A hash that ignores ASCII case (`| 0x20` folds letters; what it does
+/// to other bytes only adds a rare extra comparison).
+#[inline]
+fn name_hash(name: &[u8]) -> usize {
+    let mut h = name.len() as u32;
+    for &b in name {
+        h = h.wrapping_mul(0x0100_0193) ^ u32::from(b | 0x20);
+    }
+    (h ^ (h >> 15)) as usize
+}
+
+static TABLE: LazyLock<Names> = LazyLock::new(Names::build);
 
 /// Finds a command by name, ignoring ASCII case.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
-    let mut lower = [0u8; 32];
-    let dst = lower.get_mut(..name.len())?;
-    for (d, s) in dst.iter_mut().zip(name) {
-        *d = s.to_ascii_lowercase();
-    }
-    TABLE.get(&*dst).copied()
+    TABLE.get(name)
 }
 
 /// Runs one request frame and returns its reply.
@@ -263,4 +302,23 @@ pub fn printable(bytes: &[u8], max: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_found_in_any_case_and_nothing_else() {
+        for c in all() {
+            let name = c.name.as_bytes();
+            assert!(std::ptr::eq(lookup(name).expect("lower"), c));
+            let upper = name.to_ascii_uppercase();
+            assert!(std::ptr::eq(lookup(&upper).expect("upper"), c));
+        }
+        for missing in [&b""[..], b"gett", b"ge", b"get\0", b"g\xc3\xa9t", b"set_"] {
+            assert!(lookup(missing).is_none(), "{missing:?}");
+        }
+        assert_eq!(lookup(b"GeT").map(|c| c.name), Some("get"));
+    }
 }
