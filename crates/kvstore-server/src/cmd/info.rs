@@ -98,7 +98,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 &stats.connected_clients.load(Ordering::Relaxed),
             );
             field("maxclients", &shared.config.read().maxclients);
-            field("blocked_clients", &0);
+            field("blocked_clients", &shared.blocked.count());
         }
         "memory" => {
             let m = memory::info();

@@ -31,6 +31,13 @@ impl Waiter {
     pub fn retrying(&self) {
         self.awake.store(false, Ordering::Release);
     }
+
+    /// True if a write woke it since it last retried: a waiter leaving in
+    /// that state must pass the wake-up on, or the element that write
+    /// brought would wait for the next write.
+    pub fn woken(&self) -> bool {
+        self.awake.load(Ordering::Acquire)
+    }
 }
 
 type Queue = VecDeque<Arc<Waiter>>;
@@ -46,6 +53,11 @@ impl Blocked {
     #[inline]
     pub fn active(&self) -> bool {
         self.count.load(Ordering::Acquire) > 0
+    }
+
+    /// How many clients are blocked (INFO's `blocked_clients`).
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
     }
 
     /// Queues `w` behind the clients already waiting on each key.
