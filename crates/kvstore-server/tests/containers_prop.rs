@@ -866,3 +866,84 @@ fn contents(con: &mut redis::Connection, key: &str) -> R {
         other => panic!("type {other}"),
     }
 }
+
+/// The exact boundaries at the thresholds this server runs with (4
+/// entries, 8 bytes), each encoding as redis-server 7.0.15 reports it
+/// with the same settings (lists excepted: 7.0 says `quicklist` for
+/// every list), and never back once past.
+#[test]
+fn encodings_change_exactly_at_the_thresholds() {
+    let mut con = connect(server());
+    let k = |name: &str| format!("{}:{name}", fresh_key("edge"));
+    type Step<'a> = (&'a str, [&'a [&'a str]; 2]);
+    let steps: [Step; 8] = [
+        ("set", [&["SADD", "1", "2", "3", "4"], &["SADD", "5"]]),
+        ("set", [&[], &["SADD", "1", "2", "3", "4", "5"]]),
+        (
+            "zset",
+            [
+                &["ZADD", "1", "a", "2", "b", "3", "c", "4", "d"],
+                &["ZADD", "5", "e"],
+            ],
+        ),
+        (
+            "zset",
+            [&["ZADD", "1", "12345678"], &["ZADD", "1", "123456789"]],
+        ),
+        (
+            "hash",
+            [
+                &["HSET", "a", "1", "b", "2", "c", "3", "d", "12345678"],
+                &["HSET", "e", "1"],
+            ],
+        ),
+        ("hash", [&["HSET", "f", "1"], &["HSET", "123456789", "1"]]),
+        ("list", [&["RPUSH", "1", "2", "3", "4"], &["RPUSH", "5"]]),
+        ("list", [&["RPUSH", "12345678"], &["LSET", "0", "x"]]),
+    ];
+    for (kind, [small, large]) in steps {
+        let key = k(kind);
+        let (compact, big) = match kind {
+            "set" => ("intset", "hashtable"),
+            "zset" => ("listpack", "skiplist"),
+            "hash" => ("listpack", "hashtable"),
+            _ => ("listpack", "quicklist"),
+        };
+        if !small.is_empty() {
+            run(&mut con, &on_key(&words(small), &key)).expect("small");
+            assert_eq!(encoding(&mut con, &key), compact, "{key} {small:?}");
+        }
+        run(&mut con, &on_key(&words(large), &key)).expect("large");
+        let want = if kind == "list" && large[0] == "LSET" {
+            // A list's limit is a count here: an edit within it stays.
+            compact
+        } else {
+            big
+        };
+        assert_eq!(encoding(&mut con, &key), want, "{key} {large:?}");
+    }
+    // Removals never bring a value back to the compact encoding.
+    let key = k("zset");
+    run(
+        &mut con,
+        &on_key(
+            &words(&["ZADD", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]),
+            &key,
+        ),
+    )
+    .expect("ZADD");
+    run(
+        &mut con,
+        &on_key(&words(&["ZREM", "a", "b", "c", "d"]), &key),
+    )
+    .expect("ZREM");
+    assert_eq!(encoding(&mut con, &key), "skiplist");
+    let key = k("list");
+    run(
+        &mut con,
+        &on_key(&words(&["RPUSH", "1", "2", "3", "4", "5"]), &key),
+    )
+    .expect("RPUSH");
+    run(&mut con, &on_key(&words(&["LTRIM", "0", "0"]), &key)).expect("LTRIM");
+    assert_eq!(encoding(&mut con, &key), "quicklist");
+}
