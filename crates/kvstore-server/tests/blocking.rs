@@ -243,3 +243,172 @@ fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
     // The list was never touched.
     assert_eq!(ok(&mut con, &["EXISTS", "q"]), R::Int(0));
 }
+
+/// INFO's count of blocked clients.
+fn blocked_clients(con: &mut redis::Connection) -> usize {
+    let info = common::rs::text(&ok(con, &["INFO", "clients"]));
+    info.lines()
+        .find_map(|l| l.strip_prefix("blocked_clients:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("blocked_clients in INFO")
+}
+
+/// Waits until exactly `n` clients are blocked, so that the order of
+/// arrival is the one intended without guessing at a delay.
+fn wait_for_blocked(con: &mut redis::Connection, n: usize) {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = blocked_clients(con);
+        if now == n {
+            return;
+        }
+        assert!(Instant::now() < end, "{now} blocked clients, not {n}");
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Fifty waiters on one key, queued one after another: one push of fifty
+/// elements gives each its own, in the order they came.
+#[test]
+fn fifty_waiters_each_get_one_element_in_arrival_order() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut con = connect(addr);
+    let mut waiters = Vec::new();
+    for i in 0..50 {
+        waiters.push(thread::spawn(move || {
+            let mut con = connect(addr);
+            ok(&mut con, &["BLPOP", "crowd", "20"])
+        }));
+        wait_for_blocked(&mut con, i + 1);
+    }
+    let items: Vec<String> = (0..50).map(|i| format!("e{i}")).collect();
+    let mut push = redis::cmd("RPUSH");
+    push.arg("crowd").arg(&items);
+    assert_eq!(push.query::<R>(&mut con).expect("RPUSH"), R::Int(50));
+    for (i, w) in waiters.into_iter().enumerate() {
+        assert_eq!(
+            w.join().expect("waiter"),
+            R::Array(vec![bulk("crowd"), bulk(&items[i])]),
+            "waiter {i}"
+        );
+    }
+    assert_eq!(ok(&mut con, &["EXISTS", "crowd"]), R::Int(0));
+    assert_eq!(blocked_clients(&mut con), 0);
+}
+
+/// A client blocked on many keys is woken by a push to any of them, and
+/// given the key; with several already filled, the first named wins.
+#[test]
+fn a_waiter_on_many_keys() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
+    let mut con = connect(addr);
+    let spawn = |words: Vec<String>| {
+        thread::spawn(move || {
+            let mut con = connect(addr);
+            let w: Vec<&str> = words.iter().map(String::as_str).collect();
+            ok(&mut con, &w)
+        })
+    };
+    let with_keys = |cmd: &str, timeout: &str| {
+        let mut w = vec![cmd.to_string()];
+        w.extend(keys.iter().cloned());
+        w.push(timeout.to_string());
+        w
+    };
+    let waiter = spawn(with_keys("BRPOP", "10"));
+    wait_for_blocked(&mut con, 1);
+    ok(&mut con, &["RPUSH", "k7", "a", "b"]);
+    assert_eq!(
+        waiter.join().expect("waiter"),
+        R::Array(vec![bulk("k7"), bulk("b")])
+    );
+    ok(&mut con, &["RPUSH", "k5", "five"]);
+    assert_eq!(
+        ok(
+            &mut con,
+            &with_keys("BLPOP", "1")
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        ),
+        R::Array(vec![bulk("k5"), bulk("five")]),
+        "k5 comes before k7"
+    );
+    // A key of another type among them is refused, as in Redis.
+    let words = with_keys("BZPOPMIN", "1");
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    assert!(err(&mut con, &words).contains("WRONGTYPE"));
+    assert_eq!(
+        ok(&mut con, &["LRANGE", "k7", "0", "-1"]),
+        R::Array(vec![bulk("a")])
+    );
+    ok(&mut con, &["DEL", "k7"]);
+    let waiter = spawn(with_keys("BZPOPMIN", "10"));
+    wait_for_blocked(&mut con, 1);
+    ok(&mut con, &["ZADD", "k9", "2", "x", "1", "y"]);
+    assert_eq!(
+        waiter.join().expect("waiter"),
+        R::Array(vec![bulk("k9"), bulk("y"), bulk("1")])
+    );
+    assert_eq!(
+        ok(&mut con, &["ZRANGE", "k9", "0", "-1"]),
+        R::Array(vec![bulk("x")])
+    );
+    assert_eq!(blocked_clients(&mut con), 0);
+}
+
+/// A waiter whose client leaves just as a push wakes it must not take the
+/// wake-up with it: the element stays, and the next waiter gets it. (The
+/// leaver may also take the element before its hang-up is seen, as in
+/// Redis; then the next push goes to the one who stayed.) Repeated, since
+/// which of the two the server sees first varies.
+#[test]
+fn a_waiter_leaving_as_it_is_woken_passes_the_wake_up_on() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut con = connect(addr);
+    for round in 0..30 {
+        let key = format!("race{round}");
+        let mut leaver = Raw::connect(addr);
+        leaver.send(&["BLPOP", &key, "0"]);
+        wait_for_blocked(&mut con, 1);
+        let k = key.clone();
+        let stayer = thread::spawn(move || {
+            let mut con = connect(addr);
+            ok(&mut con, &["BLPOP", &k, "30"])
+        });
+        wait_for_blocked(&mut con, 2);
+        // The push and the hang-up as close together as can be.
+        let mut pusher = Raw::connect(addr);
+        pusher.send(&["RPUSH", &key, "x"]);
+        drop(leaver);
+        assert_eq!(pusher.read_reply(), b":1\r\n");
+        let end = Instant::now() + Duration::from_secs(5);
+        let want = loop {
+            if stayer.is_finished() {
+                break "x";
+            }
+            let len = ok(&mut con, &["LLEN", &key]);
+            if len == R::Int(0) && blocked_clients(&mut con) == 1 {
+                // The leaver took it; the stayer is still waiting.
+                ok(&mut con, &["RPUSH", &key, "y"]);
+                break "y";
+            }
+            assert!(
+                Instant::now() < end,
+                "round {round}: the element stayed ({len:?}) and nobody was woken"
+            );
+            thread::sleep(Duration::from_millis(2));
+        };
+        assert_eq!(
+            stayer.join().expect("stayer"),
+            R::Array(vec![bulk(&key), bulk(want)]),
+            "round {round}"
+        );
+        wait_for_blocked(&mut con, 0);
+        assert_eq!(ok(&mut con, &["EXISTS", &key]), R::Int(0), "round {round}");
+    }
+}

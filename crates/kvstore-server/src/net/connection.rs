@@ -262,8 +262,10 @@ async fn wait_blocked<F: std::future::Future>(
     };
     *session.info.waiting.lock() = None;
     shared.blocked.unregister(&req.keys, &waiter);
-    if matches!(outcome, Some(ref r) if !matches!(r, Value::NullArray)) {
-        // There may be more: the next waiter looks.
+    let served = matches!(outcome, Some(ref r) if !matches!(r, Value::NullArray));
+    if served || waiter.woken() {
+        // There may be more, or a client that left (or timed out) as a
+        // write woke it took the wake-up along: the next waiter looks.
         for (db, k) in &req.keys {
             shared.blocked.signal(Some(*db), k);
         }

@@ -61,6 +61,13 @@ impl Waiter {
             _ => None,
         }
     }
+
+    /// True if a write woke it since it last retried: a waiter leaving in
+    /// that state must pass the wake-up on, or the element that write
+    /// brought would wait for the next write.
+    pub fn woken(&self) -> bool {
+        self.awake.load(Ordering::Acquire)
+    }
 }
 
 type Queue = VecDeque<Arc<Waiter>>;
@@ -78,7 +85,7 @@ impl Blocked {
         self.count.load(Ordering::Acquire) > 0
     }
 
-    /// How many clients are blocked now.
+    /// How many clients are blocked (INFO's `blocked_clients`).
     pub fn count(&self) -> usize {
         self.count.load(Ordering::Acquire)
     }

@@ -12,6 +12,8 @@
 mod hash;
 mod list;
 mod listpack;
+#[cfg(test)]
+mod proptests;
 mod set;
 mod zset;
 
