@@ -10,6 +10,15 @@ use common::Raw;
 use kvstore_protocol::{encode, Value};
 use kvstore_server::BackgroundServer;
 
+/// The encoding thresholds are process-wide, and every server started in
+/// this process resets them to its config: the tests here, which set them
+/// or depend on them, run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Sends `words` (typed values) over the seed protocol; the reply's bytes.
 fn seed(raw: &mut Raw, words: Vec<Value>) -> String {
     let mut out = bytes::BytesMut::new();
@@ -39,6 +48,7 @@ fn err(con: &mut redis::Connection, words: &[&str]) -> String {
 /// Redis) and the tests of one file share the process.
 #[test]
 fn seed_containers_are_native_and_follow_the_thresholds() {
+    let _serial = serial();
     let server = BackgroundServer::start();
     let mut raw = Raw::connect(server.addr());
     let mut con = connect(server.addr());
@@ -174,6 +184,7 @@ fn seed_containers_are_native_and_follow_the_thresholds() {
 
 #[test]
 fn dump_and_restore() {
+    let _serial = serial();
     let server = BackgroundServer::start();
     let mut con = connect(server.addr());
     let mut raw = Raw::connect(server.addr());
@@ -264,6 +275,7 @@ fn dump_and_restore() {
 
 #[test]
 fn lcs_as_redis_documents_it() {
+    let _serial = serial();
     let server = BackgroundServer::start();
     let mut con = connect(server.addr());
     ok(&mut con, &["MSET", "key1", "ohmytext", "key2", "mynewtext"]);
@@ -296,6 +308,7 @@ fn lcs_as_redis_documents_it() {
 
 #[test]
 fn command_info_reports_flags_categories_and_keys() {
+    let _serial = serial();
     let server = BackgroundServer::start();
     let mut con = connect(server.addr());
     let info = |con: &mut redis::Connection, name: &str| match ok(con, &["COMMAND", "INFO", name]) {

@@ -9,6 +9,15 @@ use common::rs::{bulk, connect, ok, q, R};
 use common::Raw;
 use kvstore_server::BackgroundServer;
 
+/// The encoding thresholds are process-wide, and every server started in
+/// this process resets them to its config: the tests here, which set them
+/// or depend on them, run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs each script on a fresh database: each line on a RESP2 or a RESP3
 /// connection, its reply compared with Redis's bytes.
 fn run(raw2: &mut Raw, raw3: &mut Raw, name: &str, script: &[(u8, &[&str], &str)], large: bool) {
@@ -32,6 +41,7 @@ fn hello(raw: &mut Raw, proto: &str) {
 /// one script changes them.
 #[test]
 fn replies_match_redis() {
+    let _serial = serial();
     let server = BackgroundServer::start();
     let mut raw2 = Raw::connect(server.addr());
     let mut raw3 = Raw::connect(server.addr());
@@ -133,6 +143,7 @@ fn random_members_and_large_scans(server: &BackgroundServer) {
 /// logged as the ZPOPMIN or ZPOPMAX it amounted to, as Redis does.
 #[test]
 fn the_log_replays_to_the_same_sets() {
+    let _serial = serial();
     use kvstore_server::config::AppendFsync;
     use kvstore_server::Config;
     let dir = tempfile::tempdir().expect("tempdir");
