@@ -121,8 +121,12 @@ fn line(out: &mut BytesMut, tag: u8, text: &[u8]) {
     out.put_u8(tag);
     // A CR or LF inside a line would split the frame; the encoder is the last
     // place that can keep a bad string from corrupting the stream.
-    for &b in text {
-        out.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+    if memchr::memchr2(b'\r', b'\n', text).is_none() {
+        out.put_slice(text);
+    } else {
+        for &b in text {
+            out.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+        }
     }
     out.put_slice(b"\r\n");
 }
