@@ -129,6 +129,106 @@ pub struct Config {
     /// ... and while every member is at most this many bytes.
     #[arg(long, alias = "zset-max-ziplist-value", default_value_t = 64)]
     pub zset_max_listpack_value: usize,
+
+    /// Redis's output buffer limits, "CLASS HARD SOFT SOFT-SECONDS ...";
+    /// kvstore enforces the `pubsub` class on subscribers' queues.
+    #[arg(long, default_value = DEFAULT_OUTPUT_LIMITS, value_parser = output_limits)]
+    pub client_output_buffer_limit: OutputLimits,
+}
+
+/// One class of `client-output-buffer-limit`: a hard limit in bytes (0:
+/// none) past which the client is dropped at once, and a soft limit it may
+/// stay over for at most `soft_secs` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_secs: u64,
+}
+
+/// `client-output-buffer-limit`, per client class, as Redis keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputLimits {
+    pub normal: BufferLimit,
+    pub slave: BufferLimit,
+    pub pubsub: BufferLimit,
+}
+
+const DEFAULT_OUTPUT_LIMITS: &str =
+    "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+
+fn output_limits(s: &str) -> Result<OutputLimits, String> {
+    let mut limits = OutputLimits::default();
+    limits.apply(s).map_err(str::to_string)?;
+    Ok(limits)
+}
+
+impl OutputLimits {
+    /// Sets the classes `s` names ("CLASS HARD SOFT SECONDS ..."), leaving
+    /// the others; all or nothing, with Redis's error texts.
+    pub fn apply(&mut self, s: &str) -> Result<(), &'static str> {
+        let words: Vec<&str> = s.split_ascii_whitespace().collect();
+        if !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.");
+        }
+        let mut next = *self;
+        for w in words.chunks_exact(4) {
+            let class = match w[0].to_ascii_lowercase().as_str() {
+                "normal" => &mut next.normal,
+                // Redis's two names for the one class.
+                "slave" | "replica" => &mut next.slave,
+                "pubsub" => &mut next.pubsub,
+                _ => return Err("Invalid client class specified in buffer limit configuration."),
+            };
+            let bad = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            *class = BufferLimit {
+                hard: memory_amount(w[1]).ok_or(bad)?,
+                soft: memory_amount(w[2]).ok_or(bad)?,
+                soft_secs: w[3].parse::<u64>().map_err(|_| bad)?,
+            };
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for OutputLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for (name, l) in [
+            ("normal", self.normal),
+            ("slave", self.slave),
+            ("pubsub", self.pubsub),
+        ] {
+            if !first {
+                f.write_str(" ")?;
+            }
+            first = false;
+            write!(f, "{name} {} {} {}", l.hard, l.soft, l.soft_secs)?;
+        }
+        Ok(())
+    }
+}
+
+/// A byte count as Redis writes one: digits and an optional unit, `k`/`m`/`g`
+/// (powers of 1000) or `kb`/`mb`/`gb` (powers of 1024), any case.
+pub fn memory_amount(s: &str) -> Option<u64> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(mul)
 }
 
 /// Checks `list-max-listpack-size`: a positive count, or -1 to -5.

@@ -14,10 +14,10 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
-use super::glob;
 use super::server::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::config::{AppendFsync, Config, ReplyMode};
+use crate::keyspace::glob;
 use crate::state::Shared;
 
 pub static COMMANDS: &[Command] = &[Command::new(
@@ -151,6 +151,11 @@ static SETTINGS: &[Setting] = &[
             c.client_query_buffer_limit = positive(v)?;
             Ok(())
         }),
+    },
+    Setting {
+        name: "client-output-buffer-limit",
+        get: |c, _| c.client_output_buffer_limit.to_string(),
+        set: Some(|c, v| c.client_output_buffer_limit.apply(v)),
     },
     Setting {
         name: "reply-mode",

@@ -14,13 +14,13 @@ mod config;
 pub mod container;
 mod dump;
 pub mod float;
-pub mod glob;
 mod hashes;
 pub mod info;
 pub mod inline;
 mod keys;
 mod lists;
 mod persistence;
+pub mod pubsub;
 mod rng;
 mod scripting;
 mod server;
@@ -99,6 +99,7 @@ static FAMILIES: &[&[Command]] = &[
     persistence::COMMANDS,
     transactions::COMMANDS,
     scripting::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -136,6 +137,13 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
             return reply;
         }
     };
+    // A RESP2 subscriber's replies could not be told from its messages.
+    if ctx.session.pubsub.is_some()
+        && ctx.session.subscribed_mode()
+        && !pubsub::allowed_while_subscribed(cmd)
+    {
+        return pubsub::refused_while_subscribed(cmd, &args);
+    }
     if ctx.session.multi.is_some() && !transactions::runs_in_multi(cmd) {
         return transactions::queue(ctx, cmd, args);
     }

@@ -78,7 +78,12 @@ pub fn reply_map(session: &Session, pairs: Vec<(Value, Value)>) -> Value {
     }
 }
 
-pub fn ping(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+pub fn ping(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    // A RESP2 subscriber gets its PONG in the shape of a message.
+    if ctx.session.subscribed_mode() && args.len() <= 2 {
+        let msg = args.get(1).cloned().unwrap_or(Value::bulk(""));
+        return Value::Array(vec![Value::bulk("pong"), msg]);
+    }
     match args {
         [_] => Value::simple("PONG"),
         [_, msg] => msg.clone(),

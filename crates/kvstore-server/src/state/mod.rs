@@ -6,6 +6,7 @@
 pub mod blocking;
 pub mod clients;
 pub mod ops;
+pub mod pubsub;
 pub mod session;
 pub mod watch;
 
@@ -53,6 +54,8 @@ pub struct Shared {
     pub watches: watch::Watches,
     /// Clients blocked on keys (BLPOP...).
     pub blocked: blocking::Blocked,
+    /// Pub/sub subscriptions.
+    pub pubsub: pubsub::PubSub,
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
@@ -76,6 +79,7 @@ impl Shared {
             clients: Registry::default(),
             watches: watch::Watches::default(),
             blocked: blocking::Blocked::default(),
+            pubsub: pubsub::PubSub::default(),
             scripts: Default::default(),
             next_client_id: AtomicU64::new(0),
         }
