@@ -134,6 +134,100 @@ pub struct Config {
     /// kvstore enforces the `pubsub` class on subscribers' queues.
     #[arg(long, default_value = DEFAULT_OUTPUT_LIMITS, value_parser = output_limits)]
     pub client_output_buffer_limit: OutputLimits,
+
+    /// Keyspace notifications, Redis's flag letters (`KEA`...); empty: off.
+    #[arg(long, default_value = "", value_parser = notify_flags)]
+    pub notify_keyspace_events: NotifyFlags,
+}
+
+/// `notify-keyspace-events` as bits; see [`notify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NotifyFlags(pub u32);
+
+fn notify_flags(s: &str) -> Result<NotifyFlags, String> {
+    notify::parse(s).map(NotifyFlags).map_err(str::to_string)
+}
+
+impl std::fmt::Display for NotifyFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&notify::format(self.0))
+    }
+}
+
+/// Redis's keyspace-notification classes and their letters.
+pub mod notify {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const KEYEVENT: u32 = 1 << 1;
+    pub const GENERIC: u32 = 1 << 2;
+    pub const STRING: u32 = 1 << 3;
+    pub const LIST: u32 = 1 << 4;
+    pub const SET: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const ZSET: u32 = 1 << 7;
+    pub const EXPIRED: u32 = 1 << 8;
+    pub const EVICTED: u32 = 1 << 9;
+    pub const STREAM: u32 = 1 << 10;
+    pub const KEY_MISS: u32 = 1 << 11;
+    pub const MODULE: u32 = 1 << 12;
+    pub const NEW: u32 = 1 << 13;
+    /// `A`: every class but key misses and new keys.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+
+    /// The classes in the order Redis spells them back.
+    const LETTERS: &[(char, u32)] = &[
+        ('g', GENERIC),
+        ('$', STRING),
+        ('l', LIST),
+        ('s', SET),
+        ('h', HASH),
+        ('z', ZSET),
+        ('x', EXPIRED),
+        ('e', EVICTED),
+        ('t', STREAM),
+        ('d', MODULE),
+        ('n', NEW),
+    ];
+
+    pub fn parse(s: &str) -> Result<u32, &'static str> {
+        let mut flags = 0;
+        for c in s.chars() {
+            flags |= match c {
+                'A' => ALL,
+                'K' => KEYSPACE,
+                'E' => KEYEVENT,
+                'm' => KEY_MISS,
+                _ => LETTERS
+                    .iter()
+                    .find(|(l, _)| *l == c)
+                    .map(|(_, f)| *f)
+                    .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?,
+            };
+        }
+        Ok(flags)
+    }
+
+    /// Redis's spelling: `A` for all the classes it covers, else each
+    /// letter, then `K`, `E`, `m`.
+    pub fn format(flags: u32) -> String {
+        let mut out = String::new();
+        if flags & ALL == ALL {
+            // As Redis does, this spelling drops `n`.
+            out.push('A');
+        } else {
+            for (c, f) in LETTERS {
+                if flags & f != 0 {
+                    out.push(*c);
+                }
+            }
+        }
+        for (c, f) in [('K', KEYSPACE), ('E', KEYEVENT), ('m', KEY_MISS)] {
+            if flags & f != 0 {
+                out.push(c);
+            }
+        }
+        out
+    }
 }
 
 /// One class of `client-output-buffer-limit`: a hard limit in bytes (0:

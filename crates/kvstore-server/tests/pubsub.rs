@@ -456,3 +456,193 @@ fn many_subscribers_each_get_the_message_once() {
         }
     }
 }
+
+/// A RESP3 client subscribed to every keyspace channel: events come as
+/// pushes, and a PING's PONG after them shows that nothing more came.
+fn watcher(addr: std::net::SocketAddr) -> Raw {
+    let mut w = Raw::connect(addr);
+    w.send(&["HELLO", "3"]);
+    w.read_reply();
+    w.send(&["PSUBSCRIBE", "__key*__:*"]);
+    w.read_reply();
+    w
+}
+
+/// The events that arrived before a PING's reply, as (channel, message).
+fn events(w: &mut Raw) -> Vec<(String, String)> {
+    w.send(&["PING"]);
+    let mut out = Vec::new();
+    loop {
+        let f = read(w);
+        if f == "+PONG\r\n" {
+            return out;
+        }
+        // >4 pmessage pattern channel message
+        let parts: Vec<&str> = f.split("\r\n").collect();
+        assert!(f.starts_with(">4\r\n"), "{f:?}");
+        out.push((parts[6].to_string(), parts[8].to_string()));
+    }
+}
+
+fn ev(channel: &str, msg: &str) -> (String, String) {
+    (channel.to_string(), msg.to_string())
+}
+
+#[test]
+fn keyspace_notifications_are_off_by_default_and_spelled_as_redis() {
+    let server = BackgroundServer::start();
+    let mut c = resp2(server.addr());
+    let mut w = watcher(server.addr());
+    assert_eq!(c.cmd(&["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["DEL", "k"]), ":1\r\n");
+    assert_eq!(events(&mut w), vec![]);
+    let get = |c: &mut Raw| c.cmd(&["CONFIG", "GET", "notify-keyspace-events"]);
+    assert_eq!(
+        get(&mut c),
+        "*2\r\n$22\r\nnotify-keyspace-events\r\n$0\r\n\r\n"
+    );
+    for (set, shown) in [
+        ("KEA", "AKE"),
+        ("Ex", "xE"),
+        ("Kgm", "gKm"),
+        ("KEn", "nKE"),
+        ("An", "A"),
+    ] {
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "notify-keyspace-events", set]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            get(&mut c),
+            format!(
+                "*2\r\n$22\r\nnotify-keyspace-events\r\n${}\r\n{shown}\r\n",
+                shown.len()
+            )
+        );
+    }
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Kq"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n"
+    );
+}
+
+#[test]
+fn keyspace_notifications_per_class() {
+    let server = BackgroundServer::start();
+    let mut c = resp2(server.addr());
+    let mut w = watcher(server.addr());
+    let set = |c: &mut Raw, flags: &str| {
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "notify-keyspace-events", flags]),
+            "+OK\r\n"
+        );
+    };
+
+    // K: the key's channel carries the event's name; $: strings only.
+    set(&mut c, "K$");
+    c.cmd(&["SET", "s", "1"]);
+    c.cmd(&["INCRBY", "s", "2"]);
+    c.cmd(&["LPUSH", "l", "a"]);
+    assert_eq!(
+        events(&mut w),
+        vec![
+            ev("__keyspace@0__:s", "set"),
+            ev("__keyspace@0__:s", "incrby")
+        ]
+    );
+
+    // E: the event's channel carries the key; l: lists, with g for del.
+    set(&mut c, "Elg");
+    c.cmd(&["RPUSH", "l", "b"]);
+    c.cmd(&["LPOP", "l"]);
+    c.cmd(&["RPOP", "l"]);
+    c.cmd(&["SET", "s", "x"]);
+    assert_eq!(
+        events(&mut w),
+        vec![
+            ev("__keyevent@0__:rpush", "l"),
+            ev("__keyevent@0__:lpop", "l"),
+            ev("__keyevent@0__:rpop", "l"),
+            ev("__keyevent@0__:del", "l"),
+        ]
+    );
+
+    // g: generic commands.
+    set(&mut c, "Eg");
+    c.cmd(&["EXPIRE", "s", "100"]);
+    c.cmd(&["RENAME", "s", "t"]);
+    c.cmd(&["DEL", "t", "missing"]);
+    assert_eq!(
+        events(&mut w),
+        vec![
+            ev("__keyevent@0__:expire", "s"),
+            ev("__keyevent@0__:rename_from", "s"),
+            ev("__keyevent@0__:rename_to", "t"),
+            ev("__keyevent@0__:del", "t"),
+        ]
+    );
+
+    // h, s, z.
+    set(&mut c, "Ehsz");
+    c.cmd(&["HSET", "h", "f", "v"]);
+    c.cmd(&["HDEL", "h", "nope"]);
+    c.cmd(&["SADD", "st", "a"]);
+    c.cmd(&["SREM", "st", "a"]);
+    c.cmd(&["ZADD", "z", "1", "m"]);
+    c.cmd(&["ZINCRBY", "z", "1", "m"]);
+    assert_eq!(
+        events(&mut w),
+        vec![
+            ev("__keyevent@0__:hset", "h"),
+            ev("__keyevent@0__:sadd", "st"),
+            ev("__keyevent@0__:srem", "st"),
+            ev("__keyevent@0__:zadd", "z"),
+            ev("__keyevent@0__:zincr", "z"),
+        ]
+    );
+
+    // Both K and E: the keyspace channel first, in the selected database.
+    set(&mut c, "KEA");
+    c.cmd(&["SELECT", "3"]);
+    c.cmd(&["SET", "k", "v"]);
+    assert_eq!(
+        events(&mut w),
+        vec![ev("__keyspace@3__:k", "set"), ev("__keyevent@3__:set", "k")]
+    );
+}
+
+#[test]
+fn expired_keys_are_announced_by_the_active_cycle_and_by_lookups() {
+    let server = BackgroundServer::start();
+    let mut c = resp2(server.addr());
+    let mut w = watcher(server.addr());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Ex"]),
+        "+OK\r\n"
+    );
+    // Nobody touches it: only the active cycle can remove it.
+    c.cmd(&["SET", "gone", "v", "PX", "30"]);
+    assert_eq!(
+        read(&mut w),
+        frame(
+            '>',
+            &[
+                Some("pmessage"),
+                Some("__key*__:*"),
+                Some("__keyevent@0__:expired"),
+                Some("gone")
+            ],
+            None
+        )
+    );
+    // A key read soon after its deadline is announced too, by the read
+    // that removes it or by the cycle, whichever comes first.
+    c.cmd(&["SET", "soon", "v", "PX", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = false;
+    while !seen {
+        assert!(Instant::now() < deadline, "no expired event for 'soon'");
+        c.cmd(&["GET", "soon"]);
+        seen = events(&mut w).contains(&ev("__keyevent@0__:expired", "soon"));
+    }
+}

@@ -158,6 +158,14 @@ static SETTINGS: &[Setting] = &[
         set: Some(|c, v| c.client_output_buffer_limit.apply(v)),
     },
     Setting {
+        name: "notify-keyspace-events",
+        get: |c, _| c.notify_keyspace_events.to_string(),
+        set: Some(|c, v| {
+            c.notify_keyspace_events.0 = crate::config::notify::parse(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
         name: "reply-mode",
         get: |c, _| match c.reply_mode {
             ReplyMode::Seed => "seed".to_string(),
@@ -308,6 +316,7 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         }
     }
     next.apply_encodings();
+    ctx.shared.pubsub.configure(&next);
     *live = next;
     Value::ok()
 }

@@ -19,6 +19,7 @@ pub mod info;
 pub mod inline;
 mod keys;
 mod lists;
+mod notify;
 mod persistence;
 pub mod pubsub;
 mod rng;
@@ -64,6 +65,19 @@ impl<'a> Ctx<'a> {
     /// The database this connection has selected.
     pub fn db(&self) -> &'a Db {
         self.shared.keyspace.db(self.session.db)
+    }
+
+    /// Announces a keyspace event on `key` of this connection's database
+    /// if `notify-keyspace-events` has `class` (Redis's class bits, in
+    /// `config::notify`); one atomic load when it is off.
+    #[inline]
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        let flags = self.shared.pubsub.notify_flags();
+        if flags & class != 0 {
+            self.shared
+                .pubsub
+                .notify(flags, self.session.db, event, key);
+        }
     }
 
     /// Has `words` logged (in this connection's database) in place of the
@@ -198,12 +212,18 @@ fn checked(args: &[Value]) -> Result<&'static Command, Value> {
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     ctx.log.records.clear();
     ctx.log.skip = false;
+    // Keyspace notifications: one load per write while they are off.
+    let before = (cmd.is_write() && ctx.shared.pubsub.notify_flags() != 0)
+        .then(|| notify::before(ctx, cmd, args));
     let reply = (cmd.handler)(ctx, args);
     if cmd.is_write() && !reply.is_error() && !ctx.log.skip {
         if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
             ctx.log.push(ctx.session.db, args.to_vec());
         }
         touch_watched(ctx, cmd, args);
+        if let Some(before) = before {
+            notify::after(ctx, cmd, args, &reply, before);
+        }
     }
     reply
 }

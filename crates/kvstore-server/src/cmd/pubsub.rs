@@ -263,8 +263,7 @@ fn deliver(ctx: &mut Ctx<'_>, args: &[Value], shard: bool) -> Value {
         Value::Bulk(b) | Value::Simple(b) => b.clone(),
         other => Bytes::from(crate::tri!(key(other)).into_owned()),
     };
-    let limit = ctx.shared.config.read().client_output_buffer_limit.pubsub;
-    let n = ctx.shared.pubsub.publish(shard, &channel, &message, limit);
+    let n = ctx.shared.pubsub.publish_now(shard, &channel, &message);
     Value::Integer(n as i64)
 }
 

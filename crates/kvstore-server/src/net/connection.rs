@@ -78,6 +78,7 @@ pub async fn serve(
                 && decoder.pending() == 0
                 && session.multi.is_none()
                 && session.pubsub.is_none()
+                && shared.pubsub.notify_flags() == 0
                 && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
             {
                 // The decoder may have looked at these bytes while they were
@@ -88,6 +89,17 @@ pub async fn serve(
             }
             match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
+                    // Messages that came before this request go before its
+                    // reply.
+                    if let Some(ps) = &session.pubsub {
+                        match ps.outbox.drain_into(&mut wbuf) {
+                            Some(n) => in_flight += n,
+                            None => {
+                                fatal = true;
+                                break;
+                            }
+                        }
+                    }
                     let reply = cmd::execute(&mut Ctx::new(shared, &mut session), frame);
                     // SAVE writes on another thread; its reply waits for the file.
                     let reply = match session.pending_save.take() {

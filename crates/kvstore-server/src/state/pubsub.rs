@@ -17,7 +17,7 @@
 //! confirmation and the messages after it in the order Redis gives them.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
 
 pub use crate::config::BufferLimit;
+use crate::config::{notify, Config};
 use crate::keyspace::glob;
 
 /// The three subscription kinds. Shard channels are a namespace of their
@@ -222,10 +223,17 @@ impl Inner {
     }
 }
 
-/// Every subscription of every connection.
+/// Every subscription of every connection, and the settings publishing
+/// follows (copied from the config whenever it changes, so that neither a
+/// publish nor a command's keyspace notification reads the config's lock).
 #[derive(Debug, Default)]
 pub struct PubSub {
     inner: RwLock<Inner>,
+    /// `notify-keyspace-events`; 0 (off) costs a command one load.
+    notify: AtomicU32,
+    hard: AtomicU64,
+    soft: AtomicU64,
+    soft_secs: AtomicU64,
 }
 
 /// A confirmation frame: `[word, name or null, count]`, as a push.
@@ -274,6 +282,68 @@ impl Lazy<'_> {
 }
 
 impl PubSub {
+    /// Takes the settings of `config` that publishing follows.
+    pub fn configure(&self, config: &Config) {
+        let l = config.client_output_buffer_limit.pubsub;
+        self.hard.store(l.hard, Ordering::Relaxed);
+        self.soft.store(l.soft, Ordering::Relaxed);
+        self.soft_secs.store(l.soft_secs, Ordering::Relaxed);
+        self.notify
+            .store(config.notify_keyspace_events.0, Ordering::Relaxed);
+    }
+
+    fn limit(&self) -> BufferLimit {
+        BufferLimit {
+            hard: self.hard.load(Ordering::Relaxed),
+            soft: self.soft.load(Ordering::Relaxed),
+            soft_secs: self.soft_secs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The keyspace-notification flags in force.
+    #[inline]
+    pub fn notify_flags(&self) -> u32 {
+        self.notify.load(Ordering::Relaxed)
+    }
+
+    /// Publishes a keyspace notification: `event` on
+    /// `__keyspace@<db>__:<key>` and `key` on `__keyevent@<db>__:<event>`,
+    /// as the flags ask (the caller checked the event's class).
+    pub fn notify(&self, flags: u32, db: usize, event: &str, key: &[u8]) {
+        {
+            let inner = self.inner.read();
+            if inner.channels.is_empty() && inner.patterns.is_empty() {
+                return;
+            }
+        }
+        let limit = self.limit();
+        if flags & notify::KEYSPACE != 0 {
+            let mut channel = format!("__keyspace@{db}__:").into_bytes();
+            channel.extend_from_slice(key);
+            self.publish(
+                false,
+                &Bytes::from(channel),
+                &Bytes::copy_from_slice(event.as_bytes()),
+                limit,
+            );
+        }
+        if flags & notify::KEYEVENT != 0 {
+            let channel = format!("__keyevent@{db}__:{event}");
+            self.publish(
+                false,
+                &Bytes::from(channel),
+                &Bytes::copy_from_slice(key),
+                limit,
+            );
+        }
+    }
+
+    /// Delivers `message` as [`PubSub::publish`] does, under the
+    /// configured output-buffer limit.
+    pub fn publish_now(&self, shard: bool, channel: &Bytes, message: &Bytes) -> usize {
+        self.publish(shard, channel, message, self.limit())
+    }
+
     /// Subscribes `subs` to each of `names`, with one confirmation per
     /// name (a name already subscribed is confirmed again, unchanged).
     /// Confirmations go to `into` if given, else to the outbox, where they
@@ -347,13 +417,7 @@ impl PubSub {
     /// Delivers `message` to the subscribers of `channel` (and, for a plain
     /// channel, of every pattern that matches it). Returns how many
     /// received it. Never waits on a subscriber.
-    pub fn publish(
-        &self,
-        shard: bool,
-        channel: &Bytes,
-        message: &Bytes,
-        limit: BufferLimit,
-    ) -> usize {
+    fn publish(&self, shard: bool, channel: &Bytes, message: &Bytes, limit: BufferLimit) -> usize {
         let inner = self.inner.read();
         let mut receivers = 0;
         let (map, word) = if shard {
