@@ -646,3 +646,27 @@ fn expired_keys_are_announced_by_the_active_cycle_and_by_lookups() {
         seen = events(&mut w).contains(&ev("__keyevent@0__:expired", "soon"));
     }
 }
+
+#[test]
+fn reset_leaves_subscriptions_transactions_and_resp3() {
+    let server = BackgroundServer::start();
+    let mut c = Raw::connect(server.addr());
+    c.send(&["HELLO", "3"]);
+    c.read_reply();
+    assert_eq!(c.cmd(&["SELECT", "2"]), "+OK\r\n");
+    c.send(&["SUBSCRIBE", "a"]);
+    read(&mut c);
+    assert_eq!(c.cmd(&["RESET"]), "+RESET\r\n");
+    let info = c.cmd(&["CLIENT", "INFO"]);
+    assert!(info.contains(" sub=0 psub=0 ssub=0 resp=2 "), "{info}");
+    assert_eq!(c.cmd(&["PUBSUB", "NUMSUB", "a"]), "*2\r\n$1\r\na\r\n:0\r\n");
+    // A RESP2 subscriber may RESET too, and is then free.
+    let mut s = resp2(server.addr());
+    s.send(&["PSUBSCRIBE", "x*"]);
+    read(&mut s);
+    assert_eq!(s.cmd(&["RESET"]), "+RESET\r\n");
+    assert_eq!(s.cmd(&["PING"]), "+PONG\r\n");
+    assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["RESET"]), "+RESET\r\n");
+    assert_eq!(c.cmd(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
+}

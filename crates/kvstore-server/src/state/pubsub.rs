@@ -149,8 +149,13 @@ fn over_limit(q: &mut Queue, limit: BufferLimit) -> bool {
         return true;
     }
     if limit.soft > 0 && q.bytes > limit.soft {
-        let since = *q.over_soft_since.get_or_insert_with(Instant::now);
-        return since.elapsed() > Duration::from_secs(limit.soft_secs);
+        return match q.over_soft_since {
+            None => {
+                q.over_soft_since = Some(Instant::now());
+                false
+            }
+            Some(since) => since.elapsed() > Duration::from_secs(limit.soft_secs),
+        };
     }
     q.over_soft_since = None;
     false
@@ -399,6 +404,15 @@ impl PubSub {
         }
     }
 
+    /// Leaves every subscription without confirming any (`RESET`); what
+    /// is already queued is still sent.
+    pub fn leave_all(&self, subs: &mut Subscriptions) {
+        self.forget(subs);
+        subs.channels.clear();
+        subs.patterns.clear();
+        subs.shard.clear();
+    }
+
     /// Removes every subscription of a connection that is going away.
     pub fn forget(&self, subs: &Subscriptions) {
         let mut inner = self.inner.write();
@@ -553,6 +567,31 @@ mod tests {
         o.push(Bytes::from_static(b"1"), limit);
         assert!(o.is_closed());
         assert!(o.drain_into(&mut BytesMut::new()).is_none());
+    }
+
+    #[test]
+    fn soft_limit_allows_a_stay_of_its_seconds() {
+        let o = Outbox::new(1, false);
+        let limit = BufferLimit {
+            hard: 0,
+            soft: 4,
+            soft_secs: 0,
+        };
+        o.push(Bytes::from_static(b"12345"), limit);
+        assert!(!o.is_closed(), "just over: the clock starts");
+        for _ in 0..1000 {
+            o.push(Bytes::from_static(b"1"), limit);
+        }
+        assert!(o.is_closed(), "still over after its 0 seconds");
+        let o = Outbox::new(1, false);
+        let patient = BufferLimit {
+            soft_secs: 60,
+            ..limit
+        };
+        for _ in 0..1000 {
+            o.push(Bytes::from_static(b"12345"), patient);
+        }
+        assert!(!o.is_closed());
     }
 
     #[test]

@@ -133,6 +133,15 @@ impl Session {
         shown.resp3 = self.resp3;
     }
 
+    /// Back to RESP2 (`RESET`), keeping the reply mode.
+    pub fn leave_resp3(&mut self) {
+        self.resp3 = false;
+        if let Some(ps) = &self.pubsub {
+            ps.outbox.set_resp3(false);
+        }
+        self.info.shown.lock().resp3 = false;
+    }
+
     /// True while subscribed to anything in RESP2 or the seed dialect,
     /// where only the pub/sub commands, PING, QUIT and RESET may run.
     pub fn subscribed_mode(&self) -> bool {
