@@ -670,3 +670,36 @@ fn reset_leaves_subscriptions_transactions_and_resp3() {
     assert_eq!(c.cmd(&["RESET"]), "+RESET\r\n");
     assert_eq!(c.cmd(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
 }
+
+#[test]
+fn keyspace_notifications_for_stores_and_no_ops() {
+    let server = BackgroundServer::start();
+    let mut c = resp2(server.addr());
+    let mut w = watcher(server.addr());
+    c.cmd(&["RPUSH", "l", "3", "1", "2"]);
+    c.cmd(&["SET", "k", "v"]);
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "EA"]),
+        "+OK\r\n"
+    );
+    c.cmd(&["SORT", "l", "STORE", "dst"]);
+    c.cmd(&["SORT", "missing", "STORE", "dst"]);
+    c.cmd(&["SORT", "missing", "STORE", "dst"]);
+    c.cmd(&["SETRANGE", "k", "0", ""]);
+    c.cmd(&["SADD", "s", "a"]);
+    c.cmd(&["SADD", "s", "a"]);
+    c.cmd(&["SINTERSTORE", "s2", "s", "s"]);
+    c.cmd(&["SINTERSTORE", "s2", "nope", "s"]);
+    c.cmd(&["LPUSHX", "nol", "a"]);
+    c.cmd(&["SET", "k", "v", "NX"]);
+    assert_eq!(
+        events(&mut w),
+        vec![
+            ev("__keyevent@0__:sortstore", "dst"),
+            ev("__keyevent@0__:del", "dst"),
+            ev("__keyevent@0__:sadd", "s"),
+            ev("__keyevent@0__:sinterstore", "s2"),
+            ev("__keyevent@0__:del", "s2"),
+        ]
+    );
+}

@@ -16,6 +16,8 @@ use crate::config::notify::*;
 /// What to look at again after the command: its keys as they were.
 pub struct Before {
     keys: Vec<(Vec<u8>, bool)>,
+    /// SORT … STORE: whether its destination existed.
+    store_existed: bool,
 }
 
 /// The command's keys by its key spec, as `touch_watched` reads them.
@@ -51,6 +53,13 @@ pub fn before(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Before {
                 (k, there)
             })
             .collect(),
+        store_existed: cmd.name == "sort"
+            && args
+                .iter()
+                .position(|a| is_word(a, "STORE"))
+                .and_then(|i| args.get(i + 1))
+                .and_then(Value::as_bytes)
+                .is_some_and(|d| db.contains(d)),
     }
 }
 
@@ -120,7 +129,8 @@ pub fn after(ctx: &Ctx<'_>, cmd: &Command, args: &[Value], reply: &Value, before
         "incr" | "decr" | "incrby" | "decrby" => ctx.notify(STRING, "incrby", k1),
         "incrbyfloat" => ctx.notify(STRING, "incrbyfloat", k1),
         "append" => ctx.notify(STRING, "append", k1),
-        "setrange" => ctx.notify(STRING, "setrange", k1),
+        // An empty value changes nothing: no event, as in Redis.
+        "setrange" if !arg(args, 3).is_empty() => ctx.notify(STRING, "setrange", k1),
         "getex" if ok => {
             if has_word(args, "PERSIST") {
                 ctx.notify(GENERIC, "persist", k1);
@@ -212,6 +222,18 @@ pub fn after(ctx: &Ctx<'_>, cmd: &Command, args: &[Value], reply: &Value, before
             }
         }
         "zincrby" => ctx.notify(ZSET, "zincr", k1),
+        "restore" => ctx.notify(GENERIC, "restore", k1),
+        "sort" => {
+            // SORT … STORE dest: its destination is not in the key spec.
+            let at = args.iter().position(|a| is_word(a, "STORE"));
+            if let Some(dest) = at.and_then(|i| args.get(i + 1)).and_then(Value::as_bytes) {
+                if n > 0 {
+                    ctx.notify(LIST, "sortstore", dest);
+                } else if before.store_existed {
+                    ctx.notify(GENERIC, "del", dest);
+                }
+            }
+        }
         "zrem" if n > 0 => ctx.notify(ZSET, "zrem", k1),
         "zremrangebyscore" | "zremrangebyrank" | "zremrangebylex" if n > 0 => {
             ctx.notify(ZSET, cmd.name, k1)
