@@ -24,7 +24,7 @@ fn write_human(value: &Value, indent: usize, out: &mut String) {
         Value::Null | Value::NullArray => out.push_str("(nil)"),
         Value::Boolean(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Value::Double(d) => out.push_str(&format!("(double) {}", double(*d))),
-        Value::Array(items) => list(items, ')', "(empty array)", indent, out),
+        Value::Array(items) | Value::Push(items) => list(items, ')', "(empty array)", indent, out),
         Value::Set(items) => list(items, '~', "(empty set)", indent, out),
         Value::Map(pairs) if pairs.is_empty() => out.push_str("(empty hash)"),
         Value::Map(pairs) => {
@@ -148,7 +148,9 @@ fn write_raw(value: &Value, out: &mut Vec<u8>) {
         Value::Null | Value::NullArray => out.push(b'\n'),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true\n" } else { b"false\n" }),
         Value::Double(d) => out.extend_from_slice(format!("{}\n", double(*d)).as_bytes()),
-        Value::Array(items) | Value::Set(items) => items.iter().for_each(|v| write_raw(v, out)),
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => {
+            items.iter().for_each(|v| write_raw(v, out))
+        }
         Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
             write_raw(k, out);
             write_raw(v, out);

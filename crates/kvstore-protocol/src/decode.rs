@@ -168,7 +168,7 @@ impl Decoder {
             // a confused peer may never send.
             if !matches!(
                 tag,
-                b'+' | b'-' | b':' | b'#' | b',' | b'_' | b'$' | b'*' | b'%' | b'~'
+                b'+' | b'-' | b':' | b'#' | b',' | b'_' | b'$' | b'*' | b'%' | b'~' | b'>'
             ) {
                 return Err(ProtocolError::InvalidTypeByte(tag as char));
             }
@@ -216,7 +216,7 @@ impl Decoder {
                         end
                     }
                 },
-                b'*' | b'%' | b'~' => {
+                b'*' | b'%' | b'~' | b'>' => {
                     let count = match parse_len(header)? {
                         None if tag == b'*' => {
                             self.advance(next);
@@ -437,7 +437,7 @@ fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
                 Value::Bulk(data)
             }
         },
-        b'*' | b'~' => match parse_len(header)? {
+        b'*' | b'~' | b'>' => match parse_len(header)? {
             None => Value::Null,
             Some(n) => {
                 // All n elements are in the frame, but one can be 3 bytes
@@ -447,10 +447,10 @@ fn build(frame: &Bytes, at: &mut usize) -> Result<Value, ProtocolError> {
                 for _ in 0..n {
                     items.push(build(frame, at)?);
                 }
-                if tag == b'*' {
-                    Value::Array(items)
-                } else {
-                    Value::Set(items)
+                match tag {
+                    b'*' => Value::Array(items),
+                    b'~' => Value::Set(items),
+                    _ => Value::Push(items),
                 }
             }
         },
@@ -631,6 +631,7 @@ mod tests {
             ])
         );
         assert_eq!(one(b"~1\r\n:3\r\n"), Value::Set(vec![Value::Integer(3)]));
+        assert_eq!(one(b">1\r\n:3\r\n"), Value::Push(vec![Value::Integer(3)]));
     }
 
     #[test]

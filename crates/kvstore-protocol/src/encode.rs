@@ -58,6 +58,17 @@ pub fn encode_as(value: &Value, dialect: Dialect, out: &mut BytesMut) {
                 encode_as(item, dialect, out);
             }
         }
+        Value::Push(items) => {
+            let tag = if dialect == Dialect::Resp3 {
+                b'>'
+            } else {
+                b'*'
+            };
+            int_line(out, tag, items.len() as i64);
+            for item in items {
+                encode_as(item, dialect, out);
+            }
+        }
         Value::Map(pairs) => {
             if dialect == Dialect::Resp2 {
                 int_line(out, b'*', 2 * pairs.len() as i64);
@@ -163,6 +174,14 @@ mod tests {
         assert_eq!(enc(&Value::NullArray, Dialect::Resp2), b"*-1\r\n");
         assert_eq!(enc(&Value::NullArray, Dialect::Seed), b"*-1\r\n");
         assert_eq!(enc(&Value::NullArray, Dialect::Resp3), b"_\r\n");
+    }
+
+    #[test]
+    fn push_is_an_array_outside_resp3() {
+        let p = Value::Push(vec![Value::bulk("message"), Value::Integer(1)]);
+        assert_eq!(enc(&p, Dialect::Resp3), b">2\r\n$7\r\nmessage\r\n:1\r\n");
+        assert_eq!(enc(&p, Dialect::Resp2), b"*2\r\n$7\r\nmessage\r\n:1\r\n");
+        assert_eq!(enc(&p, Dialect::Seed), b"*2\r\n$7\r\nmessage\r\n:1\r\n");
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum Value {
     Double(f64),
     /// RESP3 `~n` set, kept in the order received.
     Set(Vec<Value>),
+    /// RESP3 `>n` push: data the server sends unasked (pub/sub messages).
+    /// Clients that speak RESP2 get it as an array.
+    Push(Vec<Value>),
 }
 
 impl Value {
@@ -84,6 +87,7 @@ impl Value {
             Value::Boolean(_) => "boolean",
             Value::Double(_) => "double",
             Value::Set(_) => "set",
+            Value::Push(_) => "push",
         }
     }
 }

@@ -129,6 +129,200 @@ pub struct Config {
     /// ... and while every member is at most this many bytes.
     #[arg(long, alias = "zset-max-ziplist-value", default_value_t = 64)]
     pub zset_max_listpack_value: usize,
+
+    /// Redis's output buffer limits, "CLASS HARD SOFT SOFT-SECONDS ...";
+    /// kvstore enforces the `pubsub` class on subscribers' queues.
+    #[arg(long, default_value = DEFAULT_OUTPUT_LIMITS, value_parser = output_limits)]
+    pub client_output_buffer_limit: OutputLimits,
+
+    /// Keyspace notifications, Redis's flag letters (`KEA`...); empty: off.
+    #[arg(long, default_value = "", value_parser = notify_flags)]
+    pub notify_keyspace_events: NotifyFlags,
+}
+
+/// `notify-keyspace-events` as bits; see [`notify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NotifyFlags(pub u32);
+
+fn notify_flags(s: &str) -> Result<NotifyFlags, String> {
+    notify::parse(s).map(NotifyFlags).map_err(str::to_string)
+}
+
+impl std::fmt::Display for NotifyFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&notify::format(self.0))
+    }
+}
+
+/// Redis's keyspace-notification classes and their letters.
+pub mod notify {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const KEYEVENT: u32 = 1 << 1;
+    pub const GENERIC: u32 = 1 << 2;
+    pub const STRING: u32 = 1 << 3;
+    pub const LIST: u32 = 1 << 4;
+    pub const SET: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const ZSET: u32 = 1 << 7;
+    pub const EXPIRED: u32 = 1 << 8;
+    pub const EVICTED: u32 = 1 << 9;
+    pub const STREAM: u32 = 1 << 10;
+    pub const KEY_MISS: u32 = 1 << 11;
+    pub const MODULE: u32 = 1 << 12;
+    pub const NEW: u32 = 1 << 13;
+    /// `A`: every class but key misses and new keys.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+
+    /// The classes in the order Redis spells them back.
+    const LETTERS: &[(char, u32)] = &[
+        ('g', GENERIC),
+        ('$', STRING),
+        ('l', LIST),
+        ('s', SET),
+        ('h', HASH),
+        ('z', ZSET),
+        ('x', EXPIRED),
+        ('e', EVICTED),
+        ('t', STREAM),
+        ('d', MODULE),
+        ('n', NEW),
+    ];
+
+    pub fn parse(s: &str) -> Result<u32, &'static str> {
+        let mut flags = 0;
+        for c in s.chars() {
+            flags |= match c {
+                'A' => ALL,
+                'K' => KEYSPACE,
+                'E' => KEYEVENT,
+                'm' => KEY_MISS,
+                _ => LETTERS
+                    .iter()
+                    .find(|(l, _)| *l == c)
+                    .map(|(_, f)| *f)
+                    .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?,
+            };
+        }
+        Ok(flags)
+    }
+
+    /// Redis's spelling: `A` for all the classes it covers, else each
+    /// letter, then `K`, `E`, `m`.
+    pub fn format(flags: u32) -> String {
+        let mut out = String::new();
+        if flags & ALL == ALL {
+            // As Redis does, this spelling drops `n`.
+            out.push('A');
+        } else {
+            for (c, f) in LETTERS {
+                if flags & f != 0 {
+                    out.push(*c);
+                }
+            }
+        }
+        for (c, f) in [('K', KEYSPACE), ('E', KEYEVENT), ('m', KEY_MISS)] {
+            if flags & f != 0 {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// One class of `client-output-buffer-limit`: a hard limit in bytes (0:
+/// none) past which the client is dropped at once, and a soft limit it may
+/// stay over for at most `soft_secs` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_secs: u64,
+}
+
+/// `client-output-buffer-limit`, per client class, as Redis keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputLimits {
+    pub normal: BufferLimit,
+    pub slave: BufferLimit,
+    pub pubsub: BufferLimit,
+}
+
+const DEFAULT_OUTPUT_LIMITS: &str =
+    "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+
+fn output_limits(s: &str) -> Result<OutputLimits, String> {
+    let mut limits = OutputLimits::default();
+    limits.apply(s).map_err(str::to_string)?;
+    Ok(limits)
+}
+
+impl OutputLimits {
+    /// Sets the classes `s` names ("CLASS HARD SOFT SECONDS ..."), leaving
+    /// the others; all or nothing, with Redis's error texts.
+    pub fn apply(&mut self, s: &str) -> Result<(), &'static str> {
+        let words: Vec<&str> = s.split_ascii_whitespace().collect();
+        if !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.");
+        }
+        let mut next = *self;
+        for w in words.chunks_exact(4) {
+            let class = match w[0].to_ascii_lowercase().as_str() {
+                "normal" => &mut next.normal,
+                // Redis's two names for the one class.
+                "slave" | "replica" => &mut next.slave,
+                "pubsub" => &mut next.pubsub,
+                _ => return Err("Invalid client class specified in buffer limit configuration."),
+            };
+            let bad = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            *class = BufferLimit {
+                hard: memory_amount(w[1]).ok_or(bad)?,
+                soft: memory_amount(w[2]).ok_or(bad)?,
+                soft_secs: w[3].parse::<u64>().map_err(|_| bad)?,
+            };
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for OutputLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for (name, l) in [
+            ("normal", self.normal),
+            ("slave", self.slave),
+            ("pubsub", self.pubsub),
+        ] {
+            if !first {
+                f.write_str(" ")?;
+            }
+            first = false;
+            write!(f, "{name} {} {} {}", l.hard, l.soft, l.soft_secs)?;
+        }
+        Ok(())
+    }
+}
+
+/// A byte count as Redis writes one: digits and an optional unit, `k`/`m`/`g`
+/// (powers of 1000) or `kb`/`mb`/`gb` (powers of 1024), any case.
+pub fn memory_amount(s: &str) -> Option<u64> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(mul)
 }
 
 /// Checks `list-max-listpack-size`: a positive count, or -1 to -5.

@@ -18,10 +18,11 @@ fn err(con: &mut redis::Connection, words: &[&str]) -> String {
     }
 }
 
-/// Gives a client just started the time to send its command and block
-/// (or to be gone), so that the order of arrival is the one intended.
-fn settle() {
-    thread::sleep(Duration::from_millis(60));
+/// Waits until `n` clients are blocked (INFO's count), so that the order
+/// of arrival is the one intended and a wait has really begun.
+fn settle(addr: std::net::SocketAddr, n: usize) {
+    let mut con = connect(addr);
+    wait_for_blocked(&mut con, n);
 }
 
 #[test]
@@ -32,7 +33,7 @@ fn a_push_wakes_the_blocked_client_and_the_element_goes_to_it_alone() {
         let mut con = connect(addr);
         ok(&mut con, &["BLPOP", "q", "other", "5"])
     });
-    settle();
+    settle(addr, 1);
     let mut con = connect(addr);
     assert_eq!(ok(&mut con, &["RPUSH", "q", "job1"]), R::Int(1));
     assert_eq!(
@@ -57,12 +58,12 @@ fn waiters_are_served_first_in_first_out() {
     let server = BackgroundServer::start();
     let addr = server.addr();
     let mut waiters = Vec::new();
-    for _ in 0..3 {
+    for i in 0..3 {
         waiters.push(thread::spawn(move || {
             let mut con = connect(addr);
             ok(&mut con, &["BLPOP", "fifo", "5"])
         }));
-        settle();
+        settle(addr, i + 1);
     }
     let mut con = connect(addr);
     ok(&mut con, &["RPUSH", "fifo", "a", "b", "c"]);
@@ -105,9 +106,9 @@ fn a_client_that_leaves_while_blocked_takes_nothing() {
     let server = BackgroundServer::start();
     let mut raw = Raw::connect(server.addr());
     raw.send(&["BLPOP", "gone", "0"]);
-    settle();
+    settle(server.addr(), 1);
     drop(raw);
-    settle();
+    settle(server.addr(), 0);
     let mut con = connect(server.addr());
     ok(&mut con, &["RPUSH", "gone", "kept"]);
     assert_eq!(
@@ -157,7 +158,7 @@ fn every_blocking_command_wakes_on_its_push() {
             let w: Vec<&str> = words.iter().map(String::as_str).collect();
             ok(&mut con, &w)
         });
-        settle();
+        settle(addr, 1);
         let mut con = connect(addr);
         ok(&mut con, &push);
         assert_eq!(waiter.join().expect("waiter"), want, "{block:?}");
@@ -177,7 +178,7 @@ fn a_push_inside_exec_wakes_a_waiter_once_exec_is_done() {
         let mut con = connect(addr);
         ok(&mut con, &["BLPOP", "tx", "5"])
     });
-    settle();
+    settle(addr, 1);
     let mut con = connect(addr);
     ok(&mut con, &["MULTI"]);
     ok(&mut con, &["RPUSH", "tx", "1", "2"]);

@@ -30,7 +30,9 @@ pub fn storable(v: &Value) -> Result<Value, Value> {
         Value::Null | Value::NullArray => Value::Null,
         Value::Boolean(b) => Value::Boolean(*b),
         Value::Double(d) => Value::Double(*d),
-        Value::Array(items) => Value::Array(items.iter().map(storable).collect::<Result<_, _>>()?),
+        Value::Array(items) | Value::Push(items) => {
+            Value::Array(items.iter().map(storable).collect::<Result<_, _>>()?)
+        }
         Value::Set(items) => Value::Set(items.iter().map(storable).collect::<Result<_, _>>()?),
         Value::Map(pairs) => Value::Map(
             pairs

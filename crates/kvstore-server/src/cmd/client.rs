@@ -167,12 +167,15 @@ fn describe(ctx: &Ctx<'_>, c: &ClientInfo, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={} name={} age={} db=0 resp={} lib-name={} lib-ver={} reply-mode={}",
+        "id={} addr={} laddr={} name={} age={} db=0 sub={} psub={} ssub={} resp={} lib-name={} lib-ver={} reply-mode={}",
         c.id,
         c.peer,
         ctx.shared.local_addr,
         text(&shown.name),
         c.since.elapsed().as_secs(),
+        shown.subs.0,
+        shown.subs.1,
+        shown.subs.2,
         if shown.resp3 { 3 } else { 2 },
         text(&shown.lib_name),
         text(&shown.lib_ver),

@@ -14,10 +14,10 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
-use super::glob;
 use super::server::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::config::{AppendFsync, Config, ReplyMode};
+use crate::keyspace::glob;
 use crate::state::Shared;
 
 pub static COMMANDS: &[Command] = &[Command::new(
@@ -149,6 +149,19 @@ static SETTINGS: &[Setting] = &[
         get: |c, _| c.client_query_buffer_limit.to_string(),
         set: Some(|c, v| {
             c.client_query_buffer_limit = positive(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "client-output-buffer-limit",
+        get: |c, _| c.client_output_buffer_limit.to_string(),
+        set: Some(|c, v| c.client_output_buffer_limit.apply(v)),
+    },
+    Setting {
+        name: "notify-keyspace-events",
+        get: |c, _| c.notify_keyspace_events.to_string(),
+        set: Some(|c, v| {
+            c.notify_keyspace_events.0 = crate::config::notify::parse(v)?;
             Ok(())
         }),
     },
@@ -303,6 +316,7 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         }
     }
     next.apply_encodings();
+    ctx.shared.pubsub.configure(&next);
     *live = next;
     Value::ok()
 }

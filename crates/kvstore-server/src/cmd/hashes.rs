@@ -14,12 +14,12 @@ use kvstore_protocol::{Dialect, Value};
 
 use super::container::{self, Kind};
 use super::float::{self, FloatError};
-use super::glob;
 use super::rng::Rng;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::ONE;
 use super::{is_word, key, not_an_integer, syntax_error, wrong_args, Command, Ctx};
+use crate::keyspace::glob;
 use crate::keyspace::object::{canonical_int, Hash};
 use crate::keyspace::Object;
 use crate::tri;

@@ -151,6 +151,10 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 &stats.rejected_connections.load(Ordering::Relaxed),
             );
             field("expired_keys", &shared.keyspace.expired_keys());
+            let (channels, patterns, shard) = shared.pubsub.counts();
+            field("pubsub_channels", &channels);
+            field("pubsub_patterns", &patterns);
+            field("pubsubshard_channels", &shard);
         }
         "replication" => {
             field("role", &"master");

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::args::{deadline_arg, Unit};
-use super::glob;
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
 use crate::keyspace::clock::unix_ms;
+use crate::keyspace::glob;
 use crate::keyspace::{Record, SHARDS};
 use crate::tri;
 

@@ -14,13 +14,14 @@ mod config;
 pub mod container;
 mod dump;
 pub mod float;
-pub mod glob;
 mod hashes;
 pub mod info;
 pub mod inline;
 mod keys;
 mod lists;
+mod notify;
 mod persistence;
+pub mod pubsub;
 mod rng;
 mod scripting;
 mod server;
@@ -64,6 +65,19 @@ impl<'a> Ctx<'a> {
         self.shared.keyspace.db(self.session.db)
     }
 
+    /// Announces a keyspace event on `key` of this connection's database
+    /// if `notify-keyspace-events` has `class` (Redis's class bits, in
+    /// `config::notify`); one atomic load when it is off.
+    #[inline]
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        let flags = self.shared.pubsub.notify_flags();
+        if flags & class != 0 {
+            self.shared
+                .pubsub
+                .notify(flags, self.session.db, event, key);
+        }
+    }
+
     /// Has `words` logged (in this connection's database) in place of the
     /// request, for a write whose replay must not depend on when it runs.
     ///
@@ -97,6 +111,7 @@ static FAMILIES: &[&[Command]] = &[
     persistence::COMMANDS,
     transactions::COMMANDS,
     scripting::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -175,6 +190,13 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
             return reply;
         }
     };
+    // A RESP2 subscriber's replies could not be told from its messages.
+    if ctx.session.pubsub.is_some()
+        && ctx.session.subscribed_mode()
+        && !pubsub::allowed_while_subscribed(cmd)
+    {
+        return pubsub::refused_while_subscribed(cmd, &args);
+    }
     if ctx.session.multi.is_some() && !transactions::runs_in_multi(cmd) {
         return transactions::queue(ctx, cmd, args);
     }
@@ -229,12 +251,18 @@ fn checked(args: &[Value]) -> Result<&'static Command, Value> {
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     ctx.log.records.clear();
     ctx.log.skip = false;
+    // Keyspace notifications: one load per write while they are off.
+    let before = (cmd.is_write() && ctx.shared.pubsub.notify_flags() != 0)
+        .then(|| notify::before(ctx, cmd, args));
     let reply = (cmd.handler)(ctx, args);
     if cmd.is_write() && !reply.is_error() && !ctx.log.skip {
         if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
             ctx.log.push(ctx.session.db, args.to_vec());
         }
         touch_watched(ctx, cmd, args);
+        if let Some(before) = before {
+            notify::after(ctx, cmd, args, &reply, before);
+        }
     }
     reply
 }

@@ -525,7 +525,7 @@ fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
         Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
         Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),
         Value::Boolean(b) => LuaValue::Integer(i64::from(*b)),
-        Value::Array(items) | Value::Set(items) => {
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => {
             let t = lua.create_table()?;
             for (i, item) in items.iter().enumerate() {
                 t.raw_set(i + 1, to_lua(lua, item)?)?;

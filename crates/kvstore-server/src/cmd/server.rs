@@ -1,4 +1,5 @@
-//! Connection-level Redis commands: PING, ECHO, QUIT, SELECT and HELLO.
+//! Connection-level Redis commands: PING, ECHO, QUIT, RESET, SELECT and
+//! HELLO.
 
 use super::table::acl::*;
 use super::table::flags::*;
@@ -34,6 +35,15 @@ pub static COMMANDS: &[Command] = &[
         quit,
     )
     .doc("connection", "Closes the connection.", ""),
+    Command::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        CONNECTION,
+        NONE,
+        reset,
+    )
+    .doc("connection", "Resets the connection.", ""),
     Command::new(
         "select",
         2,
@@ -78,7 +88,12 @@ pub fn reply_map(session: &Session, pairs: Vec<(Value, Value)>) -> Value {
     }
 }
 
-pub fn ping(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+pub fn ping(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    // A RESP2 subscriber gets its PONG in the shape of a message.
+    if ctx.session.subscribed_mode() && args.len() <= 2 {
+        let msg = args.get(1).cloned().unwrap_or(Value::bulk(""));
+        return Value::Array(vec![Value::bulk("pong"), msg]);
+    }
     match args {
         [_] => Value::simple("PONG"),
         [_, msg] => msg.clone(),
@@ -105,6 +120,23 @@ pub fn echo(_ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn quit(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     ctx.session.quit = true;
     Value::ok()
+}
+
+/// `RESET`: the connection as it was when it connected, but for its reply
+/// mode: no transaction, watches or subscriptions, RESP2, database 0, no
+/// name.
+pub fn reset(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    ctx.session.multi = None;
+    ctx.session.multi_failed = false;
+    super::transactions::forget_watches(ctx);
+    if let Some(ps) = ctx.session.pubsub.as_deref_mut() {
+        ctx.shared.pubsub.leave_all(ps);
+    }
+    ctx.session.show_subscriptions();
+    ctx.session.leave_resp3();
+    ctx.session.db = 0;
+    ctx.session.set_name(None);
+    Value::simple("RESET")
 }
 
 /// `SELECT index`: this connection's commands (the seed's included) work

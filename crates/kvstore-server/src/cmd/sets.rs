@@ -14,13 +14,13 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::container::{self, Kind};
-use super::glob;
 use super::rng::Rng;
 use super::strings::wrongtype;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::{ALL, ONE};
 use super::{is_word, key, syntax_error, Command, Ctx};
+use crate::keyspace::glob;
 use crate::keyspace::object::Set;
 use crate::keyspace::{Locked, NewValue, Object, Record, ValueRef};
 use crate::tri;

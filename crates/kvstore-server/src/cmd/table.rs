@@ -28,12 +28,14 @@ pub mod flags {
     pub const OWN_GATE: u32 = 1 << 11;
     pub const SKIP_SLOWLOG: u32 = 1 << 12;
     pub const BLOCKING: u32 = 1 << 13;
+    pub const PUBSUB: u32 = 1 << 14;
 
     pub(super) const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
         (DENYOOM, "denyoom"),
         (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
         (NOSCRIPT, "noscript"),
         (LOADING, "loading"),
         (STALE, "stale"),
@@ -61,6 +63,7 @@ pub mod acl {
     pub const ADMIN_CAT: u32 = 1 << 8;
     pub const TRANSACTION: u32 = 1 << 9;
     pub const SCRIPTING: u32 = 1 << 10;
+    pub const PUBSUB_CAT: u32 = 1 << 11;
 }
 
 /// Where a command's keys are among its words: first, last (-1: to the
@@ -151,6 +154,7 @@ impl Command {
             ("@list", is(acl::LIST)),
             ("@hash", is(acl::HASH)),
             ("@string", is(acl::STRING)),
+            ("@pubsub", is(acl::PUBSUB_CAT)),
             ("@admin", has(flags::ADMIN) || is(acl::ADMIN_CAT)),
             ("@fast", has(flags::FAST)),
             ("@slow", !has(flags::FAST)),

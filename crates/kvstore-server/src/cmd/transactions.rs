@@ -59,7 +59,10 @@ const CONTROL: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 /// True for the commands that run at once even inside MULTI.
 pub fn runs_in_multi(cmd: &Command) -> bool {
-    matches!(cmd.name, "multi" | "exec" | "discard" | "quit" | "watch")
+    matches!(
+        cmd.name,
+        "multi" | "exec" | "discard" | "quit" | "watch" | "reset"
+    )
 }
 
 /// Queues a checked command inside MULTI.

@@ -2,6 +2,7 @@
 //! writes found expired.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
@@ -20,7 +21,13 @@ pub struct Clock {
     /// had passed, kept only while `Some`: with the append-only file on,
     /// each must be logged as a deletion before the write that found it.
     found_expired: Mutex<Option<FoundExpired>>,
+    /// Told of every key removed for its deadline, by a command or by the
+    /// active cycle (keyspace notifications, set by the layer above).
+    on_expired: OnceLock<ExpiredHook>,
 }
+
+/// See [`Clock::on_expired`]: (database, key).
+pub type ExpiredHook = Box<dyn Fn(usize, &[u8]) + Send + Sync>;
 
 /// Unix time in milliseconds.
 pub fn unix_ms() -> u64 {
@@ -49,7 +56,20 @@ impl Clock {
         *self.found_expired.lock() = on.then(Vec::new);
     }
 
+    /// Sets what is told of every key that expires (once; later calls are
+    /// ignored).
+    pub fn on_expired(&self, hook: ExpiredHook) {
+        let _ = self.on_expired.set(hook);
+    }
+
+    pub(super) fn tell_expired(&self, db: usize, key: &[u8]) {
+        if let Some(hook) = self.on_expired.get() {
+            hook(db, key);
+        }
+    }
+
     pub(super) fn note_expired(&self, db: usize, key: &[u8]) {
+        self.tell_expired(db, key);
         if let Some(list) = self.found_expired.lock().as_mut() {
             list.push((db, key.into()));
         }

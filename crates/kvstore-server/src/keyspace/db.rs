@@ -439,6 +439,9 @@ impl Db {
             }
         }
         self.expired.fetch_add(dead.len() as u64, Ordering::Relaxed);
+        for r in &dead {
+            self.clock.tell_expired(self.index, r.key());
+        }
         dead.len()
     }
 

@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod db;
 pub mod gate;
+pub mod glob;
 pub mod lazyfree;
 pub mod object;
 pub mod record;

@@ -15,6 +15,7 @@ use tracing::debug;
 use super::fastpath;
 use crate::cmd::{self, Ctx};
 use crate::state::blocking::{BlockRequest, Unblock, Waiter};
+use crate::state::pubsub::Outbox;
 use crate::state::Session;
 use crate::state::Shared;
 
@@ -55,6 +56,9 @@ pub async fn serve(
     // a waiter (two lock round trips) on every request batch.
     let stop_signal = stop.changed();
     tokio::pin!(stop_signal);
+    // Bytes taken from this connection's pub/sub outbox and not yet
+    // written: they still count against its output-buffer limit.
+    let mut in_flight = 0u64;
     debug!(%peer, id = session.id, "connected");
     loop {
         let mut executed = 0u64;
@@ -73,6 +77,8 @@ pub async fn serve(
             if shortcut
                 && decoder.pending() == 0
                 && session.multi.is_none()
+                && session.pubsub.is_none()
+                && shared.pubsub.notify_flags() == 0
                 && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
             {
                 // The decoder may have looked at these bytes while they were
@@ -83,6 +89,17 @@ pub async fn serve(
             }
             match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
+                    // Messages that came before this request go before its
+                    // reply.
+                    if let Some(ps) = &session.pubsub {
+                        match ps.outbox.drain_into(&mut wbuf) {
+                            Some(n) => in_flight += n,
+                            None => {
+                                fatal = true;
+                                break;
+                            }
+                        }
+                    }
                     let reply = cmd::execute(&mut Ctx::new(shared, &mut session), frame);
                     // SAVE writes on another thread; its reply waits for the file.
                     let reply = match session.pending_save.take() {
@@ -121,7 +138,25 @@ pub async fn serve(
                             }
                         }
                     };
-                    encode_as(&reply, session.dialect(), &mut wbuf);
+                    let dialect = session.dialect();
+                    match session.pubsub.as_deref_mut() {
+                        None => encode_as(&reply, dialect, &mut wbuf),
+                        // A subscriber's reply may already be in its outbox,
+                        // in order with its messages; what arrived meanwhile
+                        // goes after the reply.
+                        Some(ps) => {
+                            if !std::mem::take(&mut ps.replied) {
+                                encode_as(&reply, dialect, &mut wbuf);
+                            }
+                            match ps.outbox.drain_into(&mut wbuf) {
+                                Some(n) => in_flight += n,
+                                None => {
+                                    fatal = true;
+                                    break;
+                                }
+                            }
+                        }
+                    }
                     executed += 1;
                 }
                 Ok(None) => break,
@@ -149,8 +184,16 @@ pub async fn serve(
             session.aof_wait = 0;
         }
         if !wbuf.is_empty() {
-            if socket.write_all(&wbuf).await.is_err() {
+            let written = match &session.pubsub {
+                None => socket.write_all(&wbuf).await.is_ok(),
+                Some(ps) => write_watching(&mut socket, &wbuf, &ps.outbox).await,
+            };
+            if !written {
                 break;
+            }
+            if let (Some(ps), true) = (&session.pubsub, in_flight > 0) {
+                ps.outbox.sent(in_flight);
+                in_flight = 0;
             }
             wbuf.clear();
             if wbuf.capacity() > KEEP_CAPACITY {
@@ -181,6 +224,17 @@ pub async fn serve(
             rbuf = BytesMut::with_capacity(READ_CHUNK);
         }
         rbuf.reserve(READ_CHUNK);
+        // Messages that came while the replies were being written.
+        if let Some(ps) = &session.pubsub {
+            match ps.outbox.drain_into(&mut wbuf) {
+                Some(n) => in_flight += n,
+                None => break,
+            }
+            if !wbuf.is_empty() {
+                continue;
+            }
+        }
+        let outbox = session.pubsub.as_ref().map(|ps| &*ps.outbox);
         tokio::select! {
             read = socket.read_buf(&mut rbuf) => match read {
                 // A partial frame left in the buffer is simply dropped:
@@ -188,6 +242,13 @@ pub async fn serve(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             },
+            // A subscriber wakes for the messages others publish.
+            _ = woken(outbox) => {
+                if outbox.is_some_and(|o| o.is_closed()) {
+                    debug!(%peer, id = session.id, "pub/sub output buffer limit reached");
+                    break;
+                }
+            }
             _ = &mut stop_signal, if !stopping => {
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
@@ -203,7 +264,35 @@ pub async fn serve(
     }
     let _ = socket.shutdown().await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
+    if let Some(ps) = session.pubsub.take() {
+        shared.pubsub.forget(&ps);
+    }
     debug!(%peer, id = session.id, "disconnected");
+}
+
+/// Resolves when `outbox` has news; never without one.
+async fn woken(outbox: Option<&Outbox>) {
+    match outbox {
+        Some(o) => o.woken().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes a subscriber's buffer, giving up if publishers close its outbox
+/// meanwhile: a client that does not read must not hold its queue forever.
+async fn write_watching(socket: &mut TcpStream, buf: &[u8], outbox: &Outbox) -> bool {
+    let write = socket.write_all(buf);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            done = &mut write => return done.is_ok(),
+            _ = outbox.woken() => {
+                if outbox.is_closed() {
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 /// Waits for the blocking command in `req` to find something, running it

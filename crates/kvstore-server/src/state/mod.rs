@@ -6,6 +6,7 @@
 pub mod blocking;
 pub mod clients;
 pub mod ops;
+pub mod pubsub;
 pub mod session;
 pub mod watch;
 
@@ -53,6 +54,8 @@ pub struct Shared {
     pub watches: watch::Watches,
     /// Clients blocked on keys (BLPOP...).
     pub blocked: blocking::Blocked,
+    /// Pub/sub subscriptions.
+    pub pubsub: Arc<pubsub::PubSub>,
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
@@ -66,6 +69,17 @@ impl Shared {
         local_addr: SocketAddr,
         persist: Arc<dyn Durability>,
     ) -> Shared {
+        let pubsub = Arc::new(pubsub::PubSub::default());
+        pubsub.configure(&config);
+        // Keys that expire, in a command or in the active cycle, are
+        // announced when keyspace notifications ask for it.
+        let announce = Arc::clone(&pubsub);
+        keyspace.clock().on_expired(Box::new(move |db, key| {
+            let flags = announce.notify_flags();
+            if flags & crate::config::notify::EXPIRED != 0 {
+                announce.notify(flags, db, "expired", key);
+            }
+        }));
         Shared {
             keyspace,
             config: RwLock::new(config),
@@ -76,6 +90,7 @@ impl Shared {
             clients: Registry::default(),
             watches: watch::Watches::default(),
             blocked: blocking::Blocked::default(),
+            pubsub,
             scripts: Default::default(),
             next_client_id: AtomicU64::new(0),
         }

@@ -49,6 +49,9 @@ pub struct Session {
     pub pending_save: Option<super::SaveDone>,
     /// What other connections may see of this one (`CLIENT LIST`).
     pub info: Arc<ClientInfo>,
+    /// Set at the first subscription (see `state::pubsub`); `None` keeps
+    /// the connection on its plain path.
+    pub pubsub: Option<Box<super::pubsub::Subscriptions>>,
 }
 
 /// The part of a session that `CLIENT LIST` shows to other connections.
@@ -72,6 +75,8 @@ pub struct Shown {
     pub lib_ver: Option<Bytes>,
     pub mode: ReplyMode,
     pub resp3: bool,
+    /// Subscription counts: channels, patterns, shard channels.
+    pub subs: (usize, usize, usize),
 }
 
 impl Session {
@@ -103,6 +108,7 @@ impl Session {
             aof_wait: 0,
             pending_save: None,
             info,
+            pubsub: None,
         }
     }
 
@@ -122,9 +128,34 @@ impl Session {
         if let Some(r) = resp3 {
             self.resp3 = r;
         }
+        if let Some(ps) = &self.pubsub {
+            ps.outbox.set_resp3(self.resp3);
+        }
         let mut shown = self.info.shown.lock();
         shown.mode = self.mode;
         shown.resp3 = self.resp3;
+    }
+
+    /// Back to RESP2 (`RESET`), keeping the reply mode.
+    pub fn leave_resp3(&mut self) {
+        self.resp3 = false;
+        if let Some(ps) = &self.pubsub {
+            ps.outbox.set_resp3(false);
+        }
+        self.info.shown.lock().resp3 = false;
+    }
+
+    /// True while subscribed to anything in RESP2 or the seed dialect,
+    /// where only the pub/sub commands, PING, QUIT and RESET may run.
+    pub fn subscribed_mode(&self) -> bool {
+        !self.resp3 && self.pubsub.as_ref().is_some_and(|p| p.active())
+    }
+
+    /// Shows this connection's subscription counts in `CLIENT LIST`.
+    pub fn show_subscriptions(&self) {
+        if let Some(p) = &self.pubsub {
+            self.info.shown.lock().subs = (p.channels.len(), p.patterns.len(), p.shard.len());
+        }
     }
 
     pub fn set_name(&mut self, name: Option<Bytes>) {

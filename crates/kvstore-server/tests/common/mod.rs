@@ -98,6 +98,11 @@ impl Raw {
         String::from_utf8_lossy(&self.read_reply()).into_owned()
     }
 
+    /// The socket, for reading it directly.
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+
     /// True once the server has closed the connection.
     pub fn is_closed(&mut self) -> bool {
         let mut b = [0u8; 1];

@@ -1,5 +1,6 @@
 //! Glob-style pattern matching with Redis's rules, for `KEYS`, `SCAN MATCH`,
-//! `CONFIG GET` and `COMMAND DOCS`.
+//! `CONFIG GET`, `COMMAND DOCS` and pub/sub patterns. It lives at the
+//! bottom layer so that the subscription registry in `state/` can use it.
 //!
 //! - `*` matches any run of bytes, `?` any one byte;
 //! - `[abc]` one of the listed bytes, `[^abc]` any other, `[a-z]` a range
