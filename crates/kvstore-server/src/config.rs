@@ -16,6 +16,27 @@ pub enum ReplyMode {
     Redis,
 }
 
+/// Redis's `loglevel` values, most verbose first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
+}
+
+impl LogLevel {
+    /// The `tracing` filter this level stands for.
+    pub fn filter(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "trace",
+            LogLevel::Verbose => "debug",
+            LogLevel::Notice => "info",
+            LogLevel::Warning => "warn",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "kvstore-server",
@@ -64,6 +85,21 @@ pub struct Config {
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = at_least_one)]
     pub threads: Option<usize>,
+
+    /// How much to log, Redis's levels: `debug`, `verbose`, `notice`
+    /// (connections and other routine events left out) or `warning`.
+    /// RUST_LOG, when set, overrides it.
+    #[arg(long, value_enum, default_value_t = LogLevel::Notice)]
+    pub loglevel: LogLevel,
+
+    /// Write the log to this file (appending) instead of standard error.
+    /// Empty: standard error.
+    #[arg(long, default_value = "")]
+    pub logfile: String,
+
+    /// Write the process id to this file at start-up; it is removed at exit.
+    #[arg(long)]
+    pub pidfile: Option<PathBuf>,
 
     /// Log every write to an append-only file, replayed at start-up.
     #[arg(long)]

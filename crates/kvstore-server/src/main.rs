@@ -1,3 +1,6 @@
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
 use clap::Parser;
 use kvstore_server::{Config, Server};
@@ -5,12 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&config)?;
+    let _pidfile = config.pidfile.as_deref().map(PidFile::create).transpose()?;
     let threads = config
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
@@ -54,4 +53,49 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
             _ = int.recv() => {}
         }
     })
+}
+
+/// Logs to standard error, or appending to `--logfile`. Colour only on a
+/// terminal, and never with NO_COLOR set (https://no-color.org).
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(config.loglevel.filter()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if config.logfile.is_empty() {
+        builder
+            .with_ansi(std::io::stderr().is_terminal() && !no_color)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&config.logfile)
+            .with_context(|| format!("cannot open the log file {}", config.logfile))?;
+        builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init();
+    }
+    Ok(())
+}
+
+/// `--pidfile`: written at start-up, removed when the server exits.
+struct PidFile(PathBuf);
+
+impl PidFile {
+    fn create(path: &Path) -> anyhow::Result<PidFile> {
+        std::fs::write(path, format!("{}\n", std::process::id()))
+            .with_context(|| format!("cannot write the pid file {}", path.display()))?;
+        Ok(PidFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.0) {
+            tracing::warn!("cannot remove the pid file {}: {e}", self.0.display());
+        }
+    }
 }

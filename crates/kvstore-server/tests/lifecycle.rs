@@ -131,3 +131,48 @@ fn a_blocked_client_does_not_hold_up_shutdown() {
         "shutdown waited out its grace period for the blocked client:\n{log}"
     );
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let (mut child, _, log) = spawn_server();
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("bye"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escapes in a piped log:\n{log:?}"
+    );
+}
+
+#[test]
+fn logfile_and_pidfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logfile = dir.path().join("kv.log");
+    let pidfile = dir.path().join("kv.pid");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
+        .args(["--port", "0", "--loglevel", "verbose"])
+        .arg("--logfile")
+        .arg(&logfile)
+        .arg("--pidfile")
+        .arg(&pidfile)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
+    while !read(&logfile).contains("kvstore listening on") {
+        assert!(
+            Instant::now() < deadline,
+            "no start-up line in the log file"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(read(&pidfile).trim(), child.id().to_string());
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+    assert!(!pidfile.exists(), "the pid file is removed at exit");
+    let log = read(&logfile);
+    assert!(log.contains("bye"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI escapes in the log file");
+}
