@@ -41,9 +41,16 @@ impl LogLevel {
 #[command(
     name = "kvstore-server",
     version,
-    about = "An in-memory key-value server"
+    about = "An in-memory key-value server",
+    override_usage = "kvstore-server [/path/to/kvstore.conf] [OPTIONS]",
+    args_override_self = true
 )]
 pub struct Config {
+    /// The configuration file the server was started with, if any (set by
+    /// `conffile::parse_command_line`, not a flag).
+    #[arg(skip)]
+    pub config_file: Option<PathBuf>,
+
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: String,
@@ -101,8 +108,10 @@ pub struct Config {
     #[arg(long)]
     pub pidfile: Option<PathBuf>,
 
-    /// Log every write to an append-only file, replayed at start-up.
-    #[arg(long)]
+    /// Log every write to an append-only file, replayed at start-up
+    /// (`--appendonly` alone is `yes`).
+    #[arg(long, num_args = 0..=1, default_value = "no", default_missing_value = "yes",
+          value_parser = yes_no, action = clap::ArgAction::Set)]
     pub appendonly: bool,
 
     /// Directory for the append-only file and snapshots.
@@ -128,8 +137,8 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
 
     /// At start-up, cut off a torn last record of the append-only file with
-    /// a warning (`true`) or refuse to start (`false`).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    /// a warning (`yes`) or refuse to start (`no`).
+    #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
     pub aof_load_truncated: bool,
 
     /// Snapshot schedule, as Redis's `save`: "SECONDS CHANGES [SECONDS CHANGES ...]".
@@ -393,6 +402,15 @@ pub fn nesting(s: &str) -> Result<usize, String> {
         _ => Err(format!(
             "must be a whole number from 1 to {MAX_NESTING_CEILING}"
         )),
+    }
+}
+
+/// A boolean as Redis's config writes it (`yes`/`no`), or `true`/`false`.
+fn yes_no(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "true" => Ok(true),
+        "no" | "false" => Ok(false),
+        _ => Err(format!("expected yes or no, got '{s}'")),
     }
 }
 

@@ -12,6 +12,7 @@
 //! [`BackgroundServer`] runs one in a thread, for tests and embedding.
 
 pub mod cmd;
+pub mod conffile;
 pub mod config;
 pub mod keyspace;
 pub mod memory;

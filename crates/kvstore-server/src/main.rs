@@ -2,12 +2,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Parser;
 use kvstore_server::{Config, Server};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
+    let config = kvstore_server::conffile::parse_command_line(std::env::args_os())?;
     init_logging(&config)?;
     let _pidfile = config.pidfile.as_deref().map(PidFile::create).transpose()?;
     let threads = config

@@ -14,8 +14,12 @@ use peer::{bulk, Peer};
 /// Starts the binary on a free port; returns it, the address it logged,
 /// and its log lines as they come.
 fn spawn_server() -> (Child, SocketAddr, Arc<Mutex<Vec<String>>>) {
+    spawn_server_with(&["--port", "0"])
+}
+
+fn spawn_server_with(args: &[&str]) -> (Child, SocketAddr, Arc<Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
-        .args(["--port", "0"])
+        .args(args)
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -175,4 +179,45 @@ fn logfile_and_pidfile() {
     let log = read(&logfile);
     assert!(log.contains("bye"), "{log}");
     assert!(!log.contains('\u{1b}'), "ANSI escapes in the log file");
+}
+
+#[test]
+fn a_config_file_in_redis_syntax_with_flags_overriding_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("kvstore.conf");
+    std::fs::write(
+        &conf,
+        "# kvstore\nport 0\ndatabases 4\nsave \"900 1\"\nmaxclients 77\n",
+    )
+    .expect("write");
+    let conf = conf.to_str().expect("utf-8");
+    let (mut child, addr, _) = spawn_server_with(&[conf, "--maxclients", "88"]);
+    let mut c = Peer::connect(addr);
+    let get = |c: &mut Peer, name: &str| match c.cmd(&["CONFIG", "GET", name]) {
+        Value::Array(v) if v.len() == 2 => v[1].clone(),
+        Value::Map(v) if v.len() == 1 => v[0].1.clone(),
+        other => panic!("CONFIG GET {name}: {other:?}"),
+    };
+    assert_eq!(get(&mut c, "databases"), bulk("4"));
+    assert_eq!(get(&mut c, "save"), bulk("900 1"));
+    assert_eq!(
+        get(&mut c, "maxclients"),
+        bulk("88"),
+        "the flag overrides the file"
+    );
+    assert_eq!(get(&mut c, "config_file"), bulk(conf));
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+
+    std::fs::write(dir.path().join("bad.conf"), "port 0\nsavee 1 2\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
+        .arg(dir.path().join("bad.conf"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.conf:2: unknown directive 'savee'"),
+        "{err}"
+    );
 }

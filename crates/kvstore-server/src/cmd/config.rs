@@ -16,7 +16,7 @@ use kvstore_protocol::Value;
 
 use super::server::reply_map;
 use super::{is_word, Command, Ctx};
-use crate::config::{AppendFsync, Config, ReplyMode};
+use crate::config::{AppendFsync, Config, LogLevel, ReplyMode};
 use crate::keyspace::glob;
 use crate::state::Shared;
 
@@ -188,6 +188,44 @@ static SETTINGS: &[Setting] = &[
     Setting {
         name: "appendonly",
         get: |c, _| yes_no(c.appendonly),
+        set: None,
+    },
+    Setting {
+        name: "config_file",
+        get: |c, _| {
+            c.config_file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        },
+        set: None,
+    },
+    Setting {
+        name: "loglevel",
+        get: |c, _| {
+            match c.loglevel {
+                LogLevel::Debug => "debug",
+                LogLevel::Verbose => "verbose",
+                LogLevel::Notice => "notice",
+                LogLevel::Warning => "warning",
+            }
+            .to_string()
+        },
+        set: None,
+    },
+    Setting {
+        name: "logfile",
+        get: |c, _| c.logfile.clone(),
+        set: None,
+    },
+    Setting {
+        name: "pidfile",
+        get: |c, _| {
+            c.pidfile
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        },
         set: None,
     },
     Setting {

@@ -89,6 +89,13 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("arch_bits", &(usize::BITS));
             field("process_id", &std::process::id());
             field("tcp_port", &shared.local_addr.port());
+            let config_file = shared.config.read().config_file.clone();
+            field(
+                "config_file",
+                &config_file
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_default(),
+            );
             field("uptime_in_seconds", &uptime);
             field("uptime_in_days", &(uptime / 86_400));
         }
