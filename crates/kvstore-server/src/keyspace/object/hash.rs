@@ -67,8 +67,7 @@ impl Hash {
                         l.replace(2 * p + 1, value);
                     }
                     None => {
-                        l.push_back(field);
-                        l.push_back(value);
+                        l.extend(&[field, value]);
                     }
                 }
                 return pos.is_none();

@@ -134,10 +134,17 @@ impl Listpack {
     }
 
     pub fn push_back(&mut self, item: &[u8]) {
+        self.extend(&[item]);
+    }
+
+    /// Appends `items` with one resize of the block.
+    pub fn extend(&mut self, items: &[&[u8]]) {
         self.edit(|buf| {
-            buf.reserve_exact(entry_size(item.len()));
-            put_entry(buf, item);
-            1
+            buf.reserve_exact(items.iter().map(|i| entry_size(i.len())).sum());
+            for i in items {
+                put_entry(buf, i);
+            }
+            items.len() as isize
         });
     }
 

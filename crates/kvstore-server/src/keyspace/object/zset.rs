@@ -612,14 +612,16 @@ fn listpack_entries(l: &Listpack) -> Vec<Entry> {
 }
 
 fn encode_listpack(all: &[Entry]) -> Listpack {
-    let mut lp = Listpack::default();
-    for (m, s) in all {
-        // Redis's listpack keeps "-0" as the integer 0: the sign is lost.
-        let s = if *s == 0.0 { 0.0 } else { *s };
-        lp.push_back(m);
-        lp.push_back(format_score(s).as_bytes());
-    }
-    lp
+    // Redis's listpack keeps "-0" as the integer 0: the sign is lost.
+    let scores: Vec<String> = all
+        .iter()
+        .map(|(_, s)| format_score(if *s == 0.0 { 0.0 } else { *s }))
+        .collect();
+    Listpack::from_items(
+        all.iter()
+            .zip(&scores)
+            .flat_map(|((m, _), s)| [&m[..], s.as_bytes()]),
+    )
 }
 
 /// A score as the listpack keeps it (always text [`format_score`] wrote).
