@@ -15,7 +15,8 @@ pub type HashTable = IndexMap<Member, Member, DefaultHashBuilder>;
 pub enum Hash {
     /// Field, value, field, value...
     Listpack(Listpack),
-    Table(HashTable),
+    /// Boxed so that a small hash's value stays small.
+    Table(Box<HashTable>),
 }
 
 impl Hash {
@@ -62,15 +63,16 @@ impl Hash {
             let count = l.len() / 2 + usize::from(pos.is_none());
             if small && count <= limit(&LIMITS.hash_max_listpack_entries) {
                 match pos {
-                    Some(p) => *l = replaced(l, 2 * p + 1, value),
+                    Some(p) => {
+                        l.replace(2 * p + 1, value);
+                    }
                     None => {
-                        l.push_back(field);
-                        l.push_back(value);
+                        l.extend(&[field, value]);
                     }
                 }
                 return pos.is_none();
             }
-            *self = Hash::Table(self.to_table());
+            *self = Hash::Table(Box::new(self.to_table()));
         }
         match self {
             Hash::Table(t) => t.insert(field.into(), value.into()).is_none(),
@@ -149,17 +151,6 @@ impl<'a> Indexed<'a> {
             Indexed::Table(t) => t.get_index(i).map(|(f, v)| (&**f, &**v)),
         }
     }
-}
-
-/// `l` with the entry at `index` replaced by `item`. The listpack has no
-/// in-place update, and a rebuild is linear like every other listpack
-/// operation (the thresholds keep it small).
-fn replaced(l: &Listpack, index: usize, item: &[u8]) -> Listpack {
-    let mut out = Listpack::default();
-    for (i, e) in l.iter().enumerate() {
-        out.push_back(if i == index { item } else { e });
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,19 +1,19 @@
-//! Lists: a listpack while small, then a deque of members (Redis's
-//! quicklist).
+//! Lists: a listpack while small, then a quicklist: a deque of listpack
+//! nodes (see [`Quicklist`]).
 //!
-//! The deque makes a push or pop at either end O(1) however long the list.
-//! The listpack is small by construction (the thresholds bound it), so the
-//! operations that rewrite it whole stay cheap; a listpack that an edit
-//! makes too large turns into a deque, and never back, as in Redis.
+//! A push or pop at either end is O(1) however long the list. The listpack
+//! is small by construction (the thresholds bound it), so the operations
+//! that rewrite it whole stay cheap; a listpack that an edit makes too
+//! large turns into a quicklist, and never back, as in Redis.
 
-use std::collections::VecDeque;
-
-use super::{list_fits, Listpack, Member};
+use super::listpack::entry_size;
+use super::{list_fits, Listpack, Member, Quicklist};
 
 #[derive(Clone, PartialEq)]
 pub enum List {
     Listpack(Listpack),
-    Quicklist(VecDeque<Member>),
+    /// Boxed so that a small list's value stays small.
+    Quicklist(Box<Quicklist>),
 }
 
 impl List {
@@ -34,7 +34,7 @@ impl List {
 
     pub fn push(&mut self, item: &[u8], front: bool) {
         if let List::Listpack(l) = self {
-            if list_fits(l.len() + 1, l.bytes() + item.len() + 10) {
+            if list_fits(l.len() + 1, l.bytes() + entry_size(item.len())) {
                 if front {
                     l.push_front(item);
                 } else {
@@ -42,51 +42,40 @@ impl List {
                 }
                 return;
             }
-            *self = List::Quicklist(l.iter().map(Member::from).collect());
+            *self = List::Quicklist(Box::new(Quicklist::from_listpack(l)));
         }
         if let List::Quicklist(q) = self {
-            if front {
-                q.push_front(item.into());
-            } else {
-                q.push_back(item.into());
-            }
+            q.push(item, front);
         }
     }
 
     /// Takes the element at the head (`front`) or the tail.
     pub fn pop(&mut self, front: bool) -> Option<Member> {
         match self {
-            List::Listpack(l) => {
-                let at = if front { 0 } else { l.len().checked_sub(1)? };
-                let item = Member::from(l.iter().nth(at)?);
-                l.remove(at);
-                Some(item)
-            }
-            List::Quicklist(q) if front => q.pop_front(),
-            List::Quicklist(q) => q.pop_back(),
+            List::Listpack(l) => l.pop(front),
+            List::Quicklist(q) => q.pop(front),
         }
     }
 
     pub fn iter(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
         match self {
             List::Listpack(l) => Box::new(l.iter()),
-            List::Quicklist(q) => Box::new(q.iter().map(|m| &**m)),
+            List::Quicklist(q) => Box::new(q.iter()),
         }
     }
 
     /// The elements from the tail to the head.
     pub fn iter_rev(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
         match self {
-            // A listpack is only walked forwards; it is small.
-            List::Listpack(l) => Box::new(l.iter().collect::<Vec<_>>().into_iter().rev()),
-            List::Quicklist(q) => Box::new(q.iter().rev().map(|m| &**m)),
+            List::Listpack(l) => Box::new(l.iter().rev()),
+            List::Quicklist(q) => Box::new(q.iter().rev()),
         }
     }
 
     pub fn get(&self, index: usize) -> Option<&[u8]> {
         match self {
-            List::Listpack(l) => l.iter().nth(index),
-            List::Quicklist(q) => q.get(index).map(|m| &**m),
+            List::Listpack(l) => l.get(index),
+            List::Quicklist(q) => q.get(index),
         }
     }
 
@@ -95,20 +84,14 @@ impl List {
         let take = end.saturating_sub(start) + 1;
         match self {
             List::Listpack(l) => Box::new(l.iter().skip(start).take(take)),
-            // `range` finds the start in O(1), where skipping would walk.
-            List::Quicklist(q) => Box::new(q.range(start..=end).map(|m| &**m)),
+            // The quicklist skips whole nodes by their counts.
+            List::Quicklist(q) => Box::new(q.range(start, end)),
         }
     }
 
     /// Replaces the element at `index`; false if there is none.
     pub fn set(&mut self, index: usize, item: &[u8]) -> bool {
-        self.edit(|q| match q.get_mut(index) {
-            Some(slot) => {
-                *slot = item.into();
-                true
-            }
-            None => false,
-        })
+        self.edit(|q| q.set(index, item))
     }
 
     /// Inserts `item` before or after the first `pivot` from the head;
@@ -118,76 +101,42 @@ impl List {
             return false;
         };
         let at = if after { at + 1 } else { at };
-        self.edit(|q| q.insert(at, item.into()));
+        self.edit(|q| q.insert(at, item));
         true
     }
 
     /// Removes up to `limit` elements equal to `item` (all if `limit` is
     /// 0), from the head or, if `from_tail`, from the tail; how many went.
     pub fn remove(&mut self, item: &[u8], limit: usize, from_tail: bool) -> usize {
-        let len = self.len();
-        let mut matching: Vec<usize> = if from_tail {
-            self.iter_rev()
-                .enumerate()
-                .filter(|(_, e)| *e == item)
-                .map(|(i, _)| len - 1 - i)
-                .collect()
-        } else {
-            self.iter()
-                .enumerate()
-                .filter(|(_, e)| *e == item)
-                .map(|(i, _)| i)
-                .collect()
-        };
-        if limit > 0 {
-            matching.truncate(limit);
-        }
-        if matching.is_empty() {
+        if !self.iter().any(|e| e == item) {
             return 0;
         }
-        matching.sort_unstable();
-        let mut index = 0;
-        let mut next = matching.iter().peekable();
-        self.edit(|q| {
-            q.retain(|_| {
-                let drop = next.next_if_eq(&&index).is_some();
-                index += 1;
-                !drop
-            })
-        });
-        matching.len()
+        self.edit(|q| q.remove(item, limit, from_tail))
     }
 
     /// Keeps only the elements from `start` to `end` inclusive (both in
     /// range), or none if `keep` is false.
     pub fn trim(&mut self, start: usize, end: usize, keep: bool) {
-        self.edit(|q| {
-            if !keep {
-                q.clear();
-                return;
-            }
-            q.truncate(end + 1);
-            q.drain(..start.min(q.len()));
-        });
+        if !keep {
+            *self = List::new();
+            return;
+        }
+        self.edit(|q| q.trim(start, end));
     }
 
-    /// Runs `f` on the elements as a deque. A listpack is decoded, changed,
-    /// and encoded again if it still fits one, else it stays a deque.
-    fn edit<R>(&mut self, f: impl FnOnce(&mut VecDeque<Member>) -> R) -> R {
+    /// Runs `f` on the elements as a quicklist. A listpack becomes one
+    /// (a copy of its bytes), and goes back to a listpack if it still fits
+    /// one, else stays a quicklist.
+    fn edit<R>(&mut self, f: impl FnOnce(&mut Quicklist) -> R) -> R {
         let l = match self {
             List::Quicklist(q) => return f(q),
             List::Listpack(l) => l,
         };
-        let mut q: VecDeque<Member> = l.iter().map(Member::from).collect();
+        let mut q = Quicklist::from_listpack(l);
         let out = f(&mut q);
-        let mut packed = Listpack::default();
-        for item in &q {
-            packed.push_back(item);
-        }
-        *self = if list_fits(packed.len(), packed.bytes()) {
-            List::Listpack(packed)
-        } else {
-            List::Quicklist(q)
+        *self = match q.to_listpack() {
+            Some(l) => List::Listpack(l),
+            None => List::Quicklist(Box::new(q)),
         };
         out
     }
@@ -214,7 +163,11 @@ mod tests {
         for w in words {
             small.push(w.as_bytes(), false);
         }
-        let big = List::Quicklist(small.iter().map(Member::from).collect());
+        let mut big = Quicklist::default();
+        for w in words {
+            big.push(w.as_bytes(), false);
+        }
+        let big = List::Quicklist(Box::new(big));
         [small, big]
     }
 

@@ -10,10 +10,12 @@
 //! a push on a million-element list is a push, never a re-encode.
 
 mod hash;
+mod intset;
 mod list;
 mod listpack;
 #[cfg(test)]
 mod proptests;
+mod quicklist;
 mod set;
 mod zset;
 
@@ -23,8 +25,10 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 
 pub use hash::Hash;
+pub use intset::Intset;
 pub use list::List;
 pub use listpack::{Listpack, ListpackIter};
+pub use quicklist::Quicklist;
 pub use set::Set;
 pub use zset::{format_score, Score, SortedSet, ZSet};
 
@@ -58,7 +62,16 @@ fn limit(a: &AtomicUsize) -> usize {
 
 /// True if a list of `count` entries taking `bytes` fits one listpack node.
 fn list_fits(count: usize, bytes: usize) -> bool {
-    match LIMITS.list_max_listpack_size.load(Ordering::Relaxed) {
+    fill_fits(
+        LIMITS.list_max_listpack_size.load(Ordering::Relaxed),
+        count,
+        bytes,
+    )
+}
+
+/// [`list_fits`] for a given `list-max-listpack-size`.
+fn fill_fits(fill: i64, count: usize, bytes: usize) -> bool {
+    match fill {
         n if n > 0 => count <= n as usize,
         n => {
             let shift = (-n).clamp(1, 5) as u32 - 1;
@@ -110,7 +123,7 @@ impl Object {
             Object::Set(Set::Intset(v)) => v.len(),
             Object::Set(Set::Table(t)) => t.len(),
             Object::ZSet(ZSet::Listpack(l)) => l.len() / 2,
-            Object::ZSet(ZSet::Skiplist(s)) => s.scores.len(),
+            Object::ZSet(ZSet::Skiplist(s)) => s.len(),
         }
     }
 
@@ -125,8 +138,7 @@ impl Object {
     pub fn to_value(&self) -> Value {
         let bulk = |b: &[u8]| Value::Bulk(Bytes::copy_from_slice(b));
         match self {
-            Object::List(List::Listpack(l)) => Value::Array(l.iter().map(bulk).collect()),
-            Object::List(List::Quicklist(q)) => Value::Array(q.iter().map(|m| bulk(m)).collect()),
+            Object::List(l) => Value::Array(l.iter().map(bulk).collect()),
             Object::Hash(h) => Value::Map(h.pairs().map(|(f, v)| (bulk(f), bulk(v))).collect()),
             Object::Set(s) => Value::Set(s.members().map(|m| Value::Bulk(m.into())).collect()),
             Object::ZSet(z) => Value::Array(
@@ -226,4 +238,27 @@ pub fn canonical_int(b: &[u8]) -> Option<i64> {
     }
     let n: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
     (n.to_string().as_bytes() == b).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every container's value is one small block plus its compact bytes:
+    /// the large encodings sit behind a pointer.
+    #[test]
+    fn a_small_container_is_small() {
+        assert_eq!(size_of::<Listpack>(), 16);
+        assert_eq!(size_of::<Intset>(), 16);
+        for size in [
+            size_of::<List>(),
+            size_of::<Hash>(),
+            size_of::<Set>(),
+            size_of::<ZSet>(),
+        ] {
+            assert!(size <= 16, "{size}");
+        }
+        assert_eq!(size_of::<Object>(), 24);
+    }
 }

@@ -1,5 +1,5 @@
-//! Sets: a sorted array of integers (intset) while every member is a
-//! canonical integer and there are few, then a hash set.
+//! Sets: a sorted array of integers (an [`Intset`]) while every member is
+//! a canonical integer and there are few, then a hash set.
 //!
 //! The hash set is an `IndexSet`: its members sit in a dense array, so a
 //! random member is one index away (SPOP, SRANDMEMBER), and SSCAN can use
@@ -9,20 +9,20 @@
 use hashbrown::DefaultHashBuilder;
 use indexmap::IndexSet;
 
-use super::{canonical_int, limit, Member, LIMITS};
+use super::{canonical_int, limit, Intset, Member, LIMITS};
 
 pub type Table = IndexSet<Member, DefaultHashBuilder>;
 
 #[derive(Clone, PartialEq)]
 pub enum Set {
-    /// Sorted, distinct.
-    Intset(Vec<i64>),
-    Table(Table),
+    Intset(Intset),
+    /// Boxed so that a small set's value stays small.
+    Table(Box<Table>),
 }
 
 impl Set {
     pub fn new() -> Set {
-        Set::Intset(Vec::new())
+        Set::Intset(Intset::default())
     }
 
     pub fn len(&self) -> usize {
@@ -55,7 +55,7 @@ impl Set {
     pub fn contains(&self, member: &[u8]) -> bool {
         match self {
             // A member that is not a canonical integer cannot be in an intset.
-            Set::Intset(v) => canonical_int(member).is_some_and(|n| v.binary_search(&n).is_ok()),
+            Set::Intset(v) => canonical_int(member).is_some_and(|n| v.contains(n)),
             Set::Table(t) => t.contains(member),
         }
     }
@@ -64,11 +64,10 @@ impl Set {
     pub fn insert(&mut self, member: &[u8]) -> bool {
         if let Set::Intset(v) = self {
             if let Some(n) = canonical_int(member) {
-                match v.binary_search(&n) {
+                match v.search(n) {
                     Ok(_) => return false,
-                    Err(at) if v.len() < limit(&LIMITS.set_max_intset_entries) => {
-                        v.insert(at, n);
-                        return true;
+                    Err(_) if v.len() < limit(&LIMITS.set_max_intset_entries) => {
+                        return v.insert(n);
                     }
                     Err(_) => {}
                 }
@@ -77,7 +76,7 @@ impl Set {
                 .iter()
                 .map(|n| Member::from(n.to_string().as_bytes()))
                 .collect();
-            *self = Set::Table(table);
+            *self = Set::Table(Box::new(table));
         }
         match self {
             Set::Table(t) => t.insert(member.into()),
@@ -88,13 +87,7 @@ impl Set {
     /// Removes `member`; true if it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self {
-            Set::Intset(v) => match canonical_int(member).map(|n| v.binary_search(&n)) {
-                Some(Ok(at)) => {
-                    v.remove(at);
-                    true
-                }
-                _ => false,
-            },
+            Set::Intset(v) => canonical_int(member).is_some_and(|n| v.remove(n)),
             Set::Table(t) => t.swap_remove(member),
         }
     }
@@ -102,8 +95,7 @@ impl Set {
     /// Takes out the member at `index` (see [`Set::get_index`]).
     pub fn take_index(&mut self, index: usize) -> Option<Vec<u8>> {
         match self {
-            Set::Intset(v) if index < v.len() => Some(v.remove(index).to_string().into_bytes()),
-            Set::Intset(_) => None,
+            Set::Intset(v) => v.remove_at(index).map(|n| n.to_string().into_bytes()),
             Set::Table(t) => t.swap_remove_index(index).map(Vec::from),
         }
     }

@@ -1,13 +1,17 @@
 //! Sorted sets: a listpack of member, score pairs in order while small,
-//! then a hash map of scores beside an ordered set (Redis's skiplist).
+//! then an ordered set with a hash index (Redis's skiplist and dict).
 //!
 //! The order is a treap whose nodes count their subtrees, so a rank, the
 //! entry at a rank and where a score range starts are O(log n), as with
-//! Redis's skiplist and its spans.
+//! Redis's skiplist and its spans. Each member is stored once, in its tree
+//! node; the hash index holds only node numbers and hashes the member it
+//! finds there, as Redis's dict and skiplist share one string.
 
 use std::cmp::Ordering;
 
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::{limit, Listpack, Member, LIMITS};
 
@@ -15,7 +19,8 @@ use super::{limit, Listpack, Member, LIMITS};
 pub enum ZSet {
     /// Member, score (as text), in score order.
     Listpack(Listpack),
-    Skiplist(SortedSet),
+    /// Boxed so that a small sorted set's value stays small.
+    Skiplist(Box<SortedSet>),
 }
 
 /// A score with a total order (NaN is refused before it gets here). As in
@@ -41,14 +46,19 @@ impl Ord for Score {
 
 #[derive(Clone, Default)]
 pub struct SortedSet {
-    pub scores: HashMap<Member, f64>,
+    /// The node of every member, found by the member's hash.
+    index: HashTable<usize>,
     order: OrderTree,
 }
 
 impl PartialEq for SortedSet {
     /// The scores decide the order, so they are the whole value.
     fn eq(&self, other: &Self) -> bool {
-        self.scores == other.scores
+        self.len() == other.len()
+            && self
+                .order
+                .iter_at(0, false)
+                .all(|(sc, m)| other.score(m) == Some(sc.0))
     }
 }
 
@@ -65,7 +75,7 @@ impl ZSet {
     pub fn len(&self) -> usize {
         match self {
             ZSet::Listpack(l) => l.len() / 2,
-            ZSet::Skiplist(s) => s.scores.len(),
+            ZSet::Skiplist(s) => s.len(),
         }
     }
 
@@ -107,7 +117,7 @@ impl ZSet {
                 }
                 None
             }
-            ZSet::Skiplist(s) => s.scores.get(member).copied(),
+            ZSet::Skiplist(s) => s.score(member),
         }
     }
 
@@ -133,7 +143,7 @@ impl ZSet {
                     for (m, s) in all {
                         sorted.insert(&m, s);
                     }
-                    *self = ZSet::Skiplist(sorted);
+                    *self = ZSet::Skiplist(Box::new(sorted));
                 }
                 new
             }
@@ -179,13 +189,9 @@ impl ZSet {
         match self {
             ZSet::Listpack(_) => self.walk(rev).position(|(m, _)| m == member),
             ZSet::Skiplist(s) => {
-                let score = *s.scores.get(member)?;
+                let score = s.score(member)?;
                 let below = s.order.rank(Score(score), member);
-                Some(if rev {
-                    s.scores.len() - 1 - below
-                } else {
-                    below
-                })
+                Some(if rev { s.len() - 1 - below } else { below })
             }
         }
     }
@@ -243,20 +249,70 @@ impl Default for ZSet {
 }
 
 impl SortedSet {
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    fn find(&self, member: &[u8]) -> Option<usize> {
+        let nodes = &self.order.nodes;
+        let hash = self.order.hasher.hash_one(member);
+        self.index
+            .find(hash, |&i| *nodes[i].member == *member)
+            .copied()
+    }
+
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        self.find(member).map(|i| self.order.nodes[i].score.0)
+    }
+
+    /// Sets `member`'s score; true if it is new. A new score moves the
+    /// member's node in the tree; its bytes stay where they are.
     pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
-        let old = self.scores.insert(member.into(), score);
-        if let Some(old) = old {
-            self.order.remove(Score(old), member);
+        if let Some(i) = self.find(member) {
+            if self.order.nodes[i].score != Score(score) {
+                self.order.detach(i);
+                self.order.nodes[i].score = Score(score);
+                self.order.attach(i);
+            } else {
+                // Equal but maybe not the same (0 and -0): keep the new one.
+                self.order.nodes[i].score = Score(score);
+            }
+            return false;
         }
-        self.order.insert(Score(score), member.into());
-        old.is_none()
+        let i = self.order.insert(Score(score), member.into());
+        let (nodes, hasher) = (&self.order.nodes, &self.order.hasher);
+        let hash = hasher.hash_one(member);
+        self.index
+            .insert_unique(hash, i, |&j| hasher.hash_one(&*nodes[j].member));
+        true
     }
 
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        match self.scores.remove(member) {
-            Some(old) => self.order.remove(Score(old), member),
-            None => false,
+        let nodes = &self.order.nodes;
+        let hash = self.order.hasher.hash_one(member);
+        let Ok(entry) = self
+            .index
+            .find_entry(hash, |&i| *nodes[i].member == *member)
+        else {
+            return false;
+        };
+        let (i, _) = entry.remove();
+        self.order.remove(i);
+        if self.index.is_empty() {
+            // Empty: give the tables back rather than keep their peak size.
+            *self = SortedSet {
+                index: HashTable::new(),
+                order: OrderTree {
+                    hasher: self.order.hasher,
+                    ..OrderTree::default()
+                },
+            };
         }
+        true
     }
 
     /// Entries from rank `start` (counted from the top if `rev`) onwards.
@@ -290,7 +346,6 @@ const NIL: usize = usize::MAX;
 struct Node {
     score: Score,
     member: Member,
-    prio: u64,
     left: usize,
     right: usize,
     /// Nodes in this subtree, itself included.
@@ -298,14 +353,16 @@ struct Node {
 }
 
 /// A treap of (score, member) in an arena, each node knowing its subtree's
-/// size. Priorities come from its own generator, never from clients, so
-/// the expected depth is O(log n) whatever they insert.
+/// size. A node's priority is a keyed hash of its place in the arena, with
+/// a key of the process's own choosing, never stored: clients can neither
+/// pick nor predict it, so the expected depth is O(log n) whatever they
+/// insert.
 #[derive(Clone)]
 struct OrderTree {
     nodes: Vec<Node>,
     free: Vec<usize>,
     root: usize,
-    seed: u64,
+    hasher: DefaultHashBuilder,
 }
 
 impl Default for OrderTree {
@@ -314,7 +371,7 @@ impl Default for OrderTree {
             nodes: Vec::new(),
             free: Vec::new(),
             root: NIL,
-            seed: 0x2545_f491_4f6c_dd1d,
+            hasher: DefaultHashBuilder::default(),
         }
     }
 }
@@ -332,31 +389,39 @@ impl OrderTree {
         }
     }
 
+    fn prio(&self, t: usize) -> u64 {
+        self.hasher.hash_one(t)
+    }
     fn fix(&mut self, t: usize) {
         let n = &self.nodes[t];
         let size = 1 + self.size(n.left) + self.size(n.right);
         self.nodes[t].size = size;
     }
 
-    fn cmp(&self, t: usize, score: Score, member: &[u8]) -> Ordering {
+    /// Node `t`'s key against (score, member), which is node `me`'s key
+    /// (NIL if no node's): `me`'s member may be out of it while it is used.
+    fn cmp(&self, t: usize, score: Score, member: &[u8], me: usize) -> Ordering {
+        if t == me {
+            return Ordering::Equal;
+        }
         let n = &self.nodes[t];
         n.score.cmp(&score).then_with(|| n.member[..].cmp(member))
     }
 
     /// Splits `t` into the keys below (score, member), or at or below it if
     /// `incl`, and the rest.
-    fn split(&mut self, t: usize, score: Score, member: &[u8], incl: bool) -> (usize, usize) {
+    fn split(&mut self, t: usize, key: (Score, &[u8], usize), incl: bool) -> (usize, usize) {
         if t == NIL {
             return (NIL, NIL);
         }
-        let c = self.cmp(t, score, member);
+        let c = self.cmp(t, key.0, key.1, key.2);
         if c == Ordering::Less || (incl && c == Ordering::Equal) {
-            let (l, r) = self.split(self.nodes[t].right, score, member, incl);
+            let (l, r) = self.split(self.nodes[t].right, key, incl);
             self.nodes[t].right = l;
             self.fix(t);
             (t, r)
         } else {
-            let (l, r) = self.split(self.nodes[t].left, score, member, incl);
+            let (l, r) = self.split(self.nodes[t].left, key, incl);
             self.nodes[t].left = r;
             self.fix(t);
             (l, t)
@@ -371,7 +436,7 @@ impl OrderTree {
         if b == NIL {
             return a;
         }
-        if self.nodes[a].prio > self.nodes[b].prio {
+        if self.prio(a) > self.prio(b) {
             let r = self.merge(self.nodes[a].right, b);
             self.nodes[a].right = r;
             self.fix(a);
@@ -384,20 +449,11 @@ impl OrderTree {
         }
     }
 
-    fn next_prio(&mut self) -> u64 {
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        self.seed
-    }
-
-    /// Adds (score, member), which must not be there yet.
-    fn insert(&mut self, score: Score, member: Member) {
-        let (l, r) = self.split(self.root, score, &member, false);
+    /// Adds (score, member), which must not be there yet; its node.
+    fn insert(&mut self, score: Score, member: Member) -> usize {
         let node = Node {
             score,
             member,
-            prio: self.next_prio(),
             left: NIL,
             right: NIL,
             size: 1,
@@ -412,28 +468,37 @@ impl OrderTree {
                 self.nodes.len() - 1
             }
         };
+        self.attach(n);
+        n
+    }
+
+    /// Puts node `n`, not in the tree, in its place by its key.
+    fn attach(&mut self, n: usize) {
+        let node = &mut self.nodes[n];
+        (node.left, node.right, node.size) = (NIL, NIL, 1);
+        let score = node.score;
+        let member = std::mem::take(&mut node.member);
+        let (l, r) = self.split(self.root, (score, &member, NIL), false);
+        self.nodes[n].member = member;
         let left = self.merge(l, n);
         self.root = self.merge(left, r);
     }
 
-    /// Removes (score, member); false if it was not there.
-    fn remove(&mut self, score: Score, member: &[u8]) -> bool {
-        let (l, rest) = self.split(self.root, score, member, false);
-        let (mid, r) = self.split(rest, score, member, true);
-        let found = mid != NIL;
-        if found {
-            self.nodes[mid].member = Member::default();
-            self.free.push(mid);
-        }
+    /// Takes node `n` out of the tree, keeping it in the arena.
+    fn detach(&mut self, n: usize) {
+        let score = self.nodes[n].score;
+        let member = std::mem::take(&mut self.nodes[n].member);
+        let (l, rest) = self.split(self.root, (score, &member, n), false);
+        let (_, r) = self.split(rest, (score, &member, n), true);
+        self.nodes[n].member = member;
         self.root = self.merge(l, r);
-        if self.root == NIL {
-            // Empty: give the arena back rather than keep its peak size.
-            *self = OrderTree {
-                seed: self.seed,
-                ..OrderTree::default()
-            };
-        }
-        found
+    }
+
+    /// Takes node `n` out of the tree and frees it.
+    fn remove(&mut self, n: usize) {
+        self.detach(n);
+        self.nodes[n].member = Member::default();
+        self.free.push(n);
     }
 
     /// How many keys are below (score, member).
@@ -547,14 +612,16 @@ fn listpack_entries(l: &Listpack) -> Vec<Entry> {
 }
 
 fn encode_listpack(all: &[Entry]) -> Listpack {
-    let mut lp = Listpack::default();
-    for (m, s) in all {
-        // Redis's listpack keeps "-0" as the integer 0: the sign is lost.
-        let s = if *s == 0.0 { 0.0 } else { *s };
-        lp.push_back(m);
-        lp.push_back(format_score(s).as_bytes());
-    }
-    lp
+    // Redis's listpack keeps "-0" as the integer 0: the sign is lost.
+    let scores: Vec<String> = all
+        .iter()
+        .map(|(_, s)| format_score(if *s == 0.0 { 0.0 } else { *s }))
+        .collect();
+    Listpack::from_items(
+        all.iter()
+            .zip(&scores)
+            .flat_map(|((m, _), s)| [&m[..], s.as_bytes()]),
+    )
 }
 
 /// A score as the listpack keeps it (always text [`format_score`] wrote).
@@ -676,7 +743,7 @@ mod tests {
             if !step.is_multiple_of(97) {
                 continue;
             }
-            let zs = ZSet::Skiplist(z.clone());
+            let zs = ZSet::Skiplist(Box::new(z.clone()));
             let all: Vec<Entry> = model.iter().map(|(s, m)| (m.clone(), s.0)).collect();
             assert_eq!(zs.walk(false).collect::<Vec<_>>(), all);
             let mut rev = all.clone();
@@ -702,7 +769,7 @@ mod tests {
     #[test]
     fn walks_from_a_score_in_both_encodings() {
         let mut small = ZSet::new();
-        let mut large = ZSet::Skiplist(SortedSet::default());
+        let mut large = ZSet::Skiplist(Box::default());
         for z in [&mut small, &mut large] {
             for (i, m) in ["a", "b", "c", "d"].iter().enumerate() {
                 z.insert(m.as_bytes(), i as f64);
