@@ -53,7 +53,7 @@ pub static COMMANDS: &[Command] = &[
     .doc(
         "scripting",
         "Calls a function of a loaded library.",
-        "function numkeys [key ...] [arg ...]",
+        "function numkeys [arg ...]",
     ),
     Command::new(
         "fcall_ro",
@@ -66,7 +66,7 @@ pub static COMMANDS: &[Command] = &[
     .doc(
         "scripting",
         "Calls a read-only function of a loaded library.",
-        "function numkeys [key ...] [arg ...]",
+        "function numkeys [arg ...]",
     ),
 ];
 
