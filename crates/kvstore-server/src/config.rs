@@ -67,6 +67,12 @@ pub struct Config {
     #[arg(long, default_value_t = 10_000, value_parser = at_least_one)]
     pub maxclients: usize,
 
+    /// Milliseconds a script or function may run before other clients are
+    /// answered -BUSY (and it may be killed). Redis's older name is
+    /// `lua-time-limit`.
+    #[arg(long, alias = "lua-time-limit", default_value_t = 5000)]
+    pub busy_reply_threshold: u64,
+
     /// Largest bulk string a client may send, in bytes.
     #[arg(long, default_value_t = 512 * 1024 * 1024, value_parser = at_least_one)]
     pub proto_max_bulk_len: usize,

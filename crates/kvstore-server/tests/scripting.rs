@@ -224,3 +224,111 @@ fn the_log_holds_a_scripts_effects() {
     assert_eq!(conn.cmd(&["GET", "k"]), Value::bulk("in3"));
     assert!(server.term().success());
 }
+
+/// Polls `PING` on a connection of its own until the server answers -BUSY.
+fn until_busy(addr: std::net::SocketAddr, want: &str) {
+    let mut r = common::Raw::connect(addr);
+    r.cmd(&["HELLO", "2"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let reply = r.cmd(&["PING"]);
+        if reply.starts_with("-BUSY") {
+            assert_eq!(reply, format!("-{want}\r\n"));
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never busy: {reply}");
+    }
+}
+
+const BUSY_EVAL: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// A script past busy-reply-threshold: others get -BUSY (not a wait),
+/// SCRIPT KILL stops it, its caller gets Redis's error, and the server
+/// goes on. The same for a function and FUNCTION KILL.
+#[test]
+fn a_busy_script_answers_busy_and_can_be_killed() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut admin = common::Raw::connect(addr);
+    admin.cmd(&["HELLO", "2"]);
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "busy-reply-threshold", "100"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        admin.cmd(&["CONFIG", "GET", "lua-time-limit"]),
+        "*2\r\n$14\r\nlua-time-limit\r\n$3\r\n100\r\n"
+    );
+    let spinner = std::thread::spawn(move || {
+        let mut r = common::Raw::connect(addr);
+        r.cmd(&["HELLO", "2"]);
+        r.cmd(&["EVAL", "while true do end", "0"])
+    });
+    until_busy(addr, BUSY_EVAL);
+    assert_eq!(admin.cmd(&["GET", "x"]), format!("-{BUSY_EVAL}\r\n"));
+    assert_eq!(
+        admin.cmd(&["FUNCTION", "KILL"]),
+        format!("-{BUSY_EVAL}\r\n")
+    );
+    assert_eq!(admin.cmd(&["SCRIPT", "KILL"]), "+OK\r\n");
+    let killed = spinner.join().expect("spinner");
+    assert!(
+        killed.starts_with("-ERR Script killed by user with SCRIPT KILL... script: "),
+        "{killed}"
+    );
+    assert_eq!(admin.cmd(&["PING"]), "+PONG\r\n");
+    assert_eq!(
+        admin.cmd(&["SCRIPT", "KILL"]),
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
+    // A function, killed by FUNCTION KILL (SCRIPT KILL is refused).
+    let lib = "#!lua name=spin\nredis.register_function('spin', function() while true do end end)";
+    assert_eq!(admin.cmd(&["FUNCTION", "LOAD", lib]), "$4\r\nspin\r\n");
+    let spinner = std::thread::spawn(move || {
+        let mut r = common::Raw::connect(addr);
+        r.cmd(&["HELLO", "2"]);
+        r.cmd(&["FCALL", "spin", "0"])
+    });
+    until_busy(addr, BUSY_FUNCTION);
+    assert_eq!(
+        admin.cmd(&["SCRIPT", "KILL"]),
+        format!("-{BUSY_FUNCTION}\r\n")
+    );
+    assert!(admin
+        .cmd(&["FUNCTION", "STATS"])
+        .contains("$4\r\nspin\r\n$7\r\ncommand\r\n*3\r\n"));
+    assert_eq!(admin.cmd(&["FUNCTION", "KILL"]), "+OK\r\n");
+    assert_eq!(
+        spinner.join().expect("spinner"),
+        "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n"
+    );
+    assert_eq!(admin.cmd(&["SET", "x", "1"]), "+OK\r\n");
+}
+
+/// A script that wrote cannot be killed; SHUTDOWN NOSAVE still ends the
+/// server (on a server of its own).
+#[test]
+fn a_script_that_wrote_is_unkillable_but_shutdown_nosave_works() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Proc::start(dir.path(), &["--busy-reply-threshold", "100"]);
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], server.port).into();
+    let spinner = std::thread::spawn(move || {
+        let mut r = common::Raw::connect(addr);
+        r.send(&["EVAL", "redis.call('SET', 'x', '1') while true do end", "0"]);
+    });
+    until_busy(addr, BUSY_EVAL);
+    let mut admin = common::Raw::connect(addr);
+    admin.cmd(&["HELLO", "2"]);
+    assert_eq!(
+        admin.cmd(&["SCRIPT", "KILL"]),
+        "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n"
+    );
+    assert_eq!(admin.cmd(&["SHUTDOWN"]), format!("-{BUSY_EVAL}\r\n"));
+    admin.send(&["SHUTDOWN", "NOSAVE"]);
+    assert!(admin.is_closed());
+    spinner.join().expect("spinner");
+    server.wait_exit(std::time::Duration::from_secs(10));
+}

@@ -55,7 +55,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
         for path in &args.files {
             let head =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            if head.starts_with(snapshot::MAGIC) {
+            if snapshot::is_snapshot(&head) {
                 ok &= check_snapshot(path);
             } else {
                 ok &= check_incr(path, args.fix, true)?;

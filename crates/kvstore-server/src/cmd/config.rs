@@ -64,6 +64,11 @@ macro_rules! threshold {
     };
 }
 
+fn millis(v: &str) -> Result<u64, &'static str> {
+    v.parse::<u64>()
+        .map_err(|_| "argument couldn't be parsed into an integer")
+}
+
 fn positive(v: &str) -> Result<usize, &'static str> {
     match v.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -110,6 +115,22 @@ static SETTINGS: &[Setting] = &[
         name: "databases",
         get: |c, _| c.databases.to_string(),
         set: None,
+    },
+    Setting {
+        name: "busy-reply-threshold",
+        get: |c, _| c.busy_reply_threshold.to_string(),
+        set: Some(|c, v| {
+            c.busy_reply_threshold = millis(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "lua-time-limit",
+        get: |c, _| c.busy_reply_threshold.to_string(),
+        set: Some(|c, v| {
+            c.busy_reply_threshold = millis(v)?;
+            Ok(())
+        }),
     },
     Setting {
         name: "maxclients",

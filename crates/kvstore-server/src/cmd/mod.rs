@@ -14,6 +14,7 @@ mod config;
 pub mod container;
 mod dump;
 pub mod float;
+mod functions;
 mod hashes;
 pub mod info;
 pub mod inline;
@@ -112,6 +113,7 @@ static FAMILIES: &[&[Command]] = &[
     transactions::COMMANDS,
     scripting::COMMANDS,
     pubsub::COMMANDS,
+    functions::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -197,13 +199,43 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     {
         return pubsub::refused_while_subscribed(cmd, &args);
     }
+    // While a script has run too long, only a few commands are served,
+    // outside the gate; the rest are answered -BUSY. When none does, this
+    // is one atomic load.
+    let script = &ctx.shared.script;
+    let mut busy_ok = false;
+    if script.busy() {
+        busy_ok = allowed_while_busy(cmd, &args);
+        if !busy_ok {
+            if ctx.session.multi.is_some() {
+                ctx.session.multi_failed = true;
+            }
+            return script.busy_reply();
+        }
+    }
     if ctx.session.multi.is_some() && !transactions::runs_in_multi(cmd) {
         return transactions::queue(ctx, cmd, args);
     }
     // Every command holds the gate shared while it runs, so that a
-    // transaction, which holds it exclusively, runs alone.
-    let _gate =
-        (cmd.flags & table::flags::OWN_GATE == 0).then(|| ctx.shared.keyspace.gate.shared());
+    // transaction, which holds it exclusively, runs alone. A client that
+    // waits for it behind a script stops waiting once the script is busy.
+    let _gate = if cmd.flags & table::flags::OWN_GATE != 0 || busy_ok {
+        None
+    } else {
+        match ctx.shared.keyspace.gate.shared_unless(&|| script.busy()) {
+            Some(g) => Some(g),
+            None if allowed_while_busy(cmd, &args) => {
+                busy_ok = true;
+                None
+            }
+            None => return script.busy_reply(),
+        }
+    };
+    // What runs beside a busy script must not wait for the log either
+    // (the script holds it): none of it is logged.
+    if busy_ok {
+        return run(ctx, cmd, &args);
+    }
     // Writes go through the persistence layer when it is on (one branch,
     // nothing more, when it is off).
     if cmd.is_write() && ctx.shared.persist.tracks_writes() {
@@ -219,6 +251,20 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         return reply;
     }
     run(ctx, cmd, &args)
+}
+
+/// Commands Redis serves while a script is busy (`allow-busy`): the kill
+/// subcommands, `FUNCTION STATS`, and connection housekeeping.
+fn allowed_while_busy(cmd: &Command, args: &[Value]) -> bool {
+    if cmd.flags & table::flags::ALLOW_BUSY != 0 {
+        return true;
+    }
+    let sub = |w: &str| args.get(1).is_some_and(|a| is_word(a, w));
+    match cmd.name {
+        "script" => sub("KILL"),
+        "function" => sub("KILL") || sub("STATS"),
+        _ => false,
+    }
 }
 
 /// The command `args` names, if it exists and `args` has its arity.

@@ -12,6 +12,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
@@ -22,6 +23,7 @@ use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;
 use super::{integer, is_word, Command, Ctx};
+use crate::state::script::Running;
 use crate::state::Log;
 
 pub static COMMANDS: &[Command] = &[
@@ -67,12 +69,73 @@ pub fn sha1_hex(body: &[u8]) -> String {
 }
 
 /// What `redis.call` works on while a script runs.
-struct CallState<'c, 'a> {
-    ctx: &'c mut Ctx<'a>,
-    effects: &'c mut Vec<(usize, Vec<Value>)>,
-    read_only: bool,
+pub(super) struct CallState<'c, 'a> {
+    pub ctx: &'c mut Ctx<'a>,
+    pub effects: &'c mut Vec<(usize, Vec<Value>)>,
+    pub read_only: bool,
     /// Where a redis.call that failed was called from, for the error.
-    call_line: Option<usize>,
+    pub call_line: Option<usize>,
+    /// When the script started and how long it may run before other
+    /// clients are told it is busy.
+    pub started: Instant,
+    pub threshold: Duration,
+}
+
+impl<'c, 'a> CallState<'c, 'a> {
+    pub fn new(
+        ctx: &'c mut Ctx<'a>,
+        effects: &'c mut Vec<(usize, Vec<Value>)>,
+        read_only: bool,
+    ) -> Self {
+        let threshold = Duration::from_millis(ctx.shared.config.read().busy_reply_threshold);
+        CallState {
+            ctx,
+            effects,
+            read_only,
+            call_line: None,
+            started: Instant::now(),
+            threshold,
+        }
+    }
+}
+
+/// How many Lua instructions run between two looks at the clock and the
+/// kill flag: rare enough to cost nothing, often enough to stop promptly.
+const HOOK_EVERY: u32 = 10_000;
+
+/// Installs the hook that marks a long script busy and stops a killed one.
+pub(super) fn install_hook(lua: &Lua) -> mlua::Result<()> {
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+        |_lua, debug| {
+            let p = CURRENT.with(|c| c.get());
+            if p.is_null() {
+                // A function library loading: it has a deadline.
+                if LOAD_DEADLINE
+                    .with(|d| d.get())
+                    .is_some_and(|d| Instant::now() >= d)
+                {
+                    return Err(mlua::Error::runtime("FUNCTION LOAD timeout"));
+                }
+                return Ok(mlua::VmState::Continue);
+            }
+            // SAFETY: as in `redis_call`: set by `Current::enter` for the
+            // length of the call, on this thread; a hook runs between Lua
+            // instructions, never while redis.call holds the state.
+            let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
+            let script = &state.ctx.shared.script;
+            if !script.busy() && state.started.elapsed() >= state.threshold {
+                script.set_busy();
+            }
+            if script.kill_requested() {
+                state.call_line = Some(debug.current_line().unwrap_or(1).max(1));
+                return Err(mlua::Error::runtime(
+                    "ERR Script killed by user with SCRIPT KILL...",
+                ));
+            }
+            Ok(mlua::VmState::Continue)
+        },
+    )
 }
 
 thread_local! {
@@ -83,11 +146,17 @@ thread_local! {
     static CURRENT: std::cell::Cell<*mut ()> = const { std::cell::Cell::new(std::ptr::null_mut()) };
 }
 
+thread_local! {
+    /// When the function library loading on this thread must stop.
+    pub(super) static LOAD_DEADLINE: std::cell::Cell<Option<Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
 /// Sets [`CURRENT`] for as long as it lives.
-struct Current;
+pub(super) struct Current;
 
 impl Current {
-    fn enter(state: &mut CallState<'_, '_>) -> Current {
+    pub fn enter(state: &mut CallState<'_, '_>) -> Current {
         CURRENT.with(|c| c.set(state as *mut CallState<'_, '_> as *mut ()));
         Current
     }
@@ -100,7 +169,11 @@ impl Drop for Current {
 }
 
 /// `redis.call` (`protected`: `redis.pcall`) on the running script's state.
-fn redis_call(lua: &Lua, words: Variadic<LuaValue>, protected: bool) -> mlua::Result<LuaValue> {
+pub(super) fn redis_call(
+    lua: &Lua,
+    words: Variadic<LuaValue>,
+    protected: bool,
+) -> mlua::Result<LuaValue> {
     let p = CURRENT.with(|c| c.get());
     if p.is_null() {
         return Err(mlua::Error::runtime("redis.call used outside a script"));
@@ -125,7 +198,7 @@ fn redis_call(lua: &Lua, words: Variadic<LuaValue>, protected: bool) -> mlua::Re
 }
 
 /// A Lua array of strings.
-fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
+pub(super) fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
     let t = lua.create_table_with_capacity(items.len(), 0)?;
     for (i, item) in items.iter().enumerate() {
         t.raw_set(i + 1, lua.create_string(item)?)?;
@@ -144,7 +217,9 @@ thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
 }
 
-fn new_vm() -> mlua::Result<Vm> {
+/// A sandboxed interpreter with the `redis` table (shared by scripts and
+/// functions).
+pub(super) fn new_lua() -> mlua::Result<Lua> {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
     let lua = Lua::new_with(libs, LuaOptions::default())?;
     let globals = lua.globals();
@@ -222,27 +297,32 @@ fn new_vm() -> mlua::Result<Vm> {
         })?,
     )?;
     globals.set_metatable(Some(guard))?;
+    install_hook(&lua)?;
+    Ok(lua)
+}
+
+fn new_vm() -> mlua::Result<Vm> {
     Ok(Vm {
-        lua,
+        lua: new_lua()?,
         compiled: HashMap::new(),
     })
 }
 
 /// The line of the script that called into Rust (Redis reports it).
-fn script_line(lua: &Lua) -> usize {
+pub(super) fn script_line(lua: &Lua) -> usize {
     lua.inspect_stack(1, |d| d.current_line())
         .flatten()
         .unwrap_or(1)
 }
 
-fn reply_table(lua: &Lua, field: &str, msg: mlua::LuaString) -> mlua::Result<Table> {
+pub(super) fn reply_table(lua: &Lua, field: &str, msg: mlua::LuaString) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.raw_set(field, msg)?;
     Ok(t)
 }
 
 /// Arguments after the script: `numkeys`, then keys, then the rest.
-fn split_args(args: &[Value]) -> Result<(Vec<Bytes>, Vec<Bytes>), Value> {
+pub(super) fn split_args(args: &[Value]) -> Result<(Vec<Bytes>, Vec<Bytes>), Value> {
     let n = integer(&args[2])?;
     if n < 0 {
         return Err(Value::error("ERR Number of keys can't be negative"));
@@ -307,35 +387,66 @@ fn run_script(ctx: &mut Ctx<'_>, sha: &str, args: &[Value], read_only: bool) -> 
     let Some(body) = ctx.shared.scripts.lock().get(sha).cloned() else {
         return Value::error("NOSCRIPT No matching script. Please use EVAL.");
     };
+    let running = Running {
+        started: Instant::now(),
+        name: String::new(),
+        command: args.to_vec(),
+        function: false,
+    };
+    run_exclusive(ctx, running, &mut |ctx, effects| {
+        call_vm(ctx, sha, &body, &keys, &argv, read_only, effects)
+    })
+}
+
+/// What runs a script once the gate is held: the connection and where to
+/// put the effects to log.
+pub(super) type Body<'b> = dyn FnMut(&mut Ctx<'_>, &mut Vec<(usize, Vec<Value>)>) -> Value + 'b;
+
+/// Runs `body` alone (the gate held exclusively), as the running script
+/// other clients see, and logs its effects.
+pub(super) fn run_exclusive(ctx: &mut Ctx<'_>, running: Running, body: &mut Body<'_>) -> Value {
     let shared = ctx.shared;
-    let _alone = shared.keyspace.gate.exclusive();
+    let Some(_alone) = shared
+        .keyspace
+        .gate
+        .exclusive_unless(&|| shared.script.busy())
+    else {
+        return shared.script.busy_reply();
+    };
+    shared.script.start(running);
     // A SELECT inside the script is the script's own (as in Redis).
     let db = ctx.session.db;
-    let reply = run_alone(ctx, sha, &body, &keys, &argv, read_only);
+    let reply = off_worker(|| run_alone(ctx, body));
     ctx.session.db = db;
+    shared.script.finish();
     reply
 }
 
-/// [`run_script`] once the gate is held.
-fn run_alone(
-    ctx: &mut Ctx<'_>,
-    sha: &str,
-    body: &[u8],
-    keys: &[Bytes],
-    argv: &[Bytes],
-    read_only: bool,
-) -> Value {
+/// Runs `f` with this worker's other tasks handed to another thread, so
+/// that a long script cannot strand them (the connections that must be
+/// told -BUSY, or send SCRIPT KILL, among them). With a single worker
+/// there is nowhere to hand them: they wait for the script.
+fn off_worker<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// [`run_exclusive`] once the gate is held.
+fn run_alone(ctx: &mut Ctx<'_>, body: &mut Body<'_>) -> Value {
     let shared = ctx.shared;
     if !shared.persist.tracks_writes() {
         let mut effects = Vec::new();
-        let reply = call_vm(ctx, sha, body, keys, argv, read_only, &mut effects);
+        let reply = body(ctx, &mut effects);
         ctx.log.records.clear();
         return reply;
     }
     let (reply, wait) = shared.persist.write(&mut |log: &mut Log| {
         let mut effects = Vec::new();
         let start_db = ctx.session.db;
-        let reply = call_vm(ctx, sha, body, keys, argv, read_only, &mut effects);
+        let reply = body(ctx, &mut effects);
         if !effects.is_empty() {
             log.push(start_db, vec![Value::bulk("MULTI")]);
             log.records.append(&mut effects);
@@ -402,12 +513,7 @@ fn call_vm(
         let Some(func) = vm.compiled.get(sha) else {
             return Value::error("ERR the script vanished while compiling");
         };
-        let mut state = CallState {
-            ctx,
-            effects,
-            read_only,
-            call_line: None,
-        };
+        let mut state = CallState::new(ctx, effects, read_only);
         let lua = &vm.lua;
         let result = (|| {
             let globals = lua.globals();
@@ -416,33 +522,41 @@ fn call_vm(
             let _current = Current::enter(&mut state);
             func.call::<LuaValue>(())
         })();
-        let call_line = std::cell::Cell::new(state.call_line);
-        match result {
-            Ok(v) => from_lua(&v),
-            Err(e) => {
-                let msg = first_line(&e);
-                // Redis's shape: an error reply raised by redis.call as it
-                // was, anything else as ERR, and where it happened.
-                match call_line.get() {
-                    Some(line) => {
-                        Value::error(format!("{msg} script: {sha}, on @user_script:{line}."))
-                    }
-                    None => {
-                        let line = msg
-                            .strip_prefix("user_script:")
-                            .and_then(|r| r.split(':').next())
-                            .and_then(|n| n.parse::<usize>().ok())
-                            .unwrap_or(1);
-                        Value::error(format!("ERR {msg} script: {sha}, on @user_script:{line}."))
-                    }
-                }
-            }
-        }
+        outcome(result, state.call_line, sha, "user_script")
     })
 }
 
+/// A script's reply, or its error in Redis's shape: an error reply raised
+/// by redis.call (or a kill) as it was, anything else as ERR, and where
+/// it happened (`chunk` is `user_script` or `user_function`).
+pub(super) fn outcome(
+    result: mlua::Result<LuaValue>,
+    call_line: Option<usize>,
+    name: &str,
+    chunk: &str,
+) -> Value {
+    match result {
+        Ok(v) => from_lua(&v),
+        Err(e) => {
+            let msg = first_line(&e);
+            match call_line {
+                Some(line) => Value::error(format!("{msg} script: {name}, on @{chunk}:{line}.")),
+                None => {
+                    let line = msg
+                        .strip_prefix(chunk)
+                        .and_then(|r| r.strip_prefix(':'))
+                        .and_then(|r| r.split(':').next())
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(1);
+                    Value::error(format!("ERR {msg} script: {name}, on @{chunk}:{line}."))
+                }
+            }
+        }
+    }
+}
+
 /// The message of a Lua error, without mlua's wrapping or traceback.
-fn first_line(e: &mlua::Error) -> String {
+pub(super) fn first_line(e: &mlua::Error) -> String {
     let mut e = e;
     while let mlua::Error::CallbackError { cause, .. } = e {
         e = cause;
@@ -490,6 +604,10 @@ fn call_command(
     if read_only && cmd.is_write() {
         return Value::error("ERR Write commands are not allowed from read-only scripts.");
     }
+    if cmd.is_write() {
+        // From here on the script can no longer be killed.
+        ctx.shared.script.note_write();
+    }
     // A script sees Redis replies, whatever mode its client is in.
     let mode = std::mem::replace(&mut ctx.session.mode, crate::config::ReplyMode::Redis);
     let resp3 = std::mem::replace(&mut ctx.session.resp3, false);
@@ -507,7 +625,7 @@ fn call_command(
 }
 
 /// A Lua number as `redis.call` passes it: integral ones without a point.
-fn lua_number(n: f64) -> String {
+pub(super) fn lua_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e17 {
         format!("{}", n as i64)
     } else {
@@ -616,9 +734,7 @@ pub fn script(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         });
         Value::ok()
     } else if is_word(sub, "KILL") && args.len() == 2 {
-        // A script runs alone and to its end: none is ever running while
-        // this command is.
-        Value::error("NOTBUSY No scripts in execution right now.")
+        ctx.shared.script.kill(false)
     } else {
         Value::error(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try SCRIPT HELP.",

@@ -70,6 +70,19 @@ pub static COMMANDS: &[Command] = &[
         "Handshake: switches to Redis replies, RESP2 or RESP3.",
         "[protover [AUTH username password] [SETNAME clientname]]",
     ),
+    Command::new(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        0,
+        NONE,
+        shutdown,
+    )
+    .doc(
+        "server",
+        "Stops the server, flushing the append-only file and saving as configured.",
+        "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",
+    ),
 ];
 
 /// The Redis version whose commands and replies kvstore follows. Tools read
@@ -216,4 +229,40 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             (Value::from("modules"), Value::Array(vec![])),
         ],
     )
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: stops the server the
+/// way SIGTERM does (connections finish what they hold, the append-only
+/// file is flushed, a snapshot taken if one is due). While a script is
+/// busy, only `NOSAVE` is accepted, and the process ends at once: the
+/// script holds the keyspace and the log, so nothing could be flushed
+/// after it.
+pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    let mut save = None;
+    for a in &args[1..] {
+        if is_word(a, "NOSAVE") && save.is_none() {
+            save = Some(false);
+        } else if is_word(a, "SAVE") && save.is_none() {
+            save = Some(true);
+        } else if is_word(a, "NOW") || is_word(a, "FORCE") {
+            // Nothing waits for replicas here, and nothing can fail.
+        } else if is_word(a, "ABORT") {
+            return Value::error("ERR No shutdown in progress.");
+        } else {
+            return Value::error("ERR syntax error");
+        }
+    }
+    let script = &ctx.shared.script;
+    if script.busy() {
+        if save != Some(false) {
+            return script.busy_reply();
+        }
+        tracing::warn!("SHUTDOWN NOSAVE while a script is busy: exiting now");
+        std::process::exit(0);
+    }
+    ctx.shared.shutdown.request(save);
+    // Redis closes the connection without a reply; this one gets OK, then
+    // the connection closes.
+    ctx.session.quit = true;
+    Value::ok()
 }

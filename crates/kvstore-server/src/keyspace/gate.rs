@@ -19,6 +19,9 @@ use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 const SLOTS: usize = 4;
 
+/// How often a waiter that may give up looks again.
+const POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// One slot on a cache line of its own.
 #[repr(align(128))]
 #[derive(Default)]
@@ -67,6 +70,53 @@ impl Gate {
         let outer = enter();
         let guard = outer.then(|| self.slots[SLOT.with(|s| *s)].0.read());
         Shared { _guard: guard }
+    }
+
+    /// Like [`Gate::shared`], but gives up (`None`) when `give_up` says so
+    /// while it waits: a client waiting behind a script that runs too long
+    /// is answered `-BUSY` rather than kept waiting. Uncontended, this is
+    /// the same single lock operation as `shared`.
+    pub fn shared_unless(&self, give_up: &dyn Fn() -> bool) -> Option<Shared<'_>> {
+        if DEPTH.with(|d| d.get()) > 0 {
+            return Some(self.shared());
+        }
+        let slot = &self.slots[SLOT.with(|s| *s)].0;
+        let guard = match slot.try_read() {
+            Some(g) => g,
+            None => loop {
+                if give_up() {
+                    return None;
+                }
+                if let Some(g) = slot.try_read_for(POLL) {
+                    break g;
+                }
+            },
+        };
+        enter();
+        Some(Shared {
+            _guard: Some(guard),
+        })
+    }
+
+    /// Like [`Gate::exclusive`], giving up as [`Gate::shared_unless`] does.
+    pub fn exclusive_unless(&self, give_up: &dyn Fn() -> bool) -> Option<Exclusive<'_>> {
+        if DEPTH.with(|d| d.get()) > 0 {
+            return Some(self.exclusive());
+        }
+        let mut guards = Vec::with_capacity(SLOTS);
+        for s in &self.slots {
+            let g = loop {
+                if let Some(g) = s.0.try_write_for(POLL) {
+                    break g;
+                }
+                if give_up() {
+                    return None;
+                }
+            };
+            guards.push(g);
+        }
+        enter();
+        Some(Exclusive { _guards: guards })
     }
 
     /// Holds the gate exclusively: waits for every command in progress to

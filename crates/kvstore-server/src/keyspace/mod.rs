@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod functions;
 pub mod gate;
 pub mod glob;
 pub mod lazyfree;
@@ -41,6 +42,8 @@ pub struct Keyspace {
     pub gate: gate::Gate,
     /// Frees large values off the request path.
     pub lazy: lazyfree::LazyFree,
+    /// The function libraries.
+    pub functions: parking_lot::RwLock<functions::Libraries>,
     clock: Arc<Clock>,
     /// Keys removed at their deadline, over all databases.
     expired: Arc<AtomicU64>,
@@ -59,6 +62,7 @@ impl Keyspace {
             dbs,
             gate: gate::Gate::default(),
             lazy: lazyfree::LazyFree::default(),
+            functions: Default::default(),
             clock,
             expired,
         }
@@ -207,25 +211,34 @@ impl Keyspace {
                 );
             }
         }
-        Snapshot(records)
+        let libraries = self.functions.read().sources();
+        Snapshot { records, libraries }
     }
 }
 
 /// The keyspace as of one instant; see [`Keyspace::snapshot`].
-pub struct Snapshot(Vec<(usize, Record)>);
+pub struct Snapshot {
+    records: Vec<(usize, Record)>,
+    libraries: Vec<bytes::Bytes>,
+}
 
 impl Snapshot {
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.records.is_empty()
+    }
+
+    /// The function libraries' sources.
+    pub fn libraries(&self) -> &[bytes::Bytes] {
+        &self.libraries
     }
 
     /// Every record with its database, in database order.
     pub fn records(&self) -> impl Iterator<Item = (usize, &Record)> + '_ {
-        self.0.iter().map(|(d, r)| (*d, r))
+        self.records.iter().map(|(d, r)| (*d, r))
     }
 }
 

@@ -38,7 +38,10 @@ pub fn try_serve(
     };
     let key = &buf[req.key.0..req.key.1];
     // Like every command, outside any transaction's EXEC.
-    let _gate = shared.keyspace.gate.shared();
+    // While a script is busy the general path answers -BUSY.
+    let Some(_gate) = shared.keyspace.gate.shared_unless(&|| shared.script.busy()) else {
+        return false;
+    };
     match req.value {
         None => {
             let served = shared

@@ -68,6 +68,7 @@ impl Server {
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                _ = self.shared.shutdown.requested() => break,
                 accepted = self.listener.accept() => {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
@@ -96,7 +97,15 @@ impl Server {
             warn!("some connections did not finish within {SHUTDOWN_GRACE:?}");
         }
         // Flush and fsync the append-only file; snapshot if --save is set.
-        persist::close(&self.persist).await;
+        let asked = &self.shared.shutdown;
+        let save = if asked.nosave.load(Ordering::Acquire) {
+            Some(false)
+        } else if asked.save.load(Ordering::Acquire) {
+            Some(true)
+        } else {
+            None
+        };
+        persist::close(&self.persist, save).await;
         Ok(())
     }
 

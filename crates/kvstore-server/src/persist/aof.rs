@@ -396,6 +396,7 @@ impl Aof {
                 &self.layout.base(seq),
                 snapshot.len(),
                 snapshot.records(),
+                snapshot.libraries(),
                 "rewrite",
             )?;
             drop(snapshot);
@@ -565,7 +566,7 @@ mod tests {
             dir: dir.to_path_buf(),
             prefix: "appendonly.aof".into(),
         };
-        let base = snapshot::write(&layout.base(1), 0, std::iter::empty(), "test").unwrap();
+        let base = snapshot::write(&layout.base(1), 0, std::iter::empty(), &[], "test").unwrap();
         std::fs::write(layout.incr(1), MAGIC).unwrap();
         let m = Manifest {
             base: 1,

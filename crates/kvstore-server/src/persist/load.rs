@@ -214,7 +214,13 @@ fn load_aof(
                 incrs: vec![1],
             };
             let snap = shared.keyspace.snapshot();
-            loaded.aof_size = snapshot::write(&layout.base(1), snap.len(), snap.records(), "init")?;
+            loaded.aof_size = snapshot::write(
+                &layout.base(1),
+                snap.len(),
+                snap.records(),
+                snap.libraries(),
+                "init",
+            )?;
             drop(snap);
             let incr = layout.incr(1);
             fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
@@ -244,18 +250,38 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
     let now = crate::keyspace::clock::unix_ms();
     let mut dropped = 0u64;
     let mut bad = None;
-    let n = snapshot::read(path, |e| {
-        if drop_expired && e.deadline.is_some_and(|d| d <= now) {
-            dropped += 1;
-            return;
-        }
-        match e.record() {
-            Ok(r) => {
-                shared.keyspace.db(e.db).insert_record(r);
+    let mut libraries = Vec::new();
+    let n = snapshot::read_all(
+        path,
+        &mut |e| {
+            if drop_expired && e.deadline.is_some_and(|d| d <= now) {
+                dropped += 1;
+                return;
             }
-            Err(why) => bad = Some(why),
+            match e.record() {
+                Ok(r) => {
+                    shared.keyspace.db(e.db).insert_record(r);
+                }
+                Err(why) => bad = Some(why),
+            }
+        },
+        &mut |code| libraries.push(code),
+    )?;
+    // Libraries load as FUNCTION LOAD does, through the command table,
+    // which compiles them and records what they register.
+    let mut session = Session::new(0, shared.local_addr, ReplyMode::Redis);
+    for code in libraries {
+        let words = ["FUNCTION", "LOAD", "REPLACE"].map(Value::bulk);
+        let mut frame = words.to_vec();
+        frame.push(Value::Bulk(code));
+        let reply = cmd::execute(&mut Ctx::new(shared, &mut session), Value::Array(frame));
+        if let Value::Error(e) = reply {
+            bad = Some(format!(
+                "a function library does not load: {}",
+                String::from_utf8_lossy(&e)
+            ));
         }
-    })?;
+    }
     if let Some(why) = bad {
         return Err(PersistError::Corrupt {
             path: path.to_path_buf(),

@@ -321,7 +321,13 @@ fn write_dump(
     records: &Snapshot,
     dirty: u64,
 ) -> Result<(), PersistError> {
-    match snapshot::write(path, records.len(), records.records(), "save") {
+    match snapshot::write(
+        path,
+        records.len(),
+        records.records(),
+        records.libraries(),
+        "save",
+    ) {
         Ok(size) => {
             state.dirty.fetch_sub(
                 dirty.min(state.dirty.load(Ordering::Acquire)),
@@ -567,10 +573,11 @@ fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
 }
 
 /// After the server stops serving: write and fsync the whole AOF, then take
-/// a snapshot if a save schedule is set. Connections that outlived the
+/// a snapshot if a save schedule is set (`save`: `SHUTDOWN SAVE` or
+/// `NOSAVE` overrides that). Connections that outlived the
 /// shutdown grace period may still be running: from here on their writes
 /// are refused rather than applied after the last record or snapshot.
-pub async fn close(persist: &Arc<Persist>) {
+pub async fn close(persist: &Arc<Persist>, save: Option<bool>) {
     let p = Arc::clone(persist);
     let done = tokio::task::spawn_blocking(move || {
         // Waits for writes in progress; later ones see the flag.
@@ -581,7 +588,7 @@ pub async fn close(persist: &Arc<Persist>) {
             info!("append-only file flushed and fsynced");
         }
         p.claim_last_snapshot();
-        if !p.settings.save.is_empty() {
+        if save.unwrap_or(!p.settings.save.is_empty()) {
             let dirty = p.save.dirty.load(Ordering::Acquire);
             let records = p.keyspace.snapshot();
             if let Err(e) = write_dump(&p.save, &p.settings.dump, &records, dirty) {
@@ -642,7 +649,7 @@ mod tests {
             request(&shared, &mut session, &["SET", "before", "1"]),
             Value::Integer(1)
         );
-        close(&persist).await;
+        close(&persist, None).await;
         let reply = request(&shared, &mut session, &["SET", "after", "1"]);
         assert!(reply.is_error(), "{reply:?}");
         assert_eq!(

@@ -7,8 +7,13 @@
 //!                   seed value, else the container's TYPE name; files
 //!                   written before databases and deadlines hold pairs
 //!                   [key, value], read as db 0, no deadline, kind `v`)
-//! record            [+END, count]
+//! record*           version 2: one per function library: [+FUNCTION, source]
+//! record            [+END, count]   (count: key records)
 //! ```
+//!
+//! Version 1 files (written before function libraries) are read as they
+//! are; version 2 added the library records, so a version-1 reader would
+//! refuse a newer file rather than drop its libraries unseen.
 //!
 //! Records use the framing of [`super::record`], so every entry carries its
 //! own checksum and damage is reported with its byte offset. A snapshot
@@ -28,7 +33,14 @@ use super::record::{self, Next};
 use super::{failpoint, PersistError};
 use crate::keyspace::Record;
 
-pub const MAGIC: &[u8; 8] = b"KVSNAP\x01\x00";
+pub const MAGIC: &[u8; 8] = b"KVSNAP\x02\x00";
+/// The magic of version 1, which had no library records.
+const MAGIC_V1: &[u8; 8] = b"KVSNAP\x01\x00";
+
+/// True if `data` begins like a snapshot file of any version.
+pub fn is_snapshot(data: &[u8]) -> bool {
+    data.starts_with(MAGIC) || data.starts_with(MAGIC_V1)
+}
 
 /// One key as a snapshot holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +70,11 @@ pub fn write<'a>(
     path: &Path,
     count: usize,
     entries: impl Iterator<Item = (usize, &'a Record)>,
+    libraries: &[Bytes],
     why: &str,
 ) -> Result<u64, PersistError> {
     let tmp = temp_path(path);
-    let result = write_temp(&tmp, count, entries, why);
+    let result = write_temp(&tmp, count, entries, libraries, why);
     match result {
         Ok(size) => {
             failpoint(&format!("{why}-before-rename"));
@@ -80,6 +93,7 @@ fn write_temp<'a>(
     tmp: &Path,
     count: usize,
     entries: impl Iterator<Item = (usize, &'a Record)>,
+    libraries: &[Bytes],
     why: &str,
 ) -> Result<u64, PersistError> {
     let io = |e| PersistError::io(tmp, e);
@@ -114,6 +128,10 @@ fn write_temp<'a>(
             failpoint(&format!("{why}-half-written"));
         }
     }
+    for code in libraries {
+        let lib = Value::Array(vec![Value::simple("FUNCTION"), Value::Bulk(code.clone())]);
+        size += record::push(&mut buf, &lib) as u64;
+    }
     // The END record counts what was written, so it always matches.
     let end = Value::Array(vec![Value::simple("END"), Value::Integer(written as i64)]);
     size += record::push(&mut buf, &end) as u64;
@@ -126,8 +144,17 @@ fn write_temp<'a>(
 /// Reads the snapshot at `path`, handing every entry to `f`. Returns the
 /// number of entries.
 pub fn read(path: &Path, mut f: impl FnMut(Entry)) -> Result<u64, PersistError> {
+    read_all(path, &mut f, &mut |_| {})
+}
+
+/// [`read`], also handing every function library's source to `lib`.
+pub fn read_all(
+    path: &Path,
+    f: &mut dyn FnMut(Entry),
+    lib: &mut dyn FnMut(Bytes),
+) -> Result<u64, PersistError> {
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
-    parse(path, &data, &mut f)
+    parse(path, &data, f, lib)
 }
 
 /// Checks the snapshot at `path` without keeping anything.
@@ -135,13 +162,20 @@ pub fn verify(path: &Path) -> Result<u64, PersistError> {
     read(path, |_| {})
 }
 
-fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Entry)) -> Result<u64, PersistError> {
+fn parse(
+    path: &Path,
+    data: &[u8],
+    f: &mut dyn FnMut(Entry),
+    lib: &mut dyn FnMut(Bytes),
+) -> Result<u64, PersistError> {
     let corrupt = |offset: usize, reason: String| PersistError::Corrupt {
         path: path.to_path_buf(),
         offset: offset as u64,
         reason,
     };
-    if data.len() < MAGIC.len() || &data[..MAGIC.len()] != MAGIC {
+    let head = data.get(..MAGIC.len());
+    let v1 = head == Some(&MAGIC_V1[..]);
+    if !v1 && head != Some(&MAGIC[..]) {
         return Err(corrupt(0, "not a kvstore snapshot (bad magic)".into()));
     }
     let mut at = MAGIC.len();
@@ -190,6 +224,12 @@ fn parse(path: &Path, data: &[u8], f: &mut dyn FnMut(Entry)) -> Result<u64, Pers
                 }
                 f(entry);
                 count += 1;
+            }
+            Value::Simple(tag) if &tag[..] == b"FUNCTION" && !v1 && rest.is_empty() => {
+                let Value::Bulk(code) = value else {
+                    return Err(corrupt(at, "function library is not a string".into()));
+                };
+                lib(code);
             }
             Value::Simple(tag) if &tag[..] == b"END" && rest.is_empty() => {
                 if value != Value::Integer(count as i64) {
@@ -270,7 +310,14 @@ mod tests {
             .map(|e| (e.db, e.record().unwrap()))
             .collect();
         let iter = records.iter().map(|(d, r)| (*d, r));
-        write(path, records.len(), iter, "test").unwrap();
+        write(
+            path,
+            records.len(),
+            iter,
+            &[Bytes::from_static(b"#!lua name=l\n")],
+            "test",
+        )
+        .unwrap();
     }
 
     #[test]
@@ -279,15 +326,38 @@ mod tests {
         let path = dir.path().join("dump.kvs");
         write_sample(&path);
         let mut got = Vec::new();
-        let n = read(&path, |e| got.push(e)).unwrap();
+        let mut libs = Vec::new();
+        let n = read_all(&path, &mut |e| got.push(e), &mut |l| libs.push(l)).unwrap();
         assert_eq!(n, 9);
         assert_eq!(got, sample());
+        assert_eq!(libs, [Bytes::from_static(b"#!lua name=l\n")]);
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, ["dump.kvs"], "no temporary file is left");
+    }
+
+    #[test]
+    fn version_1_files_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.kvs");
+        let mut data = MAGIC_V1.to_vec();
+        let mut buf = BytesMut::new();
+        record::push(
+            &mut buf,
+            &Value::Array(vec![Value::bulk("k"), Value::bulk("v")]),
+        );
+        record::push(
+            &mut buf,
+            &Value::Array(vec![Value::simple("END"), Value::Integer(1)]),
+        );
+        data.extend_from_slice(&buf);
+        fs::write(&path, &data).unwrap();
+        let mut keys = Vec::new();
+        assert_eq!(read(&path, |e| keys.push(e.key)).unwrap(), 1);
+        assert_eq!(keys, [Bytes::from_static(b"k")]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod clients;
 pub mod ops;
 pub mod pubsub;
+pub mod script;
 pub mod session;
 pub mod watch;
 
@@ -59,6 +60,10 @@ pub struct Shared {
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
+    /// The script running now, for `-BUSY` and `SCRIPT KILL`.
+    pub script: script::ScriptState,
+    /// Set by `SHUTDOWN`: the listener stops as on SIGTERM.
+    pub shutdown: Shutdown,
     next_client_id: AtomicU64,
 }
 
@@ -92,12 +97,40 @@ impl Shared {
             blocked: blocking::Blocked::default(),
             pubsub,
             scripts: Default::default(),
+            script: Default::default(),
+            shutdown: Shutdown::default(),
             next_client_id: AtomicU64::new(0),
         }
     }
 
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// A `SHUTDOWN` asked for: the listener waits on it beside the signals.
+#[derive(Default)]
+pub struct Shutdown {
+    notify: tokio::sync::Notify,
+    /// `NOSAVE`: no final snapshot even with a save schedule.
+    pub nosave: std::sync::atomic::AtomicBool,
+    /// `SAVE`: a final snapshot even without one.
+    pub save: std::sync::atomic::AtomicBool,
+}
+
+impl Shutdown {
+    pub fn request(&self, save: Option<bool>) {
+        match save {
+            Some(true) => self.save.store(true, Ordering::Release),
+            Some(false) => self.nosave.store(true, Ordering::Release),
+            None => {}
+        }
+        // notify_one keeps the permit if the listener is not waiting yet.
+        self.notify.notify_one();
+    }
+
+    pub async fn requested(&self) {
+        self.notify.notified().await
     }
 }
 
