@@ -189,6 +189,20 @@ pub struct Config {
     /// Keyspace notifications, Redis's flag letters (`KEA`...); empty: off.
     #[arg(long, default_value = "", value_parser = notify_flags)]
     pub notify_keyspace_events: NotifyFlags,
+
+    /// Commands that take at least this many microseconds go in the slow
+    /// log; 0 logs every command, a negative value none.
+    #[arg(long, default_value_t = 10_000, allow_hyphen_values = true)]
+    pub slowlog_log_slower_than: i64,
+
+    /// The slow log keeps this many entries, the newest.
+    #[arg(long, default_value_t = 128)]
+    pub slowlog_max_len: usize,
+
+    /// Events (a command, an expiry cycle) that take at least this many
+    /// milliseconds are sampled for `LATENCY`; 0 turns that off.
+    #[arg(long, default_value_t = 0)]
+    pub latency_monitor_threshold: u64,
 }
 
 /// `notify-keyspace-events` as bits; see [`notify`].

@@ -658,7 +658,11 @@ fn reset_leaves_subscriptions_transactions_and_resp3() {
     read(&mut c);
     assert_eq!(c.cmd(&["RESET"]), "+RESET\r\n");
     let info = c.cmd(&["CLIENT", "INFO"]);
-    assert!(info.contains(" sub=0 psub=0 ssub=0 resp=2 "), "{info}");
+    assert!(info.contains(" sub=0 psub=0 ssub=0 "), "{info}");
+    assert!(
+        info.contains(" db=0 ") && info.contains(" resp=2 "),
+        "{info}"
+    );
     assert_eq!(c.cmd(&["PUBSUB", "NUMSUB", "a"]), "*2\r\n$1\r\na\r\n:0\r\n");
     // A RESP2 subscriber may RESET too, and is then free.
     let mut s = resp2(server.addr());

@@ -76,6 +76,22 @@ fn positive(v: &str) -> Result<usize, &'static str> {
     }
 }
 
+/// An integer from `min` up, with Redis's errors (it allows -1 only
+/// where -1 means something).
+fn ranged(v: &str, min: i64) -> Result<i64, &'static str> {
+    let n = v
+        .parse::<i64>()
+        .map_err(|_| "argument couldn't be parsed into an integer")?;
+    if n < min {
+        return Err(if min < 0 {
+            "argument must be between -1 and 9223372036854775807 inclusive"
+        } else {
+            "argument must be between 0 and 9223372036854775807 inclusive"
+        });
+    }
+    Ok(n)
+}
+
 static SETTINGS: &[Setting] = &[
     threshold!(
         "hash-max-listpack-entries",
@@ -183,6 +199,30 @@ static SETTINGS: &[Setting] = &[
         get: |c, _| c.notify_keyspace_events.to_string(),
         set: Some(|c, v| {
             c.notify_keyspace_events.0 = crate::config::notify::parse(v)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "slowlog-log-slower-than",
+        get: |c, _| c.slowlog_log_slower_than.to_string(),
+        set: Some(|c, v| {
+            c.slowlog_log_slower_than = ranged(v, -1)?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "slowlog-max-len",
+        get: |c, _| c.slowlog_max_len.to_string(),
+        set: Some(|c, v| {
+            c.slowlog_max_len = ranged(v, 0)? as usize;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "latency-monitor-threshold",
+        get: |c, _| c.latency_monitor_threshold.to_string(),
+        set: Some(|c, v| {
+            c.latency_monitor_threshold = ranged(v, 0)? as u64;
             Ok(())
         }),
     },
@@ -311,6 +351,7 @@ pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         stats.connections_received.store(0, Ordering::Relaxed);
         stats.rejected_connections.store(0, Ordering::Relaxed);
         ctx.shared.keyspace.reset_stats();
+        ctx.shared.intro.reset_stats();
         Value::ok()
     } else if is_word(sub, "GET") || is_word(sub, "SET") || is_word(sub, "RESETSTAT") {
         super::wrong_args(&format!(
@@ -376,6 +417,7 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
     }
     next.apply_encodings();
     ctx.shared.pubsub.configure(&next);
+    ctx.shared.intro.configure(&next);
     *live = next;
     Value::ok()
 }

@@ -34,6 +34,9 @@ const SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
+/// Sections only `INFO all|everything` or their name shows.
+const EXTRA_SECTIONS: &[&str] = &["commandstats", "errorstats"];
+
 /// The `# Persistence` fields taken from `DURABILITY`, in Redis's order,
 /// with what to show when `DURABILITY` does not report one.
 const PERSISTENCE_FIELDS: &[(&str, &str)] = &[
@@ -58,9 +61,17 @@ pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         || wanted
             .iter()
             .any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
+    let all = wanted
+        .iter()
+        .any(|w| matches!(w.as_str(), "all" | "everything"));
     let mut out = String::new();
-    for section in SECTIONS {
-        if everything || wanted.iter().any(|w| w == section) {
+    for section in SECTIONS.iter().chain(EXTRA_SECTIONS) {
+        let shown = if EXTRA_SECTIONS.contains(section) {
+            all
+        } else {
+            everything
+        };
+        if shown || wanted.iter().any(|w| w == section) {
             if !out.is_empty() {
                 out.push_str("\r\n");
             }
@@ -158,6 +169,10 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 &stats.rejected_connections.load(Ordering::Relaxed),
             );
             field("expired_keys", &shared.keyspace.expired_keys());
+            field(
+                "total_error_replies",
+                &shared.intro.total_errors.load(Ordering::Relaxed),
+            );
             let (channels, patterns, shard) = shared.pubsub.counts();
             field("pubsub_channels", &channels);
             field("pubsub_patterns", &patterns);
@@ -181,6 +196,36 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             }
         }
         "cluster" => field("cluster_enabled", &0),
+        "commandstats" => {
+            for (i, c) in super::stats::indexed() {
+                let Some(slot) = shared.intro.command(i) else {
+                    continue;
+                };
+                let calls = slot.calls.load(Ordering::Relaxed);
+                let rejected = slot.rejected.load(Ordering::Relaxed);
+                let failed = slot.failed.load(Ordering::Relaxed);
+                if calls == 0 && rejected == 0 && failed == 0 {
+                    continue;
+                }
+                let usec = slot.usec.load(Ordering::Relaxed);
+                let per = if calls == 0 {
+                    0.0
+                } else {
+                    usec as f64 / calls as f64
+                };
+                field(
+                    &format!("cmdstat_{}", c.name),
+                    &format!(
+                        "calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}"
+                    ),
+                );
+            }
+        }
+        "errorstats" => {
+            for (code, n) in shared.intro.error_counts() {
+                field(&format!("errorstat_{code}"), &format!("count={n}"));
+            }
+        }
         _ => {}
     }
 }

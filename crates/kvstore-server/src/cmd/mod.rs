@@ -18,6 +18,7 @@ mod functions;
 mod hashes;
 pub mod info;
 pub mod inline;
+pub mod introspection;
 mod keys;
 mod lists;
 mod notify;
@@ -28,6 +29,7 @@ mod scripting;
 mod server;
 mod sets;
 mod sort;
+pub mod stats;
 mod strings;
 pub mod table;
 pub mod transactions;
@@ -114,6 +116,7 @@ static FAMILIES: &[&[Command]] = &[
     scripting::COMMANDS,
     pubsub::COMMANDS,
     functions::COMMANDS,
+    introspection::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -180,7 +183,10 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     let args = match request_words(frame) {
         Ok(args) => args,
-        Err(reply) => return reply,
+        Err(reply) => {
+            stats::rejected(ctx, None, &reply);
+            return reply;
+        }
     };
     let cmd = match checked(&args) {
         Ok(cmd) => cmd,
@@ -189,15 +195,14 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
             if ctx.session.multi.is_some() {
                 ctx.session.multi_failed = true;
             }
+            let known = args.first().and_then(Value::as_bytes).and_then(lookup);
+            stats::rejected(ctx, known, &reply);
             return reply;
         }
     };
-    // A RESP2 subscriber's replies could not be told from its messages.
-    if ctx.session.pubsub.is_some()
-        && ctx.session.subscribed_mode()
-        && !pubsub::allowed_while_subscribed(cmd)
-    {
-        return pubsub::refused_while_subscribed(cmd, &args);
+    if let Some(reply) = refused_in_state(ctx, cmd, &args) {
+        stats::rejected(ctx, Some(cmd), &reply);
+        return reply;
     }
     // While a script has run too long, only a few commands are served,
     // outside the gate; the rest are answered -BUSY. When none does, this
@@ -267,6 +272,22 @@ fn allowed_while_busy(cmd: &Command, args: &[Value]) -> bool {
     }
 }
 
+/// A command the connection's state does not allow: a RESP2 subscriber's
+/// replies could not be told from its messages, and a monitor, like
+/// Redis's, may not touch the keyspace.
+fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
+    if ctx.session.pubsub.is_some()
+        && ctx.session.subscribed_mode()
+        && !pubsub::allowed_while_subscribed(cmd)
+    {
+        return Some(pubsub::refused_while_subscribed(cmd, args));
+    }
+    if ctx.session.monitor && introspection::refused_while_monitoring(cmd) {
+        return Some(Value::error("ERR Replica can't interact with the keyspace"));
+    }
+    None
+}
+
 /// The command `args` names, if it exists and `args` has its arity.
 fn checked(args: &[Value]) -> Result<&'static Command, Value> {
     let name = match args.first().and_then(Value::as_bytes) {
@@ -300,7 +321,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     // Keyspace notifications: one load per write while they are off.
     let before = (cmd.is_write() && ctx.shared.pubsub.notify_flags() != 0)
         .then(|| notify::before(ctx, cmd, args));
+    stats::before_run(ctx, cmd, args);
     let reply = (cmd.handler)(ctx, args);
+    stats::after_run(ctx, cmd, args, &reply);
     if cmd.is_write() && !reply.is_error() && !ctx.log.skip {
         if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
             ctx.log.push(ctx.session.db, args.to_vec());

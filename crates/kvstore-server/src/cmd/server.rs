@@ -146,6 +146,12 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
         ctx.shared.pubsub.leave_all(ps);
     }
     ctx.session.show_subscriptions();
+    super::introspection::leave_monitor(ctx);
+    ctx.session.reply = crate::state::session::ReplyControl::On;
+    ctx.session
+        .set_flag(crate::state::session::FLAG_NO_EVICT, false);
+    ctx.session
+        .set_flag(crate::state::session::FLAG_NO_TOUCH, false);
     ctx.session.leave_resp3();
     ctx.session.db = 0;
     ctx.session.set_name(None);

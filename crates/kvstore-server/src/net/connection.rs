@@ -2,6 +2,7 @@
 //! in order, and write all their replies back in one write.
 
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -15,7 +16,9 @@ use tracing::debug;
 use super::fastpath;
 use crate::cmd::{self, Ctx};
 use crate::state::blocking::{BlockRequest, Unblock, Waiter};
+use crate::state::intro::PAUSE_NONE;
 use crate::state::pubsub::Outbox;
+use crate::state::session::ReplyControl;
 use crate::state::Session;
 use crate::state::Shared;
 
@@ -59,9 +62,20 @@ pub async fn serve(
     // Bytes taken from this connection's pub/sub outbox and not yet
     // written: they still count against its output-buffer limit.
     let mut in_flight = 0u64;
+    // CLIENT KILL: made once, like the stop signal.
+    let info = Arc::clone(&session.info);
+    info.activity
+        .fd
+        .store(i64::from(socket.as_raw_fd()), Ordering::Relaxed);
+    let kill_signal = info.kill.killed();
+    tokio::pin!(kill_signal);
     debug!(%peer, id = session.id, "connected");
     loop {
         let mut executed = 0u64;
+        // GET/SET requests the shortcut served since the last clock
+        // reading, timed and counted together.
+        let mut served_fast = [0u64; 2];
+        session.mark = std::time::Instant::now();
         let mut fatal = false;
         let mut need_more = true;
         if shortcut && decoder.pending() == 0 {
@@ -79,13 +93,20 @@ pub async fn serve(
                 && session.multi.is_none()
                 && session.pubsub.is_none()
                 && shared.pubsub.notify_flags() == 0
-                && fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
+                && shared.intro.shortcut_ok()
+                && session.reply == ReplyControl::On
             {
-                // The decoder may have looked at these bytes while they were
-                // incomplete; its bookmarks would now point at the wrong place.
-                decoder.reset();
-                executed += 1;
-                continue;
+                if let Some(served) =
+                    fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
+                {
+                    // The decoder may have looked at these bytes while they
+                    // were incomplete; its bookmarks would now point at the
+                    // wrong place.
+                    decoder.reset();
+                    served_fast[served as usize] += 1;
+                    executed += 1;
+                    continue;
+                }
             }
             match cmd::inline::decode(&mut decoder, &mut rbuf) {
                 Ok(Some(frame)) => {
@@ -99,6 +120,28 @@ pub async fn serve(
                                 break;
                             }
                         }
+                    }
+                    if served_fast != [0, 0] {
+                        cmd::stats::shortcut_served(shared, &mut session.mark, served_fast);
+                        served_fast = [0, 0];
+                    }
+                    // CLIENT PAUSE holds this request until the pause ends.
+                    if shared.intro.paused() != PAUSE_NONE
+                        && cmd::client::held_by_pause(shared, &session, &frame)
+                    {
+                        if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                            fatal = true;
+                            break;
+                        }
+                        wbuf.clear();
+                        tokio::select! {
+                            _ = shared.intro.pause_over() => {}
+                            _ = &mut kill_signal => {
+                                fatal = true;
+                                break;
+                            }
+                        }
+                        session.mark = std::time::Instant::now();
                     }
                     let reply = cmd::execute(&mut Ctx::new(shared, &mut session), frame);
                     // SAVE writes on another thread; its reply waits for the file.
@@ -139,14 +182,33 @@ pub async fn serve(
                         }
                     };
                     let dialect = session.dialect();
+                    // CLIENT REPLY OFF|SKIP: the reply is dropped.
+                    let silent = match session.reply {
+                        ReplyControl::On => false,
+                        ReplyControl::Off => true,
+                        ReplyControl::SkipNext => {
+                            session.reply = ReplyControl::SkipThis;
+                            true
+                        }
+                        ReplyControl::SkipThis => {
+                            session.reply = ReplyControl::On;
+                            true
+                        }
+                    };
+                    let reply = if silent { None } else { Some(reply) };
                     match session.pubsub.as_deref_mut() {
-                        None => encode_as(&reply, dialect, &mut wbuf),
+                        None => {
+                            if let Some(reply) = &reply {
+                                encode_as(reply, dialect, &mut wbuf);
+                            }
+                        }
                         // A subscriber's reply may already be in its outbox,
                         // in order with its messages; what arrived meanwhile
                         // goes after the reply.
                         Some(ps) => {
-                            if !std::mem::take(&mut ps.replied) {
-                                encode_as(&reply, dialect, &mut wbuf);
+                            if let (false, Some(reply)) = (std::mem::take(&mut ps.replied), &reply)
+                            {
+                                encode_as(reply, dialect, &mut wbuf);
                             }
                             match ps.outbox.drain_into(&mut wbuf) {
                                 Some(n) => in_flight += n,
@@ -172,10 +234,14 @@ pub async fn serve(
             }
         }
         if executed > 0 {
+            if served_fast != [0, 0] {
+                cmd::stats::shortcut_served(shared, &mut session.mark, served_fast);
+            }
             shared
                 .stats
                 .commands_processed
                 .fetch_add(executed, Ordering::Relaxed);
+            session.show_activity();
         }
         // Log before reply: hold the replies until this batch's writes are
         // in the append-only file as far as --appendfsync promises.
@@ -200,7 +266,7 @@ pub async fn serve(
                 wbuf = BytesMut::with_capacity(READ_CHUNK);
             }
         }
-        if fatal || session.quit {
+        if fatal || session.quit || info.kill.is_killed() {
             break;
         }
         if !need_more {
@@ -249,6 +315,10 @@ pub async fn serve(
                     break;
                 }
             }
+            _ = &mut kill_signal => {
+                debug!(%peer, id = session.id, "killed");
+                break;
+            }
             _ = &mut stop_signal, if !stopping => {
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
@@ -264,6 +334,7 @@ pub async fn serve(
     }
     let _ = socket.shutdown().await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
+    cmd::introspection::leave_monitor(&mut Ctx::new(shared, &mut session));
     if let Some(ps) = session.pubsub.take() {
         shared.pubsub.forget(&ps);
     }
@@ -320,6 +391,7 @@ async fn wait_blocked<F: std::future::Future>(
         // Registered before looking again, so a write in between is not
         // missed: its wake-up is kept until the wait below.
         waiter.retrying();
+        session.mark = std::time::Instant::now();
         let reply = cmd::execute(
             &mut Ctx::new(shared, session),
             Value::Array(req.args.clone()),
@@ -343,6 +415,7 @@ async fn wait_blocked<F: std::future::Future>(
             },
             _ = sleep => break Some(Value::NullArray),
             _ = stop.as_mut() => break None,
+            _ = session.info.kill.killed() => break None,
             read = socket.read_buf(rbuf) => match read {
                 Ok(0) | Err(_) => break None,
                 Ok(_) => rbuf.reserve(READ_CHUNK),

@@ -23,25 +23,31 @@ use crate::keyspace::{NewValue, ValueRef};
 use crate::state::Session;
 use crate::state::Shared;
 
+/// Which of the two a served request was (its slot in the batch's counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    Get = 0,
+    Set = 1,
+}
+
 /// Serves the request at the front of `buf` if it is a plain GET or SET,
-/// appending the reply to `out`. Returns false, having touched nothing, for
-/// anything else.
+/// appending the reply to `out`. Returns `None`, having touched nothing,
+/// for anything else.
 pub fn try_serve(
     buf: &mut BytesMut,
     max_bulk: usize,
     shared: &Shared,
     session: &Session,
     out: &mut BytesMut,
-) -> bool {
-    let Some(req) = parse(buf, max_bulk) else {
-        return false;
-    };
+) -> Option<Served> {
+    let req = parse(buf, max_bulk)?;
     let key = &buf[req.key.0..req.key.1];
     // Like every command, outside any transaction's EXEC.
     // While a script is busy the general path answers -BUSY.
-    let Some(_gate) = shared.keyspace.gate.shared_unless(&|| shared.script.busy()) else {
-        return false;
-    };
+    let _gate = shared
+        .keyspace
+        .gate
+        .shared_unless(&|| shared.script.busy())?;
     match req.value {
         None => {
             let served = shared
@@ -49,14 +55,14 @@ pub fn try_serve(
                 .db(session.db)
                 .with_ref(key, |v| reply_get(v, session, out));
             if !served {
-                return false;
+                return None;
             }
         }
         Some((start, end)) => {
             // Persistence must log each write (or count it, for --save),
             // and a watched key's WATCHers must hear of it.
             if shared.persist.tracks_writes() || shared.watches.active() {
-                return false;
+                return None;
             }
             let db = shared.keyspace.db(session.db);
             match req.ttl_ms {
@@ -64,9 +70,7 @@ pub fn try_serve(
                     db.set_str(key, &buf[start..end]);
                 }
                 Some(ttl) => {
-                    let Some(deadline) = unix_ms().checked_add(ttl) else {
-                        return false;
-                    };
+                    let deadline = unix_ms().checked_add(ttl)?;
                     db.set(key, NewValue::Str(&buf[start..end]), Some(deadline));
                 }
             }
@@ -76,8 +80,13 @@ pub fn try_serve(
             }
         }
     }
+    let served = if req.value.is_some() {
+        Served::Set
+    } else {
+        Served::Get
+    };
     buf.advance(req.len);
-    true
+    Some(served)
 }
 
 /// Prefetches the records of the plain GETs and SETs at the front of

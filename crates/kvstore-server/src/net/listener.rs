@@ -40,6 +40,8 @@ impl Server {
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
         let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
         persist::open(&shared, &persist).await?;
+        // Replaying the log ran commands; none of them was a client's.
+        shared.intro.forget_all();
         Ok(Server {
             listener,
             shared,
@@ -179,7 +181,11 @@ async fn expire_cycle(shared: Arc<Shared>) {
     let mut cursor = 0;
     loop {
         tick.tick().await;
-        if !shared.keyspace.dbs().any(|db| db.volatile() > 0) {
+        // Redis does not expire keys while clients are paused: the pause
+        // is there to keep the data still.
+        if shared.intro.paused() != crate::state::intro::PAUSE_NONE
+            || !shared.keyspace.dbs().any(|db| db.volatile() > 0)
+        {
             continue;
         }
         let began = Instant::now();
@@ -194,6 +200,7 @@ async fn expire_cycle(shared: Arc<Shared>) {
             }
             tokio::task::yield_now().await;
         }
+        shared.intro.latency_sample("expire-cycle", began.elapsed());
         if total > 0 {
             crate::memory::release();
         }

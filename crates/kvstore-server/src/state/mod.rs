@@ -5,6 +5,7 @@
 
 pub mod blocking;
 pub mod clients;
+pub mod intro;
 pub mod ops;
 pub mod pubsub;
 pub mod script;
@@ -57,6 +58,9 @@ pub struct Shared {
     pub blocked: blocking::Blocked,
     /// Pub/sub subscriptions.
     pub pubsub: Arc<pubsub::PubSub>,
+    /// Command and error statistics, the slow log, latency events,
+    /// monitors and client pauses.
+    pub intro: intro::Intro,
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
@@ -76,6 +80,8 @@ impl Shared {
     ) -> Shared {
         let pubsub = Arc::new(pubsub::PubSub::default());
         pubsub.configure(&config);
+        let intro = intro::Intro::default();
+        intro.configure(&config);
         // Keys that expire, in a command or in the active cycle, are
         // announced when keyspace notifications ask for it.
         let announce = Arc::clone(&pubsub);
@@ -96,6 +102,7 @@ impl Shared {
             watches: watch::Watches::default(),
             blocked: blocking::Blocked::default(),
             pubsub,
+            intro,
             scripts: Default::default(),
             script: Default::default(),
             shutdown: Shutdown::default(),

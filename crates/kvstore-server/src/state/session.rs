@@ -1,6 +1,7 @@
 //! Per-connection state that commands can see and change.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -52,6 +53,29 @@ pub struct Session {
     /// Set at the first subscription (see `state::pubsub`); `None` keeps
     /// the connection on its plain path.
     pub pubsub: Option<Box<super::pubsub::Subscriptions>>,
+    /// The clock's last reading: the end of one command is the start of
+    /// the next (the connection reads it afresh after each read).
+    pub mark: Instant,
+    /// The table position of the last command run (`CLIENT LIST cmd=`).
+    pub last_cmd: usize,
+    /// How many scripts are running the current command (MONITOR shows
+    /// their commands as `lua`'s).
+    pub lua: u32,
+    /// Set by `MONITOR`: only QUIT and RESET are served any more.
+    pub monitor: bool,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyControl,
+}
+
+/// `CLIENT REPLY`: replies on, off, or off for the next command only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyControl {
+    #[default]
+    On,
+    Off,
+    /// Set by `CLIENT REPLY SKIP`; becomes `SkipThis` for the next command.
+    SkipNext,
+    SkipThis,
 }
 
 /// The part of a session that `CLIENT LIST` shows to other connections.
@@ -66,7 +90,35 @@ pub struct ClientInfo {
     pub shown: Mutex<Shown>,
     /// The wait of a blocked command, for `CLIENT UNBLOCK` to end.
     pub waiting: Mutex<Option<Arc<super::blocking::Waiter>>>,
+    /// `CLIENT KILL`.
+    pub kill: super::intro::KillSwitch,
+    /// What the connection last did, stored after each batch of requests
+    /// (relaxed stores of its own cache line): see [`Activity`].
+    pub activity: Activity,
 }
+
+/// The changing part of `CLIENT LIST`: selected database, last command,
+/// when it ran, and the flags.
+#[derive(Debug, Default)]
+pub struct Activity {
+    /// The socket's file descriptor.
+    pub fd: AtomicI64,
+    pub db: AtomicUsize,
+    /// Table position of the last command (`usize::MAX`: none yet).
+    pub last_cmd: AtomicUsize,
+    /// Milliseconds from `since` to the end of the last command.
+    pub last_ms: AtomicU64,
+    /// Commands queued in MULTI, or -1 outside one.
+    pub multi: AtomicI64,
+    /// `FLAG_*` bits.
+    pub flags: AtomicU32,
+}
+
+pub const FLAG_MONITOR: u32 = 1 << 0;
+pub const FLAG_NO_EVICT: u32 = 1 << 1;
+pub const FLAG_NO_TOUCH: u32 = 1 << 2;
+pub const FLAG_MULTI: u32 = 1 << 3;
+pub const FLAG_CLOSING: u32 = 1 << 4;
 
 #[derive(Debug, Clone, Default)]
 pub struct Shown {
@@ -90,6 +142,12 @@ impl Session {
                 ..Shown::default()
             }),
             waiting: Mutex::new(None),
+            kill: Default::default(),
+            activity: Activity {
+                last_cmd: AtomicUsize::new(usize::MAX),
+                multi: AtomicI64::new(-1),
+                ..Activity::default()
+            },
         });
         Session {
             id,
@@ -109,6 +167,11 @@ impl Session {
             pending_save: None,
             info,
             pubsub: None,
+            mark: Instant::now(),
+            last_cmd: usize::MAX,
+            lua: 0,
+            monitor: false,
+            reply: ReplyControl::On,
         }
     }
 
@@ -155,6 +218,39 @@ impl Session {
     pub fn show_subscriptions(&self) {
         if let Some(p) = &self.pubsub {
             self.info.shown.lock().subs = (p.channels.len(), p.patterns.len(), p.shard.len());
+        }
+    }
+
+    /// Shows what this connection last did in `CLIENT LIST`; called after
+    /// each batch, so a few relaxed stores per batch.
+    pub fn show_activity(&self) {
+        let a = &self.info.activity;
+        a.db.store(self.db, Ordering::Relaxed);
+        a.last_cmd.store(self.last_cmd, Ordering::Relaxed);
+        let ms = self
+            .mark
+            .saturating_duration_since(self.info.since)
+            .as_millis() as u64;
+        a.last_ms.store(ms, Ordering::Relaxed);
+        let multi = self.multi.as_ref().map_or(-1, |q| q.len() as i64);
+        a.multi.store(multi, Ordering::Relaxed);
+        let mut flags = a.flags.load(Ordering::Relaxed) & !(FLAG_MULTI | FLAG_MONITOR);
+        if self.multi.is_some() {
+            flags |= FLAG_MULTI;
+        }
+        if self.monitor {
+            flags |= FLAG_MONITOR;
+        }
+        a.flags.store(flags, Ordering::Relaxed);
+    }
+
+    /// Sets or clears `CLIENT NO-EVICT|NO-TOUCH`'s flag.
+    pub fn set_flag(&self, flag: u32, on: bool) {
+        let a = &self.info.activity.flags;
+        if on {
+            a.fetch_or(flag, Ordering::Relaxed);
+        } else {
+            a.fetch_and(!flag, Ordering::Relaxed);
         }
     }
 
