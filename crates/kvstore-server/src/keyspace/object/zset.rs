@@ -342,6 +342,14 @@ impl SortedSet {
 /// No node.
 const NIL: usize = usize::MAX;
 
+/// Where a subtree hangs: the root, or a side of a node.
+#[derive(Clone, Copy)]
+enum Link {
+    Root,
+    Left(usize),
+    Right(usize),
+}
+
 #[derive(Clone)]
 struct Node {
     score: Score,
@@ -472,26 +480,65 @@ impl OrderTree {
         n
     }
 
-    /// Puts node `n`, not in the tree, in its place by its key.
+    /// Puts node `n`, not in the tree, in its place by its key: down the
+    /// search path while the nodes outrank it, then the rest of the path
+    /// split around it. One pass down, where split-then-merge took three.
     fn attach(&mut self, n: usize) {
         let node = &mut self.nodes[n];
         (node.left, node.right, node.size) = (NIL, NIL, 1);
         let score = node.score;
         let member = std::mem::take(&mut node.member);
-        let (l, r) = self.split(self.root, (score, &member, NIL), false);
-        self.nodes[n].member = member;
-        let left = self.merge(l, n);
-        self.root = self.merge(left, r);
+        let p = self.prio(n);
+        let mut link = Link::Root;
+        let mut t = self.root;
+        while t != NIL && self.prio(t) > p {
+            self.nodes[t].size += 1;
+            if self.cmp(t, score, &member, NIL) == Ordering::Greater {
+                link = Link::Left(t);
+                t = self.nodes[t].left;
+            } else {
+                link = Link::Right(t);
+                t = self.nodes[t].right;
+            }
+        }
+        let (l, r) = self.split(t, (score, &member, NIL), false);
+        let node = &mut self.nodes[n];
+        (node.left, node.right, node.member) = (l, r, member);
+        self.fix(n);
+        self.set(link, n);
     }
 
-    /// Takes node `n` out of the tree, keeping it in the arena.
+    /// Takes node `n` out of the tree, keeping it in the arena: down the
+    /// search path to it, then its two subtrees merged in its place.
     fn detach(&mut self, n: usize) {
         let score = self.nodes[n].score;
         let member = std::mem::take(&mut self.nodes[n].member);
-        let (l, rest) = self.split(self.root, (score, &member, n), false);
-        let (_, r) = self.split(rest, (score, &member, n), true);
+        let mut link = Link::Root;
+        let mut t = self.root;
+        while t != n && t != NIL {
+            self.nodes[t].size -= 1;
+            if self.cmp(t, score, &member, n) == Ordering::Greater {
+                link = Link::Left(t);
+                t = self.nodes[t].left;
+            } else {
+                link = Link::Right(t);
+                t = self.nodes[t].right;
+            }
+        }
         self.nodes[n].member = member;
-        self.root = self.merge(l, r);
+        if t == n {
+            let merged = self.merge(self.nodes[n].left, self.nodes[n].right);
+            self.set(link, merged);
+        }
+    }
+
+    /// Points `link` at `t`.
+    fn set(&mut self, link: Link, t: usize) {
+        match link {
+            Link::Root => self.root = t,
+            Link::Left(p) => self.nodes[p].left = t,
+            Link::Right(p) => self.nodes[p].right = t,
+        }
     }
 
     /// Takes node `n` out of the tree and frees it.
