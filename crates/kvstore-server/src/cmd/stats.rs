@@ -137,7 +137,9 @@ pub fn before_run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) {
 }
 
 fn is_script(cmd: &Command) -> bool {
-    matches!(
+    // Every script command starts with e or f: most commands stop here.
+    matches!(cmd.name.as_bytes().first(), Some(b'e' | b'f'))
+        && matches!(
         cmd.name,
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
     )
