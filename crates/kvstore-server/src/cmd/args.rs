@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use kvstore_protocol::{parse_i64, Value};
 
+use super::Ctx;
+
 /// A key: a string as it is, or an integer as its decimal text.
 pub fn key(v: &Value) -> Result<Cow<'_, [u8]>, Value> {
     match v {
@@ -120,4 +122,22 @@ pub fn scan_cursor(b: &[u8]) -> Option<u64> {
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(if negative { n.wrapping_neg() } else { n })
+}
+
+/// A database number argument, read as Redis reads one (a C `int`) and
+/// checked against `--databases`.
+pub fn db_index(ctx: &Ctx<'_>, v: &Value) -> Result<usize, Value> {
+    let n = int32(v)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < ctx.shared.keyspace.databases())
+        .ok_or_else(|| Value::error("ERR DB index is out of range"))
+}
+
+/// An integer argument that must fit a C `int`, with Redis's errors.
+pub fn int32(v: &Value) -> Result<i32, Value> {
+    let n = integer(v)?;
+    i32::try_from(n).map_err(|_| {
+        Value::error("ERR value is out of range, value must between -2147483648 and 2147483647")
+    })
 }

@@ -10,7 +10,7 @@
 
 use kvstore_protocol::Value;
 
-use super::server::reply_map;
+use super::reply_map;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;

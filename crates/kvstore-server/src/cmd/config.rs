@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
-use super::server::reply_map;
+use super::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::config::{AppendFsync, Config, LogLevel, ReplyMode};
 use crate::keyspace::glob;

@@ -24,11 +24,11 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 use mlua::{Lua, Table, Value as LuaValue, Variadic};
 
+use super::reply_map;
 use super::scripting::{
     first_line, new_lua, outcome, run_exclusive, script_line, split_args, strings, CallState,
     Current, LOAD_DEADLINE,
 };
-use super::server::reply_map;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;

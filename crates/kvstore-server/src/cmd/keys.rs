@@ -12,7 +12,7 @@ use super::table::{ALL, NONE, ONE};
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
-use super::args::{deadline_arg, Unit};
+use super::args::{db_index, deadline_arg, int32, Unit};
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
 use crate::keyspace::clock::unix_ms;
 use crate::keyspace::glob;
@@ -348,24 +348,6 @@ pub fn renamenx(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     }
 }
 
-/// A database number argument, read as Redis reads one (a C `int`) and
-/// checked against `--databases`.
-pub fn db_index(ctx: &Ctx<'_>, v: &Value) -> Result<usize, Value> {
-    let n = int32(v)?;
-    usize::try_from(n)
-        .ok()
-        .filter(|&i| i < ctx.shared.keyspace.databases())
-        .ok_or_else(|| Value::error("ERR DB index is out of range"))
-}
-
-/// An integer argument that must fit a C `int`, with Redis's errors.
-pub fn int32(v: &Value) -> Result<i32, Value> {
-    let n = integer(v)?;
-    i32::try_from(n).map_err(|_| {
-        Value::error("ERR value is out of range, value must between -2147483648 and 2147483647")
-    })
-}
-
 /// `COPY source destination [DB index] [REPLACE]`: 1 if copied.
 pub fn copy(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let from = tri!(key(&args[1]));
@@ -618,7 +600,7 @@ fn expire_generic(
         return Value::error("ERR GT and LT options at the same time are not compatible");
     }
     let Some(when) = deadline_arg(n, unit, relative, unix_ms()) else {
-        return super::strings::invalid_expire(name);
+        return super::invalid_expire(name);
     };
     let now = ctx.db().now();
     // A deadline already passed deletes the key (not while loading: the

@@ -385,6 +385,21 @@ fn request_words(frame: Value) -> Result<Vec<Value>, Value> {
     Ok(words)
 }
 
+/// A dictionary reply to a Redis command, spelled as Redis spells it: a map
+/// in RESP3, a flat array of key, value, key, value... otherwise. (Clients
+/// such as redis-benchmark insist on the array in RESP2.)
+pub fn reply_map(session: &Session, pairs: Vec<(Value, Value)>) -> Value {
+    if session.resp3 {
+        Value::Map(pairs)
+    } else {
+        Value::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+    }
+}
+
+pub fn invalid_expire(name: &str) -> Value {
+    Value::error(format!("ERR invalid expire time in '{name}' command"))
+}
+
 /// `-ERR wrong number of arguments for '<name>' command`
 pub fn wrong_args(name: &str) -> Value {
     Value::error(format!(

@@ -6,8 +6,8 @@ use super::table::flags::*;
 use super::table::NONE;
 use kvstore_protocol::Value;
 
+use super::reply_map;
 use super::{integer, is_word, Command, Ctx};
-use crate::state::Session;
 use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
@@ -90,17 +90,6 @@ pub static COMMANDS: &[Command] = &[
 /// send; kvstore's own version is reported beside it.
 pub const REDIS_COMPAT_VERSION: &str = "7.0.0";
 
-/// A dictionary reply to a Redis command, spelled as Redis spells it: a map
-/// in RESP3, a flat array of key, value, key, value... otherwise. (Clients
-/// such as redis-benchmark insist on the array in RESP2.)
-pub fn reply_map(session: &Session, pairs: Vec<(Value, Value)>) -> Value {
-    if session.resp3 {
-        Value::Map(pairs)
-    } else {
-        Value::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
-    }
-}
-
 pub fn ping(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     // A RESP2 subscriber gets its PONG in the shape of a message.
     if ctx.session.subscribed_mode() && args.len() <= 2 {
@@ -161,7 +150,7 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
 /// `SELECT index`: this connection's commands (the seed's included) work
 /// in database `index` from now on.
 pub fn select(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    ctx.session.db = tri!(super::keys::db_index(ctx, &args[1]));
+    ctx.session.db = tri!(super::args::db_index(ctx, &args[1]));
     Value::ok()
 }
 

@@ -140,9 +140,9 @@ fn is_script(cmd: &Command) -> bool {
     // Every script command starts with e or f: most commands stop here.
     matches!(cmd.name.as_bytes().first(), Some(b'e' | b'f'))
         && matches!(
-        cmd.name,
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
-    )
+            cmd.name,
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+        )
 }
 
 /// A request refused before it ran (unknown, wrong arity, not allowed in

@@ -17,7 +17,9 @@ use bytes::Bytes;
 use kvstore_protocol::{parse_i64, Value};
 
 use super::args::{deadline_arg, Unit};
-use super::{integer, is_word, key, storable, syntax_error, wrong_args, Command, Ctx};
+use super::{
+    integer, invalid_expire, is_word, key, storable, syntax_error, wrong_args, Command, Ctx,
+};
 use crate::config::ReplyMode;
 use crate::keyspace::clock::unix_ms;
 use crate::keyspace::{NewValue, Record, ValueRef};
@@ -187,10 +189,6 @@ fn expire_deadline(expire: Option<(Unit, bool, &Value)>, name: &str) -> Result<O
         Some(d) if d > 0 => Ok(Some(d as u64)),
         _ => Err(invalid_expire(name)),
     }
-}
-
-pub fn invalid_expire(name: &str) -> Value {
-    Value::error(format!("ERR invalid expire time in '{name}' command"))
 }
 
 /// The request to log for a write that stored `value` at `key` with
@@ -774,7 +772,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     if !idx {
         return Value::Bulk(Bytes::from(out));
     }
-    super::server::reply_map(
+    super::reply_map(
         ctx.session,
         vec![
             (Value::bulk("matches"), Value::Array(ranges)),
