@@ -171,13 +171,18 @@ fn readonly(lua: &Lua) -> mlua::Error {
     ))
 }
 
-/// A metatable refusing writes and reads of missing names.
-fn strict(lua: &Lua) -> mlua::Result<Table> {
-    let meta = lua.create_table()?;
+/// Makes `meta` refuse every new name with Redis's read-only error.
+fn refuse_writes(lua: &Lua, meta: &Table) -> mlua::Result<()> {
     meta.raw_set(
         "__newindex",
         lua.create_function(|lua, _: Variadic<LuaValue>| Err::<(), _>(readonly(lua)))?,
-    )?;
+    )
+}
+
+/// A metatable refusing writes and reads of missing names.
+fn strict(lua: &Lua) -> mlua::Result<Table> {
+    let meta = lua.create_table()?;
+    refuse_writes(lua, &meta)?;
     meta.raw_set(
         "__index",
         lua.create_function(|lua, (_t, name): (Table, mlua::LuaString)| {
@@ -216,10 +221,7 @@ fn library_env(lua: &Lua) -> mlua::Result<Table> {
     let loading = loading_redis(lua)?;
     let env = lua.create_table()?;
     let meta = lua.create_table()?;
-    meta.raw_set(
-        "__newindex",
-        lua.create_function(|lua, _: Variadic<LuaValue>| Err::<(), _>(readonly(lua)))?,
-    )?;
+    refuse_writes(lua, &meta)?;
     meta.raw_set(
         "__index",
         lua.create_function(move |lua, (_t, name): (Table, mlua::LuaString)| {

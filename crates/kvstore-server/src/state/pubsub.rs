@@ -286,6 +286,19 @@ impl Lazy<'_> {
     }
 }
 
+/// Queues the message `build` makes for every subscriber in `subs`,
+/// encoded at most once per shape; how many there were.
+fn fan_out(subs: &Subscribers, limit: BufferLimit, build: &dyn Fn() -> Value) -> usize {
+    let mut frame = Lazy {
+        value: build,
+        shapes: [None, None],
+    };
+    for outbox in subs.values() {
+        outbox.push(frame.get(outbox.resp3()), limit);
+    }
+    subs.len()
+}
+
 impl PubSub {
     /// Takes the settings of `config` that publishing follows.
     pub fn configure(&self, config: &Config) {
@@ -440,21 +453,13 @@ impl PubSub {
             (&inner.channels, "message")
         };
         if let Some(subs) = map.get(channel) {
-            let build = || {
+            receivers += fan_out(subs, limit, &|| {
                 Value::Push(vec![
                     Value::from(word),
                     Value::Bulk(channel.clone()),
                     Value::Bulk(message.clone()),
                 ])
-            };
-            let mut frame = Lazy {
-                value: &build,
-                shapes: [None, None],
-            };
-            for outbox in subs.values() {
-                outbox.push(frame.get(outbox.resp3()), limit);
-            }
-            receivers += subs.len();
+            });
         }
         if shard {
             return receivers;
@@ -463,22 +468,14 @@ impl PubSub {
             if !glob::matches(pattern, channel) {
                 continue;
             }
-            let build = || {
+            receivers += fan_out(subs, limit, &|| {
                 Value::Push(vec![
                     Value::from("pmessage"),
                     Value::Bulk(pattern.clone()),
                     Value::Bulk(channel.clone()),
                     Value::Bulk(message.clone()),
                 ])
-            };
-            let mut frame = Lazy {
-                value: &build,
-                shapes: [None, None],
-            };
-            for outbox in subs.values() {
-                outbox.push(frame.get(outbox.resp3()), limit);
-            }
-            receivers += subs.len();
+            });
         }
         receivers
     }
