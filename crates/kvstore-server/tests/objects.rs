@@ -339,3 +339,99 @@ fn command_info_reports_flags_categories_and_keys() {
     };
     assert!(strs(&flushall[6]).contains(&"@dangerous".to_string()));
 }
+
+/// COMMAND GETKEYS, GETKEYSANDFLAGS and LIST FILTERBY, replies as Redis
+/// 7.0.15 gives them.
+#[test]
+fn command_getkeys_and_list_filterby() {
+    let _serial = serial();
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let keys = |con: &mut redis::Connection, words: &[&str]| -> Vec<String> {
+        let mut all = vec!["COMMAND", "GETKEYS"];
+        all.extend(words);
+        match ok(con, &all) {
+            R::Array(v) => v.iter().map(common::rs::text).collect(),
+            other => panic!("{words:?}: {other:?}"),
+        }
+    };
+    assert_eq!(keys(&mut con, &["set", "a", "b"]), ["a"]);
+    assert_eq!(keys(&mut con, &["mset", "a", "1", "b", "2"]), ["a", "b"]);
+    assert_eq!(
+        keys(&mut con, &["eval", "x", "2", "a", "b", "c"]),
+        ["a", "b"]
+    );
+    assert!(keys(&mut con, &["eval", "x", "5", "a"]).is_empty());
+    assert_eq!(
+        keys(
+            &mut con,
+            &["zunionstore", "d", "2", "a", "b", "weights", "1", "2"]
+        ),
+        ["d", "a", "b"]
+    );
+    assert_eq!(
+        keys(&mut con, &["blmpop", "0", "2", "a", "b", "left"]),
+        ["a", "b"]
+    );
+    assert_eq!(
+        keys(&mut con, &["sort", "k", "by", "w", "store", "d"]),
+        ["k", "d"]
+    );
+    for (words, want) in [
+        (
+            &["COMMAND", "GETKEYS", "nosuch", "a"][..],
+            "Invalid command specified",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "set", "a"],
+            "Invalid number of arguments specified",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "ping", "x"],
+            "The command has no key arguments",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "zunion", "3", "a", "b"],
+            "Invalid arguments specified",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "get"],
+            "wrong number of arguments for 'command|getkeys'",
+        ),
+        (&["COMMAND", "LIST", "FILTERBY", "foo", "x"], "syntax error"),
+    ] {
+        assert!(err(&mut con, words).contains(want), "{words:?}");
+    }
+    assert_eq!(
+        ok(&mut con, &["COMMAND", "GETKEYSANDFLAGS", "get", "a"]),
+        R::Array(vec![R::Array(vec![
+            bulk("a"),
+            R::Array(vec![
+                R::SimpleString("RO".into()),
+                R::SimpleString("access".into())
+            ])
+        ])])
+    );
+    let list = |con: &mut redis::Connection, kind: &str, arg: &str| -> Vec<String> {
+        match ok(con, &["COMMAND", "LIST", "FILTERBY", kind, arg]) {
+            R::Array(v) => v.iter().map(common::rs::text).collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut zr = list(&mut con, "PATTERN", "zra*");
+    zr.sort();
+    assert_eq!(
+        zr,
+        [
+            "zrandmember",
+            "zrange",
+            "zrangebylex",
+            "zrangebyscore",
+            "zrangestore",
+            "zrank"
+        ]
+    );
+    assert!(list(&mut con, "MODULE", "x").is_empty());
+    let blocking = list(&mut con, "ACLCAT", "blocking");
+    assert!(blocking.contains(&"blpop".to_string()) && !blocking.contains(&"get".to_string()));
+}

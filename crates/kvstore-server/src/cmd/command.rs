@@ -146,6 +146,42 @@ pub fn command(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         Value::Integer(super::all().count() as i64)
     } else if is_word(sub, "LIST") && names.is_empty() {
         Value::Array(super::all().map(|c| Value::from(c.name)).collect())
+    } else if is_word(sub, "LIST") {
+        list_filtered(names)
+    } else if is_word(sub, "GETKEYS") || is_word(sub, "GETKEYSANDFLAGS") {
+        if names.len() < 2 {
+            let which = if is_word(sub, "GETKEYS") {
+                "getkeys"
+            } else {
+                "getkeysandflags"
+            };
+            return super::wrong_args(&format!("command|{which}"));
+        }
+        let Some(c) = find(&names[0]) else {
+            return Value::error("ERR Invalid command specified");
+        };
+        let n = names.len() as i32;
+        if (c.arity > 0 && n != c.arity) || (c.arity < 0 && n < -c.arity) {
+            return Value::error("ERR Invalid number of arguments specified for command");
+        }
+        let positions = match key_positions(c, names) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let with_flags = is_word(sub, "GETKEYSANDFLAGS");
+        Value::Array(
+            positions
+                .into_iter()
+                .map(|i| {
+                    let key = names[i].clone();
+                    if with_flags {
+                        Value::Array(vec![key, Value::Array(key_flags(c))])
+                    } else {
+                        key
+                    }
+                })
+                .collect(),
+        )
     } else if is_word(sub, "INFO") {
         if names.is_empty() {
             return Value::Array(super::all().map(info_of).collect());
@@ -169,10 +205,112 @@ pub fn command(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         reply_map(ctx.session, pairs)
     } else {
         Value::error(format!(
-            "ERR unknown subcommand '{}'. Try COMMAND COUNT, LIST, INFO or DOCS.",
+            "ERR unknown subcommand '{}'. Try COMMAND HELP.",
             super::printable(sub.as_bytes().unwrap_or(b"?"), 64)
         ))
     }
+}
+
+/// `COMMAND LIST FILTERBY MODULE name | ACLCAT category | PATTERN glob`.
+fn list_filtered(args: &[Value]) -> Value {
+    let [filterby, kind, arg] = args else {
+        return Value::error("ERR syntax error");
+    };
+    if !is_word(filterby, "FILTERBY") {
+        return Value::error("ERR syntax error");
+    }
+    let arg = arg.as_bytes().unwrap_or_default();
+    let keep: Box<dyn Fn(&Command) -> bool> = if is_word(kind, "MODULE") {
+        // kvstore loads no modules.
+        Box::new(|_| false)
+    } else if is_word(kind, "ACLCAT") {
+        let want = format!("@{}", String::from_utf8_lossy(arg).to_ascii_lowercase());
+        Box::new(move |c| c.categories().contains(&want.as_str()))
+    } else if is_word(kind, "PATTERN") {
+        let pattern = arg.to_vec();
+        Box::new(move |c| crate::keyspace::glob::matches(&pattern, c.name.as_bytes()))
+    } else {
+        return Value::error("ERR syntax error");
+    };
+    Value::Array(
+        super::all()
+            .filter(|c| keep(c))
+            .map(|c| Value::from(c.name))
+            .collect(),
+    )
+}
+
+/// Where the keys of the request `args` (name first) for `c` are, as
+/// `COMMAND GETKEYS` reports them: the key spec's positions, or, for the
+/// commands whose keys are counted by an argument, the counted ones.
+fn key_positions(c: &Command, args: &[Value]) -> Result<Vec<usize>, Value> {
+    let invalid = || Value::error("ERR Invalid arguments specified for command");
+    // `numkeys` at `at`, the keys right after it: their positions.
+    let counted = |at: usize, strict: bool| -> Result<Vec<usize>, Value> {
+        let n = args.get(at).and_then(|v| super::args::integer(v).ok());
+        match n {
+            Some(n) if n >= 1 && (n as usize) < args.len() - at => {
+                Ok((at + 1..at + 1 + n as usize).collect())
+            }
+            _ if strict => Err(invalid()),
+            // Scripts: a bad count names no keys (Redis answers an empty list).
+            _ => Ok(Vec::new()),
+        }
+    };
+    match c.name {
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => counted(2, false),
+        "zunionstore" | "zinterstore" | "zdiffstore" => {
+            let mut keys = vec![1];
+            keys.extend(counted(2, true)?);
+            Ok(keys)
+        }
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            counted(1, true)
+        }
+        "blmpop" | "bzmpop" => counted(2, true),
+        "sort" | "sort_ro" => {
+            let mut keys = vec![1];
+            let store = args
+                .iter()
+                .enumerate()
+                .skip(2)
+                .find(|(_, a)| is_word(a, "STORE"))
+                .map(|(i, _)| i + 1)
+                .filter(|&i| i < args.len());
+            keys.extend(store);
+            Ok(keys)
+        }
+        _ => {
+            let (first, last, step) = c.keys;
+            if first <= 0 {
+                return Err(Value::error("ERR The command has no key arguments"));
+            }
+            let len = args.len() as i64;
+            let last = if last < 0 {
+                len + last
+            } else {
+                last.min(len - 1)
+            };
+            let step = step.max(1);
+            Ok((first..=last)
+                .step_by(step as usize)
+                .map(|i| i as usize)
+                .collect())
+        }
+    }
+}
+
+/// `COMMAND GETKEYSANDFLAGS`'s flags for a key of `c`. kvstore's key specs
+/// do not say what each key is used for, so these follow from the
+/// command's own flags: `RO access` for reads, `RW access update` for writes
+/// (Redis is finer: `OW update` for SET's key, `RM delete` for DEL's...).
+fn key_flags(c: &Command) -> Vec<Value> {
+    let words: &[&str] = if c.is_write() {
+        &["RW", "access", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    words.iter().map(|w| Value::simple(w)).collect()
 }
 
 fn find(name: &Value) -> Option<&'static Command> {
