@@ -432,6 +432,11 @@ fn command_getkeys_and_list_filterby() {
         ]
     );
     assert!(list(&mut con, "MODULE", "x").is_empty());
+    // ROLE: a primary with no replicas, as a lone Redis answers.
+    assert_eq!(
+        ok(&mut con, &["ROLE"]),
+        R::Array(vec![bulk("master"), R::Int(0), R::Array(vec![])])
+    );
     let blocking = list(&mut con, "ACLCAT", "blocking");
     assert!(blocking.contains(&"blpop".to_string()) && !blocking.contains(&"get".to_string()));
 }

@@ -21,6 +21,15 @@ pub static COMMANDS: &[Command] = &[
         "Returns the server's time: Unix seconds and microseconds.",
         "",
     ),
+    Command::new(
+        "role",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST,
+        ADMIN_CAT | DANGEROUS,
+        NONE,
+        role,
+    )
+    .doc("server", "Returns the replication role.", ""),
     Command::new("echo", 2, FAST, CONNECTION, NONE, echo).doc(
         "connection",
         "Returns the message.",
@@ -89,6 +98,16 @@ pub static COMMANDS: &[Command] = &[
 /// `redis_version` (INFO) and `version` (HELLO) to decide what they may
 /// send; kvstore's own version is reported beside it.
 pub const REDIS_COMPAT_VERSION: &str = "7.0.0";
+
+/// `ROLE`: kvstore has no replication, so it is a primary with no
+/// replicas at offset 0, as Redis answers alone.
+pub fn role(_ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
+    Value::Array(vec![
+        Value::bulk("master"),
+        Value::Integer(0),
+        Value::Array(Vec::new()),
+    ])
+}
 
 pub fn ping(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     // A RESP2 subscriber gets its PONG in the shape of a message.
