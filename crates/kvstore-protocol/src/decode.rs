@@ -82,6 +82,9 @@ pub enum ProtocolError {
     LineTooLong(usize),
     #[error("frame longer than the limit of {0} bytes")]
     FrameTooLong(usize),
+    /// An inline command (a bare line of words) whose quotes do not close.
+    #[error("unbalanced quotes in request")]
+    UnbalancedQuotes,
 }
 
 /// Incremental decoder for one byte stream. Keep one per connection.

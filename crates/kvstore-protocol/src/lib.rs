@@ -15,8 +15,10 @@
 
 mod decode;
 mod encode;
+mod split;
 mod value;
 
 pub use decode::{parse_i64, Decoder, Limits, ProtocolError};
 pub use encode::{bulk, encode, encode_as, encode_command, int_line, Dialect};
+pub use split::split_args;
 pub use value::Value;

@@ -93,93 +93,14 @@ fn read_into(path: &Path, depth: usize, out: &mut Vec<Directive>) -> Result<(), 
     Ok(())
 }
 
-/// Splits a line into words as Redis does: spaces separate words; `"…"`
-/// takes the escapes `\n \r \t \b \a \\ \"` and `\xHH`; `'…'` takes only
-/// `\'`; a closing quote must be followed by a space or the line's end.
-pub fn split_args(line: &str) -> Result<Vec<String>, &'static str> {
-    let b = line.as_bytes();
-    let mut words = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i == b.len() {
-            return Ok(words);
-        }
-        let mut word = Vec::new();
-        match b[i] {
-            b'"' => {
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        None => return Err("unbalanced quotes in configuration line"),
-                        Some(b'"') => break,
-                        Some(b'\\') => {
-                            let hex = b.get(i + 2..i + 4).and_then(|h| {
-                                std::str::from_utf8(h)
-                                    .ok()
-                                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                            });
-                            match (b.get(i + 1), hex) {
-                                (Some(b'x'), Some(v)) => {
-                                    word.push(v);
-                                    i += 4;
-                                    continue;
-                                }
-                                (Some(&c), _) => {
-                                    word.push(match c {
-                                        b'n' => b'\n',
-                                        b'r' => b'\r',
-                                        b't' => b'\t',
-                                        b'b' => 8,
-                                        b'a' => 7,
-                                        other => other,
-                                    });
-                                    i += 2;
-                                    continue;
-                                }
-                                (None, _) => return Err("unbalanced quotes in configuration line"),
-                            }
-                        }
-                        Some(&c) => word.push(c),
-                    }
-                    i += 1;
-                }
-                i += 1;
-                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
-                    return Err("a closing quote must be followed by a space");
-                }
-            }
-            b'\'' => {
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        None => return Err("unbalanced quotes in configuration line"),
-                        Some(b'\'') => break,
-                        Some(b'\\') if b.get(i + 1) == Some(&b'\'') => {
-                            word.push(b'\'');
-                            i += 2;
-                            continue;
-                        }
-                        Some(&c) => word.push(c),
-                    }
-                    i += 1;
-                }
-                i += 1;
-                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
-                    return Err("a closing quote must be followed by a space");
-                }
-            }
-            _ => {
-                while i < b.len() && !b[i].is_ascii_whitespace() {
-                    word.push(b[i]);
-                    i += 1;
-                }
-            }
-        }
-        words.push(String::from_utf8(word).map_err(|_| "a value is not valid UTF-8")?);
-    }
+/// The words of a line, split as Redis splits them (see
+/// [`kvstore_protocol::split_args`]), as text.
+fn split_args(line: &str) -> Result<Vec<String>, &'static str> {
+    kvstore_protocol::split_args(line.as_bytes())
+        .ok_or("unbalanced quotes in configuration line")?
+        .into_iter()
+        .map(|w| String::from_utf8(w).map_err(|_| "a value is not valid UTF-8"))
+        .collect()
 }
 
 /// The flags the directives stand for, each checked on its own. A

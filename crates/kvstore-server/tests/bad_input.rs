@@ -1,6 +1,7 @@
 //! Hostile and broken clients: each gets the right reply, the server
 //! survives, and other clients never notice.
 
+mod common;
 mod peer;
 
 use kvstore_protocol::Value;
@@ -207,4 +208,32 @@ fn scan_refuses_a_pattern_that_is_not_a_string() {
     assert_eq!(err(&reply), "ERR syntax error");
     let reply = c.call(vec![bulk("SCAN"), bulk("0"), bulk("TYPE"), Value::Null]);
     assert_eq!(err(&reply), "ERR syntax error");
+}
+
+/// A connection speaking Redis passes over what Redis passes over between
+/// requests (empty lines, `*0`, `*-1` and other negative counts), and an
+/// inline command follows Redis's quoting, refusing unbalanced quotes as
+/// Redis does.
+#[test]
+fn redis_conformance_between_requests_and_inline_quoting() {
+    let server = BackgroundServer::start();
+    let mut raw = common::Raw::connect(server.addr());
+    assert_eq!(
+        raw.cmd(&["CLIENT", "SETINFO", "LIB-NAME", "test"]),
+        "+OK\r\n"
+    );
+    raw.send_raw(b"\r\n\n*0\r\n*-1\r\n*-7\r\n\r\nPING\r\n");
+    assert_eq!(String::from_utf8_lossy(&raw.read_reply()), "+PONG\r\n");
+    raw.send_raw(b"SET \"a b\" 'c\\'d'\r\n");
+    assert_eq!(String::from_utf8_lossy(&raw.read_reply()), "+OK\r\n");
+    assert_eq!(raw.cmd(&["GET", "a b"]), "$3\r\nc'd\r\n");
+    raw.send_raw(b"SET \"x\\x41\\n\" y\r\n");
+    assert_eq!(String::from_utf8_lossy(&raw.read_reply()), "+OK\r\n");
+    assert_eq!(raw.cmd(&["GET", "xA\n"]), "$1\r\ny\r\n");
+    raw.send_raw(b"SET \"open k\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&raw.read_reply()),
+        "-ERR Protocol error: unbalanced quotes in request\r\n"
+    );
+    assert!(raw.is_closed());
 }

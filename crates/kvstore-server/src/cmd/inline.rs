@@ -11,19 +11,54 @@ use bytes::{Buf, BytesMut};
 use kvstore_protocol::{Decoder, ProtocolError, Value};
 
 /// [`Decoder::decode`], plus inline commands: what the connection loop
-/// calls for its next request.
-pub fn decode(decoder: &mut Decoder, buf: &mut BytesMut) -> Result<Option<Value>, ProtocolError> {
+/// calls for its next request. A connection speaking Redis (`redis`) also
+/// passes over what Redis passes over between requests: empty lines, and
+/// arrays of no or a negative count (`*0`, `*-1`).
+pub fn decode(
+    decoder: &mut Decoder,
+    buf: &mut BytesMut,
+    redis: bool,
+) -> Result<Option<Value>, ProtocolError> {
     // An inline command can only start where no framed one is under way.
     if decoder.pending() == 0 {
+        if redis {
+            skip_empty(buf);
+        }
         let max_line = decoder.limits().max_line;
         match take(buf, max_line) {
             Inline::No => {}
             Inline::Incomplete => return Ok(None),
             Inline::Command(v) => return Ok(Some(v)),
             Inline::TooLong => return Err(ProtocolError::LineTooLong(max_line)),
+            Inline::Unbalanced => return Err(ProtocolError::UnbalancedQuotes),
         }
     }
     decoder.decode(buf)
+}
+
+/// Drops empty lines and empty or null arrays from the front of `buf`.
+fn skip_empty(buf: &mut BytesMut) {
+    loop {
+        let skip = match buf.first() {
+            Some(b'\n') => 1,
+            Some(b'\r') if buf.get(1) == Some(&b'\n') => 2,
+            Some(b'*') => match buf.get(1) {
+                Some(b'0') if buf.get(2..4) == Some(b"\r\n") => 4,
+                Some(b'-') => {
+                    let digits = buf[2..].iter().take_while(|b| b.is_ascii_digit()).count();
+                    let end = 2 + digits;
+                    if digits > 0 && buf.get(end..end + 2) == Some(b"\r\n") {
+                        end + 2
+                    } else {
+                        return;
+                    }
+                }
+                _ => return,
+            },
+            _ => return,
+        };
+        buf.advance(skip);
+    }
 }
 
 pub enum Inline {
@@ -35,10 +70,13 @@ pub enum Inline {
     Command(Value),
     /// The line is longer than the limit; the stream is not usable.
     TooLong,
+    /// Its quotes do not close; the stream is not usable.
+    Unbalanced,
 }
 
 /// Takes an inline command off the front of `buf`, if one is there.
-/// Words are split on spaces and tabs; quoting is not interpreted.
+/// Words are split as Redis splits them: on spaces and tabs, with `"…"`
+/// (and its escapes) and `'…'` quoting.
 pub fn take(buf: &mut BytesMut, max_line: usize) -> Inline {
     if !buf.first().is_some_and(u8::is_ascii_alphabetic) {
         return Inline::No;
@@ -58,12 +96,12 @@ pub fn take(buf: &mut BytesMut, max_line: usize) -> Inline {
     let line = line
         .strip_suffix(b"\r")
         .map_or(line.clone(), |l| line.slice_ref(l));
-    let words = line
-        .split(|b| *b == b' ' || *b == b'\t')
-        .filter(|w| !w.is_empty())
-        .map(|w| Value::Bulk(line.slice_ref(w)))
-        .collect();
-    Inline::Command(Value::Array(words))
+    let Some(words) = kvstore_protocol::split_args(&line) else {
+        return Inline::Unbalanced;
+    };
+    Inline::Command(Value::Array(
+        words.into_iter().map(|w| Value::Bulk(w.into())).collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -108,7 +108,11 @@ pub async fn serve(
                     continue;
                 }
             }
-            match cmd::inline::decode(&mut decoder, &mut rbuf) {
+            match cmd::inline::decode(
+                &mut decoder,
+                &mut rbuf,
+                session.mode == crate::config::ReplyMode::Redis,
+            ) {
                 Ok(Some(frame)) => {
                     // Messages that came before this request go before its
                     // reply.
