@@ -21,6 +21,7 @@ pub mod inline;
 pub mod introspection;
 mod keys;
 mod lists;
+mod memory;
 mod notify;
 mod persistence;
 pub mod pubsub;
@@ -117,6 +118,7 @@ static FAMILIES: &[&[Command]] = &[
     pubsub::COMMANDS,
     functions::COMMANDS,
     introspection::COMMANDS,
+    memory::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.

@@ -79,6 +79,15 @@ impl StrBuf {
         self.len() == 0
     }
 
+    /// The bytes it takes: a heap buffer's allocation, or the pages of a
+    /// mapping that hold data (its reserve is address space, not memory).
+    pub fn memory(&self) -> usize {
+        match self {
+            StrBuf::Heap(v) => super::object::alloc_size(v.capacity()),
+            StrBuf::Mapped { len, .. } => len.div_ceil(4096) * 4096,
+        }
+    }
+
     /// Makes room for `additional` more bytes.
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), NoRoom> {
         let needed = self.len().checked_add(additional).ok_or(NoRoom)?;

@@ -20,6 +20,25 @@ pub enum Hash {
 }
 
 impl Hash {
+    /// See [`super::Object::memory`].
+    pub fn memory(&self, samples: usize) -> usize {
+        match self {
+            Hash::Listpack(l) => l.memory(),
+            Hash::Table(t) => {
+                let entry = std::mem::size_of::<(usize, Member, Member)>();
+                super::alloc_size(std::mem::size_of::<HashTable>())
+                    + super::alloc_size(t.capacity() * entry)
+                    + super::table_bytes(t.capacity(), std::mem::size_of::<usize>())
+                    + super::sampled(
+                        t.len(),
+                        samples,
+                        t.iter()
+                            .map(|(f, v)| super::alloc_size(f.len()) + super::alloc_size(v.len())),
+                    )
+            }
+        }
+    }
+
     pub fn new() -> Hash {
         Hash::Listpack(Listpack::default())
     }

@@ -26,6 +26,11 @@ fn put(out: &mut Vec<u8>, n: i64, width: usize) {
 }
 
 impl Intset {
+    /// The heap bytes of its one buffer.
+    pub fn memory(&self) -> usize {
+        super::alloc_size(self.buf.len())
+    }
+
     fn width(&self) -> usize {
         self.buf.first().map_or(2, |&w| usize::from(w))
     }

@@ -17,6 +17,14 @@ pub enum List {
 }
 
 impl List {
+    /// See [`super::Object::memory`].
+    pub fn memory(&self, _samples: usize) -> usize {
+        match self {
+            List::Listpack(l) => l.memory(),
+            List::Quicklist(q) => super::alloc_size(std::mem::size_of::<Quicklist>()) + q.memory(),
+        }
+    }
+
     pub fn new() -> List {
         List::Listpack(Listpack::default())
     }

@@ -64,6 +64,11 @@ pub struct Listpack {
 const HEADER: usize = 2;
 
 impl Listpack {
+    /// The heap bytes of its one buffer.
+    pub fn memory(&self) -> usize {
+        super::alloc_size(self.buf.len())
+    }
+
     /// A listpack of `items`, allocated once.
     pub fn from_items<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Listpack {
         let mut buf = vec![0; HEADER];

@@ -34,6 +34,46 @@ pub use zset::{format_score, Score, SortedSet, ZSet};
 
 pub type Member = Box<[u8]>;
 
+/// The bytes an allocation of `n` bytes takes: mimalloc's size classes,
+/// 8-byte steps up to 64 bytes, then four classes per doubling. Used by
+/// the memory estimates (`MEMORY USAGE`).
+pub fn alloc_size(n: usize) -> usize {
+    match n {
+        0 => 0,
+        1..=64 => n.div_ceil(8) * 8,
+        _ => {
+            let step = (1usize << (usize::BITS - 1 - (n - 1).leading_zeros())) / 4;
+            n.div_ceil(step) * step
+        }
+    }
+}
+
+/// What a hash table of `capacity` slots of `slot` bytes takes, with its
+/// control bytes (hashbrown: buckets a power of two, 7/8 full at most).
+fn table_bytes(capacity: usize, slot: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets = (capacity * 8 / 7).next_power_of_two();
+    alloc_size(buckets * (slot + 1) + 16)
+}
+
+/// The mean allocation of the members `sizes` yields, from at most
+/// `samples` of them (0: all), times `count`: Redis's sampled estimate.
+fn sampled(count: usize, samples: usize, sizes: impl Iterator<Item = usize>) -> usize {
+    let take = if samples == 0 { usize::MAX } else { samples };
+    let (mut seen, mut sum) = (0usize, 0usize);
+    for size in sizes.take(take) {
+        seen += 1;
+        sum += size;
+    }
+    if seen == 0 {
+        0
+    } else {
+        sum / seen * count + sum % seen * count / seen
+    }
+}
+
 /// Conversion thresholds, read on every insert that could cross one. They
 /// are process-wide, as Redis's are, and set from the config.
 pub struct EncodingLimits {
@@ -90,6 +130,19 @@ pub enum Object {
 }
 
 impl Object {
+    /// Bytes this value takes on the heap, its own block included, as
+    /// `MEMORY USAGE` reports it: exact for the compact encodings, the
+    /// members of a large one sampled (`samples`, 0 for all).
+    pub fn memory(&self, samples: usize) -> usize {
+        alloc_size(std::mem::size_of::<Object>())
+            + match self {
+                Object::List(l) => l.memory(samples),
+                Object::Hash(h) => h.memory(samples),
+                Object::Set(s) => s.memory(samples),
+                Object::ZSet(z) => z.memory(samples),
+            }
+    }
+
     /// The name `TYPE` gives it.
     pub fn type_name(&self) -> &'static str {
         match self {

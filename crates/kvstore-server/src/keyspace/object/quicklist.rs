@@ -210,6 +210,17 @@ impl PartialEq for Quicklist {
 }
 
 impl Quicklist {
+    /// The heap bytes of its nodes and their buffers (every node: a
+    /// quicklist has few, each up to a few kilobytes).
+    pub fn memory(&self) -> usize {
+        super::alloc_size(self.nodes.capacity() * std::mem::size_of::<Node>())
+            + self
+                .nodes
+                .iter()
+                .map(|n| super::alloc_size(n.buf.capacity()))
+                .sum::<usize>()
+    }
+
     /// One node holding a listpack's entries as they are.
     pub fn from_listpack(l: &Listpack) -> Quicklist {
         let mut q = Quicklist::default();

@@ -21,6 +21,24 @@ pub enum Set {
 }
 
 impl Set {
+    /// See [`super::Object::memory`].
+    pub fn memory(&self, samples: usize) -> usize {
+        match self {
+            Set::Intset(i) => i.memory(),
+            Set::Table(t) => {
+                let entry = std::mem::size_of::<(usize, Member)>();
+                super::alloc_size(std::mem::size_of::<Table>())
+                    + super::alloc_size(t.capacity() * entry)
+                    + super::table_bytes(t.capacity(), std::mem::size_of::<usize>())
+                    + super::sampled(
+                        t.len(),
+                        samples,
+                        t.iter().map(|m| super::alloc_size(m.len())),
+                    )
+            }
+        }
+    }
+
     pub fn new() -> Set {
         Set::Intset(Intset::default())
     }

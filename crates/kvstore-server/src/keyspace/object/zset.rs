@@ -68,6 +68,16 @@ pub type Entry = (Vec<u8>, f64);
 type Walk<'a> = Box<dyn Iterator<Item = Entry> + 'a>;
 
 impl ZSet {
+    /// See [`super::Object::memory`].
+    pub fn memory(&self, samples: usize) -> usize {
+        match self {
+            ZSet::Listpack(l) => l.memory(),
+            ZSet::Skiplist(s) => {
+                super::alloc_size(std::mem::size_of::<SortedSet>()) + s.memory(samples)
+            }
+        }
+    }
+
     pub fn new() -> ZSet {
         ZSet::Listpack(Listpack::default())
     }
@@ -249,6 +259,21 @@ impl Default for ZSet {
 }
 
 impl SortedSet {
+    fn memory(&self, samples: usize) -> usize {
+        let t = &self.order;
+        super::table_bytes(self.index.capacity(), std::mem::size_of::<usize>())
+            + super::alloc_size(t.nodes.capacity() * std::mem::size_of::<Node>())
+            + super::alloc_size(t.free.capacity() * std::mem::size_of::<usize>())
+            + super::sampled(
+                self.len(),
+                samples,
+                t.nodes
+                    .iter()
+                    .filter(|n| !n.member.is_empty())
+                    .map(|n| super::alloc_size(n.member.len())),
+            )
+    }
+
     pub fn len(&self) -> usize {
         self.index.len()
     }
