@@ -67,10 +67,9 @@ fn sampled(count: usize, samples: usize, sizes: impl Iterator<Item = usize>) -> 
         seen += 1;
         sum += size;
     }
-    if seen == 0 {
-        0
-    } else {
-        sum / seen * count + sum % seen * count / seen
+    match (sum.checked_div(seen), sum.checked_rem(seen)) {
+        (Some(mean), Some(rest)) => mean * count + rest * count / seen,
+        _ => 0,
     }
 }
 
