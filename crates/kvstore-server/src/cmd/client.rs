@@ -379,12 +379,9 @@ pub fn held_by_pause(shared: &Shared, session: &Session, frame: &Value) -> bool 
         if cmd.name != "exec" {
             return false;
         }
-        return queued.iter().any(|args| {
-            args.first()
-                .and_then(Value::as_bytes)
-                .and_then(super::lookup)
-                .is_some_and(may_write)
-        });
+        return queued
+            .iter()
+            .any(|(index, _)| super::stats::by_index(*index).is_some_and(may_write));
     }
     may_write(cmd)
 }

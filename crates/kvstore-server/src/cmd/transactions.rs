@@ -73,7 +73,7 @@ pub fn queue(ctx: &mut Ctx<'_>, cmd: &Command, args: Vec<Value>) -> Value {
     }
     match ctx.session.multi.as_mut() {
         Some(q) => {
-            q.push(args);
+            q.push((super::stats::index_of(cmd), args));
             Value::simple("QUEUED")
         }
         None => Value::error("ERR EXEC without MULTI"),
@@ -176,13 +176,7 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     }
     let commands: Vec<(&'static Command, Vec<Value>)> = queued
         .into_iter()
-        .filter_map(|args| {
-            let cmd = args
-                .first()
-                .and_then(Value::as_bytes)
-                .and_then(super::lookup)?;
-            Some((cmd, args))
-        })
+        .filter_map(|(index, args)| Some((super::stats::by_index(index)?, args)))
         .collect();
     // Nothing blocks inside a transaction: blocking commands answer at once.
     ctx.session.no_block = true;

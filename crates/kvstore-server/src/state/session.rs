@@ -25,7 +25,9 @@ pub struct Session {
     /// The database `SELECT` chose (0 at first).
     pub db: usize,
     /// The commands queued since `MULTI`, if a transaction is open.
-    pub multi: Option<Vec<Vec<kvstore_protocol::Value>>>,
+    /// Each queued command as its place in the command table (found once,
+    /// when it was queued) and its words.
+    pub multi: Option<Vec<(usize, Vec<kvstore_protocol::Value>)>>,
     /// A command was refused while queueing: `EXEC` must run nothing.
     pub multi_failed: bool,
     /// The keys WATCHed since the last EXEC, DISCARD or UNWATCH: database,
