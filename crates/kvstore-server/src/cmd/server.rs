@@ -88,7 +88,7 @@ pub static COMMANDS: &[Command] = &[
 /// The Redis version whose commands and replies kvstore follows. Tools read
 /// `redis_version` (INFO) and `version` (HELLO) to decide what they may
 /// send; kvstore's own version is reported beside it.
-pub const REDIS_COMPAT_VERSION: &str = "7.0.0";
+pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
 
 /// A dictionary reply to a Redis command, spelled as Redis spells it: a map
 /// in RESP3, a flat array of key, value, key, value... otherwise. (Clients
