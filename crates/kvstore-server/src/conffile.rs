@@ -182,12 +182,31 @@ pub fn split_args(line: &str) -> Result<Vec<String>, &'static str> {
     }
 }
 
+/// Directives that add to what earlier lines of theirs said, as in Redis:
+/// `save 3600 1` then `save 300 100` is both schedules (`save ""` clears
+/// them), and each `client-output-buffer-limit` line sets its classes.
+const CUMULATIVE: &[&str] = &["save", "client-output-buffer-limit"];
+
 /// The flags the directives stand for, each checked on its own. A
 /// directive's words become one value (`save 900 1 300 10` is
-/// `--save "900 1 300 10"`), as every setting takes one.
+/// `--save "900 1 300 10"`), as every setting takes one; the lines of a
+/// [`CUMULATIVE`] directive become one flag, where its last line is.
 pub fn to_flags(directives: &[Directive]) -> Result<Vec<OsString>, ConfError> {
     let mut flags = Vec::new();
+    let mut merged: Vec<(String, Vec<String>)> = Vec::new();
     for d in directives {
+        if CUMULATIVE.contains(&d.name.as_str()) {
+            match merged.iter_mut().find(|(n, _)| *n == d.name) {
+                Some((_, words)) if d.name != "save" || !is_empty_value(&d.args) => {
+                    words.extend(d.args.iter().cloned())
+                }
+                Some((_, words)) => *words = Vec::new(),
+                None => merged.push((d.name.clone(), d.args.clone())),
+            }
+        }
+    }
+    let last_of = |name: &str| directives.iter().rposition(|d| d.name == name);
+    for (i, d) in directives.iter().enumerate() {
         let mut one = vec![OsString::from(format!("--{}", d.name))];
         if !d.args.is_empty() {
             one.push(d.args.join(" ").into());
@@ -212,9 +231,21 @@ pub fn to_flags(directives: &[Directive]) -> Result<Vec<OsString>, ConfError> {
                 reason,
             });
         }
-        flags.extend(one);
+        match merged.iter().find(|(n, _)| *n == d.name) {
+            None => flags.extend(one),
+            Some((name, words)) if last_of(name) == Some(i) => {
+                flags.push(format!("--{name}").into());
+                flags.push(words.join(" ").into());
+            }
+            Some(_) => {}
+        }
     }
     Ok(flags)
+}
+
+/// `save ""`: no words, or one empty word.
+fn is_empty_value(args: &[String]) -> bool {
+    args.iter().all(String::is_empty)
 }
 
 /// The command line as `redis-server` takes it: an optional config file
@@ -439,6 +470,30 @@ mod tests {
         assert_eq!(c.databases, 4);
         assert_eq!(c.save, "900 1 300 10");
         assert!(c.appendonly);
+    }
+
+    #[test]
+    fn save_and_output_limit_lines_add_up_as_in_redis() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conf = file(
+            dir.path(),
+            "kv.conf",
+            "save 60 1\nsave \"\"\nsave 3600 1\nport 1\nsave 300 100\n\
+             client-output-buffer-limit normal 1mb 0 0\n\
+             client-output-buffer-limit pubsub 1 2 3\n",
+        );
+        let flags = to_flags(&read(&conf).expect("reads")).expect("valid");
+        let mut argv = vec![OsString::from("kvstore-server")];
+        argv.extend(flags);
+        let c = Config::try_parse_from(argv).expect("parses");
+        assert_eq!(c.save, "3600 1 300 100");
+        assert_eq!(
+            c.client_output_buffer_limit.to_string(),
+            "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 1 2 3"
+        );
+        let conf = file(dir.path(), "kv.conf", "save 60 1\nsave \"\"\n");
+        let flags = to_flags(&read(&conf).expect("reads")).expect("valid");
+        assert_eq!(flags, ["--save", ""]);
     }
 
     #[test]
