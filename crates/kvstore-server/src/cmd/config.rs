@@ -437,23 +437,13 @@ fn rewrite(ctx: &mut Ctx<'_>) -> Value {
         .filter(|s| s.name != "config_file" && !ALIASES.iter().any(|(old, _)| *old == s.name))
         // Worker threads left to the core count have no value to state.
         .filter(|s| s.name != "threads" || config.threads.is_some())
-        .map(|s| {
-            let value = stated(s, &config, ctx.shared);
-            let line = if value.is_empty() || QUOTED.contains(&s.name) {
-                format!("{} {}", s.name, conffile::quote(&value))
-            } else {
-                format!("{} {value}", s.name)
-            };
-            let is_default = value == stated(s, &defaults, ctx.shared);
-            conffile::Setting {
-                name: s.name,
-                aliases: ALIASES
-                    .iter()
-                    .find(|(_, new)| *new == s.name)
-                    .map_or(&[], |(old, _)| std::slice::from_ref(old)),
-                line,
-                is_default,
-            }
+        .map(|s| conffile::Setting {
+            name: s.name,
+            aliases: ALIASES
+                .iter()
+                .find(|(_, new)| *new == s.name)
+                .map_or(&[], |(old, _)| std::slice::from_ref(old)),
+            lines: directives(s, &config, &defaults, ctx.shared),
         })
         .collect();
     // A small file, written and synced at once as Redis does; off the
@@ -468,6 +458,81 @@ fn rewrite(ctx: &mut Ctx<'_>) -> Value {
             Value::error(format!("ERR Rewriting config file: {}", strerror(&e)))
         }
     }
+}
+
+/// A setting's directives for `CONFIG REWRITE`, each with whether it is at
+/// its default, spelled as Redis writes them: text quoted; `save` a line
+/// per schedule pair; `client-output-buffer-limit` a line per class, sizes
+/// in Redis's units.
+fn directives(
+    s: &Setting,
+    config: &Config,
+    defaults: &Config,
+    shared: &Shared,
+) -> Vec<(String, bool)> {
+    match s.name {
+        "save" => {
+            let words: Vec<&str> = config.save.split_whitespace().collect();
+            if words.is_empty() {
+                return vec![("save \"\"".to_string(), defaults.save.trim().is_empty())];
+            }
+            let default: Vec<&str> = defaults.save.split_whitespace().collect();
+            words
+                .chunks(2)
+                .enumerate()
+                .map(|(i, pair)| {
+                    (
+                        format!("save {}", pair.join(" ")),
+                        default.chunks(2).nth(i) == Some(pair),
+                    )
+                })
+                .collect()
+        }
+        "client-output-buffer-limit" => {
+            let (now, before) = (
+                &config.client_output_buffer_limit,
+                &defaults.client_output_buffer_limit,
+            );
+            [
+                ("normal", now.normal, before.normal),
+                ("replica", now.slave, before.slave),
+                ("pubsub", now.pubsub, before.pubsub),
+            ]
+            .into_iter()
+            .map(|(class, l, d)| {
+                (
+                    format!(
+                        "client-output-buffer-limit {class} {} {} {}",
+                        memory_units(l.hard),
+                        memory_units(l.soft),
+                        l.soft_secs
+                    ),
+                    l == d,
+                )
+            })
+            .collect()
+        }
+        _ => {
+            let value = stated(s, config, shared);
+            let line = if value.is_empty() || QUOTED.contains(&s.name) {
+                format!("{} {}", s.name, conffile::quote(&value))
+            } else {
+                format!("{} {value}", s.name)
+            };
+            vec![(line, value == stated(s, defaults, shared))]
+        }
+    }
+}
+
+/// A byte count in the largest of Redis's units that divides it:
+/// `256mb`, `1gb`, `3kb`, `1000`.
+fn memory_units(n: u64) -> String {
+    for (unit, size) in [("gb", 1u64 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
+        if n != 0 && n.is_multiple_of(size) {
+            return format!("{}{unit}", n / size);
+        }
+    }
+    n.to_string()
 }
 
 /// The system's message for an error, without Rust's `(os error N)`.
