@@ -144,6 +144,8 @@ fn the_redis_exporter_scrapes_kvstore_without_error() {
         1.0,
         "the unknown command, from INFO errorstats"
     );
+    assert!(sample(&metrics, "redis_cpu_user_seconds_total") >= 0.0);
+    assert!(sample(&metrics, "redis_cpu_sys_seconds_total") >= 0.0);
     // The version kvstore follows, as dashboards show it.
     assert!(
         metrics.contains("redis_version=\"7.0.15\""),
@@ -185,4 +187,62 @@ fn refused_requests_are_not_processed_commands() {
         ),
         "{stats}"
     );
+}
+
+/// The sections `INFO` shows, in Redis 7.0.15's order and spelling, and
+/// `INFO cpu`'s figures, which the exporter turns into
+/// `redis_cpu_{sys,user}_seconds_total`.
+#[test]
+fn info_sections_in_redis_order_with_cpu() {
+    let server = BackgroundServer::start();
+    let mut c = Raw::connect(server.addr());
+    let titles = |c: &mut Raw, args: &[&str]| -> Vec<String> {
+        c.cmd(args)
+            .lines()
+            .filter_map(|l| l.strip_prefix("# ").map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        titles(&mut c, &["INFO"]),
+        [
+            "Server",
+            "Clients",
+            "Memory",
+            "Persistence",
+            "Stats",
+            "Replication",
+            "CPU",
+            "Modules",
+            "Errorstats",
+            "Cluster",
+            "Keyspace"
+        ]
+    );
+    let everything = titles(&mut c, &["INFO", "everything"]);
+    assert_eq!(everything[7..10], ["Modules", "Commandstats", "Errorstats"]);
+    let cpu = c.cmd(&["INFO", "cpu"]);
+    let fields: Vec<&str> = cpu
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .filter(|f| !f.is_empty())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "used_cpu_sys",
+            "used_cpu_user",
+            "used_cpu_sys_children",
+            "used_cpu_user_children"
+        ],
+        "{cpu}"
+    );
+    for line in cpu.lines().skip(2).filter(|l| l.contains(':')) {
+        let value = line.split(':').nth(1).unwrap_or_default().trim();
+        let (whole, frac) = value.split_once('.').unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            whole.parse::<u64>().is_ok() && frac.len() == 6 && frac.parse::<u32>().is_ok(),
+            "{line}"
+        );
+    }
 }
