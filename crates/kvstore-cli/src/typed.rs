@@ -33,14 +33,32 @@ pub fn parse_arg(arg: &str) -> Result<Value, TypedError> {
 
 /// The rest of a prompt line after the command name: JSON literals
 /// separated by whitespace, e.g. `"k" {"a": [1, 2]} null`.
+/// A bare word gets the same quoting explanation as on the command line.
 pub fn parse_line(rest: &str) -> Result<Vec<Value>, TypedError> {
-    serde_json::Deserializer::from_str(rest)
-        .into_iter::<Json>()
-        .map(|item| {
-            let json = item.map_err(|e| TypedError(format!("invalid JSON argument: {e}")))?;
-            to_value(&json)
-        })
-        .collect()
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Json>();
+    let mut values = Vec::new();
+    loop {
+        let start = stream.byte_offset();
+        match stream.next() {
+            None => return Ok(values),
+            Some(Ok(json)) => values.push(to_value(&json)?),
+            Some(Err(e)) => {
+                let word = rest
+                    .get(start..)
+                    .and_then(|r| r.split_whitespace().next())
+                    .unwrap_or_default();
+                let looks_like_json =
+                    word.starts_with(|c: char| c.is_ascii_digit() || "[{\"-".contains(c));
+                return Err(TypedError(if looks_like_json {
+                    format!("invalid JSON argument: {e}")
+                } else {
+                    format!(
+                        "argument {word:?} is not a JSON literal ({e}); in --typed mode write strings in double quotes, e.g. \"{word}\""
+                    )
+                }));
+            }
+        }
+    }
 }
 
 /// Converts parsed JSON to the protocol value it stands for.
@@ -111,6 +129,16 @@ mod tests {
         assert_eq!(vals[3], Value::Integer(7));
         assert!(parse_line("").unwrap().is_empty());
         assert!(parse_line("\"k\" [1,").is_err());
-        assert!(parse_line("k").is_err());
+        let err = parse_line(r#""k" [1] hello 2"#).unwrap_err();
+        assert!(
+            err.0
+                .starts_with("argument \"hello\" is not a JSON literal")
+                && err
+                    .0
+                    .ends_with("write strings in double quotes, e.g. \"hello\""),
+            "{err}"
+        );
+        let err = parse_line("\"k\" [1,").unwrap_err();
+        assert!(err.0.starts_with("invalid JSON argument"), "{err}");
     }
 }

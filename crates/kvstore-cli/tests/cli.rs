@@ -183,9 +183,10 @@ fn interactive_prompt_exits_on_end_of_input_and_typed_lines_work() {
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let script = "set \"d\" {\"b\": 1, \"a\": [true]}\nget \"d\"\n";
+    let script = "set \"d\" {\"b\": 1, \"a\": [true]}\nset d 1\nget \"d\"\n";
     child
         .stdin
         .take()
@@ -197,6 +198,12 @@ fn interactive_prompt_exits_on_end_of_input_and_typed_lines_work() {
     assert_eq!(
         stdout(&out),
         "(integer) 1\n1# \"b\" => (integer) 1\n2# \"a\" => 1) (integer) 1\n"
+    );
+    // A bare word is explained at the prompt as on the command line.
+    assert!(
+        stderr(&out).contains("in --typed mode write strings in double quotes, e.g. \"d\""),
+        "{}",
+        stderr(&out)
     );
 }
 

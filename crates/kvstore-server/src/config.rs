@@ -316,8 +316,13 @@ pub struct OutputLimits {
 const DEFAULT_OUTPUT_LIMITS: &str =
     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
 
+/// The classes `s` names over Redis's defaults for the others, as a
+/// `client-output-buffer-limit pubsub …` line leaves the rest as they were.
 fn output_limits(s: &str) -> Result<OutputLimits, String> {
     let mut limits = OutputLimits::default();
+    limits
+        .apply(DEFAULT_OUTPUT_LIMITS)
+        .map_err(str::to_string)?;
     limits.apply(s).map_err(str::to_string)?;
     Ok(limits)
 }

@@ -16,6 +16,9 @@ pub struct MemoryInfo {
     /// Resident set size of the whole process.
     pub rss: usize,
     pub peak_rss: usize,
+    /// CPU time the process has used, in milliseconds.
+    pub user_ms: usize,
+    pub system_ms: usize,
 }
 
 pub fn info() -> MemoryInfo {
@@ -41,6 +44,8 @@ pub fn info() -> MemoryInfo {
         peak_used: peak_commit,
         rss,
         peak_rss,
+        user_ms: user,
+        system_ms: system,
     }
 }
 

@@ -1,5 +1,5 @@
-//! `CONFIG GET pattern [pattern ...]`, `CONFIG SET name value [name value ...]`
-//! and `CONFIG RESETSTAT`.
+//! `CONFIG GET pattern [pattern ...]`, `CONFIG SET name value [name value ...]`,
+//! `CONFIG RESETSTAT`, `CONFIG REWRITE` and `CONFIG HELP`.
 //!
 //! Names are the command-line flags without their dashes, which are also
 //! Redis's names where Redis has the setting. A setting is settable only if
@@ -16,6 +16,7 @@ use kvstore_protocol::Value;
 
 use super::reply_map;
 use super::{is_word, Command, Ctx};
+use crate::conffile;
 use crate::config::{AppendFsync, Config, LogLevel, ReplyMode};
 use crate::keyspace::glob;
 use crate::state::Shared;
@@ -353,16 +354,193 @@ pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         ctx.shared.keyspace.reset_stats();
         ctx.shared.intro.reset_stats();
         Value::ok()
-    } else if is_word(sub, "GET") || is_word(sub, "SET") || is_word(sub, "RESETSTAT") {
+    } else if is_word(sub, "REWRITE") && rest.is_empty() {
+        rewrite(ctx)
+    } else if is_word(sub, "HELP") && rest.is_empty() {
+        Value::Array(
+            HELP.iter()
+                .map(|l| Value::Simple(Bytes::from_static(l.as_bytes())))
+                .collect(),
+        )
+    } else if ["GET", "SET", "RESETSTAT", "REWRITE", "HELP"]
+        .iter()
+        .any(|w| is_word(sub, w))
+    {
         super::wrong_args(&format!(
             "config|{}",
             String::from_utf8_lossy(sub.as_bytes().unwrap_or_default()).to_lowercase()
         ))
     } else {
         Value::error(format!(
-            "ERR unknown subcommand '{}'. Try CONFIG GET, SET or RESETSTAT.",
-            super::printable(sub.as_bytes().unwrap_or(b"?"), 64)
+            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
+            super::printable(sub.as_bytes().unwrap_or(b"?"), 128)
         ))
+    }
+}
+
+/// `CONFIG HELP`, Redis's text.
+const HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// Redis's older names, which `CONFIG GET` and `CONFIG SET` also take and
+/// `CONFIG REWRITE` replaces with the current one.
+const ALIASES: &[(&str, &str)] = &[
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("lua-time-limit", "busy-reply-threshold"),
+];
+
+/// Settings whose value is free text: written quoted, as Redis writes its
+/// string settings.
+const QUOTED: &[&str] = &[
+    "dir",
+    "logfile",
+    "pidfile",
+    "appendfilename",
+    "dbfilename",
+    "notify-keyspace-events",
+];
+
+/// A setting's value as a config file states it (for `CONFIG REWRITE`):
+/// `port` as configured, not the port the listener got for 0.
+fn stated(s: &Setting, config: &Config, shared: &Shared) -> String {
+    match s.name {
+        "port" => config.port.to_string(),
+        _ => (s.get)(config, shared),
+    }
+}
+
+/// `CONFIG REWRITE`: the running settings written into the file the
+/// server started with (see `conffile::rewrite` for what is kept).
+fn rewrite(ctx: &mut Ctx<'_>) -> Value {
+    let config = ctx.shared.config.read().clone();
+    let Some(path) = config.config_file.clone() else {
+        return Value::error("ERR The server is running without a config file");
+    };
+    let defaults = Config::default();
+    let settings: Vec<conffile::Setting> = SETTINGS
+        .iter()
+        .filter(|s| s.name != "config_file" && !ALIASES.iter().any(|(old, _)| *old == s.name))
+        // Worker threads left to the core count have no value to state.
+        .filter(|s| s.name != "threads" || config.threads.is_some())
+        .map(|s| conffile::Setting {
+            name: s.name,
+            aliases: ALIASES
+                .iter()
+                .find(|(_, new)| *new == s.name)
+                .map_or(&[], |(old, _)| std::slice::from_ref(old)),
+            lines: directives(s, &config, &defaults, ctx.shared),
+        })
+        .collect();
+    // A small file, written and synced at once as Redis does; off the
+    // worker so that its other connections are not held up meanwhile.
+    match super::scripting::off_worker(|| conffile::rewrite_file(&path, &settings)) {
+        Ok(()) => {
+            tracing::info!("CONFIG REWRITE executed with success.");
+            Value::ok()
+        }
+        Err(e) => {
+            tracing::warn!("CONFIG REWRITE failed: {e}");
+            Value::error(format!("ERR Rewriting config file: {}", strerror(&e)))
+        }
+    }
+}
+
+/// A setting's directives for `CONFIG REWRITE`, each with whether it is at
+/// its default, spelled as Redis writes them: text quoted; `save` a line
+/// per schedule pair; `client-output-buffer-limit` a line per class, sizes
+/// in Redis's units.
+fn directives(
+    s: &Setting,
+    config: &Config,
+    defaults: &Config,
+    shared: &Shared,
+) -> Vec<(String, bool)> {
+    match s.name {
+        "save" => {
+            let words: Vec<&str> = config.save.split_whitespace().collect();
+            if words.is_empty() {
+                return vec![("save \"\"".to_string(), defaults.save.trim().is_empty())];
+            }
+            let default: Vec<&str> = defaults.save.split_whitespace().collect();
+            words
+                .chunks(2)
+                .enumerate()
+                .map(|(i, pair)| {
+                    (
+                        format!("save {}", pair.join(" ")),
+                        default.chunks(2).nth(i) == Some(pair),
+                    )
+                })
+                .collect()
+        }
+        "client-output-buffer-limit" => {
+            let (now, before) = (
+                &config.client_output_buffer_limit,
+                &defaults.client_output_buffer_limit,
+            );
+            [
+                ("normal", now.normal, before.normal),
+                ("replica", now.slave, before.slave),
+                ("pubsub", now.pubsub, before.pubsub),
+            ]
+            .into_iter()
+            .map(|(class, l, d)| {
+                (
+                    format!(
+                        "client-output-buffer-limit {class} {} {} {}",
+                        memory_units(l.hard),
+                        memory_units(l.soft),
+                        l.soft_secs
+                    ),
+                    l == d,
+                )
+            })
+            .collect()
+        }
+        _ => {
+            let value = stated(s, config, shared);
+            let line = if value.is_empty() || QUOTED.contains(&s.name) {
+                format!("{} {}", s.name, conffile::quote(&value))
+            } else {
+                format!("{} {value}", s.name)
+            };
+            vec![(line, value == stated(s, defaults, shared))]
+        }
+    }
+}
+
+/// A byte count in the largest of Redis's units that divides it:
+/// `256mb`, `1gb`, `3kb`, `1000`.
+fn memory_units(n: u64) -> String {
+    for (unit, size) in [("gb", 1u64 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
+        if n != 0 && n.is_multiple_of(size) {
+            return format!("{}{unit}", n / size);
+        }
+    }
+    n.to_string()
+}
+
+/// The system's message for an error, without Rust's `(os error N)`.
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 

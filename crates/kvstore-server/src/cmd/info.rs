@@ -22,20 +22,26 @@ pub static COMMANDS: &[Command] =
         ),
     ];
 
-/// Sections in the order Redis prints them; the ones `INFO` alone shows.
-const SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cluster",
-    "keyspace",
+/// Sections in the order Redis 7.0 prints them, with their titles; the
+/// ones `INFO` alone shows.
+const SECTIONS: &[(&str, &str)] = &[
+    ("server", "Server"),
+    ("clients", "Clients"),
+    ("memory", "Memory"),
+    ("persistence", "Persistence"),
+    ("stats", "Stats"),
+    ("replication", "Replication"),
+    ("cpu", "CPU"),
+    // Empty: kvstore has no modules. Redis prints the title all the same.
+    ("modules", "Modules"),
+    ("commandstats", "Commandstats"),
+    ("errorstats", "Errorstats"),
+    ("cluster", "Cluster"),
+    ("keyspace", "Keyspace"),
 ];
 
 /// Sections only `INFO all|everything` or their name shows.
-const EXTRA_SECTIONS: &[&str] = &["commandstats", "errorstats"];
+const EXTRA_SECTIONS: &[&str] = &["commandstats"];
 
 /// The `# Persistence` fields taken from `DURABILITY`, in Redis's order,
 /// with what to show when `DURABILITY` does not report one.
@@ -65,7 +71,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         .iter()
         .any(|w| matches!(w.as_str(), "all" | "everything"));
     let mut out = String::new();
-    for section in SECTIONS.iter().chain(EXTRA_SECTIONS) {
+    for (section, title) in SECTIONS {
         let shown = if EXTRA_SECTIONS.contains(section) {
             all
         } else {
@@ -75,6 +81,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             if !out.is_empty() {
                 out.push_str("\r\n");
             }
+            let _ = write!(out, "# {title}\r\n");
             write_section(ctx, section, &mut out);
         }
     }
@@ -84,9 +91,6 @@ pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
     let shared = ctx.shared;
     let stats = &shared.stats;
-    let mut title = section.to_string();
-    title[..1].make_ascii_uppercase();
-    let _ = write!(out, "# {title}\r\n");
     let mut field = |name: &str, value: &dyn std::fmt::Display| {
         let _ = write!(out, "{name}:{value}\r\n");
     };
@@ -196,6 +200,16 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             }
         }
         "cluster" => field("cluster_enabled", &0),
+        "cpu" => {
+            // The process's CPU time, as the allocator reads it from the
+            // system; kvstore has no child processes.
+            let m = memory::info();
+            let secs = |ms: usize| format!("{}.{:06}", ms / 1000, (ms % 1000) * 1000);
+            field("used_cpu_sys", &secs(m.system_ms));
+            field("used_cpu_user", &secs(m.user_ms));
+            field("used_cpu_sys_children", &"0.000000");
+            field("used_cpu_user_children", &"0.000000");
+        }
         "commandstats" => {
             for (i, c) in super::stats::indexed() {
                 let Some(slot) = shared.intro.command(i) else {

@@ -426,7 +426,7 @@ pub(super) fn run_exclusive(ctx: &mut Ctx<'_>, running: Running, body: &mut Body
 /// that a long script cannot strand them (the connections that must be
 /// told -BUSY, or send SCRIPT KILL, among them). With a single worker
 /// there is nowhere to hand them: they wait for the script.
-fn off_worker<R>(f: impl FnOnce() -> R) -> R {
+pub(super) fn off_worker<R>(f: impl FnOnce() -> R) -> R {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),

@@ -97,7 +97,7 @@ pub static COMMANDS: &[Command] = &[
 /// The Redis version whose commands and replies kvstore follows. Tools read
 /// `redis_version` (INFO) and `version` (HELLO) to decide what they may
 /// send; kvstore's own version is reported beside it.
-pub const REDIS_COMPAT_VERSION: &str = "7.0.0";
+pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
 
 /// `ROLE`: kvstore has no replication, so it is a primary with no
 /// replicas at offset 0, as Redis answers alone.

@@ -147,8 +147,9 @@ fn is_script(cmd: &Command) -> bool {
 
 /// A request refused before it ran (unknown, wrong arity, not allowed in
 /// the connection's state): its error counts, and against the command
-/// when there is one.
-pub fn rejected(ctx: &Ctx<'_>, cmd: Option<&Command>, reply: &Value) {
+/// when there is one. It is no processed command.
+pub fn rejected(ctx: &mut Ctx<'_>, cmd: Option<&Command>, reply: &Value) {
+    ctx.session.refused += 1;
     let intro = &ctx.shared.intro;
     if let Some(slot) = cmd.and_then(|c| intro.command(index_of(c))) {
         slot.rejected

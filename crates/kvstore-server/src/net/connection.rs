@@ -241,10 +241,11 @@ pub async fn serve(
             if served_fast != [0, 0] {
                 cmd::stats::shortcut_served(shared, &mut session.mark, served_fast);
             }
+            let processed = executed.saturating_sub(std::mem::take(&mut session.refused));
             shared
                 .stats
                 .commands_processed
-                .fetch_add(executed, Ordering::Relaxed);
+                .fetch_add(processed, Ordering::Relaxed);
             session.show_activity();
         }
         // Log before reply: hold the replies until this batch's writes are

@@ -44,6 +44,9 @@ pub struct Session {
     pub no_block: bool,
     /// Set by `QUIT`: close after this reply.
     pub quit: bool,
+    /// Requests refused before they ran since the connection last counted
+    /// its batch: Redis leaves them out of `total_commands_processed`.
+    pub refused: u64,
     /// End offset of this connection's last append-only-file record: its
     /// replies wait until the log is durable up to here.
     pub aof_wait: u64,
@@ -165,6 +168,7 @@ impl Session {
             watching: Vec::new(),
             dirty: Default::default(),
             quit: false,
+            refused: 0,
             aof_wait: 0,
             pending_save: None,
             info,
