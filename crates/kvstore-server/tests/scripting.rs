@@ -3,6 +3,7 @@
 
 mod common;
 mod durability_common;
+mod scripting_cases;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -130,7 +131,10 @@ fn errors_and_the_sandbox() {
     for escape in [
         "return os.time()",
         "return io.open('/etc/passwd')",
-        "return loadstring('return 1')()",
+        "return loadfile('/etc/passwd')",
+        "return print('x')",
+        "return getfenv(1)",
+        "return newproxy()",
         "return dofile('/etc/passwd')",
         "return require('os')",
         "return debug.getinfo(1)",
@@ -331,4 +335,65 @@ fn a_script_that_wrote_is_unkillable_but_shutdown_nosave_works() {
     assert!(admin.is_closed());
     spinner.join().expect("spinner");
     server.wait_exit(std::time::Duration::from_secs(10));
+}
+
+/// Runs each script with EVAL and compares the raw reply with Redis's.
+fn replies_as_redis(cases: &[(&str, &[u8])]) {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    let mut wrong = Vec::new();
+    for (script, want) in cases {
+        con.send(&["EVAL", script, "0"]);
+        let got = con.read_reply();
+        if got != *want {
+            wrong.push(format!(
+                "{script}\n  redis:   {:?}\n  kvstore: {:?}",
+                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(&got)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn cjson_encodes_and_decodes_as_redis_does() {
+    replies_as_redis(scripting_cases::CJSON_CASES);
+}
+
+#[test]
+fn cmsgpack_packs_and_unpacks_as_redis_does() {
+    replies_as_redis(scripting_cases::MSGPACK_CASES);
+}
+
+#[test]
+fn bit_operates_as_luabitop() {
+    replies_as_redis(scripting_cases::BIT_CASES);
+}
+
+#[test]
+fn struct_packs_and_unpacks_as_redis_does() {
+    replies_as_redis(scripting_cases::STRUCT_CASES);
+}
+
+/// Redis 7's globals: load, loadstring, coroutine and the rest are there,
+/// compiled chunks are not loaded, nothing reaches outside.
+#[test]
+fn the_sandbox_has_redis_7s_globals() {
+    replies_as_redis(scripting_cases::SANDBOX_CASES);
+}
+
+/// EVAL of a compiled chunk fails to compile, as Redis's text-only
+/// loader makes it, rather than running bytecode.
+#[test]
+fn compiled_chunks_are_not_run() {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    let e = con.cmd(&["EVAL", "\x1bLuaQ\x00\x01\x04", "0"]);
+    assert!(
+        e.starts_with("-ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'"),
+        "{e}"
+    );
+    let e = con.cmd(&["SCRIPT", "LOAD", "\x1bLuaQ"]);
+    assert!(e.starts_with("-ERR Error compiling script"), "{e}");
 }

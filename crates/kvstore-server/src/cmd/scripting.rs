@@ -223,22 +223,18 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
     let lua = Lua::new_with(libs, LuaOptions::default())?;
     let globals = lua.globals();
-    // What the base library would let a script reach outside its sandbox.
+    // What the base library would let a script reach outside its sandbox
+    // (Redis 7 keeps load, loadstring, collectgarbage and gcinfo).
     for name in [
-        "dofile",
-        "loadfile",
-        "load",
-        "loadstring",
-        "setfenv",
-        "getfenv",
-        "newproxy",
-        "module",
-        "require",
-        "collectgarbage",
-        "print",
+        "dofile", "loadfile", "setfenv", "getfenv", "newproxy", "module", "require", "print",
     ] {
         globals.raw_set(name, LuaValue::Nil)?;
     }
+    lua.load(TEXT_ONLY_LOADERS)
+        .set_name("=sandbox")
+        .set_mode(mlua::prelude::LuaChunkMode::Text)
+        .exec()?;
+    super::lua_libs::install(&lua, &globals)?;
     let redis = lua.create_table()?;
     redis.raw_set("REDIS_VERSION", super::server::REDIS_COMPAT_VERSION)?;
     redis.raw_set("LOG_DEBUG", 0)?;
@@ -277,28 +273,76 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
     // From here on, a script may neither create a global nor read one
     // that does not exist (Redis's messages).
     let guard = lua.create_table()?;
-    guard.raw_set(
-        "__newindex",
-        lua.create_function(|lua, (_t, _name, _v): (Table, mlua::LuaString, LuaValue)| {
-            Err::<(), _>(mlua::Error::runtime(format!(
-                "user_script:{}: Attempt to modify a readonly table",
-                script_line(lua)
-            )))
-        })?,
-    )?;
-    guard.raw_set(
-        "__index",
-        lua.create_function(|lua, (_t, name): (Table, mlua::LuaString)| {
-            Err::<(), _>(mlua::Error::runtime(format!(
-                "user_script:{}: Script attempted to access nonexistent global variable '{}'",
-                script_line(lua),
-                String::from_utf8_lossy(&name.as_bytes())
-            )))
-        })?,
-    )?;
+    guard.raw_set("__newindex", super::lua_libs::create(&lua, refuse_global)?)?;
+    guard.raw_set("__index", super::lua_libs::create(&lua, missing_global)?)?;
     globals.set_metatable(Some(guard))?;
     install_hook(&lua)?;
     Ok(lua)
+}
+
+/// `load` and `loadstring` that read source text only: compiled chunks
+/// can crash the interpreter. Redis's Lua reads a compiled chunk as text,
+/// failing on its first byte; a space in front gives the same error.
+const TEXT_ONLY_LOADERS: &str = r#"
+local loadstring, type, byte, concat = loadstring, type, string.byte, table.concat
+local error = error
+_G.loadstring = function(s, name)
+  if type(s) == "string" and byte(s, 1) == 27 then
+    return loadstring(" " .. s, name or s)
+  end
+  return loadstring(s, name)
+end
+local text = _G.loadstring
+_G.load = function(reader, name)
+  local parts = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == "" then break end
+    if type(piece) ~= "string" then
+      error("reader function must return a string", 0)
+    end
+    parts[#parts + 1] = piece
+  end
+  return text(concat(parts), name or "=(load)")
+end
+"#;
+
+/// A script's source as compiled: a compiled chunk's escape byte gets a
+/// space in front, so it fails as text (see [`TEXT_ONLY_LOADERS`]).
+pub(super) fn source_text(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if body.first() == Some(&27) {
+        let mut spaced = Vec::with_capacity(body.len() + 1);
+        spaced.push(b' ');
+        spaced.extend_from_slice(body);
+        std::borrow::Cow::Owned(spaced)
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
+}
+
+/// `__newindex` of the globals: no script creates one (Redis's message,
+/// raised as a Lua string, positioned where the assignment is).
+fn refuse_global(
+    _lua: &Lua,
+    _args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    Err(super::lua_libs::Fail::new(
+        "Attempt to modify a readonly table",
+    ))
+}
+
+/// `__index` of the globals: reading one that does not exist fails.
+fn missing_global(
+    _lua: &Lua,
+    args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let name = match args.get(1) {
+        Some(LuaValue::String(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+        _ => "?".to_string(),
+    };
+    Err(super::lua_libs::Fail::new(format!(
+        "Script attempted to access nonexistent global variable '{name}'"
+    )))
 }
 
 fn new_vm() -> mlua::Result<Vm> {
@@ -496,7 +540,13 @@ fn call_vm(
             return Value::error("ERR cannot start the Lua interpreter");
         };
         if !vm.compiled.contains_key(sha) {
-            match vm.lua.load(body).set_name("@user_script").into_function() {
+            match vm
+                .lua
+                .load(&*source_text(body))
+                .set_name("@user_script")
+                .set_mode(mlua::prelude::LuaChunkMode::Text)
+                .into_function()
+            {
                 Ok(f) => {
                     vm.compiled.insert(sha.to_string(), f);
                 }
@@ -661,13 +711,26 @@ fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
     })
 }
 
+/// 2^63: where 64-bit signed integers end.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A Lua number as Redis converts it to an integer: C's cast on x86-64,
+/// where what does not fit (infinities and NaN too) becomes i64::MIN.
+fn lua_integer(n: f64) -> i64 {
+    if (-TWO_63..TWO_63).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// A script's result as a reply (Redis's rules: numbers truncate to
 /// integers, `false` is null, `{ok=…}` and `{err=…}` are status and
 /// error replies, a table is an array up to its first nil).
 fn from_lua(v: &LuaValue) -> Value {
     match v {
         LuaValue::Integer(n) => Value::Integer(*n),
-        LuaValue::Number(n) => Value::Integer(*n as i64),
+        LuaValue::Number(n) => Value::Integer(lua_integer(*n)),
         LuaValue::String(s) => Value::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         LuaValue::Boolean(true) => Value::Integer(1),
         LuaValue::Table(t) => {
@@ -698,8 +761,9 @@ pub fn script(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         // Compiled here first, so that a script with a syntax error is
         // refused at load time, as Redis does.
         if let Err(e) = Lua::new()
-            .load(&body[..])
+            .load(&*source_text(&body))
             .set_name("@user_script")
+            .set_mode(mlua::prelude::LuaChunkMode::Text)
             .into_function()
         {
             return Value::error(format!(

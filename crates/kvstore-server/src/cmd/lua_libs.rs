@@ -1,0 +1,282 @@
+//! The libraries Redis 7 gives scripts and functions besides the standard
+//! ones: `cjson`, `cmsgpack`, `bit` and `struct` (each in its own file),
+//! and what they share: argument checks with Lua's messages, and errors
+//! that reach the script as plain strings.
+//!
+//! An error a Rust callback raises reaches Lua as a userdata (mlua's
+//! wrapping), so `pcall(cjson.decode, s)` would hand a script something
+//! other than the string Redis gives it. Each library function therefore
+//! reports failure by returning a mark and the message, and a small C
+//! function around it raises that message: a Lua string error, positioned
+//! (`user_script:1: …`) as `luaL_error` positions it.
+
+use std::ffi::c_int;
+
+use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Table, Value as LuaValue};
+
+use super::{lua_bit, lua_cjson, lua_msgpack, lua_struct};
+
+/// Why a library call failed.
+pub(super) struct Fail {
+    msg: String,
+    /// For `luaL_argerror`'s messages: the argument's number. The
+    /// function's name comes from how the script called it, as Lua finds
+    /// it (`?` under pcall).
+    arg: Option<usize>,
+    /// Whether the message gets the caller's position, as `luaL_error`
+    /// gives it (errors the Lua core raises itself, such as "table index
+    /// is nil", have none).
+    located: bool,
+}
+
+impl Fail {
+    pub fn new(msg: impl Into<String>) -> Fail {
+        Fail {
+            msg: msg.into(),
+            arg: None,
+            located: true,
+        }
+    }
+
+    pub fn bare(msg: impl Into<String>) -> Fail {
+        Fail {
+            msg: msg.into(),
+            arg: None,
+            located: false,
+        }
+    }
+
+    /// `luaL_argerror`'s message.
+    pub fn arg(n: usize, what: &str) -> Fail {
+        Fail {
+            msg: what.to_string(),
+            arg: Some(n),
+            located: true,
+        }
+    }
+}
+
+impl From<mlua::Error> for Fail {
+    fn from(e: mlua::Error) -> Fail {
+        Fail::bare(super::scripting::first_line(&e))
+    }
+}
+
+pub(super) type LibResult<T> = Result<T, Fail>;
+
+/// A library function: its arguments, as the script passed them.
+pub(super) type LibFn = fn(&Lua, MultiValue) -> LibResult<MultiValue>;
+
+/// What a failed call returns first, for the wrapper to see.
+static FAIL_MARK: u8 = 0;
+
+fn fail_mark() -> LightUserData {
+    LightUserData(&FAIL_MARK as *const u8 as *mut std::ffi::c_void)
+}
+
+/// The C function every library function is wrapped in: it calls the
+/// Rust function (its upvalue) and, when that returned the mark, raises
+/// the message as a Lua string, after the caller's position when asked
+/// (`luaL_where`, as `luaL_error` does). Being a C function, it leaves a
+/// script that tail-calls it (`return cjson.encode(t)`) on the stack, so
+/// the position is the script's line.
+unsafe extern "C-unwind" fn checked_call(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by Lua with its state; upvalue 1 is the Rust function
+    // (set by `wrap`). Nothing here owns Rust values that need dropping, so
+    // `lua_error`'s longjmp skips no destructor.
+    unsafe {
+        let n = ffi::lua_gettop(state);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, n, ffi::LUA_MULTRET);
+        if ffi::lua_type(state, 1) == ffi::LUA_TLIGHTUSERDATA
+            && ffi::lua_touserdata(state, 1) == fail_mark().0
+        {
+            if ffi::lua_toboolean(state, 3) != 0 {
+                ffi::luaL_where(state, 1);
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_concat(state, 2);
+            } else {
+                ffi::lua_pushvalue(state, 2);
+            }
+            ffi::lua_error(state)
+        } else {
+            ffi::lua_gettop(state)
+        }
+    }
+}
+
+/// `raw` inside [`checked_call`].
+fn wrap(lua: &Lua, raw: Function) -> mlua::Result<Function> {
+    // SAFETY: exec_raw leaves `raw` on top of the stack; the closure takes
+    // it as its one upvalue and is the one value left, the result.
+    unsafe {
+        lua.exec_raw(raw, |state| {
+            ffi::lua_pushcclosure(state, checked_call, 1);
+        })
+    }
+}
+
+/// `f` as a Lua function whose failures are Lua string errors.
+pub(super) fn create(lua: &Lua, f: LibFn) -> mlua::Result<Function> {
+    let raw = lua.create_function(move |lua, args: MultiValue| match f(lua, args) {
+        Ok(v) => Ok(v),
+        Err(fail) => {
+            let msg = match fail.arg {
+                Some(n) => {
+                    // Level 1 is `checked_call`, named by the caller.
+                    let name = lua
+                        .inspect_stack(1, |d| d.names().name.map(|s| s.into_owned()))
+                        .flatten()
+                        .unwrap_or_else(|| "?".to_string());
+                    format!("bad argument #{n} to '{name}' ({})", fail.msg)
+                }
+                None => fail.msg,
+            };
+            let mut out = MultiValue::new();
+            out.push_back(LuaValue::LightUserData(fail_mark()));
+            out.push_back(LuaValue::String(lua.create_string(msg)?));
+            out.push_back(LuaValue::Boolean(fail.located));
+            Ok(out)
+        }
+    })?;
+    wrap(lua, raw)
+}
+
+/// Adds the four libraries to `globals`.
+pub(super) fn install(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    let lib = |name: &str, fields: &[(&str, LibFn)]| -> mlua::Result<Table> {
+        let t = lua.create_table()?;
+        for &(fname, f) in fields {
+            t.raw_set(fname, create(lua, f)?)?;
+        }
+        globals.raw_set(name, t.clone())?;
+        Ok(t)
+    };
+    let cjson = lib("cjson", lua_cjson::FUNCTIONS)?;
+    lua_cjson::fields(lua, &cjson)?;
+    let msgpack = lib("cmsgpack", lua_msgpack::FUNCTIONS)?;
+    lua_msgpack::fields(&msgpack)?;
+    lib("bit", lua_bit::FUNCTIONS)?;
+    lib("struct", lua_struct::FUNCTIONS)?;
+    Ok(())
+}
+
+/// Lua's name for a value's type (`integer` is a number to Lua 5.1).
+pub(super) fn type_name(v: &LuaValue) -> &'static str {
+    match v {
+        LuaValue::Nil => "nil",
+        LuaValue::Boolean(_) => "boolean",
+        LuaValue::Integer(_) | LuaValue::Number(_) => "number",
+        LuaValue::String(_) => "string",
+        LuaValue::Table(_) => "table",
+        LuaValue::Function(_) => "function",
+        LuaValue::Thread(_) => "thread",
+        _ => "userdata",
+    }
+}
+
+/// The `n`th (1-based) argument's type for messages: `no value` past the end.
+fn got(args: &MultiValue, n: usize) -> &'static str {
+    args.get(n - 1).map_or("no value", type_name)
+}
+
+/// `luaL_checknumber`: a number, or a string that reads as one.
+pub(super) fn check_number(lua: &Lua, args: &MultiValue, n: usize) -> LibResult<f64> {
+    match args.get(n - 1) {
+        Some(LuaValue::Integer(i)) => Ok(*i as f64),
+        Some(LuaValue::Number(x)) => Ok(*x),
+        Some(s @ LuaValue::String(_)) => match lua.coerce_number(s.clone())? {
+            Some(x) => Ok(x),
+            None => Err(Fail::arg(n, "number expected, got string")),
+        },
+        _ => Err(Fail::arg(
+            n,
+            &format!("number expected, got {}", got(args, n)),
+        )),
+    }
+}
+
+/// `luaL_optnumber`: as [`check_number`], `default` when absent or nil.
+pub(super) fn opt_number(lua: &Lua, args: &MultiValue, n: usize, default: f64) -> LibResult<f64> {
+    match args.get(n - 1) {
+        None | Some(LuaValue::Nil) => Ok(default),
+        Some(_) => check_number(lua, args, n),
+    }
+}
+
+/// `luaL_checklstring`: a string's bytes, or a number's text.
+pub(super) fn check_string(lua: &Lua, args: &MultiValue, n: usize) -> LibResult<Vec<u8>> {
+    match args.get(n - 1) {
+        Some(LuaValue::String(s)) => Ok(s.as_bytes().to_vec()),
+        Some(v @ (LuaValue::Integer(_) | LuaValue::Number(_))) => {
+            match lua.coerce_string(v.clone())? {
+                Some(s) => Ok(s.as_bytes().to_vec()),
+                None => Err(Fail::arg(n, "string expected, got number")),
+            }
+        }
+        _ => Err(Fail::arg(
+            n,
+            &format!("string expected, got {}", got(args, n)),
+        )),
+    }
+}
+
+/// C's `printf("%.{prec}g", x)`, the way lua-cjson prints numbers.
+pub(super) fn format_g(x: f64, prec: usize) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan" } else { "nan" }.to_string();
+    }
+    if x.is_infinite() {
+        return if x < 0.0 { "-inf" } else { "inf" }.to_string();
+    }
+    let prec = prec.max(1);
+    // The exponent after rounding to `prec` digits decides the style.
+    let sci = format!("{:.*e}", prec - 1, x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= prec as i32 {
+        let mantissa = strip_zeros(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
+    } else {
+        let decimals = (prec as i32 - 1 - exp).max(0) as usize;
+        strip_zeros(&format!("{x:.decimals$}")).to_string()
+    }
+}
+
+/// Drops a fraction's trailing zeros (and the point if nothing is left).
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_g;
+
+    #[test]
+    fn format_g_prints_as_c_does() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.5, "1.5"),
+            (0.1, "0.1"),
+            (1.0 / 3.0, "0.33333333333333"),
+            (1e20, "1e+20"),
+            (123456789012345678.0, "1.2345678901235e+17"),
+            (100000000000000.0, "1e+14"),
+            (10000000000000.0, "10000000000000"),
+            (0.00001, "1e-05"),
+            (0.0001, "0.0001"),
+            (-12.25, "-12.25"),
+            (1e300, "1e+300"),
+        ];
+        for &(x, want) in cases {
+            assert_eq!(format_g(x, 14), want, "{x}");
+        }
+    }
+}

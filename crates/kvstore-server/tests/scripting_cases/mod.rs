@@ -1,0 +1,1019 @@
+//! Scripts and the exact replies redis-server 7.0.15 gave them (recorded
+//! with `EVAL <script> 0` over RESP2), for the libraries Redis gives
+//! scripts (cjson, cmsgpack, bit, struct) and its sandbox. Errors carry
+//! the script's SHA1, which depends only on its text.
+
+pub const CJSON_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return cjson.encode({1,2,{a=3}})"##,
+        b"$13\r\n[1,2,{\"a\":3}]\r\n",
+    ),
+    (
+        r##"return cjson.encode({})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode({[1]=1,[3]=3})"##,
+        b"$10\r\n[1,null,3]\r\n",
+    ),
+    (
+        r##"return cjson.encode({1.5, 0.1, 1/3, 1e20, 123456789012345678, -0.0})"##,
+        b"$55\r\n[1.5,0.1,0.33333333333333,1e+20,1.2345678901235e+17,-0]\r\n",
+    ),
+    (
+        r##"return cjson.encode({a='x"\\/\n\1\127'})"##,
+        b"$29\r\n{\"a\":\"x\\\"\\\\\\/\\n\\u0001\\u007f\"}\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode(1/0)"##,
+        b"-ERR user_script:1: Cannot serialise number: must not be NaN or Inf script: 08ffdaa5e7f117332da21c3b5222c2ede9492c60, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode(0/0)"##,
+        b"-ERR user_script:1: Cannot serialise number: must not be NaN or Inf script: d3f8d4e745d6587b04e9dd216e0d4631f0a306d9, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({[true]=1})"##,
+        b"-ERR user_script:1: Cannot serialise boolean: table key must be a number or string script: 376a640005c8509c694166527ca834359bf69aa8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({[1.5]=1})"##,
+        b"$9\r\n{\"1.5\":1}\r\n",
+    ),
+    (
+        r##"return tostring(cjson.decode('[1,2,null]')[3] == cjson.null)"##,
+        b"$4\r\ntrue\r\n",
+    ),
+    (
+        r##"return type(cjson.null)"##,
+        b"$8\r\nuserdata\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1,2')"##,
+        b"-ERR user_script:1: Expected comma or array end but found T_END at character 5 script: c107001b5ba2ff860ee2557f64da37c4767ef4bd, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":1,}')"##,
+        b"-ERR user_script:1: Expected object key string but found T_OBJ_END at character 8 script: 7e3659dd873275ff5047e436b0cc31cc91d160e4, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('')"##,
+        b"-ERR user_script:1: Expected value but found T_END at character 1 script: 7ff8cf86abed928f4d61a01dcc9713f0117b180a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('x')"##,
+        b"-ERR user_script:1: Expected value but found invalid token at character 1 script: 5f58dd5cefb3eb0313af3534f36be4b83e79ae80, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1] x')"##,
+        b"-ERR user_script:1: Expected the end but found invalid token at character 5 script: 90488ed3df43636c96be19291b12cbc738913942, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\u00e9"')"##,
+        b"$2\r\n\xc3\xa9\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":[1,2.5,"x"]}').a[2]"##,
+        b":2\r\n",
+    ),
+    (
+        r##"return cjson.decode('1e400')"##,
+        b":-9223372036854775808\r\n",
+    ),
+    (
+        r##"return cjson.encode({1,2,nil,4})"##,
+        b"$12\r\n[1,2,null,4]\r\n",
+    ),
+    (
+        r##"return cjson.encode({[2]=1})"##,
+        b"$8\r\n[null,1]\r\n",
+    ),
+    (
+        r##"return tostring(cjson.null)"##,
+        b"$15\r\nuserdata: (nil)\r\n",
+    ),
+    (
+        r##"return cjson.decode('{1:2}')"##,
+        b"-ERR user_script:1: Expected object key string but found T_NUMBER at character 2 script: b7dfc51e0d5bf164c246fe708a2e33743e899be6, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1,]')"##,
+        b"-ERR user_script:1: Expected value but found T_ARR_END at character 4 script: d31ab1dd313d99d4ad3dac6e48cdff283bea270c, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"abc')"##,
+        b"-ERR user_script:1: Expected value but found unexpected end of string at character 5 script: 30d67c6fb8e066eef4796bfcc59cee500c381744, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('nul')"##,
+        b"-ERR user_script:1: Expected value but found invalid token at character 1 script: 5586fdf8c512d9c8a68678c91a0de23617e84e25, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('["\\q"]')"##,
+        b"-ERR user_script:1: Expected value but found invalid escape code at character 3 script: 013be5cbb19df8ce05e531fc690f456fc8b071ee, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({a={b={c={}}}})"##,
+        b"$20\r\n{\"a\":{\"b\":{\"c\":{}}}}\r\n",
+    ),
+    (
+        r##"return type(cjson.decode('true'))"##,
+        b"$7\r\nboolean\r\n",
+    ),
+    (
+        r##"return cjson.encode({[1]=1,a=2})"##,
+        b"$13\r\n{\"1\":1,\"a\":2}\r\n",
+    ),
+    (
+        r##"return cjson.encode(12)"##,
+        b"$2\r\n12\r\n",
+    ),
+    (
+        r##"return cjson.encode(-12.25)"##,
+        b"$6\r\n-12.25\r\n",
+    ),
+    (
+        r##"return cjson.decode(5)"##,
+        b":5\r\n",
+    ),
+    (
+        r##"return cjson.encode()"##,
+        b"-ERR user_script:1: bad argument #1 to 'encode' (expected 1 argument) script: fc593ea31f478c7ed65c77495cc63edeb9153530, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1,2]', 3)"##,
+        b"-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument) script: db4ef5830ea8aac39145f0bae26a87470fe52e1d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode(1,2)"##,
+        b"-ERR user_script:1: bad argument #1 to 'encode' (expected 1 argument) script: 9796fc0f4acc8ba1f9133e705bfd4aa24561765a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({[20]=1})"##,
+        b"-ERR user_script:1: Cannot serialise table: excessively sparse array script: adb6818cba30262cb8d02a736211bbb0a6adbb93, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({[11]=1,[1]=1,[2]=2,[3]=3,[4]=4,[5]=5})"##,
+        b"$38\r\n[1,2,3,4,5,null,null,null,null,null,1]\r\n",
+    ),
+    (
+        r##"local t={} local c=t for i=1,1001 do c[1]={} c=c[1] end return cjson.encode(t)"##,
+        b"-ERR user_script:1: Cannot serialise, excessive nesting (1001) script: 6f327c65116ac5e7b67ae69a695c3cdc5cb4d9a3, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local t={} local c=t for i=1,999 do c[1]={} c=c[1] end return #cjson.encode(t)"##,
+        b":2000\r\n",
+    ),
+    (
+        r##"local s=string.rep('[',1001) return cjson.decode(s)"##,
+        b"-ERR user_script:1: Found too many nested data structures (1001) at character 1001 script: a8607a9041cb63c1f4080e49eff9027af5099737, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local s=string.rep('[',1000)..string.rep(']',1000) return type(cjson.decode(s))"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"return cjson.decode('0x10')"##,
+        b":16\r\n",
+    ),
+    (
+        r##"return cjson.decode('01')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return cjson.decode('-inf')"##,
+        b":-9223372036854775808\r\n",
+    ),
+    (
+        r##"return tostring(cjson.decode('nan'))"##,
+        b"$3\r\nnan\r\n",
+    ),
+    (
+        r##"return cjson.decode('1.')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return cjson.decode('.5')"##,
+        b"-ERR user_script:1: Expected value but found invalid token at character 1 script: 121c0b0f2d2ad62de9456ed953ed7b854d2ec58d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('+1')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1 2]')"##,
+        b"-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4 script: cae89247ef27d42d411c61ae44ff3af6ab258d99, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a" 1}')"##,
+        b"-ERR user_script:1: Expected colon but found T_NUMBER at character 6 script: 3486ee24bfdfc100c738c73355e99954ef01d92f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":1 "b"}')"##,
+        b"-ERR user_script:1: Expected comma or object end but found T_STRING at character 8 script: ed604cfa816fcbf85760ca2c8a390a51415cd1aa, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\ud83d\\ude00"')"##,
+        b"$4\r\n\xf0\x9f\x98\x80\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\ud83d"')"##,
+        b"-ERR user_script:1: Expected value but found invalid unicode escape code at character 2 script: a6c52b6928b77ab585254f4aad3a29c682736f38, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\udc00"')"##,
+        b"-ERR user_script:1: Expected value but found invalid unicode escape code at character 2 script: a551f20265e3eab757862642d41b385fa7b03fa1, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\u12"')"##,
+        b"-ERR user_script:1: Expected value but found invalid unicode escape code at character 2 script: abf3d7a6907669d8b3a294456e4dca885645512f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({[-1]=1})"##,
+        b"$8\r\n{\"-1\":1}\r\n",
+    ),
+    (
+        r##"return cjson.encode({[0]=1})"##,
+        b"$7\r\n{\"0\":1}\r\n",
+    ),
+    (
+        r##"return cjson.encode(coroutine)"##,
+        b"-ERR user_script:1: Cannot serialise function: type not supported script: cd2f8af3d3c8a4374c14437f82dc80225f6f0320, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode({f=function() end})"##,
+        b"-ERR user_script:1: Cannot serialise function: type not supported script: f553a5b7a0a31cbdb6c2b020bf120caab5b65793, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('-')"##,
+        b"-ERR user_script:1: Expected value but found invalid number at character 1 script: a968c762a4638482bd9ef50dcecdc4504214d87d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('1e5')"##,
+        b":100000\r\n",
+    ),
+    (
+        r##"return cjson.decode('1e')"##,
+        b"-ERR user_script:1: Expected the end but found invalid token at character 2 script: 233eff79cc67a332d1af979291114a1307e115c8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('-1.5e-3')*1000"##,
+        b":-1\r\n",
+    ),
+    (
+        r##"return cjson.encode(1e5)"##,
+        b"$6\r\n100000\r\n",
+    ),
+    (
+        r##"return cjson.encode(100000000000000)"##,
+        b"$5\r\n1e+14\r\n",
+    ),
+    (
+        r##"return cjson.encode(0.00001)"##,
+        b"$5\r\n1e-05\r\n",
+    ),
+    (
+        r##"return cjson.decode(' [ ] ')[1]"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return type(cjson.decode('{}'))"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"return cjson.decode('"a\tb"')"##,
+        b"$3\r\na\x09b\r\n",
+    ),
+    (
+        r##"return cjson.encode(true)"##,
+        b"$4\r\ntrue\r\n",
+    ),
+    (
+        r##"return cjson.decode({})"##,
+        b"-ERR user_script:1: bad argument #1 to 'decode' (string expected, got table) script: 10c706d54b3ae7d2bcc169d647405abd961145fa, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode()"##,
+        b"-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument) script: 5378278d59343caf5c3375a655dfea5e69ab8a74, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.encode(redis.call('ping'))"##,
+        b"$13\r\n{\"ok\":\"PONG\"}\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":{"b":[true,false,null]}}').a.b[2]"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(cjson.decode, 'x') return {tostring(ok), type(e), e}"##,
+        b"*3\r\n$5\r\nfalse\r\n$6\r\nstring\r\n$53\r\nExpected value but found invalid token at character 1\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(cjson.encode, {[true]=1}) return e"##,
+        b"$62\r\nCannot serialise boolean: table key must be a number or string\r\n",
+    ),
+    (
+        r##"return cjson._NAME .. cjson._VERSION"##,
+        b"$10\r\ncjson2.1.0\r\n",
+    ),
+    (
+        r##"return cjson.encode(string.rep('a', 3))"##,
+        b"$5\r\n\"aaa\"\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\b\\f\\n\\r\\t\\/\\\\\\""')"##,
+        b"$8\r\n\x08\x0c\n\r\x09/\\\"\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode('{"k":[1,{"x":"y"}]}'))"##,
+        b"$19\r\n{\"k\":[1,{\"x\":\"y\"}]}\r\n",
+    ),
+    (
+        r##"return cjson.decode('[1,2,3]  ')[3]"##,
+        b":3\r\n",
+    ),
+    (
+        r##"return cjson.decode('true false')"##,
+        b"-ERR user_script:1: Expected the end but found T_BOOLEAN at character 6 script: f4569b3ad7ed130e234f7e9f3e5dca4943eb4f02, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":1}{')"##,
+        b"-ERR user_script:1: Expected the end but found T_OBJ_BEGIN at character 8 script: e06a9122089c9574c32f45b64cb0ead823f56dbb, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('[')"##,
+        b"-ERR user_script:1: Expected value but found T_END at character 2 script: fa22f6775c4b5a7555f7903baca8d69e9a2a52fd, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{')"##,
+        b"-ERR user_script:1: Expected object key string but found T_END at character 2 script: 6c60bbb22c4b71b0415e4e539d6dc66cc27df21d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a"')"##,
+        b"-ERR user_script:1: Expected colon but found T_END at character 5 script: 7e79737d44b47752451998b04c4f9fbd829395bc, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('{"a":')"##,
+        b"-ERR user_script:1: Expected value but found T_END at character 6 script: 9ac0f551e097a39c64b39342e3f1952f29ac6e07, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cjson.decode('"\\u0041\\u00"')"##,
+        b"-ERR user_script:1: Expected value but found invalid unicode escape code at character 8 script: cd86a412603ed1a37773fa3160ac91e2d6d75b67, on @user_script:1.\r\n",
+    ),
+];
+
+pub const MSGPACK_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return cmsgpack.pack({1,2,3})"##,
+        b"$4\r\n\x93\x01\x02\x03\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(1,-1,-32,-33,127,128,255,256,65535,65536,4294967295,4294967296,-128,-129,-32768,-32769,-2147483648,-2147483649)"##,
+        b"$62\r\n\x01\xff\xe0\xd0\xdf\x7f\xcc\x80\xcc\xff\xcd\x01\x00\xcd\xff\xff\xce\x00\x01\x00\x00\xce\xff\xff\xff\xff\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xd0\x80\xd1\xff\x7f\xd1\x80\x00\xd2\xff\xff\x7f\xff\xd2\x80\x00\x00\x00\xd3\xff\xff\xff\xff\x7f\xff\xff\xff\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(1.5, 0.1, 1e300, -0.0, 1/0, -1/0, 2^63, -2^63, 2^64)"##,
+        b"$53\r\n\xca?\xc0\x00\x00\xcb?\xb9\x99\x99\x99\x99\x99\x9a\xcb~7\xe4<\x88\x00u\x9c\x00\xca\xff\x80\x00\x00\xca\x7f\x80\x00\x00\xca_\x00\x00\x00\xd3\x80\x00\x00\x00\x00\x00\x00\x00\xca_\x80\x00\x00\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(true,false,nil)"##,
+        b"$3\r\n\xc3\xc2\xc0\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({a=1})"##,
+        b"$4\r\n\x81\xa1a\x01\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({})"##,
+        b"$1\r\n\x90\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(string.rep('x',31), string.rep('y',32), string.rep('z', 300))"##,
+        b"$369\r\n\xbfxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xd9 yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\xda\x01,zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\r\n",
+    ),
+    (
+        r##"return #cmsgpack.pack(string.rep('z', 70000))"##,
+        b":70005\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({[1]=1,[3]=3})"##,
+        b"$5\r\n\x82\x01\x01\x03\x03\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(2^53)"##,
+        b"$9\r\n\xcf\x00 \x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack()"##,
+        b"-ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: 6bc235afa55de88253e203cc5fe5844792e25209, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0x93))"##,
+        b"-ERR user_script:1: Missing bytes in input. script: c8bd48383767c30d5f864723f648876aaef3e8c6, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0xc1))"##,
+        b"-ERR user_script:1: Bad data format in input. script: 2ac58dacf1d7b948cadb05031e34b96c0a0332a3, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0x92,1))"##,
+        b"-ERR user_script:1: Missing bytes in input. script: 5d73278f0df6a34222a74a9a36f0baaf1d0bbdc7, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0xcd,1))"##,
+        b"-ERR user_script:1: Missing bytes in input. script: fad5ce26d67fea0b2a610094bd4a11609784916a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack(string.char(0xd9,1,65,0xda,0,1,66,0xdb,0,0,0,1,67,0xdc,0,1,1,0xde,0,1,1,2,0xd0,0x80,0xd3,255,255,255,255,255,255,255,255,0xcf,0,0,0,0,0,0,0,5))}"##,
+        b"*8\r\n$1\r\nA\r\n$1\r\nB\r\n$1\r\nC\r\n*1\r\n:1\r\n*1\r\n:2\r\n:-128\r\n:-1\r\n:5\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3),0,2)}"##,
+        b"*1\r\n:2\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 3)}"##,
+        b"*1\r\n:-1\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 4)}"##,
+        b"-ERR user_script:1: Start offset 4 greater than input length 3. script: 835f0a4619f4a40c04cb29a39b674f2dd64d7de5, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), -1)}"##,
+        b"-ERR user_script:1: Invalid request to unpack with offset of -1 and limit of 3. script: 0a58dde678f242a44ade83cd08d90c51ba688179, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3),-1)}"##,
+        b"-ERR user_script:1: Invalid request to unpack with offset of 0 and limit of 3. script: ae55ef6ecbc44fb550c0acefd98e239fa7cbd9f5, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3),2)}"##,
+        b"*3\r\n:2\r\n:1\r\n:2\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3))}"##,
+        b"*2\r\n:1\r\n:1\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0x81,0xc0,1))"##,
+        b"-ERR table index is nil script: 59d7088986ca16aaa7c2142260703a2f5de0db48, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0xca,0x3f,0xc0,0,0))*10"##,
+        b":15\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack(cmsgpack.pack(1,'a',{1,2},{x=3}))}"##,
+        b"*4\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n*0\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack()"##,
+        b"-ERR user_script:1: bad argument #1 to 'unpack' (string expected, got no value) script: 78103c0f3f46e5897cb5d2fad8dfb28bd38e0eeb, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack('')"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(5)"##,
+        b":53\r\n",
+    ),
+    (
+        r##"return {cmsgpack.unpack(string.char(0xc4,2,65,66))}"##,
+        b"-ERR user_script:1: Bad data format in input. script: 50eb8c302313e82cb24f8ae962d00c4188872522, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local t={} local c=t for i=1,20 do c[1]={} c=c[1] end return cmsgpack.pack(t)"##,
+        b"$17\r\n\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\xc0\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(cmsgpack.pack(0.1))*10"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(cmsgpack.pack({a=true})).a"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({1,2,x=3})"##,
+        b"$8\r\n\x83\x01\x01\x02\x02\xa1x\x03\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({[1.5]=1})"##,
+        b"$7\r\n\x81\xca?\xc0\x00\x00\x01\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(print)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'print' script: 03dc4e923c6d085791dfd9c3435b08591e5a10aa, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(function() end, coroutine.create(function() end))"##,
+        b"$2\r\n\xc0\xc0\r\n",
+    ),
+    (
+        r##"return cmsgpack._NAME .. cmsgpack._VERSION"##,
+        b"$26\r\ncmsgpacklua-cmsgpack 0.4.0\r\n",
+    ),
+    (
+        r##"return #cmsgpack.pack((function() local t={} for i=1,20 do t[i]=i end return t end)())"##,
+        b":23\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack((function() local t={} for i=1,20 do t['k'..i]=i end return t end)()):sub(1,3)"##,
+        b"$3\r\n\xde\x00\x14\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(cmsgpack.unpack, string.char(0x93)) return e"##,
+        b"$23\r\nMissing bytes in input.\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(cmsgpack.pack(-2^63))"##,
+        b":-9223372036854775808\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(cmsgpack.pack(-5.5))*2"##,
+        b":-11\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0xcf,255,255,255,255,255,255,255,255))"##,
+        b":-1\r\n",
+    ),
+    (
+        r##"return cmsgpack.unpack(string.char(0xd4,1,1))"##,
+        b"-ERR user_script:1: Bad data format in input. script: a9470e6d3a21020501b1a15ab91973bf135d88d5, on @user_script:1.\r\n",
+    ),
+];
+
+pub const BIT_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return bit.tohex(-1, -4)..' '..bit.tohex(255)..' '..bit.tohex(255, 2)..' '..bit.tohex(1,12)..' '..bit.tohex(1,0)"##,
+        b"$26\r\nFFFF 000000ff ff 00000001 \r\n",
+    ),
+    (
+        r##"return {bit.tobit(2^32+1), bit.tobit(1.5), bit.tobit(2.5), bit.tobit(-1.5), bit.tobit(0xffffffff), bit.tobit(2^53+3), bit.tobit(-2^40-1)}"##,
+        b"*7\r\n:1\r\n:2\r\n:2\r\n:-2\r\n:-1\r\n:2\r\n:-1\r\n",
+    ),
+    (
+        r##"return {bit.lshift(1,31), bit.rshift(-1,28), bit.arshift(-256,4), bit.rol(0x12345678,12), bit.ror(0x12345678,12), bit.bswap(0x12345678), bit.band(0xff,0x0f,0x3), bit.bor(1,2,4), bit.bxor(1,3), bit.bnot(0), bit.lshift(1,33)}"##,
+        b"*11\r\n:-2147483648\r\n:15\r\n:-16\r\n:1164411171\r\n:1736516421\r\n:2018915346\r\n:3\r\n:7\r\n:2\r\n:-1\r\n:2\r\n",
+    ),
+    (
+        r##"return bit.band()"##,
+        b"-ERR user_script:1: bad argument #1 to 'band' (number expected, got no value) script: 5cf53f885283a4f44a8fe7ad7e7fccaed4113e62, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.band('x')"##,
+        b"-ERR user_script:1: bad argument #1 to 'band' (number expected, got string) script: d35c9a1d4f4825ae2c0656c3cb8c9f397ca6d9b1, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.band('0x10', '3')"##,
+        b":0\r\n",
+    ),
+    (
+        r##"return bit.tohex()"##,
+        b"-ERR user_script:1: bad argument #1 to 'tohex' (number expected, got no value) script: bbebe1b19aaebf97fcec4b5510d6e6a9817e9192, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.tobit(0/0)"##,
+        b":0\r\n",
+    ),
+    (
+        r##"return bit.tobit(1/0)"##,
+        b":0\r\n",
+    ),
+    (
+        r##"return bit.band(1, {})"##,
+        b"-ERR user_script:1: bad argument #2 to 'band' (number expected, got table) script: 6a05629315079201399701ee15b1ea4d3af587f6, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.lshift(1)"##,
+        b"-ERR user_script:1: bad argument #2 to 'lshift' (number expected, got no value) script: 96ef0de5140ab932215a1863ca1373f10f03b7a6, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.tohex(255, 'x')"##,
+        b"-ERR user_script:1: bad argument #2 to 'tohex' (number expected, got string) script: 5b0aaa46ca6b30da66e84216d6a35c4da01e199e, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return bit.tohex('255')"##,
+        b"$8\r\n000000ff\r\n",
+    ),
+    (
+        r##"return {bit.rshift(0x80000000, 31), bit.arshift(0x80000000, 31), bit.rol(1, -1), bit.ror(1, 33)}"##,
+        b"*4\r\n:1\r\n:-1\r\n:-2147483648\r\n:-2147483648\r\n",
+    ),
+    (
+        r##"return bit.bxor(1,2,4,8,16)"##,
+        b":31\r\n",
+    ),
+    (
+        r##"return bit.tohex(-1, -9)"##,
+        b"$8\r\nFFFFFFFF\r\n",
+    ),
+    (
+        r##"return bit.tohex(0x1234, 3)"##,
+        b"$3\r\n234\r\n",
+    ),
+    (
+        r##"return bit.bnot(2^31)"##,
+        b":2147483647\r\n",
+    ),
+];
+
+pub const STRUCT_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return struct.pack('>I2', 258)"##,
+        b"$2\r\n\x01\x02\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>I2', struct.pack('>I2', 258))}"##,
+        b"*2\r\n:258\r\n:3\r\n",
+    ),
+    (
+        r##"return struct.size('>iIhHbBlLfdxc3')"##,
+        b":46\r\n",
+    ),
+    (
+        r##"return struct.size('!ibd')"##,
+        b":16\r\n",
+    ),
+    (
+        r##"return struct.size('s')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: a2a0525826ab7939ccd3f54427a862205642f28f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('z', 1)"##,
+        b"-ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'z') script: b1a49a62278d772f47cfca6a679bc33c0fa64430, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<i', 'ab')}"##,
+        b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 06b35bcba56919697d1aec334e8f6cefd65f9a4d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('s', 'ab')}"##,
+        b"-ERR user_script:1: unfinished string in data script: 663a8a7d5280e34ca9b4ae460750f699731c3d1d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('bB', string.char(255,255))}"##,
+        b"*3\r\n:-1\r\n:255\r\n:3\r\n",
+    ),
+    (
+        r##"return {struct.unpack('c0', 'ab')}"##,
+        b"-ERR user_script:1: format 'c0' needs a previous size script: 7107716194b45eb316265220449b8cd0bde82418, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('Bc0', string.char(2)..'abc')}"##,
+        b"*2\r\n$2\r\nab\r\n:4\r\n",
+    ),
+    (
+        r##"return struct.pack('c', 'abc')"##,
+        b"$1\r\na\r\n",
+    ),
+    (
+        r##"return struct.pack('c5', 'abc')"##,
+        b"-ERR user_script:1: bad argument #3 to 'pack' (string too short) script: 038a9d42b8dd39ef881b25ccd1dad93747c81a25, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('i17', 1)"##,
+        b"$17\r\n\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>i3', string.char(255,255,254))}"##,
+        b"*2\r\n:-2\r\n:4\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<d', struct.pack('<d', 1.5))}"##,
+        b"*2\r\n:1\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.pack('i', 'x')"##,
+        b"-ERR user_script:1: bad argument #2 to 'pack' (number expected, got string) script: 72d01f23645269179316b093775c7fa64478554a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('i', 'abcd', 2)}"##,
+        b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 2b1ce6a9ba5df85bd151d2c0e4cc9c446f39f5de, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('i', 'abcdefgh', 2)}"##,
+        b"*2\r\n:1701077858\r\n:6\r\n",
+    ),
+    (
+        r##"return struct.pack('!4 b i', 1, 2)"##,
+        b"$8\r\n\x01\x00\x00\x00\x02\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return struct.pack('!3 i', 1)"##,
+        b"-ERR user_script:1: alignment 3 is not a power of 2 script: ceba564af1ec234f144dd411387773dddb742900, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('L', struct.pack('L', -1))}"##,
+        b"*2\r\n:-9223372036854775808\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.pack('<I', 2^32+5)"##,
+        b"$4\r\n\x05\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return struct.pack('<i', -2.7)"##,
+        b"$4\r\n\xfe\xff\xff\xff\r\n",
+    ),
+    (
+        r##"return struct.pack('<f', 0.1)"##,
+        b"$4\r\n\xcd\xcc\xcc=\r\n",
+    ),
+    (
+        r##"return struct.pack('sx', 'ab')"##,
+        b"$4\r\nab\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('z', 'ab')}"##,
+        b"-ERR user_script:1: bad argument #1 to 'unpack' (invalid format option 'z') script: dc915eba57298c4741695964299a02c8f74b9939, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('b', 300)"##,
+        b"$1\r\n,\r\n",
+    ),
+    (
+        r##"return struct.pack('i')"##,
+        b"-ERR user_script:1: bad argument #2 to 'pack' (number expected, got nil) script: 63b299178a495d059d925846f3a5f58587cb30c9, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('<i10', -1)"##,
+        b"$10\r\n\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\r\n",
+    ),
+    (
+        r##"return struct.pack('>i10', -2)"##,
+        b"$10\r\n\x00\x00\xff\xff\xff\xff\xff\xff\xff\xfe\r\n",
+    ),
+    (
+        r##"return {struct.unpack('i', 'abcdefgh', 0)}"##,
+        b"-ERR user_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater) script: b8c96a1e668ceeaf1ce36fd3ab7767fd77619f2a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('i', 'abcdefgh', -1)}"##,
+        b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 4d8e70f5c4680ec04223de8d31e72272578b9bc3, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('i', 'abcdefgh', 20)}"##,
+        b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: cb370a878b64ddba346b5396e9b23f34eac9519d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.size('i33')"##,
+        b"-ERR user_script:1: integral size 33 is larger than limit of 32 script: 971b8442ed57a477454e5ab5cf888849b8b0f029, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.size('c0')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 'c0' has no fixed size) script: 18f217e7d560de92703dc71e9797e043b536e0e6, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.size('!i')"##,
+        b":4\r\n",
+    ),
+    (
+        r##"return struct.pack('!2 b d', 1, 2)"##,
+        b"$10\r\n\x01\x00\x00\x00\x00\x00\x00\x00\x00@\r\n",
+    ),
+    (
+        r##"return struct.pack('>!h b i', 1, 2, 3)"##,
+        b"$8\r\n\x00\x01\x02\x00\x00\x00\x00\x03\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<i12', struct.pack('<i12', -5))}"##,
+        b"*2\r\n:-5\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.pack('b')"##,
+        b"-ERR user_script:1: bad argument #2 to 'pack' (number expected, got nil) script: fd20463fb1ef62aa4fafca9dfa083b276ab7d453, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.unpack()"##,
+        b"-ERR user_script:1: bad argument #1 to 'unpack' (string expected, got no value) script: 11f6b89e7df5d47a3c2a516ceb347b9bf03ed9b1, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('c0', 'abc')"##,
+        b"$3\r\nabc\r\n",
+    ),
+    (
+        r##"return struct.pack('T', 3)"##,
+        b"$8\r\n\x03\x00\x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>H', 'a')}"##,
+        b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 1245bbc487acfd4d85322239d16e52b9ee209c0d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('c2', 'abc')}"##,
+        b"*2\r\n$2\r\nab\r\n:3\r\n",
+    ),
+    (
+        r##"return struct.pack('i99999999999999999999', 1)"##,
+        b"-ERR user_script:1: integral size overflow script: 6886a3e89de9b6d91ac5a4662c73b1423c608539, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>hHlLf', struct.pack('>hHlLf', -2, 65535, -3, 7, 0.25))}"##,
+        b"*6\r\n:-2\r\n:65535\r\n:-3\r\n:7\r\n:0\r\n:25\r\n",
+    ),
+    (
+        r##"return {struct.unpack('s s', struct.pack('s s', 'ab', 'cd'))}"##,
+        b"*3\r\n$2\r\nab\r\n$2\r\ncd\r\n:7\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4 b i', struct.pack('!4 b i', 1, -2))}"##,
+        b"*3\r\n:1\r\n:-2\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('!8 b d b')"##,
+        b":17\r\n",
+    ),
+    (
+        r##"return struct.size('!')"##,
+        b":0\r\n",
+    ),
+    (
+        r##"return struct.pack('<i2', 70000)"##,
+        b"$2\r\np\x11\r\n",
+    ),
+    (
+        r##"return {struct.unpack('x b', 'ab')}"##,
+        b"*2\r\n:98\r\n:3\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(struct.pack, 'q') return e"##,
+        b"$50\r\nbad argument #1 to '?' (invalid format option 'q')\r\n",
+    ),
+    (
+        r##"return struct.pack()"##,
+        b"-ERR user_script:1: bad argument #1 to 'pack' (string expected, got no value) script: c9b8aed4f0633591e6252db264bf8b86b82828d5, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.size()"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (string expected, got no value) script: 4c30ee4bce24a141420f334922489017312786e7, on @user_script:1.\r\n",
+    ),
+];
+
+pub const SANDBOX_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return {loadstring(string.char(27)..'Lua')}"##,
+        b"*0\r\n",
+    ),
+    (
+        r##"return select(2, loadstring(string.char(27)..'Lua'))"##,
+        b"$52\r\n[string \"\x1bLua\"]:1: unexpected symbol near 'char(27)'\r\n",
+    ),
+    (
+        r##"return {loadstring('return 1')()}"##,
+        b"*1\r\n:1\r\n",
+    ),
+    (
+        r##"return {load(function() return nil end)}"##,
+        b"*1\r\n$-1\r\n",
+    ),
+    (
+        r##"return select(2, load(function() return nil end))"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return tostring(select(2, loadstring('x=')))"##,
+        b"$47\r\n[string \"x=\"]:1: unexpected symbol near '<eof>'\r\n",
+    ),
+    (
+        r##"local i=0 return select(2, load(function() i=i+1 if i==1 then return string.char(27) end return nil end))"##,
+        b"$43\r\n(load):1: unexpected symbol near 'char(27)'\r\n",
+    ),
+    (
+        r##"local i=0 return load(function() i=i+1 if i==1 then return 'return ' elseif i==2 then return '42' end end)()"##,
+        b":42\r\n",
+    ),
+    (
+        r##"local f = loadstring(string.dump(function() return 1 end)) return f()"##,
+        b"-ERR user_script:1: attempt to call local 'f' (a nil value) script: 469c36c8f3606d3c5b4e1a7a57fab38e45409219, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(string.dump)"##,
+        b"$8\r\nfunction\r\n",
+    ),
+    (
+        r##"return collectgarbage('count') > 0"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return gcinfo() > 0"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return type(newproxy)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'newproxy' script: 2db8cbf73e97a4b7d8d1a7ce472bf57302f0f369, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(getfenv)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'getfenv' script: d2c7282719af3bf866eec648f4592730ecb3a75f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(setfenv)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'setfenv' script: ceaddaad3558d2f10cbb8082ea10e1b63f3ac0ea, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(coroutine.wrap)"##,
+        b"$8\r\nfunction\r\n",
+    ),
+    (
+        r##"return type(print)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'print' script: 296aa29e565df267b5e30e498f3872c9f9e8e8cc, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return unpack({1,2})"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return _VERSION"##,
+        b"$7\r\nLua 5.1\r\n",
+    ),
+    (
+        r##"return type(os)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: 88bfcb2247db0b6fa4925f3cddc3fd0651459f99, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(module)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'module' script: ec1c6cc4fb3e3178e6b741a3338324a32a935d97, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(require)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'require' script: a10ff9bcfafac54cee41502b0e65e31ab05862c3, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(dofile)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'dofile' script: f14b399205539f5db37113032a1a25c72b8c6743, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(loadfile)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'loadfile' script: dc6fbc079d0e6ef2af8c376dda4f3d362fa30d87, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(debug)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'debug' script: 21bcbd6f0f3639ee18732cb6907e65a4859b9625, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(io)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'io' script: 918bbded8bab006be53c3db116d9c93508fc799a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(package)"##,
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'package' script: 9d2e094dbe8b2fe1613bf6e8e2abe7b98d1569b8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return type(xpcall)"##,
+        b"$8\r\nfunction\r\n",
+    ),
+    (
+        r##"return type(rawequal)"##,
+        b"$8\r\nfunction\r\n",
+    ),
+    (
+        r##"return {pcall(loadstring('x=1'))}"##,
+        b"*2\r\n$-1\r\n$52\r\n[string \"x=1\"]:1: Attempt to modify a readonly table\r\n",
+    ),
+    (
+        r##"x = 1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 34bce5f775de97f557a34088509c8bfe1ea17e52, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local co = coroutine.create(function(a) local b = coroutine.yield(a+1) return b*2 end) local _, r1 = coroutine.resume(co, 1) local _, r2 = coroutine.resume(co, 10) return {r1, r2}"##,
+        b"*2\r\n:2\r\n:20\r\n",
+    ),
+    (
+        r##"return coroutine.status(coroutine.create(function() end))"##,
+        b"$9\r\nsuspended\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(error, 'boom', 0) return e"##,
+        b"$4\r\nboom\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(error, {x=1}) return type(e)"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"return tostring(select('#', 1, 2, 3))"##,
+        b"$1\r\n3\r\n",
+    ),
+    (
+        r##"return type(_G)"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"return rawget(_G, 'nosuch') == nil"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return next({})"##,
+        b"$-1\r\n",
+    ),
+];
