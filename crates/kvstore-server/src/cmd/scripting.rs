@@ -11,7 +11,6 @@
 //! never depends on the script, the time or randomness.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -210,7 +209,9 @@ pub(super) fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
 /// compiled, by SHA1.
 struct Vm {
     lua: Lua,
-    compiled: HashMap<String, mlua::Function>,
+    /// hashbrown's hasher: SipHash costs more than the rest of the
+    /// lookup on a short EVALSHA.
+    compiled: hashbrown::HashMap<String, mlua::Function>,
 }
 
 thread_local! {
@@ -348,7 +349,7 @@ fn missing_global(
 fn new_vm() -> mlua::Result<Vm> {
     Ok(Vm {
         lua: new_lua()?,
-        compiled: HashMap::new(),
+        compiled: hashbrown::HashMap::new(),
     })
 }
 
@@ -413,13 +414,23 @@ pub fn eval_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 pub fn evalsha(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    let sha = sha_name(args[1].as_bytes().unwrap_or_default());
     run_script(ctx, &sha, args, false)
 }
 
 pub fn evalsha_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    let sha = sha_name(args[1].as_bytes().unwrap_or_default());
     run_script(ctx, &sha, args, true)
+}
+
+/// The name a client gave a script, lower-cased; borrowed when it already
+/// is lower case and text (as clients send it), with no copy.
+fn sha_name(given: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(given) {
+        Ok(s) if !given.iter().any(u8::is_ascii_uppercase) => std::borrow::Cow::Borrowed(s),
+        Ok(s) => std::borrow::Cow::Owned(s.to_ascii_lowercase()),
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(given).to_ascii_lowercase()),
+    }
 }
 
 /// Runs the script named `sha` alone, logging its effects.
@@ -539,29 +550,26 @@ fn call_vm(
         let Some(vm) = slot.as_mut() else {
             return Value::error("ERR cannot start the Lua interpreter");
         };
-        if !vm.compiled.contains_key(sha) {
-            match vm
+        // One lookup when the script is compiled already (the EVALSHA hot
+        // path). Borrowed, not cloned: a clone of a Lua function takes a
+        // new registry slot every time.
+        let func = match vm.compiled.get(sha) {
+            Some(f) => f,
+            None => match vm
                 .lua
                 .load(&*source_text(body))
                 .set_name("@user_script")
                 .set_mode(mlua::prelude::LuaChunkMode::Text)
                 .into_function()
             {
-                Ok(f) => {
-                    vm.compiled.insert(sha.to_string(), f);
-                }
+                Ok(f) => &*vm.compiled.entry(sha.to_string()).or_insert(f),
                 Err(e) => {
                     return Value::error(format!(
                         "ERR Error compiling script (new function): {}",
                         first_line(&e)
                     ))
                 }
-            }
-        }
-        // Borrowed, not cloned: a clone of a Lua function takes a new
-        // registry slot every time.
-        let Some(func) = vm.compiled.get(sha) else {
-            return Value::error("ERR the script vanished while compiling");
+            },
         };
         let mut state = CallState::new(ctx, effects, read_only);
         let lua = &vm.lua;
