@@ -339,8 +339,17 @@ fn a_script_that_wrote_is_unkillable_but_shutdown_nosave_works() {
 
 /// Runs each script with EVAL and compares the raw reply with Redis's.
 fn replies_as_redis(cases: &[(&str, &[u8])]) {
+    replies_as_redis_after(&[], cases);
+}
+
+/// As [`replies_as_redis`], after the commands of `setup`.
+fn replies_as_redis_after(setup: &[&[&str]], cases: &[(&str, &[u8])]) {
     let server = BackgroundServer::start();
     let mut con = common::Raw::connect(server.addr());
+    for words in setup {
+        con.send(words);
+        con.read_reply();
+    }
     let mut wrong = Vec::new();
     for (script, want) in cases {
         con.send(&["EVAL", script, "0"]);
@@ -396,4 +405,27 @@ fn compiled_chunks_are_not_run() {
     );
     let e = con.cmd(&["SCRIPT", "LOAD", "\x1bLuaQ"]);
     assert!(e.starts_with("-ERR Error compiling script"), "{e}");
+}
+
+const RESP_SETUP: &[&[&str]] = &[
+    &["HSET", "h", "a", "1"],
+    &["SADD", "s", "x"],
+    &["ZADD", "z", "1.5", "m"],
+    &["SET", "n", "5"],
+];
+
+/// redis.setresp(3): replies convert to Lua as Redis documents, and the
+/// RESP3 shapes a script returns reach a RESP2 client lowered.
+#[test]
+fn resp3_conversions_to_a_resp2_client() {
+    let mut setup = RESP_SETUP.to_vec();
+    setup.push(&["HELLO", "2"]);
+    replies_as_redis_after(&setup, scripting_cases::RESP2_CLIENT_CASES);
+}
+
+#[test]
+fn resp3_conversions_to_a_resp3_client() {
+    let mut setup = RESP_SETUP.to_vec();
+    setup.push(&["HELLO", "3"]);
+    replies_as_redis_after(&setup, scripting_cases::RESP3_CLIENT_CASES);
 }

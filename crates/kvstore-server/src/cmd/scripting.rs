@@ -78,6 +78,10 @@ pub(super) struct CallState<'c, 'a> {
     /// clients are told it is busy.
     pub started: Instant,
     pub threshold: Duration,
+    /// Set by `redis.setresp(3)`: redis.call gets RESP3 replies, converted
+    /// to Lua as Redis documents (`{map=…}`, `{set=…}`, `{double=…}`,
+    /// booleans, nil).
+    pub resp3: bool,
 }
 
 impl<'c, 'a> CallState<'c, 'a> {
@@ -92,6 +96,7 @@ impl<'c, 'a> CallState<'c, 'a> {
             effects,
             read_only,
             call_line: None,
+            resp3: false,
             started: Instant::now(),
             threshold,
         }
@@ -184,7 +189,13 @@ pub(super) fn redis_call(
     // until the call returns, and redis.call cannot run a script (EVAL is
     // refused from scripts), so this is the only reference in use.
     let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
-    let reply = call_command(state.ctx, &words, state.read_only, state.effects);
+    let reply = call_command(
+        state.ctx,
+        &words,
+        state.read_only,
+        state.resp3,
+        state.effects,
+    );
     match reply {
         Value::Error(msg) if !protected => {
             state.call_line = Some(script_line(lua));
@@ -192,7 +203,31 @@ pub(super) fn redis_call(
                 String::from_utf8_lossy(&msg).into_owned(),
             ))
         }
-        other => to_lua(lua, &other),
+        other => to_lua(lua, &other, state.resp3),
+    }
+}
+
+/// `redis.setresp(2|3)`: the protocol of the replies redis.call converts.
+fn set_resp(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
+    let p = CURRENT.with(|c| c.get());
+    if p.is_null() {
+        return Err(mlua::Error::runtime("redis.setresp used outside a script"));
+    }
+    // SAFETY: as in `redis_call`.
+    let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
+    let fail = |state: &mut CallState<'_, '_>, msg: &str| {
+        state.call_line = Some(script_line(lua));
+        Err(mlua::Error::runtime(msg))
+    };
+    if args.len() != 1 {
+        return fail(state, "ERR redis.setresp() requires one argument.");
+    }
+    match lua.coerce_number(args[0].clone()).ok().flatten() {
+        Some(v) if v == 2.0 || v == 3.0 => {
+            state.resp3 = v == 3.0;
+            Ok(())
+        }
+        _ => fail(state, "ERR RESP version must be 2 or 3."),
     }
 }
 
@@ -261,7 +296,7 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
             Ok(())
         })?,
     )?;
-    redis.raw_set("setresp", lua.create_function(|_, _v: i64| Ok(()))?)?;
+    redis.raw_set("setresp", lua.create_function(set_resp)?)?;
     redis.raw_set(
         "call",
         lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, false))?,
@@ -631,6 +666,7 @@ fn call_command(
     ctx: &mut Ctx<'_>,
     words: &[LuaValue],
     read_only: bool,
+    want_resp3: bool,
     effects: &mut Vec<(usize, Vec<Value>)>,
 ) -> Value {
     if words.is_empty() {
@@ -666,9 +702,10 @@ fn call_command(
         // From here on the script can no longer be killed.
         ctx.shared.script.note_write();
     }
-    // A script sees Redis replies, whatever mode its client is in.
+    // A script sees Redis replies, whatever mode its client is in, in the
+    // protocol it chose with redis.setresp.
     let mode = std::mem::replace(&mut ctx.session.mode, crate::config::ReplyMode::Redis);
-    let resp3 = std::mem::replace(&mut ctx.session.resp3, false);
+    let resp3 = std::mem::replace(&mut ctx.session.resp3, want_resp3);
     // Nothing blocks inside a script either.
     ctx.session.no_block = true;
     let reply = super::run(ctx, cmd, &args);
@@ -691,28 +728,52 @@ pub(super) fn lua_number(n: f64) -> String {
     }
 }
 
-/// A reply as a script sees it (Redis's RESP2 conversion).
-fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
+/// A reply as a script sees it: Redis's RESP2 conversion, or with `resp3`
+/// its RESP3 one (null is nil, a map `{map={k=v}}`, a set
+/// `{set={member=true}}`, a double `{double=n}`, a boolean a boolean).
+fn to_lua(lua: &Lua, v: &Value, resp3: bool) -> mlua::Result<LuaValue> {
+    let wrapped = |field: &str, inner: LuaValue| -> mlua::Result<LuaValue> {
+        let t = lua.create_table()?;
+        t.raw_set(field, inner)?;
+        Ok(LuaValue::Table(t))
+    };
     Ok(match v {
         Value::Integer(n) => LuaValue::Integer(*n),
         Value::Bulk(b) => LuaValue::String(lua.create_string(b)?),
+        Value::Null | Value::NullArray if resp3 => LuaValue::Nil,
         Value::Null | Value::NullArray => LuaValue::Boolean(false),
         Value::Simple(s) => LuaValue::Table(reply_table(lua, "ok", lua.create_string(s)?)?),
         Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
+        Value::Double(d) if resp3 => wrapped("double", LuaValue::Number(*d))?,
         Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),
+        Value::Boolean(b) if resp3 => LuaValue::Boolean(*b),
         Value::Boolean(b) => LuaValue::Integer(i64::from(*b)),
+        Value::Set(items) if resp3 => {
+            let t = lua.create_table()?;
+            for item in items {
+                t.raw_set(to_lua(lua, item, resp3)?, true)?;
+            }
+            wrapped("set", LuaValue::Table(t))?
+        }
+        Value::Map(pairs) if resp3 => {
+            let t = lua.create_table()?;
+            for (k, v) in pairs {
+                t.raw_set(to_lua(lua, k, resp3)?, to_lua(lua, v, resp3)?)?;
+            }
+            wrapped("map", LuaValue::Table(t))?
+        }
         Value::Array(items) | Value::Set(items) | Value::Push(items) => {
             let t = lua.create_table()?;
             for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, to_lua(lua, item)?)?;
+                t.raw_set(i + 1, to_lua(lua, item, resp3)?)?;
             }
             LuaValue::Table(t)
         }
         Value::Map(pairs) => {
             let t = lua.create_table()?;
             for (i, (k, v)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, to_lua(lua, k)?)?;
-                t.raw_set(2 * i + 2, to_lua(lua, v)?)?;
+                t.raw_set(2 * i + 1, to_lua(lua, k, resp3)?)?;
+                t.raw_set(2 * i + 2, to_lua(lua, v, resp3)?)?;
             }
             LuaValue::Table(t)
         }
@@ -747,6 +808,29 @@ fn from_lua(v: &LuaValue) -> Value {
             }
             if let Ok(LuaValue::String(ok)) = t.raw_get::<LuaValue>("ok") {
                 return Value::Simple(Bytes::copy_from_slice(&ok.as_bytes()));
+            }
+            // RESP3's shapes: a RESP2 client gets them as the encoder
+            // lowers them (a double as a string, a map as a flat array).
+            match t.raw_get::<LuaValue>("double") {
+                Ok(LuaValue::Number(d)) => return Value::Double(d),
+                Ok(LuaValue::Integer(i)) => return Value::Double(i as f64),
+                _ => {}
+            }
+            if let Ok(LuaValue::Table(m)) = t.raw_get::<LuaValue>("map") {
+                return Value::Map(
+                    m.pairs::<LuaValue, LuaValue>()
+                        .filter_map(Result::ok)
+                        .map(|(k, v)| (from_lua(&k), from_lua(&v)))
+                        .collect(),
+                );
+            }
+            if let Ok(LuaValue::Table(m)) = t.raw_get::<LuaValue>("set") {
+                return Value::Set(
+                    m.pairs::<LuaValue, LuaValue>()
+                        .filter_map(Result::ok)
+                        .map(|(k, _)| from_lua(&k))
+                        .collect(),
+                );
             }
             let mut out = Vec::new();
             for i in 1.. {

@@ -1017,3 +1017,283 @@ pub const SANDBOX_CASES: &[(&str, &[u8])] = &[
         b"$-1\r\n",
     ),
 ];
+/// redis.setresp and the RESP3 shapes, to a RESP2 client (after HELLO 2), with
+/// h = {a: 1}, s = {x}, z = {m: 1.5}, n = 5.
+pub const RESP2_CLIENT_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"redis.setresp(3) local t = redis.call('hgetall', 'h') return {type(t), type(t.map), t.map.a}"##,
+        b"*3\r\n$5\r\ntable\r\n$5\r\ntable\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('smembers', 's') return {type(t.set), tostring(t.set.x)}"##,
+        b"*2\r\n$5\r\ntable\r\n$4\r\ntrue\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('incrbyfloat', 'n', '0.5') return type(t)"##,
+        b"$6\r\nstring\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('get', 'nokey') return type(t)"##,
+        b"$3\r\nnil\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('hgetall', 'h')"##,
+        b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('smembers', 's')"##,
+        b"*1\r\n$1\r\nx\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('zscore', 'z', 'm')"##,
+        b"$3\r\n1.5\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('zrange', 'z', '0', '-1', 'withscores')"##,
+        b"*1\r\n*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('get', 'nokey')"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('hello')"##,
+        b"-ERR This Redis command is not allowed from script script: 36d945673c244d989a60eea9c0b97ebcb8b639ea, on @user_script:1.\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return {type(redis.call('zscore', 'z', 'm')), redis.call('zscore', 'z', 'm').double}"##,
+        b"*2\r\n$5\r\ntable\r\n:1\r\n",
+    ),
+    (
+        r##"redis.setresp(2) return redis.call('hgetall', 'h')"##,
+        b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(2) return redis.call('zscore', 'z', 'm')"##,
+        b"$3\r\n1.5\r\n",
+    ),
+    (
+        r##"return redis.call('hgetall', 'h')"##,
+        b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"return {map={a=1}}"##,
+        b"*2\r\n$1\r\na\r\n:1\r\n",
+    ),
+    (
+        r##"return {map={a={1,2}, b={map={c='d'}}}}"##,
+        b"*4\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n$1\r\nb\r\n*2\r\n$1\r\nc\r\n$1\r\nd\r\n",
+    ),
+    (
+        r##"return {set={x=true}}"##,
+        b"*1\r\n$1\r\nx\r\n",
+    ),
+    (
+        r##"return {double=1.5}"##,
+        b"$3\r\n1.5\r\n",
+    ),
+    (
+        r##"return {double='x'}"##,
+        b"*0\r\n",
+    ),
+    (
+        r##"return {double=3}"##,
+        b"$1\r\n3\r\n",
+    ),
+    (
+        r##"return false"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return true"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return nil"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return {1, false, 3}"##,
+        b"*3\r\n:1\r\n$-1\r\n:3\r\n",
+    ),
+    (
+        r##"return {1, true, 3}"##,
+        b"*3\r\n:1\r\n:1\r\n:3\r\n",
+    ),
+    (
+        r##"return {err='x'}"##,
+        b"-x\r\n",
+    ),
+    (
+        r##"return {ok='fine'}"##,
+        b"+fine\r\n",
+    ),
+    (
+        r##"return redis.setresp(4)"##,
+        b"-ERR RESP version must be 2 or 3. script: 921c0a48021d97dfd5884aeea41875972c7804d9, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp()"##,
+        b"-ERR redis.setresp() requires one argument. script: 76da64e28014e7c9ad76db33c3918c53d81a3d7e, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp('3')"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('exists', 'h')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local ok = redis.call('set', 'q', '1') return type(ok)"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.pcall('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('config', 'get', 'maxmemory')"##,
+        b"-ERR This Redis command is not allowed from script script: 7b5d8f1197dd31931ecb2bd0144c59434991dd48, on @user_script:1.\r\n",
+    ),
+];
+
+/// The same, to a RESP3 client (after HELLO 3).
+pub const RESP3_CLIENT_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"redis.setresp(3) local t = redis.call('hgetall', 'h') return {type(t), type(t.map), t.map.a}"##,
+        b"*3\r\n$5\r\ntable\r\n$5\r\ntable\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('smembers', 's') return {type(t.set), tostring(t.set.x)}"##,
+        b"*2\r\n$5\r\ntable\r\n$4\r\ntrue\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('incrbyfloat', 'n', '0.5') return type(t)"##,
+        b"$6\r\nstring\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local t = redis.call('get', 'nokey') return type(t)"##,
+        b"$3\r\nnil\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('hgetall', 'h')"##,
+        b"%1\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('smembers', 's')"##,
+        b"~1\r\n$1\r\nx\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('zscore', 'z', 'm')"##,
+        b",1.5\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('zrange', 'z', '0', '-1', 'withscores')"##,
+        b"*1\r\n*2\r\n$1\r\nm\r\n,1.5\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('get', 'nokey')"##,
+        b"_\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('hello')"##,
+        b"-ERR This Redis command is not allowed from script script: 36d945673c244d989a60eea9c0b97ebcb8b639ea, on @user_script:1.\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return {type(redis.call('zscore', 'z', 'm')), redis.call('zscore', 'z', 'm').double}"##,
+        b"*2\r\n$5\r\ntable\r\n:1\r\n",
+    ),
+    (
+        r##"redis.setresp(2) return redis.call('hgetall', 'h')"##,
+        b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"redis.setresp(2) return redis.call('zscore', 'z', 'm')"##,
+        b"$3\r\n1.5\r\n",
+    ),
+    (
+        r##"return redis.call('hgetall', 'h')"##,
+        b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    ),
+    (
+        r##"return {map={a=1}}"##,
+        b"%1\r\n$1\r\na\r\n:1\r\n",
+    ),
+    (
+        r##"return {map={a={1,2}, b={map={c='d'}}}}"##,
+        b"%2\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n$1\r\nb\r\n%1\r\n$1\r\nc\r\n$1\r\nd\r\n",
+    ),
+    (
+        r##"return {set={x=true}}"##,
+        b"~1\r\n$1\r\nx\r\n",
+    ),
+    (
+        r##"return {double=1.5}"##,
+        b",1.5\r\n",
+    ),
+    (
+        r##"return {double='x'}"##,
+        b"*0\r\n",
+    ),
+    (
+        r##"return {double=3}"##,
+        b",3\r\n",
+    ),
+    (
+        r##"return false"##,
+        b"_\r\n",
+    ),
+    (
+        r##"return true"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return nil"##,
+        b"_\r\n",
+    ),
+    (
+        r##"return {1, false, 3}"##,
+        b"*3\r\n:1\r\n_\r\n:3\r\n",
+    ),
+    (
+        r##"return {1, true, 3}"##,
+        b"*3\r\n:1\r\n:1\r\n:3\r\n",
+    ),
+    (
+        r##"return {err='x'}"##,
+        b"-x\r\n",
+    ),
+    (
+        r##"return {ok='fine'}"##,
+        b"+fine\r\n",
+    ),
+    (
+        r##"return redis.setresp(4)"##,
+        b"-ERR RESP version must be 2 or 3. script: 921c0a48021d97dfd5884aeea41875972c7804d9, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp()"##,
+        b"-ERR redis.setresp() requires one argument. script: 76da64e28014e7c9ad76db33c3918c53d81a3d7e, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp('3')"##,
+        b"_\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('exists', 'h')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"redis.setresp(3) local ok = redis.call('set', 'q', '1') return type(ok)"##,
+        b"$5\r\ntable\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.pcall('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('config', 'get', 'maxmemory')"##,
+        b"-ERR This Redis command is not allowed from script script: 7b5d8f1197dd31931ecb2bd0144c59434991dd48, on @user_script:1.\r\n",
+    ),
+];
