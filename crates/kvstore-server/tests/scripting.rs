@@ -429,3 +429,14 @@ fn resp3_conversions_to_a_resp3_client() {
     setup.push(&["HELLO", "3"]);
     replies_as_redis_after(&setup, scripting_cases::RESP3_CLIENT_CASES);
 }
+
+/// A failed redis.call raises a string a script can catch, and the redis
+/// library's other functions check their arguments as Redis does.
+#[test]
+fn redis_library_errors_as_redis() {
+    replies_as_redis_after(
+        &[&["HSET", "h", "a", "1"]],
+        scripting_cases::REDIS_ERRORS_CASES,
+    );
+    replies_as_redis(scripting_cases::REDISLIB_CASES);
+}

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
-use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue, Variadic};
+use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 use sha1::{Digest, Sha1};
 
 use super::table::acl::*;
@@ -173,11 +173,7 @@ impl Drop for Current {
 }
 
 /// `redis.call` (`protected`: `redis.pcall`) on the running script's state.
-pub(super) fn redis_call(
-    lua: &Lua,
-    words: Variadic<LuaValue>,
-    protected: bool,
-) -> mlua::Result<LuaValue> {
+pub(super) fn redis_call(lua: &Lua, words: &[LuaValue], protected: bool) -> mlua::Result<LuaValue> {
     let p = CURRENT.with(|c| c.get());
     if p.is_null() {
         return Err(mlua::Error::runtime("redis.call used outside a script"));
@@ -191,7 +187,7 @@ pub(super) fn redis_call(
     let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
     let reply = call_command(
         state.ctx,
-        &words,
+        words,
         state.read_only,
         state.resp3,
         state.effects,
@@ -207,28 +203,106 @@ pub(super) fn redis_call(
     }
 }
 
+fn call_raising(
+    lua: &Lua,
+    mut args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let v = redis_call(lua, args.make_contiguous(), false)?;
+    Ok(mlua::MultiValue::from_iter([v]))
+}
+
+fn call_protected(
+    lua: &Lua,
+    mut args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let v = redis_call(lua, args.make_contiguous(), true)?;
+    Ok(mlua::MultiValue::from_iter([v]))
+}
+
+/// The running script's call state (None outside a script).
+fn current_state<'s>() -> Option<&'s mut CallState<'s, 's>> {
+    let p = CURRENT.with(|c| c.get());
+    // SAFETY: as in `redis_call`: set by `Current::enter` for the length
+    // of the call, on this thread; the caller uses it only within the
+    // Rust callback it was called from.
+    (!p.is_null()).then(|| unsafe { &mut *(p as *mut CallState<'_, '_>) })
+}
+
+/// An error raised by a `redis` function, reported as Redis reports them:
+/// the message as given, where the script called it.
+fn redis_lib_error(lua: &Lua, msg: &str) -> mlua::Error {
+    if let Some(state) = current_state() {
+        state.call_line = Some(script_line(lua));
+    }
+    mlua::Error::runtime(msg)
+}
+
 /// `redis.setresp(2|3)`: the protocol of the replies redis.call converts.
 fn set_resp(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
-    let p = CURRENT.with(|c| c.get());
-    if p.is_null() {
-        return Err(mlua::Error::runtime("redis.setresp used outside a script"));
-    }
-    // SAFETY: as in `redis_call`.
-    let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
-    let fail = |state: &mut CallState<'_, '_>, msg: &str| {
-        state.call_line = Some(script_line(lua));
-        Err(mlua::Error::runtime(msg))
-    };
     if args.len() != 1 {
-        return fail(state, "ERR redis.setresp() requires one argument.");
+        return Err(redis_lib_error(
+            lua,
+            "ERR redis.setresp() requires one argument.",
+        ));
     }
     match lua.coerce_number(args[0].clone()).ok().flatten() {
         Some(v) if v == 2.0 || v == 3.0 => {
-            state.resp3 = v == 3.0;
+            if let Some(state) = current_state() {
+                state.resp3 = v == 3.0;
+            }
             Ok(())
         }
-        _ => fail(state, "ERR RESP version must be 2 or 3."),
+        _ => Err(redis_lib_error(lua, "ERR RESP version must be 2 or 3.")),
     }
+}
+
+/// `redis.set_repl(flags)`: checked as Redis checks it. What a script
+/// wrote is always logged here (the append-only file holds effects, and
+/// there are no replicas), so the flags change nothing.
+fn set_repl(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
+    if args.len() != 1 {
+        return Err(redis_lib_error(
+            lua,
+            "ERR redis.set_repl() requires two arguments.",
+        ));
+    }
+    match lua.coerce_number(args[0].clone()).ok().flatten() {
+        Some(v) if (0.0..=3.0).contains(&v) => Ok(()),
+        _ => Err(redis_lib_error(
+            lua,
+            "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+        )),
+    }
+}
+
+/// `redis.acl_check_cmd(cmd, ...)`: with no ACL users, any command that
+/// exists is allowed.
+fn acl_check_cmd(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<bool> {
+    let Some(first) = args.front() else {
+        return Err(redis_lib_error(
+            lua,
+            "ERR Please specify at least one argument for this redis lib call",
+        ));
+    };
+    let name = match first {
+        LuaValue::String(s) => s.as_bytes().to_vec(),
+        _ => Vec::new(),
+    };
+    if super::lookup(&name).is_none() {
+        return Err(redis_lib_error(
+            lua,
+            "ERR Invalid command passed to redis.acl_check_cmd()",
+        ));
+    }
+    Ok(true)
+}
+
+/// `REDIS_VERSION_NUM`: the version as 0xMMmmpp.
+fn version_num(version: &str) -> i64 {
+    version
+        .split('.')
+        .take(3)
+        .fold(0, |acc, part| (acc << 8) | part.parse::<i64>().unwrap_or(0))
 }
 
 /// A Lua array of strings.
@@ -296,15 +370,54 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
             Ok(())
         })?,
     )?;
-    redis.raw_set("setresp", lua.create_function(set_resp)?)?;
     redis.raw_set(
-        "call",
-        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, false))?,
+        "setresp",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(set_resp(lua, args).map(|()| mlua::MultiValue::new())?)
+        })?,
     )?;
     redis.raw_set(
-        "pcall",
-        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, true))?,
+        "REDIS_VERSION_NUM",
+        version_num(super::server::REDIS_COMPAT_VERSION),
     )?;
+    redis.raw_set("REPL_NONE", 0)?;
+    redis.raw_set("REPL_AOF", 1)?;
+    redis.raw_set("REPL_SLAVE", 2)?;
+    redis.raw_set("REPL_REPLICA", 2)?;
+    redis.raw_set("REPL_ALL", 3)?;
+    redis.raw_set(
+        "set_repl",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(set_repl(lua, args).map(|()| mlua::MultiValue::new())?)
+        })?,
+    )?;
+    // Effects are what is logged, always: nothing to switch on.
+    redis.raw_set(
+        "replicate_commands",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(true))?,
+    )?;
+    redis.raw_set(
+        "acl_check_cmd",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(mlua::MultiValue::from_iter([LuaValue::Boolean(
+                acl_check_cmd(lua, args)?,
+            )]))
+        })?,
+    )?;
+    // The Lua debugger is not there: as in Redis outside a debugging
+    // session, these do nothing.
+    redis.raw_set(
+        "breakpoint",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(false))?,
+    )?;
+    redis.raw_set(
+        "debug",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(()))?,
+    )?;
+    // Through lua_libs's wrapper: a failed redis.call raises a Lua string,
+    // which is what `pcall(redis.call, …)` gives a script in Redis.
+    redis.raw_set("call", super::lua_libs::create(&lua, call_raising)?)?;
+    redis.raw_set("pcall", super::lua_libs::create(&lua, call_protected)?)?;
     globals.raw_set("redis", redis)?;
     // From here on, a script may neither create a global nor read one
     // that does not exist (Redis's messages).
@@ -390,8 +503,10 @@ fn new_vm() -> mlua::Result<Vm> {
 
 /// The line of the script that called into Rust (Redis reports it).
 pub(super) fn script_line(lua: &Lua) -> usize {
-    lua.inspect_stack(1, |d| d.current_line())
-        .flatten()
+    // The first Lua frame: C frames (lua_libs's wrapper around redis.call)
+    // have no line.
+    (1..=3)
+        .find_map(|level| lua.inspect_stack(level, |d| d.current_line()).flatten())
         .unwrap_or(1)
 }
 
@@ -632,7 +747,9 @@ pub(super) fn outcome(
         Ok(v) => from_lua(&v),
         Err(e) => {
             let msg = first_line(&e);
-            match call_line {
+            // A positioned message is the script's own error, even when a
+            // redis.call failed (and was caught) before it.
+            match call_line.filter(|_| !msg.starts_with(chunk)) {
                 Some(line) => Value::error(format!("{msg} script: {name}, on @{chunk}:{line}.")),
                 None => {
                     let line = msg

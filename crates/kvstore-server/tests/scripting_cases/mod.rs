@@ -1297,3 +1297,122 @@ pub const RESP3_CLIENT_CASES: &[(&str, &[u8])] = &[
         b"-ERR This Redis command is not allowed from script script: 7b5d8f1197dd31931ecb2bd0144c59434991dd48, on @user_script:1.\r\n",
     ),
 ];
+/// Errors of redis.call and the redis library, with h = {a: 1}.
+pub const REDIS_ERRORS_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"local ok, e = pcall(redis.call, 'incr', 'h') return {type(e), e.err}"##,
+        b"*1\r\n$6\r\nstring\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call, 'incr', 'h') return e"##,
+        b"$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call, 'nosuchcmd') return {type(e), e}"##,
+        b"*2\r\n$6\r\nstring\r\n$44\r\nERR Unknown Redis command called from script\r\n",
+    ),
+    (
+        r##"return redis.call('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: 8b0ab7376b00abdc7d1e9c407abb98f4dab69fc2, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.pcall('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"error('plain')"##,
+        b"-ERR user_script:1: plain script: 7c69090d716b3b899dd0365cfdda40b6cf8ae98d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
+        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(cjson.decode, 'x') return type(e)"##,
+        b"$6\r\nstring\r\n",
+    ),
+    (
+        r##"pcall(redis.call, 'incr', 'h') error('later')"##,
+        b"-ERR user_script:1: later script: b34cbabf7fbebdb87499cdd14d6598dd4e3e9f83, on @user_script:1.\r\n",
+    ),
+    (
+        r##"pcall(redis.call, 'incr', 'h') return redis.call('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: e648a479e581e4c6f289849d2f3cb0913b545e46, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.call()"##,
+        b"-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.call({})"##,
+        b"-ERR Lua redis lib command arguments must be strings or integers script: 80747816df1f4411f7c442b928fce6a814214839, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call) return e"##,
+        b"$64\r\nERR Please specify at least one argument for this redis lib call\r\n",
+    ),
+    (
+        r##"return {pcall(redis.call, 'get', 'x')}"##,
+        b"*2\r\n:1\r\n$-1\r\n",
+    ),
+];
+
+/// The rest of the redis library.
+pub const REDISLIB_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return {redis.REPL_ALL, redis.REPL_AOF, redis.REPL_NONE, redis.REPL_REPLICA, redis.REPL_SLAVE}"##,
+        b"*5\r\n:3\r\n:1\r\n:0\r\n:2\r\n:2\r\n",
+    ),
+    (
+        r##"return redis.replicate_commands()"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return redis.set_repl(redis.REPL_ALL)"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.set_repl(9)"##,
+        b"-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: f43d522179aeb2c4dadb59b026d11ed249ca02e0, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.set_repl()"##,
+        b"-ERR redis.set_repl() requires two arguments. script: 9504533b41060c143a92eb2f8878e77d33b6dc33, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.set_repl(1, 2)"##,
+        b"-ERR redis.set_repl() requires two arguments. script: c9c67092b486cf34f4561d4502d9ef00d83cee35, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.breakpoint()"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.debug('x')"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd('get','x')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd('nosuch')"##,
+        b"-ERR Invalid command passed to redis.acl_check_cmd() script: d2491587bab5149c93be0dce4426f7a06ba9e1a1, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd()"##,
+        b"-ERR Please specify at least one argument for this redis lib call script: 1124f33ad66e7866b4e0c1499a4c20fb5eb9c180, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp(3, 4)"##,
+        b"-ERR redis.setresp() requires one argument. script: da2320ee9fcab3537eb1ee9e51df792ad3394c5c, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
+        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
+    ),
+    (
+        r##"return redis.REDIS_VERSION_NUM == bit.bor(bit.lshift(tonumber(redis.REDIS_VERSION:match('^(%d+)')), 16), bit.lshift(tonumber(redis.REDIS_VERSION:match('^%d+%.(%d+)')), 8), tonumber(redis.REDIS_VERSION:match('(%d+)$')))"##,
+        b":1\r\n",
+    ),
+];
