@@ -440,3 +440,9 @@ fn redis_library_errors_as_redis() {
     );
     replies_as_redis(scripting_cases::REDISLIB_CASES);
 }
+
+/// Library tables are read-only, as in Redis 7 (and still work).
+#[test]
+fn library_tables_are_read_only() {
+    replies_as_redis(scripting_cases::READONLY_CASES);
+}

@@ -199,7 +199,8 @@ fn loading_redis(lua: &Lua) -> mlua::Result<Table> {
         "LOG_WARNING",
         "REDIS_VERSION",
     ] {
-        t.raw_set(name, full.raw_get::<LuaValue>(name)?)?;
+        // `get`: the global `redis` reads through to the library.
+        t.raw_set(name, full.get::<LuaValue>(name)?)?;
     }
     t.raw_set("REDIS_VERSION_NUM", 0x0007_0000)?;
     t.raw_set(

@@ -12,7 +12,7 @@
 
 use mlua::{LightUserData, Lua, MultiValue, Table, Value as LuaValue};
 
-use super::lua_libs::{check_string, format_g, type_name, Fail, LibFn, LibResult};
+use super::lua_libs::{check_string, format_g, see_through, type_name, Fail, LibFn, LibResult};
 
 pub(super) static FUNCTIONS: &[(&str, LibFn)] = &[("encode", encode), ("decode", decode)];
 
@@ -58,7 +58,7 @@ fn encode_value(v: &LuaValue, depth: usize, out: &mut Vec<u8>) -> LibResult<()> 
             out.extend_from_slice(format_g(*x, 14).as_bytes());
         }
         LuaValue::String(s) => encode_string(&s.as_bytes(), out),
-        LuaValue::Table(t) => encode_table(t, depth + 1, out)?,
+        LuaValue::Table(t) => encode_table(&see_through(t), depth + 1, out)?,
         LuaValue::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
         other => {
             return Err(Fail::new(format!(

@@ -162,6 +162,22 @@ pub(super) fn install(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     Ok(())
 }
 
+/// The table a read-only library table stands for (see `new_lua` in
+/// scripting.rs: an empty table whose metatable, hidden with
+/// `__metatable = false`, reads through to the library), so that encoding
+/// `string` or `coroutine` sees what Redis sees; any other table as it is.
+pub(super) fn see_through(t: &Table) -> Table {
+    if let Some(meta) = t.metatable() {
+        if let (Ok(LuaValue::Boolean(false)), Ok(LuaValue::Table(real))) = (
+            meta.raw_get::<LuaValue>("__metatable"),
+            meta.raw_get::<LuaValue>("__index"),
+        ) {
+            return real;
+        }
+    }
+    t.clone()
+}
+
 /// Lua's name for a value's type (`integer` is a number to Lua 5.1).
 pub(super) fn type_name(v: &LuaValue) -> &'static str {
     match v {

@@ -10,7 +10,9 @@
 
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
-use super::lua_libs::{check_number, check_string, opt_number, Fail, LibFn, LibResult};
+use super::lua_libs::{
+    check_number, check_string, opt_number, see_through, Fail, LibFn, LibResult,
+};
 
 pub(super) static FUNCTIONS: &[(&str, LibFn)] = &[
     ("pack", pack),
@@ -67,7 +69,7 @@ fn encode(v: &LuaValue, level: usize, out: &mut Vec<u8>) -> LibResult<()> {
             }
             out.extend_from_slice(&s);
         }
-        LuaValue::Table(t) if level < MAX_NESTING => encode_table(t, level, out)?,
+        LuaValue::Table(t) if level < MAX_NESTING => encode_table(&see_through(t), level, out)?,
         _ => out.push(0xc0),
     }
     Ok(())

@@ -419,6 +419,34 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
     redis.raw_set("call", super::lua_libs::create(&lua, call_raising)?)?;
     redis.raw_set("pcall", super::lua_libs::create(&lua, call_protected)?)?;
     globals.raw_set("redis", redis)?;
+    // Library tables are read-only, as in Redis 7: the interpreter is
+    // shared by every script on this thread, so one that replaced
+    // `string.format` or `cjson.encode` would change them for the rest.
+    // Lua 5.1 has no read-only tables: each global library becomes an
+    // empty table that reads through to it and refuses writes (so
+    // `pairs(string)` finds nothing, unlike Redis).
+    let readonly = super::lua_libs::create(&lua, refuse_global)?;
+    for name in [
+        "string",
+        "math",
+        "table",
+        "coroutine",
+        "cjson",
+        "cmsgpack",
+        "bit",
+        "struct",
+        "redis",
+    ] {
+        let real: Table = globals.raw_get(name)?;
+        let meta = lua.create_table()?;
+        meta.raw_set("__index", real)?;
+        meta.raw_set("__newindex", readonly.clone())?;
+        // getmetatable gives this, not the table that holds the library.
+        meta.raw_set("__metatable", false)?;
+        let proxy = lua.create_table()?;
+        proxy.set_metatable(Some(meta))?;
+        globals.raw_set(name, proxy)?;
+    }
     // From here on, a script may neither create a global nor read one
     // that does not exist (Redis's messages).
     let guard = lua.create_table()?;

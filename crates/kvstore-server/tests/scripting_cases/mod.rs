@@ -551,6 +551,10 @@ pub const MSGPACK_CASES: &[(&str, &[u8])] = &[
         r##"return cmsgpack.unpack(string.char(0xd4,1,1))"##,
         b"-ERR user_script:1: Bad data format in input. script: a9470e6d3a21020501b1a15ab91973bf135d88d5, on @user_script:1.\r\n",
     ),
+    (
+        r##"return cmsgpack.pack(coroutine):sub(1,1)"##,
+        b"$1\r\n\x86\r\n",
+    ),
 ];
 
 pub const BIT_CASES: &[(&str, &[u8])] = &[
@@ -1017,6 +1021,186 @@ pub const SANDBOX_CASES: &[(&str, &[u8])] = &[
         b"$-1\r\n",
     ),
 ];
+
+pub const READONLY_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"cjson.x=1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 6b779d3a65c4eaeb85509709a896dad5524e45cb, on @user_script:1.\r\n",
+    ),
+    (
+        r##"bit.x=1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 43c559870e70bcf803f55b3af3a2d9b9cf33b70f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"string.sub = nil return 1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 2882c3db5260d785f10b9602315ce325de666ec8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"math.x = 1 return math.x"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: fdbe5faf28d05452baa64d3fd0b6d17db41406f7, on @user_script:1.\r\n",
+    ),
+    (
+        r##"redis.call = nil"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 2786c35ed73d3860851cf52e0b5dfbbc0bdb4803, on @user_script:1.\r\n",
+    ),
+    (
+        r##"table.insert = nil"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 5930172eaf13a2d39bccc689d15bde0632333dab, on @user_script:1.\r\n",
+    ),
+    (
+        r##"coroutine.x = 1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 20aeac3c8837d9aed585235446a1bace606312a5, on @user_script:1.\r\n",
+    ),
+    (
+        r##"struct.pack = nil"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 9bdaa291383c17ba0baeb5a45005e3962367fc01, on @user_script:1.\r\n",
+    ),
+    (
+        r##"cmsgpack.pack = 1"##,
+        b"-ERR user_script:1: Attempt to modify a readonly table script: d6abb2226d9ca9ea3d8ca223aa3aebc3539d11ef, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return string.format('%d-%s', 5, 'x')"##,
+        b"$3\r\n5-x\r\n",
+    ),
+    (
+        r##"return ('abc'):upper()"##,
+        b"$3\r\nABC\r\n",
+    ),
+    (
+        r##"return table.concat({1,2}, ',')"##,
+        b"$3\r\n1,2\r\n",
+    ),
+    (
+        r##"return math.floor(2.5)"##,
+        b":2\r\n",
+    ),
+    (
+        r##"return redis.call('hget', 'h', 'a')"##,
+        b"$-1\r\n",
+    ),
+];
+
+/// Errors of redis.call and the redis library, with h = {a: 1}.
+pub const REDIS_ERRORS_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"local ok, e = pcall(redis.call, 'incr', 'h') return {type(e), e.err}"##,
+        b"*1\r\n$6\r\nstring\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call, 'incr', 'h') return e"##,
+        b"$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call, 'nosuchcmd') return {type(e), e}"##,
+        b"*2\r\n$6\r\nstring\r\n$44\r\nERR Unknown Redis command called from script\r\n",
+    ),
+    (
+        r##"return redis.call('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: 8b0ab7376b00abdc7d1e9c407abb98f4dab69fc2, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.pcall('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ),
+    (
+        r##"error('plain')"##,
+        b"-ERR user_script:1: plain script: 7c69090d716b3b899dd0365cfdda40b6cf8ae98d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
+        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(cjson.decode, 'x') return type(e)"##,
+        b"$6\r\nstring\r\n",
+    ),
+    (
+        r##"pcall(redis.call, 'incr', 'h') error('later')"##,
+        b"-ERR user_script:1: later script: b34cbabf7fbebdb87499cdd14d6598dd4e3e9f83, on @user_script:1.\r\n",
+    ),
+    (
+        r##"pcall(redis.call, 'incr', 'h') return redis.call('incr', 'h')"##,
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: e648a479e581e4c6f289849d2f3cb0913b545e46, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.call()"##,
+        b"-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.call({})"##,
+        b"-ERR Lua redis lib command arguments must be strings or integers script: 80747816df1f4411f7c442b928fce6a814214839, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.call) return e"##,
+        b"$64\r\nERR Please specify at least one argument for this redis lib call\r\n",
+    ),
+    (
+        r##"return {pcall(redis.call, 'get', 'x')}"##,
+        b"*2\r\n:1\r\n$-1\r\n",
+    ),
+];
+
+/// The rest of the redis library.
+pub const REDISLIB_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return {redis.REPL_ALL, redis.REPL_AOF, redis.REPL_NONE, redis.REPL_REPLICA, redis.REPL_SLAVE}"##,
+        b"*5\r\n:3\r\n:1\r\n:0\r\n:2\r\n:2\r\n",
+    ),
+    (
+        r##"return redis.replicate_commands()"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return redis.set_repl(redis.REPL_ALL)"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.set_repl(9)"##,
+        b"-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: f43d522179aeb2c4dadb59b026d11ed249ca02e0, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.set_repl()"##,
+        b"-ERR redis.set_repl() requires two arguments. script: 9504533b41060c143a92eb2f8878e77d33b6dc33, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.set_repl(1, 2)"##,
+        b"-ERR redis.set_repl() requires two arguments. script: c9c67092b486cf34f4561d4502d9ef00d83cee35, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.breakpoint()"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.debug('x')"##,
+        b"$-1\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd('get','x')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd('nosuch')"##,
+        b"-ERR Invalid command passed to redis.acl_check_cmd() script: d2491587bab5149c93be0dce4426f7a06ba9e1a1, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.acl_check_cmd()"##,
+        b"-ERR Please specify at least one argument for this redis lib call script: 1124f33ad66e7866b4e0c1499a4c20fb5eb9c180, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.setresp(3, 4)"##,
+        b"-ERR redis.setresp() requires one argument. script: da2320ee9fcab3537eb1ee9e51df792ad3394c5c, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
+        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
+    ),
+    (
+        r##"return redis.REDIS_VERSION_NUM == bit.bor(bit.lshift(tonumber(redis.REDIS_VERSION:match('^(%d+)')), 16), bit.lshift(tonumber(redis.REDIS_VERSION:match('^%d+%.(%d+)')), 8), tonumber(redis.REDIS_VERSION:match('(%d+)$')))"##,
+        b":1\r\n",
+    ),
+];
+
 /// redis.setresp and the RESP3 shapes, to a RESP2 client (after HELLO 2), with
 /// h = {a: 1}, s = {x}, z = {m: 1.5}, n = 5.
 pub const RESP2_CLIENT_CASES: &[(&str, &[u8])] = &[
@@ -1295,124 +1479,5 @@ pub const RESP3_CLIENT_CASES: &[(&str, &[u8])] = &[
     (
         r##"redis.setresp(3) return redis.call('config', 'get', 'maxmemory')"##,
         b"-ERR This Redis command is not allowed from script script: 7b5d8f1197dd31931ecb2bd0144c59434991dd48, on @user_script:1.\r\n",
-    ),
-];
-/// Errors of redis.call and the redis library, with h = {a: 1}.
-pub const REDIS_ERRORS_CASES: &[(&str, &[u8])] = &[
-    (
-        r##"local ok, e = pcall(redis.call, 'incr', 'h') return {type(e), e.err}"##,
-        b"*1\r\n$6\r\nstring\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(redis.call, 'incr', 'h') return e"##,
-        b"$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(redis.call, 'nosuchcmd') return {type(e), e}"##,
-        b"*2\r\n$6\r\nstring\r\n$44\r\nERR Unknown Redis command called from script\r\n",
-    ),
-    (
-        r##"return redis.call('incr', 'h')"##,
-        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: 8b0ab7376b00abdc7d1e9c407abb98f4dab69fc2, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.pcall('incr', 'h')"##,
-        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    ),
-    (
-        r##"error('plain')"##,
-        b"-ERR user_script:1: plain script: 7c69090d716b3b899dd0365cfdda40b6cf8ae98d, on @user_script:1.\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
-        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(cjson.decode, 'x') return type(e)"##,
-        b"$6\r\nstring\r\n",
-    ),
-    (
-        r##"pcall(redis.call, 'incr', 'h') error('later')"##,
-        b"-ERR user_script:1: later script: b34cbabf7fbebdb87499cdd14d6598dd4e3e9f83, on @user_script:1.\r\n",
-    ),
-    (
-        r##"pcall(redis.call, 'incr', 'h') return redis.call('incr', 'h')"##,
-        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: e648a479e581e4c6f289849d2f3cb0913b545e46, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.call()"##,
-        b"-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.call({})"##,
-        b"-ERR Lua redis lib command arguments must be strings or integers script: 80747816df1f4411f7c442b928fce6a814214839, on @user_script:1.\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(redis.call) return e"##,
-        b"$64\r\nERR Please specify at least one argument for this redis lib call\r\n",
-    ),
-    (
-        r##"return {pcall(redis.call, 'get', 'x')}"##,
-        b"*2\r\n:1\r\n$-1\r\n",
-    ),
-];
-
-/// The rest of the redis library.
-pub const REDISLIB_CASES: &[(&str, &[u8])] = &[
-    (
-        r##"return {redis.REPL_ALL, redis.REPL_AOF, redis.REPL_NONE, redis.REPL_REPLICA, redis.REPL_SLAVE}"##,
-        b"*5\r\n:3\r\n:1\r\n:0\r\n:2\r\n:2\r\n",
-    ),
-    (
-        r##"return redis.replicate_commands()"##,
-        b":1\r\n",
-    ),
-    (
-        r##"return redis.set_repl(redis.REPL_ALL)"##,
-        b"$-1\r\n",
-    ),
-    (
-        r##"return redis.set_repl(9)"##,
-        b"-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: f43d522179aeb2c4dadb59b026d11ed249ca02e0, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.set_repl()"##,
-        b"-ERR redis.set_repl() requires two arguments. script: 9504533b41060c143a92eb2f8878e77d33b6dc33, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.set_repl(1, 2)"##,
-        b"-ERR redis.set_repl() requires two arguments. script: c9c67092b486cf34f4561d4502d9ef00d83cee35, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.breakpoint()"##,
-        b"$-1\r\n",
-    ),
-    (
-        r##"return redis.debug('x')"##,
-        b"$-1\r\n",
-    ),
-    (
-        r##"return redis.acl_check_cmd('get','x')"##,
-        b":1\r\n",
-    ),
-    (
-        r##"return redis.acl_check_cmd('nosuch')"##,
-        b"-ERR Invalid command passed to redis.acl_check_cmd() script: d2491587bab5149c93be0dce4426f7a06ba9e1a1, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.acl_check_cmd()"##,
-        b"-ERR Please specify at least one argument for this redis lib call script: 1124f33ad66e7866b4e0c1499a4c20fb5eb9c180, on @user_script:1.\r\n",
-    ),
-    (
-        r##"return redis.setresp(3, 4)"##,
-        b"-ERR redis.setresp() requires one argument. script: da2320ee9fcab3537eb1ee9e51df792ad3394c5c, on @user_script:1.\r\n",
-    ),
-    (
-        r##"local ok, e = pcall(redis.setresp, 4) return e"##,
-        b"$32\r\nERR RESP version must be 2 or 3.\r\n",
-    ),
-    (
-        r##"return redis.REDIS_VERSION_NUM == bit.bor(bit.lshift(tonumber(redis.REDIS_VERSION:match('^(%d+)')), 16), bit.lshift(tonumber(redis.REDIS_VERSION:match('^%d+%.(%d+)')), 8), tonumber(redis.REDIS_VERSION:match('(%d+)$')))"##,
-        b":1\r\n",
     ),
 ];
