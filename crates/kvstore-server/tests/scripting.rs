@@ -446,3 +446,37 @@ fn redis_library_errors_as_redis() {
 fn library_tables_are_read_only() {
     replies_as_redis(scripting_cases::READONLY_CASES);
 }
+
+/// A reply nested past the interpreter's stack (here a table holding
+/// itself) ends in Redis's error instead of recursing without end.
+#[test]
+fn a_cyclic_reply_ends_at_the_stack_limit() {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    con.send(&["EVAL", "local t = {} t[1] = t return t", "0"]);
+    // Read as bytes: the test decoder refuses frames this deep.
+    let mut stream = con.into_stream();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let tail = b"*1\r\n-ERR reached lua stack limit\r\n";
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 16384];
+    while !reply.ends_with(b"\r\n-ERR reached lua stack limit\r\n") && reply.len() < 1 << 20 {
+        let n = std::io::Read::read(&mut stream, &mut chunk).expect("read");
+        assert!(n > 0, "closed");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    assert!(reply.starts_with(b"*1\r\n*1\r\n*1\r\n"));
+    assert!(
+        reply.ends_with(tail),
+        "{:?}",
+        &reply[reply.len().saturating_sub(60)..]
+    );
+    // Redis stops 7995 tables deep; the references mlua holds on the way
+    // down stop this a few levels sooner.
+    let depth = (reply.len() - tail.len()) / 4 + 1;
+    assert!((7900..=7996).contains(&depth), "{depth}");
+    let mut again = common::Raw::connect(server.addr());
+    assert_eq!(again.cmd(&["PING"]), "+PONG\r\n");
+}

@@ -942,14 +942,35 @@ fn lua_integer(n: f64) -> i64 {
 /// integers, `false` is null, `{ok=…}` and `{err=…}` are status and
 /// error replies, a table is an array up to its first nil).
 fn from_lua(v: &LuaValue) -> Value {
+    from_lua_at(v, 1)
+}
+
+/// How deep tables a script returns may nest: where Redis runs out of Lua
+/// stack (a cyclic table ends there too).
+const MAX_REPLY_DEPTH: usize = 7995;
+
+/// [`from_lua`] for a value `depth` tables deep.
+fn from_lua_at(v: &LuaValue, depth: usize) -> Value {
+    let from_lua = |v: &LuaValue| from_lua_at(v, depth + 1);
     match v {
         LuaValue::Integer(n) => Value::Integer(*n),
         LuaValue::Number(n) => Value::Integer(lua_integer(*n)),
         LuaValue::String(s) => Value::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         LuaValue::Boolean(true) => Value::Integer(1),
+        LuaValue::Table(_) if depth > MAX_REPLY_DEPTH => {
+            Value::error("ERR reached lua stack limit")
+        }
         LuaValue::Table(t) => {
-            if let Ok(LuaValue::String(e)) = t.raw_get::<LuaValue>("err") {
-                return Value::Error(Bytes::copy_from_slice(&e.as_bytes()));
+            // Reading fails when the references held along the way have
+            // used up the interpreter's stack: a reply that deep (or a
+            // cyclic table) ends there, as in Redis.
+            let limit = || Value::error("ERR reached lua stack limit");
+            match t.raw_get::<LuaValue>("err") {
+                Ok(LuaValue::String(e)) => {
+                    return Value::Error(Bytes::copy_from_slice(&e.as_bytes()))
+                }
+                Err(_) => return limit(),
+                Ok(_) => {}
             }
             if let Ok(LuaValue::String(ok)) = t.raw_get::<LuaValue>("ok") {
                 return Value::Simple(Bytes::copy_from_slice(&ok.as_bytes()));
@@ -980,8 +1001,9 @@ fn from_lua(v: &LuaValue) -> Value {
             let mut out = Vec::new();
             for i in 1.. {
                 match t.raw_get::<LuaValue>(i) {
-                    Ok(LuaValue::Nil) | Err(_) => break,
+                    Ok(LuaValue::Nil) => break,
                     Ok(item) => out.push(from_lua(&item)),
+                    Err(_) => return limit(),
                 }
             }
             Value::Array(out)
