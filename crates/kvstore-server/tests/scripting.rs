@@ -480,3 +480,12 @@ fn a_cyclic_reply_ends_at_the_stack_limit() {
     let mut again = common::Raw::connect(server.addr());
     assert_eq!(again.cmd(&["PING"]), "+PONG\r\n");
 }
+
+/// Numbers reach commands as `%.17g`, as Redis prints them.
+#[test]
+fn numbers_as_redis_passes_them() {
+    replies_as_redis_after(
+        &[&["ZADD", "z", "1e20", "a", "0.1", "b", "3", "c", "-inf", "d"]],
+        scripting_cases::NUMBERS_CASES,
+    );
+}

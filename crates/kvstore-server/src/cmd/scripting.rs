@@ -821,7 +821,12 @@ fn call_command(
     for w in words {
         match w {
             LuaValue::String(s) => args.push(Value::Bulk(Bytes::copy_from_slice(&s.as_bytes()))),
-            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(i.to_string()))),
+            // Lua 5.1's numbers are doubles: mlua's integers are the whole
+            // ones. Below 1e17 `%.17g` prints every digit, as itoa does.
+            LuaValue::Integer(i) if i.unsigned_abs() < 100_000_000_000_000_000 => args.push(
+                Value::Bulk(Bytes::from(itoa::Buffer::new().format(*i).to_owned())),
+            ),
+            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(lua_number(*i as f64)))),
             LuaValue::Number(n) => args.push(Value::Bulk(Bytes::from(lua_number(*n)))),
             _ => {
                 return Value::error(
@@ -864,13 +869,10 @@ fn call_command(
     reply
 }
 
-/// A Lua number as `redis.call` passes it: integral ones without a point.
+/// A Lua number as `redis.call` passes it: `%.17g`, as Redis prints it
+/// (`0.1` is `0.10000000000000001`, `1e20` is `1e+20`).
 pub(super) fn lua_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e17 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    super::lua_libs::format_g(n, 17)
 }
 
 /// A reply as a script sees it: Redis's RESP2 conversion, or with `resp3`

@@ -1481,3 +1481,91 @@ pub const RESP3_CLIENT_CASES: &[(&str, &[u8])] = &[
         b"-ERR This Redis command is not allowed from script script: 7b5d8f1197dd31931ecb2bd0144c59434991dd48, on @user_script:1.\r\n",
     ),
 ];
+/// Numbers as redis.call passes them and replies hand them back, with
+/// z = {a: 1e20, b: 0.1, c: 3, d: -inf}.
+pub const NUMBERS_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return redis.call('zscore', 'z', 'a')"##,
+        b"$5\r\n1e+20\r\n",
+    ),
+    (
+        r##"return redis.call('zscore', 'z', 'b')"##,
+        b"$19\r\n0.10000000000000001\r\n",
+    ),
+    (
+        r##"return redis.call('zscore', 'z', 'c')"##,
+        b"$1\r\n3\r\n",
+    ),
+    (
+        r##"return redis.call('zscore', 'z', 'd')"##,
+        b"$4\r\n-inf\r\n",
+    ),
+    (
+        r##"return redis.call('zrange', 'z', 0, -1, 'withscores')"##,
+        b"*8\r\n$1\r\nd\r\n$4\r\n-inf\r\n$1\r\nb\r\n$19\r\n0.10000000000000001\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\na\r\n$5\r\n1e+20\r\n",
+    ),
+    (
+        r##"return redis.call('zincrby', 'z', '1.5', 'c')"##,
+        b"$3\r\n4.5\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return redis.call('zscore', 'z', 'a').double"##,
+        b":-9223372036854775808\r\n",
+    ),
+    (
+        r##"redis.setresp(3) return tostring(redis.call('zscore', 'z', 'b').double)"##,
+        b"$3\r\n0.1\r\n",
+    ),
+    (
+        r##"return redis.call('incrbyfloat', 'f', '1e3')"##,
+        b"$4\r\n1000\r\n",
+    ),
+    (
+        r##"return 3.99"##,
+        b":3\r\n",
+    ),
+    (
+        r##"return -3.99"##,
+        b":-3\r\n",
+    ),
+    (
+        r##"return {1e300}"##,
+        b"*1\r\n:-9223372036854775808\r\n",
+    ),
+    (
+        r##"return tostring(1e15)"##,
+        b"$5\r\n1e+15\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 1.5)"##,
+        b"+OK\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 1e20)"##,
+        b"+OK\r\n",
+    ),
+    (
+        r##"return redis.call('get', 'k')"##,
+        b"$5\r\n1e+20\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 0.1) and redis.call('get', 'k')"##,
+        b"$19\r\n0.10000000000000001\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', -0.0) and redis.call('get', 'k')"##,
+        b"$2\r\n-0\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 2^53) and redis.call('get', 'k')"##,
+        b"$16\r\n9007199254740992\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 1/3) and redis.call('get', 'k')"##,
+        b"$19\r\n0.33333333333333331\r\n",
+    ),
+    (
+        r##"return redis.call('set', 'k', 123456789012345678) and redis.call('get', 'k')"##,
+        b"$22\r\n1.2345678901234568e+17\r\n",
+    ),
+];
