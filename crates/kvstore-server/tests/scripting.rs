@@ -489,3 +489,9 @@ fn numbers_as_redis_passes_them() {
         scripting_cases::NUMBERS_CASES,
     );
 }
+
+/// `error({err=…})` replies with the text, where it was raised.
+#[test]
+fn error_tables_reply_their_text() {
+    replies_as_redis(scripting_cases::ERRTABLE_CASES);
+}

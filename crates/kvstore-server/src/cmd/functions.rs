@@ -445,6 +445,8 @@ struct FnVm {
     lua: Lua,
     generation: u64,
     functions: HashMap<String, mlua::Function>,
+    /// Runs a function so that an error table it raises keeps its text.
+    run: mlua::Function,
 }
 
 thread_local! {
@@ -462,10 +464,12 @@ fn build_vm(generation: u64, sources: &[(String, Bytes)]) -> mlua::Result<FnVm> 
             Err(e) => tracing::warn!("function library {name} no longer loads: {e:?}"),
         }
     }
+    let run = super::lua_libs::protected_runner(&lua)?;
     Ok(FnVm {
         lua,
         generation,
         functions,
+        run,
     })
 }
 
@@ -543,7 +547,7 @@ fn call_function(
             let k = strings(lua, keys)?;
             let a = strings(lua, argv)?;
             let _current = Current::enter(&mut state);
-            func.call::<LuaValue>((k, a))
+            vm.run.call::<LuaValue>((func, k, a))
         })();
         outcome(result, state.call_line, name, "user_function")
     })

@@ -117,6 +117,100 @@ fn wrap(lua: &Lua, raw: Function) -> mlua::Result<Function> {
     }
 }
 
+/// What an error table (`error({err=…})`) becomes on its way out of a
+/// script: this mark, the line it was raised on, the mark again, and the
+/// `err` text ([`raised_table`] takes it apart).
+const TABLE_ERROR_MARK: &str = "\u{1}err-table\u{1}";
+
+/// The message handler of [`run_protected`]: an error table with an `err`
+/// string becomes a marked string (mlua would make it `table: 0x…`); any
+/// other error object goes on as it is.
+unsafe extern "C-unwind" fn table_error_handler(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by Lua as a message handler, its one argument the
+    // error object; it pushes a handful of values (Lua guarantees twenty
+    // slots) and owns nothing that needs dropping.
+    unsafe {
+        if ffi::lua_type(state, 1) != ffi::LUA_TTABLE {
+            return 1;
+        }
+        ffi::lua_pushstring(state, c"err".as_ptr());
+        ffi::lua_rawget(state, 1);
+        // A number is text to Lua (and to Redis) too.
+        if !matches!(
+            ffi::lua_type(state, -1),
+            ffi::LUA_TSTRING | ffi::LUA_TNUMBER
+        ) {
+            ffi::lua_settop(state, 1);
+            return 1;
+        }
+        // Where it was raised: the first level with a position (`error`
+        // itself, a C function, has none).
+        let mut level = 1;
+        loop {
+            ffi::luaL_where(state, level);
+            if ffi::lua_objlen(state, -1) > 0 || level >= 3 {
+                break;
+            }
+            ffi::lua_settop(state, -2);
+            level += 1;
+        }
+        // [err, where] -> mark .. where .. mark .. err
+        ffi::lua_pushlstring(
+            state,
+            TABLE_ERROR_MARK.as_ptr().cast(),
+            TABLE_ERROR_MARK.len(),
+        );
+        ffi::lua_insert(state, -2);
+        ffi::lua_pushlstring(
+            state,
+            TABLE_ERROR_MARK.as_ptr().cast(),
+            TABLE_ERROR_MARK.len(),
+        );
+        ffi::lua_pushvalue(state, -4);
+        ffi::lua_concat(state, 4);
+        1
+    }
+}
+
+/// Calls its first argument with the rest, under [`table_error_handler`],
+/// raising again whatever error that leaves.
+unsafe extern "C-unwind" fn run_protected(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by Lua with the function and its arguments; nothing
+    // here needs dropping when `lua_error` longjmps.
+    unsafe {
+        let n = ffi::lua_gettop(state);
+        ffi::lua_pushcfunction(state, table_error_handler);
+        ffi::lua_insert(state, 1);
+        if ffi::lua_pcall(state, n - 1, 1, 1) != 0 {
+            ffi::lua_error(state)
+        } else {
+            1
+        }
+    }
+}
+
+/// A function that runs a script (its first argument, with the rest) so
+/// that an error table it raises reaches Rust as [`raised_table`] reads it.
+pub(super) fn protected_runner(lua: &Lua) -> mlua::Result<Function> {
+    // SAFETY: `run_protected` follows the C function protocol above.
+    unsafe { lua.create_c_function(run_protected) }
+}
+
+/// An error table's line and `err` text, from the message of an error that
+/// went through [`protected_runner`].
+pub(super) fn raised_table(msg: &str) -> Option<(usize, &str)> {
+    let rest = msg.strip_prefix(TABLE_ERROR_MARK)?;
+    let (place, err) = rest.split_once(TABLE_ERROR_MARK)?;
+    // `chunk:line: `
+    let line = place
+        .trim_end_matches(": ")
+        .rsplit(':')
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(1);
+    Some((line, err))
+}
+
 /// `f` as a Lua function whose failures are Lua string errors.
 pub(super) fn create(lua: &Lua, f: LibFn) -> mlua::Result<Function> {
     let raw = lua.create_function(move |lua, args: MultiValue| match f(lua, args) {

@@ -321,6 +321,9 @@ struct Vm {
     /// hashbrown's hasher: SipHash costs more than the rest of the
     /// lookup on a short EVALSHA.
     compiled: hashbrown::HashMap<String, mlua::Function>,
+    /// Runs a compiled script so that an error table it raises keeps its
+    /// `err` text (see `lua_libs::protected_runner`).
+    run: mlua::Function,
 }
 
 thread_local! {
@@ -523,9 +526,12 @@ fn missing_global(
 }
 
 fn new_vm() -> mlua::Result<Vm> {
+    let lua = new_lua()?;
+    let run = super::lua_libs::protected_runner(&lua)?;
     Ok(Vm {
-        lua: new_lua()?,
+        lua,
         compiled: hashbrown::HashMap::new(),
+        run,
     })
 }
 
@@ -756,7 +762,7 @@ fn call_vm(
             globals.raw_set("KEYS", strings(lua, keys)?)?;
             globals.raw_set("ARGV", strings(lua, argv)?)?;
             let _current = Current::enter(&mut state);
-            func.call::<LuaValue>(())
+            vm.run.call::<LuaValue>(func)
         })();
         outcome(result, state.call_line, sha, "user_script")
     })
@@ -775,6 +781,10 @@ pub(super) fn outcome(
         Ok(v) => from_lua(&v),
         Err(e) => {
             let msg = first_line(&e);
+            // `error({err=…})`: the text as it is, where it was raised.
+            if let Some((line, err)) = super::lua_libs::raised_table(&msg) {
+                return Value::error(format!("{err} script: {name}, on @{chunk}:{line}."));
+            }
             // A positioned message is the script's own error, even when a
             // redis.call failed (and was caught) before it.
             match call_line.filter(|_| !msg.starts_with(chunk)) {

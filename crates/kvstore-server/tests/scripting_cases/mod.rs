@@ -1569,3 +1569,38 @@ pub const NUMBERS_CASES: &[(&str, &[u8])] = &[
         b"$22\r\n1.2345678901234568e+17\r\n",
     ),
 ];
+/// Errors a script raises: error tables (`error({err=…})`) and others.
+pub const ERRTABLE_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"local a = 1 error({err='My Error'})"##,
+        b"-My Error script: d0bd059d7eb0da85ffb418a0c8c2525f03f20f2b, on @user_script:1.\r\n",
+    ),
+    (
+        r##"error(redis.error_reply('MY code'))"##,
+        b"-MY code script: 85a34237d755a0415a327627af8f47711f44f59d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local t = setmetatable({}, {__index = function() error({err='meta'}) end}) return t.x"##,
+        b"-meta script: b433f4bfb4b2e3b51eea05ded4dfc689e9adcb38, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local function f() error({err='Deep'}) end f()"##,
+        b"-Deep script: bc70c75a2774ca90fab2ebf91a54d4d7cf641d8f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"error('plain')"##,
+        b"-ERR user_script:1: plain script: 7c69090d716b3b899dd0365cfdda40b6cf8ae98d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"error({err=5})"##,
+        b"-5 script: 58cfd935477cdbf9342fa1cc3ec8452b6a3ddc4b, on @user_script:1.\r\n",
+    ),
+    (
+        r##"local x = nil + 1"##,
+        b"-ERR user_script:1: attempt to perform arithmetic on a nil value script: cd204846b476dfdb7c087f1a1cef2df50cc9a6e7, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return redis.call('nosuch')"##,
+        b"-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n",
+    ),
+];
