@@ -1,9 +1,12 @@
 //! The scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
 //!
 //! Scripts are Lua 5.1 (built from source with mlua), as in Redis. Each
-//! worker thread keeps one interpreter, sandboxed once: no `os`, `io`,
-//! `debug`, `package`, no loading of code or files, and globals can be
-//! neither created nor read when they do not exist. A script runs alone:
+//! worker thread keeps one interpreter, sandboxed once as Redis 7's: no
+//! `os`, `io`, `debug`, `package`, no files, source text only for `load`
+//! and `loadstring`, read-only library tables (Redis's `cjson`,
+//! `cmsgpack`, `bit` and `struct` among them, see lua_libs.rs), and
+//! globals can be neither created nor read when they do not exist. A
+//! script runs alone:
 //! like EXEC, it holds the gate exclusively, since the keys it touches are
 //! known only as it runs. `redis.call` runs a command through the same
 //! table as a client's. With the append-only file on, what the script did
