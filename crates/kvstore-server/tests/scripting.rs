@@ -495,3 +495,11 @@ fn numbers_as_redis_passes_them() {
 fn error_tables_reply_their_text() {
     replies_as_redis(scripting_cases::ERRTABLE_CASES);
 }
+
+/// Random values, formats and numbers (seeded), as Redis answered them.
+#[test]
+fn mixed_library_cases_as_redis() {
+    replies_as_redis(scripting_cases::MIXED_CASES);
+    replies_as_redis(scripting_cases::STRUCT_MIXED_CASES);
+    replies_as_redis(scripting_cases::BIT_MIXED_CASES);
+}

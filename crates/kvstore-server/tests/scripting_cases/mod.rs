@@ -1604,3 +1604,1021 @@ pub const ERRTABLE_CASES: &[(&str, &[u8])] = &[
         b"-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n",
     ),
 ];
+
+// Random values and formats (a seeded generator), recorded from Redis.
+/// Nested values through cjson and cmsgpack and back.
+pub const MIXED_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return cjson.encode({{}})"##,
+        b"$4\r\n[{}]\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({{}})"##,
+        b"$2\r\n\x91\x90\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode({{}})))"##,
+        b"$4\r\n[{}]\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack({{}}))})"##,
+        b"$6\r\n[[{}]]\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(cjson.null)))"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(cjson.null))})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(cjson.null)))"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(cjson.null))})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(cjson.null)))"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(cjson.null))})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode(9007199254740992)"##,
+        b"$18\r\n9.007199254741e+15\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(9007199254740992)"##,
+        b"$9\r\n\xcf\x00 \x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(9007199254740992)))"##,
+        b"$18\r\n9.007199254741e+15\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(9007199254740992))})"##,
+        b"$20\r\n[9.007199254741e+15]\r\n",
+    ),
+    (
+        r##"return cjson.encode(9007199254740992)"##,
+        b"$18\r\n9.007199254741e+15\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(9007199254740992)"##,
+        b"$9\r\n\xcf\x00 \x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(9007199254740992)))"##,
+        b"$18\r\n9.007199254741e+15\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(9007199254740992))})"##,
+        b"$20\r\n[9.007199254741e+15]\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(cjson.null)))"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(cjson.null))})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode(0.5)"##,
+        b"$3\r\n0.5\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(0.5)"##,
+        b"$5\r\n\xca?\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(0.5)))"##,
+        b"$3\r\n0.5\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(0.5))})"##,
+        b"$5\r\n[0.5]\r\n",
+    ),
+    (
+        r##"return cjson.encode({0.5,{123456.789},'hello'})"##,
+        b"$26\r\n[0.5,[123456.789],\"hello\"]\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({0.5,{123456.789},'hello'})"##,
+        b"$22\r\n\x93\xca?\x00\x00\x00\x91\xcb@\xfe$\x0c\x9f\xbev\xc9\xa5hello\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode({0.5,{123456.789},'hello'})))"##,
+        b"$26\r\n[0.5,[123456.789],\"hello\"]\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack({0.5,{123456.789},'hello'}))})"##,
+        b"$28\r\n[[0.5,[123456.789],\"hello\"]]\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.null)"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(cjson.null)"##,
+        b"$1\r\n\xc0\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(cjson.null)))"##,
+        b"$4\r\nnull\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(cjson.null))})"##,
+        b"$2\r\n{}\r\n",
+    ),
+    (
+        r##"return cjson.encode({1,{{['k2']={1.25},['name']={'\\',9007199254740992,'hello',true},['x_y']={['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},['1']={['name']=true,['x_y']='\\',['2']=false,['b']=false,['id']=1}},'hello',{['zz']={3.14159,'\n\t',true,-3.75},['name']=0.5,['b']={'',cjson.null,cjson.null,123456.789},['c']={['1']=-2147483649,['a']=1000000000000000,['name']='',['id']=cjson.null,['zz']=4294967296,['key']=255}}}})"##,
+        b"$339\r\n[1,[{\"x_y\":{\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"1\":{\"name\":true,\"2\":false,\"x_y\":\"\\\\\",\"id\":1,\"b\":false},\"name\":[\"\\\\\",9.007199254741e+15,\"hello\",true],\"k2\":[1.25]},\"hello\",{\"zz\":[3.14159,\"\\n\\t\",true,-3.75],\"c\":{\"1\":-2147483649,\"name\":\"\",\"id\":null,\"key\":255,\"zz\":4294967296,\"a\":1e+15},\"name\":0.5,\"b\":[\"\",null,null,123456.789]}]]\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({1,{{['k2']={1.25},['name']={'\\',9007199254740992,'hello',true},['x_y']={['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},['1']={['name']=true,['x_y']='\\',['2']=false,['b']=false,['id']=1}},'hello',{['zz']={3.14159,'\n\t',true,-3.75},['name']=0.5,['b']={'',cjson.null,cjson.null,123456.789},['c']={['1']=-2147483649,['a']=1000000000000000,['name']='',['id']=cjson.null,['zz']=4294967296,['key']=255}}}})"##,
+        b"$219\r\n\x92\x01\x93\x84\xa3x_y\x81\xa2id\xd9(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xa11\x85\xa4name\xc3\xa12\xc2\xa3x_y\xa1\\\xa2id\x01\xa1b\xc2\xa4name\x94\xa1\\\xcf\x00 \x00\x00\x00\x00\x00\x00\xa5hello\xc3\xa2k2\x91\xca?\xa0\x00\x00\xa5hello\x84\xa2zz\x94\xcb@\x09!\xf9\xf0\x1b\x86n\xa2\n\x09\xc3\xca\xc0p\x00\x00\xa1c\x86\xa11\xd3\xff\xff\xff\xff\x7f\xff\xff\xff\xa4name\xa0\xa2id\xc0\xa3key\xcc\xff\xa2zz\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xa1a\xcf\x00\x03\x8d~\xa4\xc6\x80\x00\xa4name\xca?\x00\x00\x00\xa1b\x94\xa0\xc0\xc0\xcb@\xfe$\x0c\x9f\xbev\xc9\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode({1,{{['k2']={1.25},['name']={'\\',9007199254740992,'hello',true},['x_y']={['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},['1']={['name']=true,['x_y']='\\',['2']=false,['b']=false,['id']=1}},'hello',{['zz']={3.14159,'\n\t',true,-3.75},['name']=0.5,['b']={'',cjson.null,cjson.null,123456.789},['c']={['1']=-2147483649,['a']=1000000000000000,['name']='',['id']=cjson.null,['zz']=4294967296,['key']=255}}}})))"##,
+        b"$339\r\n[1,[{\"1\":{\"name\":true,\"2\":false,\"id\":1,\"b\":false,\"x_y\":\"\\\\\"},\"x_y\":{\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"name\":[\"\\\\\",9.007199254741e+15,\"hello\",true],\"k2\":[1.25]},\"hello\",{\"zz\":[3.14159,\"\\n\\t\",true,-3.75],\"name\":0.5,\"c\":{\"1\":-2147483649,\"name\":\"\",\"id\":null,\"a\":1e+15,\"zz\":4294967296,\"key\":255},\"b\":[\"\",null,null,123456.789]}]]\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack({1,{{['k2']={1.25},['name']={'\\',9007199254740992,'hello',true},['x_y']={['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},['1']={['name']=true,['x_y']='\\',['2']=false,['b']=false,['id']=1}},'hello',{['zz']={3.14159,'\n\t',true,-3.75},['name']=0.5,['b']={'',cjson.null,cjson.null,123456.789},['c']={['1']=-2147483649,['a']=1000000000000000,['name']='',['id']=cjson.null,['zz']=4294967296,['key']=255}}}}))})"##,
+        b"$331\r\n[[1,[{\"1\":{\"name\":true,\"2\":false,\"id\":1,\"b\":false,\"x_y\":\"\\\\\"},\"x_y\":{\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"name\":[\"\\\\\",9.007199254741e+15,\"hello\",true],\"k2\":[1.25]},\"hello\",{\"zz\":[3.14159,\"\\n\\t\",true,-3.75],\"name\":0.5,\"c\":{\"zz\":4294967296,\"key\":255,\"a\":1e+15,\"1\":-2147483649,\"name\":\"\"},\"b\":[\"\",null,null,123456.789]}]]]\r\n",
+    ),
+    (
+        r##"return cjson.encode({{{false,{2147483648,true},{cjson.null}},{{},{['1']=1e-07,['b']=cjson.null,['k1']=cjson.null},{0.1},{['key']=65535,['2']=1e-07,['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',['name']=-524270,['k2']=2.5e-300,['x_y']=cjson.null},{['1']=2.5e-300,['k2']=false,['b']=false,['x_y']=-33}}}})"##,
+        b"$236\r\n[[[false,[2147483648,true],[null]],[{},{\"1\":1e-07,\"k1\":null,\"b\":null},[0.1],{\"key\":65535,\"2\":1e-07,\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"x_y\":null,\"name\":-524270,\"k2\":2.5e-300},{\"1\":2.5e-300,\"x_y\":-33,\"b\":false,\"k2\":false}]]]\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({{{false,{2147483648,true},{cjson.null}},{{},{['1']=1e-07,['b']=cjson.null,['k1']=cjson.null},{0.1},{['key']=65535,['2']=1e-07,['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',['name']=-524270,['k2']=2.5e-300,['x_y']=cjson.null},{['1']=2.5e-300,['k2']=false,['b']=false,['x_y']=-33}}}})"##,
+        b"$160\r\n\x91\x92\x93\xc2\x92\xce\x80\x00\x00\x00\xc3\x91\xc0\x95\x90\x83\xa11\xcb>z\xd7\xf2\x9a\xbc\xafH\xa2k1\xc0\xa1b\xc0\x91\xcb?\xb9\x99\x99\x99\x99\x99\x9a\x86\xa3key\xcd\xff\xff\xa12\xcb>z\xd7\xf2\x9a\xbc\xafH\xa2id\xd9(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xa3x_y\xc0\xa4name\xd2\xff\xf8\x00\x12\xa2k2\xcb\x01\xba\xc9\xa7\xb3\xb70/\x84\xa11\xcb\x01\xba\xc9\xa7\xb3\xb70/\xa3x_y\xd0\xdf\xa1b\xc2\xa2k2\xc2\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode({{{false,{2147483648,true},{cjson.null}},{{},{['1']=1e-07,['b']=cjson.null,['k1']=cjson.null},{0.1},{['key']=65535,['2']=1e-07,['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',['name']=-524270,['k2']=2.5e-300,['x_y']=cjson.null},{['1']=2.5e-300,['k2']=false,['b']=false,['x_y']=-33}}}})))"##,
+        b"$236\r\n[[[false,[2147483648,true],[null]],[{},{\"k1\":null,\"1\":1e-07,\"b\":null},[0.1],{\"key\":65535,\"2\":1e-07,\"x_y\":null,\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"name\":-524270,\"k2\":2.5e-300},{\"x_y\":-33,\"k2\":false,\"1\":2.5e-300,\"b\":false}]]]\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack({{{false,{2147483648,true},{cjson.null}},{{},{['1']=1e-07,['b']=cjson.null,['k1']=cjson.null},{0.1},{['key']=65535,['2']=1e-07,['id']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',['name']=-524270,['k2']=2.5e-300,['x_y']=cjson.null},{['1']=2.5e-300,['k2']=false,['b']=false,['x_y']=-33}}}}))})"##,
+        b"$204\r\n[[[[false,[2147483648,true],{}],[{},{\"1\":1e-07},[0.1],{\"key\":65535,\"2\":1e-07,\"id\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"name\":-524270,\"k2\":2.5e-300},{\"x_y\":-33,\"k2\":false,\"1\":2.5e-300,\"b\":false}]]]]\r\n",
+    ),
+    (
+        r##"return cjson.encode(0.5)"##,
+        b"$3\r\n0.5\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(0.5)"##,
+        b"$5\r\n\xca?\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(0.5)))"##,
+        b"$3\r\n0.5\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(0.5))})"##,
+        b"$5\r\n[0.5]\r\n",
+    ),
+    (
+        r##"return cjson.encode(true)"##,
+        b"$4\r\ntrue\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack(true)"##,
+        b"$1\r\n\xc3\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode(true)))"##,
+        b"$4\r\ntrue\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack(true))})"##,
+        b"$6\r\n[true]\r\n",
+    ),
+    (
+        r##"return cjson.encode({{['k2']=128,['c']={0.5,'with space',{['k1']=4294967296,['id']=cjson.null,['zz']=cjson.null},{123456.789,true,-3.75,cjson.null},{['a']=1,['k2']='',['id']=cjson.null,['x_y']=-1,['name']=cjson.null},{['id']=123456.789,['key']='with space',['k1']=3.14159,['name']=false,['2']=3.14159}},['id']='a',['x_y']={['2']={['k1']=1.25,['c']=true},['1']={['c']=false,['zz']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}},['1']='',['a']={{},{cjson.null,256,65535,1e+100},{['1']=cjson.null,['k1']='a',['zz']=3.14159,['c']=''}}},{cjson.null,{['k1']={['a']='hello',['k2']=1.25,['id']='',['zz']='q\"uote'}},{cjson.null},{['k2']=255,['a']={9007199254740992},['k1']={['zz']=3.14159,['id']=128,['k1']='\n\t',['key']=-2147483649,['1']='with space'}},{['name']='\\'},'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},{['k2']={},['key']={},['a']={{['id']=-2147483649,['a']=true},1.25,{3.14159,true,cjson.null,9007199254740992},{['c']=4294967296,['id']=false,['1']=256,['a']=-1,['key']=cjson.null}},['k1']={['1']={'a',0.1,false,65536,cjson.null}},['1']={1e-07}},'hello'})"##,
+        b"$856\r\n[{\"1\":\"\",\"c\":[0.5,\"with space\",{\"k1\":4294967296,\"zz\":null,\"id\":null},[123456.789,true,-3.75,null],{\"a\":1,\"name\":null,\"id\":null,\"x_y\":-1,\"k2\":\"\"},{\"key\":\"with space\",\"2\":3.14159,\"id\":123456.789,\"name\":false,\"k1\":3.14159}],\"id\":\"a\",\"a\":[{},[null,256,65535,1e+100],{\"1\":null,\"zz\":3.14159,\"c\":\"\",\"k1\":\"a\"}],\"x_y\":{\"1\":{\"c\":false,\"zz\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"2\":{\"k1\":1.25,\"c\":true}},\"k2\":128},[null,{\"k1\":{\"a\":\"hello\",\"zz\":\"q\\\"uote\",\"id\":\"\",\"k2\":1.25}},[null],{\"a\":[9.007199254741e+15],\"k1\":{\"zz\":3.14159,\"key\":-2147483649,\"id\":128,\"1\":\"with space\",\"k1\":\"\\n\\t\"},\"k2\":255},{\"name\":\"\\\\\"},\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"],{\"a\":[{\"id\":-2147483649,\"a\":true},1.25,[3.14159,true,null,9.007199254741e+15],{\"1\":256,\"c\":4294967296,\"id\":false,\"key\":null,\"a\":-1}],\"key\":{},\"k1\":{\"1\":[\"a\",0.1,false,65536,null]},\"1\":[1e-07],\"k2\":{}},\"hello\"]\r\n",
+    ),
+    (
+        r##"return cmsgpack.pack({{['k2']=128,['c']={0.5,'with space',{['k1']=4294967296,['id']=cjson.null,['zz']=cjson.null},{123456.789,true,-3.75,cjson.null},{['a']=1,['k2']='',['id']=cjson.null,['x_y']=-1,['name']=cjson.null},{['id']=123456.789,['key']='with space',['k1']=3.14159,['name']=false,['2']=3.14159}},['id']='a',['x_y']={['2']={['k1']=1.25,['c']=true},['1']={['c']=false,['zz']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}},['1']='',['a']={{},{cjson.null,256,65535,1e+100},{['1']=cjson.null,['k1']='a',['zz']=3.14159,['c']=''}}},{cjson.null,{['k1']={['a']='hello',['k2']=1.25,['id']='',['zz']='q\"uote'}},{cjson.null},{['k2']=255,['a']={9007199254740992},['k1']={['zz']=3.14159,['id']=128,['k1']='\n\t',['key']=-2147483649,['1']='with space'}},{['name']='\\'},'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},{['k2']={},['key']={},['a']={{['id']=-2147483649,['a']=true},1.25,{3.14159,true,cjson.null,9007199254740992},{['c']=4294967296,['id']=false,['1']=256,['a']=-1,['key']=cjson.null}},['k1']={['1']={'a',0.1,false,65536,cjson.null}},['1']={1e-07}},'hello'})"##,
+        b"$554\r\n\x94\x86\xa11\xa0\xa1c\x96\xca?\x00\x00\x00\xaawith space\x83\xa2k1\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xa2zz\xc0\xa2id\xc0\x94\xcb@\xfe$\x0c\x9f\xbev\xc9\xc3\xca\xc0p\x00\x00\xc0\x85\xa1a\x01\xa4name\xc0\xa2id\xc0\xa3x_y\xff\xa2k2\xa0\x85\xa3key\xaawith space\xa12\xcb@\x09!\xf9\xf0\x1b\x86n\xa2id\xcb@\xfe$\x0c\x9f\xbev\xc9\xa4name\xc2\xa2k1\xcb@\x09!\xf9\xf0\x1b\x86n\xa2id\xa1a\xa1a\x93\x90\x94\xc0\xcd\x01\x00\xcd\xff\xff\xcbT\xb2I\xad%\x94\xc3}\x84\xa11\xc0\xa2zz\xcb@\x09!\xf9\xf0\x1b\x86n\xa1c\xa0\xa2k1\xa1a\xa3x_y\x82\xa11\x82\xa1c\xc2\xa2zz\xd9(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xa12\x82\xa2k1\xca?\xa0\x00\x00\xa1c\xc3\xa2k2\xcc\x80\x96\xc0\x81\xa2k1\x84\xa1a\xa5hello\xa2zz\xa6q\"uote\xa2id\xa0\xa2k2\xca?\xa0\x00\x00\x91\xc0\x83\xa1a\x91\xcf\x00 \x00\x00\x00\x00\x00\x00\xa2k1\x85\xa2zz\xcb@\x09!\xf9\xf0\x1b\x86n\xa3key\xd3\xff\xff\xff\xff\x7f\xff\xff\xff\xa2id\xcc\x80\xa11\xaawith space\xa2k1\xa2\n\x09\xa2k2\xcc\xff\x81\xa4name\xa1\\\xd9(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x85\xa1a\x94\x82\xa2id\xd3\xff\xff\xff\xff\x7f\xff\xff\xff\xa1a\xc3\xca?\xa0\x00\x00\x94\xcb@\x09!\xf9\xf0\x1b\x86n\xc3\xc0\xcf\x00 \x00\x00\x00\x00\x00\x00\x85\xa11\xcd\x01\x00\xa1c\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xa2id\xc2\xa3key\xc0\xa1a\xff\xa3key\x90\xa2k1\x81\xa11\x95\xa1a\xcb?\xb9\x99\x99\x99\x99\x99\x9a\xc2\xce\x00\x01\x00\x00\xc0\xa11\x91\xcb>z\xd7\xf2\x9a\xbc\xafH\xa2k2\x90\xa5hello\r\n",
+    ),
+    (
+        r##"return cjson.encode(cjson.decode(cjson.encode({{['k2']=128,['c']={0.5,'with space',{['k1']=4294967296,['id']=cjson.null,['zz']=cjson.null},{123456.789,true,-3.75,cjson.null},{['a']=1,['k2']='',['id']=cjson.null,['x_y']=-1,['name']=cjson.null},{['id']=123456.789,['key']='with space',['k1']=3.14159,['name']=false,['2']=3.14159}},['id']='a',['x_y']={['2']={['k1']=1.25,['c']=true},['1']={['c']=false,['zz']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}},['1']='',['a']={{},{cjson.null,256,65535,1e+100},{['1']=cjson.null,['k1']='a',['zz']=3.14159,['c']=''}}},{cjson.null,{['k1']={['a']='hello',['k2']=1.25,['id']='',['zz']='q\"uote'}},{cjson.null},{['k2']=255,['a']={9007199254740992},['k1']={['zz']=3.14159,['id']=128,['k1']='\n\t',['key']=-2147483649,['1']='with space'}},{['name']='\\'},'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},{['k2']={},['key']={},['a']={{['id']=-2147483649,['a']=true},1.25,{3.14159,true,cjson.null,9007199254740992},{['c']=4294967296,['id']=false,['1']=256,['a']=-1,['key']=cjson.null}},['k1']={['1']={'a',0.1,false,65536,cjson.null}},['1']={1e-07}},'hello'})))"##,
+        b"$856\r\n[{\"a\":[{},[null,256,65535,1e+100],{\"zz\":3.14159,\"k1\":\"a\",\"c\":\"\",\"1\":null}],\"c\":[0.5,\"with space\",{\"zz\":null,\"id\":null,\"k1\":4294967296},[123456.789,true,-3.75,null],{\"a\":1,\"name\":null,\"id\":null,\"x_y\":-1,\"k2\":\"\"},{\"key\":\"with space\",\"2\":3.14159,\"id\":123456.789,\"k1\":3.14159,\"name\":false}],\"id\":\"a\",\"1\":\"\",\"x_y\":{\"1\":{\"c\":false,\"zz\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"2\":{\"k1\":1.25,\"c\":true}},\"k2\":128},[null,{\"k1\":{\"zz\":\"q\\\"uote\",\"a\":\"hello\",\"id\":\"\",\"k2\":1.25}},[null],{\"k1\":{\"1\":\"with space\",\"key\":-2147483649,\"id\":128,\"k1\":\"\\n\\t\",\"zz\":3.14159},\"a\":[9.007199254741e+15],\"k2\":255},{\"name\":\"\\\\\"},\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"],{\"1\":[1e-07],\"key\":{},\"k1\":{\"1\":[\"a\",0.1,false,65536,null]},\"a\":[{\"id\":-2147483649,\"a\":true},1.25,[3.14159,true,null,9.007199254741e+15],{\"1\":256,\"c\":4294967296,\"id\":false,\"a\":-1,\"key\":null}],\"k2\":{}},\"hello\"]\r\n",
+    ),
+    (
+        r##"return cjson.encode({cmsgpack.unpack(cmsgpack.pack({{['k2']=128,['c']={0.5,'with space',{['k1']=4294967296,['id']=cjson.null,['zz']=cjson.null},{123456.789,true,-3.75,cjson.null},{['a']=1,['k2']='',['id']=cjson.null,['x_y']=-1,['name']=cjson.null},{['id']=123456.789,['key']='with space',['k1']=3.14159,['name']=false,['2']=3.14159}},['id']='a',['x_y']={['2']={['k1']=1.25,['c']=true},['1']={['c']=false,['zz']='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}},['1']='',['a']={{},{cjson.null,256,65535,1e+100},{['1']=cjson.null,['k1']='a',['zz']=3.14159,['c']=''}}},{cjson.null,{['k1']={['a']='hello',['k2']=1.25,['id']='',['zz']='q\"uote'}},{cjson.null},{['k2']=255,['a']={9007199254740992},['k1']={['zz']=3.14159,['id']=128,['k1']='\n\t',['key']=-2147483649,['1']='with space'}},{['name']='\\'},'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'},{['k2']={},['key']={},['a']={{['id']=-2147483649,['a']=true},1.25,{3.14159,true,cjson.null,9007199254740992},{['c']=4294967296,['id']=false,['1']=256,['a']=-1,['key']=cjson.null}},['k1']={['1']={'a',0.1,false,65536,cjson.null}},['1']={1e-07}},'hello'}))})"##,
+        b"$782\r\n[[{\"a\":[{},[null,256,65535,1e+100],{\"zz\":3.14159,\"c\":\"\",\"k1\":\"a\"}],\"c\":[0.5,\"with space\",{\"k1\":4294967296},[123456.789,true,-3.75],{\"x_y\":-1,\"a\":1,\"k2\":\"\"},{\"key\":\"with space\",\"2\":3.14159,\"id\":123456.789,\"k1\":3.14159,\"name\":false}],\"id\":\"a\",\"1\":\"\",\"x_y\":{\"1\":{\"c\":false,\"zz\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},\"2\":{\"k1\":1.25,\"c\":true}},\"k2\":128},[null,{\"k1\":{\"zz\":\"q\\\"uote\",\"a\":\"hello\",\"id\":\"\",\"k2\":1.25}},{},{\"k1\":{\"1\":\"with space\",\"key\":-2147483649,\"id\":128,\"k1\":\"\\n\\t\",\"zz\":3.14159},\"a\":[9.007199254741e+15],\"k2\":255},{\"name\":\"\\\\\"},\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"],{\"1\":[1e-07],\"key\":{},\"k1\":{\"1\":[\"a\",0.1,false,65536]},\"a\":[{\"id\":-2147483649,\"a\":true},1.25,[3.14159,true,null,9.007199254741e+15],{\"id\":false,\"a\":-1,\"c\":4294967296,\"1\":256}],\"k2\":{}},\"hello\"]]\r\n",
+    ),
+];
+
+/// struct formats with alignment, byte order and counts.
+pub const STRUCT_MIXED_CASES: &[(&str, &[u8])] = &[
+    (
+        r##"return struct.pack('<!I3f Li1',-1,-7,65535,1)"##,
+        b"$25\r\n\x00\x00\xff\xff\xff\x00\x00\x00\x00\x00\xe0\xc0\x00\x00\x00\x00\xff\xff\x00\x00\x00\x00\x00\x00\x01\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!I3f Li1', struct.pack('<!I3f Li1',-1,-7,65535,1))}"##,
+        b"*5\r\n:16777215\r\n:-7\r\n:65535\r\n:1\r\n:26\r\n",
+    ),
+    (
+        r##"return struct.size('<!I3f Li1')"##,
+        b":25\r\n",
+    ),
+    (
+        r##"return struct.pack('c3 I3bBi','abcdef',2147483647,0,1099511627776,123456789)"##,
+        b"$12\r\nabc\xff\xff\xff\x00\x00\x15\xcd[\x07\r\n",
+    ),
+    (
+        r##"return {struct.unpack('c3 I3bBi', struct.pack('c3 I3bBi','abcdef',2147483647,0,1099511627776,123456789))}"##,
+        b"*6\r\n$3\r\nabc\r\n:16777215\r\n:0\r\n:0\r\n:123456789\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('c3 I3bBi')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('!4I3i bs ',-32768,65535,65535,'str')"##,
+        b"$17\r\n\x00\x00\x00\x80\xff\x00\x00\x00\xff\xff\x00\x00\xffstr\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4I3i bs ', struct.pack('!4I3i bs ',-32768,65535,65535,'str'))}"##,
+        b"*5\r\n:16744448\r\n:65535\r\n:-1\r\n$3\r\nstr\r\n:18\r\n",
+    ),
+    (
+        r##"return struct.size('!4I3i bs ')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: b03865e168c21fd4985a8e1409a86fee6e08ae8a, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('<I i hH ',123456789,0,300,300)"##,
+        b"$12\r\n\x15\xcd[\x07\x00\x00\x00\x00,\x01,\x01\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<I i hH ', struct.pack('<I i hH ',123456789,0,300,300))}"##,
+        b"*5\r\n:123456789\r\n:0\r\n:300\r\n:300\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('<I i hH ')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('b',127)"##,
+        b"$1\r\n\x7f\r\n",
+    ),
+    (
+        r##"return {struct.unpack('b', struct.pack('b',127))}"##,
+        b"*2\r\n:127\r\n:2\r\n",
+    ),
+    (
+        r##"return struct.size('b')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return struct.pack('<!i5 ',300)"##,
+        b"$9\r\n\x00\x00\x00\x00,\x01\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!i5 ', struct.pack('<!i5 ',300))}"##,
+        b"*2\r\n:300\r\n:10\r\n",
+    ),
+    (
+        r##"return struct.size('<!i5 ')"##,
+        b":9\r\n",
+    ),
+    (
+        r##"return struct.pack('!I ',1)"##,
+        b"$4\r\n\x01\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!I ', struct.pack('!I ',1))}"##,
+        b"*2\r\n:1\r\n:5\r\n",
+    ),
+    (
+        r##"return struct.size('!I ')"##,
+        b":4\r\n",
+    ),
+    (
+        r##"return struct.pack('!4b HH',123456789,127,0)"##,
+        b"$6\r\n\x15\x00\x7f\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4b HH', struct.pack('!4b HH',123456789,127,0))}"##,
+        b"*4\r\n:21\r\n:127\r\n:0\r\n:7\r\n",
+    ),
+    (
+        r##"return struct.size('!4b HH')"##,
+        b":6\r\n",
+    ),
+    (
+        r##"return struct.pack('<!Lfi8 i5 ',65535,-0.25,1,127)"##,
+        b"$33\r\n\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x80\xbe\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!Lfi8 i5 ', struct.pack('<!Lfi8 i5 ',65535,-0.25,1,127))}"##,
+        b"*5\r\n:65535\r\n:0\r\n:1\r\n:127\r\n:34\r\n",
+    ),
+    (
+        r##"return struct.size('<!Lfi8 i5 ')"##,
+        b":33\r\n",
+    ),
+    (
+        r##"return struct.pack('!2x ')"##,
+        b"$1\r\n\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!2x ', struct.pack('!2x '))}"##,
+        b"*1\r\n:2\r\n",
+    ),
+    (
+        r##"return struct.size('!2x ')"##,
+        b":1\r\n",
+    ),
+    (
+        r##"return struct.pack('!L ',-987654321)"##,
+        b"$8\r\nO\x97!\xc5\xff\xff\xff\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!L ', struct.pack('!L ',-987654321))}"##,
+        b"*2\r\n:-9223372036854775808\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('!L ')"##,
+        b":8\r\n",
+    ),
+    (
+        r##"return struct.pack('<BI3 c3 i1 h',127,0,'abcdef',1,127)"##,
+        b"$10\r\n\x7f\x00\x00\x00abc\x01\x7f\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<BI3 c3 i1 h', struct.pack('<BI3 c3 i1 h',127,0,'abcdef',1,127))}"##,
+        b"*6\r\n:127\r\n:0\r\n$3\r\nabc\r\n:1\r\n:127\r\n:11\r\n",
+    ),
+    (
+        r##"return struct.size('<BI3 c3 i1 h')"##,
+        b":10\r\n",
+    ),
+    (
+        r##"return struct.pack('!b c3 l xi5',255,'abcdef',-987654321,-2147483648)"##,
+        b"$26\r\n\xffabc\x00\x00\x00\x00O\x97!\xc5\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x80\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!b c3 l xi5', struct.pack('!b c3 l xi5',255,'abcdef',-987654321,-2147483648))}"##,
+        b"*5\r\n:-1\r\n$3\r\nabc\r\n:-987654321\r\n:-2147483648\r\n:27\r\n",
+    ),
+    (
+        r##"return struct.size('!b c3 l xi5')"##,
+        b":26\r\n",
+    ),
+    (
+        r##"return struct.pack('!2iT',4294967299,4294967299)"##,
+        b"$12\r\n\x03\x00\x00\x00\x03\x00\x00\x00\x01\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!2iT', struct.pack('!2iT',4294967299,4294967299))}"##,
+        b"*3\r\n:3\r\n:4294967299\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('!2iT')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('!i5 h Hf i5 ',2147483647,0,0,-0.25,300)"##,
+        b"$25\r\n\x00\x00\x00\x00\xff\xff\xff\x7f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\xbe,\x01\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!i5 h Hf i5 ', struct.pack('!i5 h Hf i5 ',2147483647,0,0,-0.25,300))}"##,
+        b"*6\r\n:2147483647\r\n:0\r\n:0\r\n:0\r\n:300\r\n:26\r\n",
+    ),
+    (
+        r##"return struct.size('!i5 h Hf i5 ')"##,
+        b":25\r\n",
+    ),
+    (
+        r##"return struct.pack('<!i1hI7Tb',1099511627776,127,-128,4294967299,-128)"##,
+        b"$25\r\n\x00\x00\x7f\x00\x00\x00\x80\xff\xff\xff\xff\xff\xff\x00\x00\x00\x03\x00\x00\x00\x01\x00\x00\x00\x80\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!i1hI7Tb', struct.pack('<!i1hI7Tb',1099511627776,127,-128,4294967299,-128))}"##,
+        b"*6\r\n:0\r\n:127\r\n:72057594037927808\r\n:4294967299\r\n:-128\r\n:26\r\n",
+    ),
+    (
+        r##"return struct.size('<!i1hI7Tb')"##,
+        b":25\r\n",
+    ),
+    (
+        r##"return struct.pack('<!iL fi3',0,255,1.5,1099511627776)"##,
+        b"$25\r\n\x00\x00\x00\x00\x00\x00\x00\x00\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc0?\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!iL fi3', struct.pack('<!iL fi3',0,255,1.5,1099511627776))}"##,
+        b"*5\r\n:0\r\n:255\r\n:1\r\n:0\r\n:26\r\n",
+    ),
+    (
+        r##"return struct.size('<!iL fi3')"##,
+        b":25\r\n",
+    ),
+    (
+        r##"return struct.pack('!4fBi3 b',-7,65535,0,65535)"##,
+        b"$11\r\n\x00\x00\xe0\xc0\xff\x00\x00\x00\x00\x00\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4fBi3 b', struct.pack('!4fBi3 b',-7,65535,0,65535))}"##,
+        b"*5\r\n:-7\r\n:255\r\n:0\r\n:-1\r\n:12\r\n",
+    ),
+    (
+        r##"return struct.size('!4fBi3 b')"##,
+        b":11\r\n",
+    ),
+    (
+        r##"return struct.pack('!2i2',1)"##,
+        b"$2\r\n\x01\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!2i2', struct.pack('!2i2',1))}"##,
+        b"*2\r\n:1\r\n:3\r\n",
+    ),
+    (
+        r##"return struct.size('!2i2')"##,
+        b":2\r\n",
+    ),
+    (
+        r##"return struct.pack('<!d ',1.5)"##,
+        b"$8\r\n\x00\x00\x00\x00\x00\x00\xf8?\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!d ', struct.pack('<!d ',1.5))}"##,
+        b"*2\r\n:1\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('<!d ')"##,
+        b":8\r\n",
+    ),
+    (
+        r##"return struct.pack('!4i3I7',-2147483648,-987654321)"##,
+        b"$15\r\n\x00\x00\x00\x00\x00\x00\x00\x00O\x97!\xc5\xff\xff\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4i3I7', struct.pack('!4i3I7',-2147483648,-987654321))}"##,
+        b"*3\r\n:0\r\n:72057593050273616\r\n:16\r\n",
+    ),
+    (
+        r##"return struct.size('!4i3I7')"##,
+        b":15\r\n",
+    ),
+    (
+        r##"return struct.pack('I7i5 bh',2147483647,2147483647,1,-128)"##,
+        b"$15\r\n\xff\xff\xff\x7f\x00\x00\x00\xff\xff\xff\x7f\x00\x01\x80\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('I7i5 bh', struct.pack('I7i5 bh',2147483647,2147483647,1,-128))}"##,
+        b"*5\r\n:2147483647\r\n:2147483647\r\n:1\r\n:-128\r\n:16\r\n",
+    ),
+    (
+        r##"return struct.size('I7i5 bh')"##,
+        b":15\r\n",
+    ),
+    (
+        r##"return struct.pack('!4i5 I3fc3',65535,-32768,3.14159,'abcdef')"##,
+        b"$19\r\n\xff\xff\x00\x00\x00\x00\x00\x00\x80\xff\x00\x00\xd0\x0fI@abc\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4i5 I3fc3', struct.pack('!4i5 I3fc3',65535,-32768,3.14159,'abcdef'))}"##,
+        b"*5\r\n:65535\r\n:16744448\r\n:3\r\n$3\r\nabc\r\n:20\r\n",
+    ),
+    (
+        r##"return struct.size('!4i5 I3fc3')"##,
+        b":19\r\n",
+    ),
+    (
+        r##"return struct.pack('ic3 Ii1',65535,'abcdef',255,-2147483648)"##,
+        b"$12\r\n\xff\xff\x00\x00abc\xff\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('ic3 Ii1', struct.pack('ic3 Ii1',65535,'abcdef',255,-2147483648))}"##,
+        b"*5\r\n:65535\r\n$3\r\nabc\r\n:255\r\n:0\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('ic3 Ii1')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('!fI3 i Ii8',3.14159,1099511627776,300,-2147483648,1099511627776)"##,
+        b"$32\r\n\xd0\x0fI@\x00\x00\x00\x00\x00\x00\x00\x00,\x01\x00\x00\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!fI3 i Ii8', struct.pack('!fI3 i Ii8',3.14159,1099511627776,300,-2147483648,1099511627776))}"##,
+        b"*6\r\n:3\r\n:0\r\n:300\r\n:2147483648\r\n:1099511627776\r\n:33\r\n",
+    ),
+    (
+        r##"return struct.size('!fI3 i Ii8')"##,
+        b":32\r\n",
+    ),
+    (
+        r##"return struct.pack('>!8i l',127,65535)"##,
+        b"$16\r\n\x00\x00\x00\x7f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>!8i l', struct.pack('>!8i l',127,65535))}"##,
+        b"*3\r\n:127\r\n:65535\r\n:17\r\n",
+    ),
+    (
+        r##"return struct.size('>!8i l')"##,
+        b":16\r\n",
+    ),
+    (
+        r##"return struct.pack('h LI7 ',-987654321,65535,1099511627776)"##,
+        b"$17\r\nO\x97\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('h LI7 ', struct.pack('h LI7 ',-987654321,65535,1099511627776))}"##,
+        b"*4\r\n:-26801\r\n:65535\r\n:1099511627776\r\n:18\r\n",
+    ),
+    (
+        r##"return struct.size('h LI7 ')"##,
+        b":17\r\n",
+    ),
+    (
+        r##"return struct.pack('>!8i5 i2 ',-2147483648,255)"##,
+        b"$12\r\n\x00\x00\x00\x00\xff\x80\x00\x00\x00\x00\x00\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>!8i5 i2 ', struct.pack('>!8i5 i2 ',-2147483648,255))}"##,
+        b"*3\r\n:-2147483648\r\n:255\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('>!8i5 i2 ')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('I',-2147483648)"##,
+        b"$4\r\n\x00\x00\x00\x80\r\n",
+    ),
+    (
+        r##"return {struct.unpack('I', struct.pack('I',-2147483648))}"##,
+        b"*2\r\n:2147483648\r\n:5\r\n",
+    ),
+    (
+        r##"return struct.size('I')"##,
+        b":4\r\n",
+    ),
+    (
+        r##"return struct.pack('!4i1l T',-2147483648,65535,123456789)"##,
+        b"$20\r\n\x00\x00\x00\x00\xff\xff\x00\x00\x00\x00\x00\x00\x15\xcd[\x07\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4i1l T', struct.pack('!4i1l T',-2147483648,65535,123456789))}"##,
+        b"*4\r\n:0\r\n:65535\r\n:123456789\r\n:21\r\n",
+    ),
+    (
+        r##"return struct.size('!4i1l T')"##,
+        b":20\r\n",
+    ),
+    (
+        r##"return struct.pack('!lH s ',-2147483648,1,'str')"##,
+        b"$14\r\n\x00\x00\x00\x80\xff\xff\xff\xff\x01\x00str\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!lH s ', struct.pack('!lH s ',-2147483648,1,'str'))}"##,
+        b"*4\r\n:-2147483648\r\n:1\r\n$3\r\nstr\r\n:15\r\n",
+    ),
+    (
+        r##"return struct.size('!lH s ')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: 10216d8bab61ddb316c18a9225f188800853c76d, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('!T ',-128)"##,
+        b"$8\r\n\x80\xff\xff\xff\xff\xff\xff\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!T ', struct.pack('!T ',-128))}"##,
+        b"*2\r\n:-9223372036854775808\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('!T ')"##,
+        b":8\r\n",
+    ),
+    (
+        r##"return struct.pack('I7i ',-1,123456789)"##,
+        b"$11\r\n\xff\xff\xff\xff\xff\xff\xff\x15\xcd[\x07\r\n",
+    ),
+    (
+        r##"return {struct.unpack('I7i ', struct.pack('I7i ',-1,123456789))}"##,
+        b"*3\r\n:72057594037927936\r\n:123456789\r\n:12\r\n",
+    ),
+    (
+        r##"return struct.size('I7i ')"##,
+        b":11\r\n",
+    ),
+    (
+        r##"return struct.pack('>i5i8 I3 ',1,-1,127)"##,
+        b"$16\r\n\x00\x00\x00\x00\x01\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x7f\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>i5i8 I3 ', struct.pack('>i5i8 I3 ',1,-1,127))}"##,
+        b"*4\r\n:1\r\n:-1\r\n:127\r\n:17\r\n",
+    ),
+    (
+        r##"return struct.size('>i5i8 I3 ')"##,
+        b":16\r\n",
+    ),
+    (
+        r##"return struct.pack('>!8d ',1e10)"##,
+        b"$8\r\nB\x02\xa0_ \x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>!8d ', struct.pack('>!8d ',1e10))}"##,
+        b"*2\r\n:10000000000\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('>!8d ')"##,
+        b":8\r\n",
+    ),
+    (
+        r##"return struct.pack('!Hi i1 ',127,1,-128)"##,
+        b"$9\r\n\x7f\x00\x00\x00\x01\x00\x00\x00\x80\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!Hi i1 ', struct.pack('!Hi i1 ',127,1,-128))}"##,
+        b"*4\r\n:127\r\n:1\r\n:-128\r\n:10\r\n",
+    ),
+    (
+        r##"return struct.size('!Hi i1 ')"##,
+        b":9\r\n",
+    ),
+    (
+        r##"return struct.pack('!4f',1.5)"##,
+        b"$4\r\n\x00\x00\xc0?\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4f', struct.pack('!4f',1.5))}"##,
+        b"*2\r\n:1\r\n:5\r\n",
+    ),
+    (
+        r##"return struct.size('!4f')"##,
+        b":4\r\n",
+    ),
+    (
+        r##"return struct.pack('!4d I7h B',3.14159,127,123456789,-32768)"##,
+        b"$19\r\nn\x86\x1b\xf0\xf9!\x09@\x7f\x00\x00\x00\x00\x00\x00\x00\x15\xcd\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4d I7h B', struct.pack('!4d I7h B',3.14159,127,123456789,-32768))}"##,
+        b"*5\r\n:3\r\n:127\r\n:-13035\r\n:0\r\n:20\r\n",
+    ),
+    (
+        r##"return struct.size('!4d I7h B')"##,
+        b":19\r\n",
+    ),
+    (
+        r##"return struct.pack('>I7f x',-32768,1e10)"##,
+        b"$12\r\n\xff\xff\xff\xff\xff\x80\x00P\x15\x02\xf9\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>I7f x', struct.pack('>I7f x',-32768,1e10))}"##,
+        b"*3\r\n:72057594037895168\r\n:10000000000\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('>I7f x')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('<!f s',-7,'str')"##,
+        b"$8\r\n\x00\x00\xe0\xc0str\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!f s', struct.pack('<!f s',-7,'str'))}"##,
+        b"*3\r\n:-7\r\n$3\r\nstr\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('<!f s')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: 66ca056c1465a9b25a6e18507ad74872cc8e2e6f, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('!2i1 c3i1f I7',-987654321,'abcdef',-32768,-7,300)"##,
+        b"$17\r\nOabc\x00\x00\x00\x00\xe0\xc0,\x01\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!2i1 c3i1f I7', struct.pack('!2i1 c3i1f I7',-987654321,'abcdef',-32768,-7,300))}"##,
+        b"*6\r\n:79\r\n$3\r\nabc\r\n:0\r\n:-7\r\n:300\r\n:18\r\n",
+    ),
+    (
+        r##"return struct.size('!2i1 c3i1f I7')"##,
+        b":17\r\n",
+    ),
+    (
+        r##"return struct.pack('<fi5B xI7',-7,-32768,-32768,4294967299)"##,
+        b"$18\r\n\x00\x00\xe0\xc0\x00\x80\xff\xff\xff\x00\x00\x03\x00\x00\x00\x01\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<fi5B xI7', struct.pack('<fi5B xI7',-7,-32768,-32768,4294967299))}"##,
+        b"*5\r\n:-7\r\n:-32768\r\n:0\r\n:4294967299\r\n:19\r\n",
+    ),
+    (
+        r##"return struct.size('<fi5B xI7')"##,
+        b":18\r\n",
+    ),
+    (
+        r##"return struct.pack('<d i5 ',1e10,127)"##,
+        b"$13\r\n\x00\x00\x00 _\xa0\x02B\x7f\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<d i5 ', struct.pack('<d i5 ',1e10,127))}"##,
+        b"*3\r\n:10000000000\r\n:127\r\n:14\r\n",
+    ),
+    (
+        r##"return struct.size('<d i5 ')"##,
+        b":13\r\n",
+    ),
+    (
+        r##"return struct.pack('<!l I7 T b ',300,1,2147483647,-1)"##,
+        b"$33\r\n,\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\x7f\x00\x00\x00\x00\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!l I7 T b ', struct.pack('<!l I7 T b ',300,1,2147483647,-1))}"##,
+        b"*5\r\n:300\r\n:1\r\n:2147483647\r\n:-1\r\n:34\r\n",
+    ),
+    (
+        r##"return struct.size('<!l I7 T b ')"##,
+        b":33\r\n",
+    ),
+    (
+        r##"return struct.pack('T',127)"##,
+        b"$8\r\n\x7f\x00\x00\x00\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('T', struct.pack('T',127))}"##,
+        b"*2\r\n:127\r\n:9\r\n",
+    ),
+    (
+        r##"return struct.size('T')"##,
+        b":8\r\n",
+    ),
+    (
+        r##"return struct.pack('!2i2 ',127)"##,
+        b"$2\r\n\x7f\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!2i2 ', struct.pack('!2i2 ',127))}"##,
+        b"*2\r\n:127\r\n:3\r\n",
+    ),
+    (
+        r##"return struct.size('!2i2 ')"##,
+        b":2\r\n",
+    ),
+    (
+        r##"return struct.pack('<!H xf f i5 ',4294967299,-0.25,1.5,-987654321)"##,
+        b"$17\r\n\x03\x00\x00\x00\x00\x00\x80\xbe\x00\x00\xc0?O\x97!\xc5\xff\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<!H xf f i5 ', struct.pack('<!H xf f i5 ',4294967299,-0.25,1.5,-987654321))}"##,
+        b"*5\r\n:3\r\n:0\r\n:1\r\n:-987654321\r\n:18\r\n",
+    ),
+    (
+        r##"return struct.size('<!H xf f i5 ')"##,
+        b":17\r\n",
+    ),
+    (
+        r##"return struct.pack('>dsfc3i ',-7,'str',-7,'abcdef',1099511627776)"##,
+        b"$23\r\n\xc0\x1c\x00\x00\x00\x00\x00\x00str\x00\xc0\xe0\x00\x00abc\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('>dsfc3i ', struct.pack('>dsfc3i ',-7,'str',-7,'abcdef',1099511627776))}"##,
+        b"*6\r\n:-7\r\n$3\r\nstr\r\n:-7\r\n$3\r\nabc\r\n:0\r\n:24\r\n",
+    ),
+    (
+        r##"return struct.size('>dsfc3i ')"##,
+        b"-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: a2b94428695fa4cc49179f19dac17a08f56f06d5, on @user_script:1.\r\n",
+    ),
+    (
+        r##"return struct.pack('!4c3 T','abcdef',123456789)"##,
+        b"$12\r\nabc\x00\x15\xcd[\x07\x00\x00\x00\x00\r\n",
+    ),
+    (
+        r##"return {struct.unpack('!4c3 T', struct.pack('!4c3 T','abcdef',123456789))}"##,
+        b"*3\r\n$3\r\nabc\r\n:123456789\r\n:13\r\n",
+    ),
+    (
+        r##"return struct.size('!4c3 T')"##,
+        b":12\r\n",
+    ),
+    (
+        r##"return struct.pack('<lh ',-1,300)"##,
+        b"$10\r\n\xff\xff\xff\xff\xff\xff\xff\xff,\x01\r\n",
+    ),
+    (
+        r##"return {struct.unpack('<lh ', struct.pack('<lh ',-1,300))}"##,
+        b"*3\r\n:-1\r\n:300\r\n:11\r\n",
+    ),
+    (
+        r##"return struct.size('<lh ')"##,
+        b":10\r\n",
+    ),
+];
+
+/// bit operations on awkward numbers.
+pub const BIT_MIXED_CASES: &[(&str, &[u8])] = &[
+    (r##"return bit.arshift('12', 64)"##, b":12\r\n"),
+    (r##"return bit.band(2^53, 33)"##, b":0\r\n"),
+    (r##"return bit.tohex(2^32+0.5, 1)"##, b"$1\r\n0\r\n"),
+    (r##"return bit.tohex(0.5, 0)"##, b"$0\r\n\r\n"),
+    (r##"return bit.lshift(-2^31, 0xdeadbeef)"##, b":0\r\n"),
+    (r##"return bit.tobit(0)"##, b":0\r\n"),
+    (r##"return bit.rol(-3.7, 2.5)"##, b":-13\r\n"),
+    (r##"return bit.tohex(-2^31, -4)"##, b"$4\r\n0000\r\n"),
+    (r##"return bit.bor(1.5, -987654321)"##, b":-987654321\r\n"),
+    (r##"return bit.bxor(1.5, 0)"##, b":2\r\n"),
+    (r##"return bit.tohex(0, 8)"##, b"$8\r\n00000000\r\n"),
+    (r##"return bit.bxor(2.5, 2^31)"##, b":-2147483646\r\n"),
+    (
+        r##"return bit.lshift(0xdeadbeef, 1e15+0.5)"##,
+        b":-559038737\r\n",
+    ),
+    (r##"return bit.bxor('12', -2.5)"##, b":-14\r\n"),
+    (r##"return bit.tohex(-2^31, -8)"##, b"$8\r\n80000000\r\n"),
+    (r##"return bit.bnot(2.5)"##, b":-3\r\n"),
+    (r##"return bit.tohex(-3.7, 4)"##, b"$4\r\nfffc\r\n"),
+    (
+        r##"return bit.band(-987654321, 1e15+0.5)"##,
+        b":-2080342016\r\n",
+    ),
+    (r##"return bit.bor(2^31, 2^31-1)"##, b":-1\r\n"),
+    (r##"return bit.ror('12', 2^32)"##, b":12\r\n"),
+    (r##"return bit.bnot('12')"##, b":-13\r\n"),
+    (r##"return bit.bnot(0)"##, b":-1\r\n"),
+    (r##"return bit.tohex(2^31-1, 9)"##, b"$8\r\n7fffffff\r\n"),
+    (r##"return bit.bnot(2^31-1)"##, b":-2147483648\r\n"),
+    (r##"return bit.band(2^53, 1)"##, b":0\r\n"),
+    (r##"return bit.lshift(0.5, 33)"##, b":0\r\n"),
+    (r##"return bit.bnot(2^31-1)"##, b":-2147483648\r\n"),
+    (r##"return bit.rshift(2^53, 0.5)"##, b":0\r\n"),
+    (r##"return bit.arshift(2^31, 1)"##, b":-1073741824\r\n"),
+    (r##"return bit.bor(-2.5, 2^32)"##, b":-2\r\n"),
+    (r##"return bit.arshift(1.5, 2^32)"##, b":2\r\n"),
+    (r##"return bit.bswap(0xdeadbeef)"##, b":-272716322\r\n"),
+    (r##"return bit.bswap(2^32)"##, b":0\r\n"),
+    (r##"return bit.bor(2^32+0.5, 1.5)"##, b":2\r\n"),
+    (r##"return bit.rshift(2^60, 2.5)"##, b":0\r\n"),
+    (
+        r##"return bit.bor(-987654321, 0xdeadbeef)"##,
+        b":-542261265\r\n",
+    ),
+    (r##"return bit.tohex(1, 8)"##, b"$8\r\n00000001\r\n"),
+    (r##"return bit.arshift(-3.7, 2^53)"##, b":-4\r\n"),
+    (r##"return bit.bxor(1, 2^32+0.5)"##, b":1\r\n"),
+    (r##"return bit.bnot(2^32)"##, b":-1\r\n"),
+    (r##"return bit.bxor('0x1F', 123456789)"##, b":123456778\r\n"),
+    (r##"return bit.tohex(2^32+0.5, 9)"##, b"$8\r\n00000000\r\n"),
+    (r##"return bit.bnot(2^31-1)"##, b":-2147483648\r\n"),
+    (r##"return bit.bnot(2^31)"##, b":2147483647\r\n"),
+    (r##"return bit.bswap(2.5)"##, b":33554432\r\n"),
+    (r##"return bit.tohex(2^53, -12)"##, b"$8\r\n00000000\r\n"),
+    (r##"return bit.arshift(2^60, -3.7)"##, b":0\r\n"),
+    (r##"return bit.bnot(1.5)"##, b":-3\r\n"),
+    (r##"return bit.bswap(2.5)"##, b":33554432\r\n"),
+    (r##"return bit.ror(2^32, 2.5)"##, b":0\r\n"),
+    (r##"return bit.bnot(-2^60)"##, b":-1\r\n"),
+    (r##"return bit.arshift(-1, -1)"##, b":-1\r\n"),
+    (r##"return bit.arshift('12', 123456789)"##, b":0\r\n"),
+    (r##"return bit.rshift(2^31-1, 0xdeadbeef)"##, b":65535\r\n"),
+    (r##"return bit.rshift(2^60, -3.7)"##, b":0\r\n"),
+    (r##"return bit.rshift(2^32, 2^32+0.5)"##, b":0\r\n"),
+    (r##"return bit.tobit(2^60)"##, b":0\r\n"),
+    (r##"return bit.rshift(2^32, 1e15+0.5)"##, b":0\r\n"),
+    (r##"return bit.bnot(-2^60)"##, b":-1\r\n"),
+    (r##"return bit.arshift(2^31-1, -3.7)"##, b":7\r\n"),
+    (r##"return bit.rol(2^31-1, 64)"##, b":2147483647\r\n"),
+    (r##"return bit.bswap(2^53)"##, b":0\r\n"),
+    (r##"return bit.tohex(2^32, -4)"##, b"$4\r\n0000\r\n"),
+    (r##"return bit.bxor(-2.5, 64)"##, b":-66\r\n"),
+    (r##"return bit.ror(2^31, '12')"##, b":524288\r\n"),
+    (r##"return bit.bswap('0x1F')"##, b":520093696\r\n"),
+    (r##"return bit.rol(2^31, -987654321)"##, b":16384\r\n"),
+    (r##"return bit.rshift('0x1F', 0)"##, b":31\r\n"),
+    (r##"return bit.bswap(2^53)"##, b":0\r\n"),
+    (r##"return bit.bxor(3.7, 33)"##, b":37\r\n"),
+    (r##"return bit.band(2^60, 3.7)"##, b":0\r\n"),
+    (r##"return bit.tobit(0.5)"##, b":0\r\n"),
+    (r##"return bit.bxor(2^60, -2.5)"##, b":-2\r\n"),
+    (r##"return bit.rol(2^53, 2^31-1)"##, b":0\r\n"),
+    (r##"return bit.bor(123456789, -2.5)"##, b":-1\r\n"),
+    (r##"return bit.bnot(0)"##, b":-1\r\n"),
+    (r##"return bit.rshift(2^52, 0.5)"##, b":0\r\n"),
+    (r##"return bit.arshift(1, 0xdeadbeef)"##, b":0\r\n"),
+    (r##"return bit.bor(2^31, 0xdeadbeef)"##, b":-559038737\r\n"),
+    (r##"return bit.rshift(2^31-1, 64)"##, b":2147483647\r\n"),
+    (r##"return bit.bnot(123456789)"##, b":-123456790\r\n"),
+    (r##"return bit.arshift(2^53, 1.5)"##, b":0\r\n"),
+    (r##"return bit.bnot(123456789)"##, b":-123456790\r\n"),
+    (r##"return bit.lshift(1.5, -987654321)"##, b":65536\r\n"),
+    (r##"return bit.bswap(0)"##, b":0\r\n"),
+    (
+        r##"return bit.arshift(123456789, -987654321)"##,
+        b":3767\r\n",
+    ),
+    (r##"return bit.arshift(2^32+0.5, 123456789)"##, b":0\r\n"),
+    (r##"return bit.rol(3.7, 2^60)"##, b":4\r\n"),
+    (r##"return bit.bswap(-2^31)"##, b":128\r\n"),
+    (r##"return bit.bxor(-987654321, -987654321)"##, b":0\r\n"),
+    (r##"return bit.bnot(2^60)"##, b":-1\r\n"),
+    (r##"return bit.tobit(2^32)"##, b":0\r\n"),
+    (r##"return bit.tohex(2^31, -12)"##, b"$8\r\n80000000\r\n"),
+    (r##"return bit.tohex(1.5, -12)"##, b"$8\r\n00000002\r\n"),
+    (r##"return bit.bswap(-987654321)"##, b":1335304645\r\n"),
+    (r##"return bit.tohex(3.7, -8)"##, b"$8\r\n00000004\r\n"),
+    (r##"return bit.tobit(-2^31)"##, b":-2147483648\r\n"),
+    (r##"return bit.bswap(0xdeadbeef)"##, b":-272716322\r\n"),
+    (r##"return bit.bnot(1)"##, b":-2\r\n"),
+    (r##"return bit.bnot(1.5)"##, b":-3\r\n"),
+    (r##"return bit.rshift(2^31, 2^60)"##, b":-2147483648\r\n"),
+    (r##"return bit.ror(-2^60, 2^32+0.5)"##, b":0\r\n"),
+    (r##"return bit.tohex('0x1F', 4)"##, b"$4\r\n001f\r\n"),
+    (r##"return bit.tobit(2^31)"##, b":-2147483648\r\n"),
+    (r##"return bit.bswap(2^32)"##, b":0\r\n"),
+    (r##"return bit.band(2^53, 2^31-1)"##, b":0\r\n"),
+    (r##"return bit.bxor(1, 0)"##, b":1\r\n"),
+    (r##"return bit.bnot(1e15+0.5)"##, b":1530494975\r\n"),
+    (r##"return bit.tohex(1e15+0.5, 8)"##, b"$8\r\na4c68000\r\n"),
+    (r##"return bit.bnot(-987654321)"##, b":987654320\r\n"),
+    (r##"return bit.ror(-2^31, 2^60)"##, b":-2147483648\r\n"),
+    (r##"return bit.lshift(2^31, 2^53)"##, b":-2147483648\r\n"),
+    (r##"return bit.bor(2^31, 64)"##, b":-2147483584\r\n"),
+    (r##"return bit.bnot(123456789)"##, b":-123456790\r\n"),
+    (r##"return bit.bnot(2^31)"##, b":2147483647\r\n"),
+    (r##"return bit.bnot('12')"##, b":-13\r\n"),
+    (r##"return bit.ror(2^32, 0xdeadbeef)"##, b":0\r\n"),
+    (r##"return bit.bswap(0xdeadbeef)"##, b":-272716322\r\n"),
+    (r##"return bit.bor('0x1F', 3.7)"##, b":31\r\n"),
+    (r##"return bit.tobit(-1)"##, b":-1\r\n"),
+    (r##"return bit.band(2^32, '0x1F')"##, b":0\r\n"),
+    (r##"return bit.bor(-2^31, '12')"##, b":-2147483636\r\n"),
+    (r##"return bit.bor(0.5, 3.7)"##, b":4\r\n"),
+    (r##"return bit.bor('12', 1.5)"##, b":14\r\n"),
+    (r##"return bit.tohex('12', -12)"##, b"$8\r\n0000000C\r\n"),
+    (r##"return bit.bswap(2.5)"##, b":33554432\r\n"),
+    (r##"return bit.bxor(-1, -987654321)"##, b":987654320\r\n"),
+    (r##"return bit.bswap(0.5)"##, b":0\r\n"),
+    (r##"return bit.bor(-3.7, 1)"##, b":-3\r\n"),
+    (r##"return bit.bor('0x1F', -2^31)"##, b":-2147483617\r\n"),
+    (r##"return bit.tohex(1.5, 1)"##, b"$1\r\n2\r\n"),
+    (
+        r##"return bit.arshift(1e15+0.5, -987654321)"##,
+        b":-46707\r\n",
+    ),
+    (r##"return bit.arshift(2^32+0.5, 2^31-1)"##, b":0\r\n"),
+    (r##"return bit.tohex(1.5, -8)"##, b"$8\r\n00000002\r\n"),
+    (r##"return bit.bswap(1e15+0.5)"##, b":8439460\r\n"),
+    (r##"return bit.lshift(-3.7, -1)"##, b":0\r\n"),
+    (r##"return bit.rshift(2^31, -2^60)"##, b":-2147483648\r\n"),
+    (r##"return bit.tohex(3.7, 0)"##, b"$0\r\n\r\n"),
+    (r##"return bit.rol(2.5, 1.5)"##, b":8\r\n"),
+    (r##"return bit.arshift(-1, 123456789)"##, b":-1\r\n"),
+    (r##"return bit.bor(0.5, -2^60)"##, b":0\r\n"),
+    (r##"return bit.lshift(-2^31, 2^53)"##, b":-2147483648\r\n"),
+    (r##"return bit.arshift(0.5, -1)"##, b":0\r\n"),
+    (r##"return bit.rol(1, 1.5)"##, b":4\r\n"),
+    (r##"return bit.tohex(2^52, 8)"##, b"$8\r\n00000000\r\n"),
+    (r##"return bit.bor(1e15+0.5, 2^60)"##, b":-1530494976\r\n"),
+    (r##"return bit.bxor('12', -987654321)"##, b":-987654333\r\n"),
+    (r##"return bit.lshift(2^31, 2^32)"##, b":-2147483648\r\n"),
+    (r##"return bit.tohex('12', 0)"##, b"$0\r\n\r\n"),
+    (r##"return bit.rol(1.5, '0x1F')"##, b":1\r\n"),
+];
