@@ -22,6 +22,7 @@ fn main() -> anyhow::Result<()> {
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            .thread_stack_size(kvstore_server::WORKER_STACK_SIZE)
             .enable_all()
             .build()
     }

@@ -3,6 +3,7 @@
 
 mod common;
 mod durability_common;
+mod scripting_cases;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -130,7 +131,10 @@ fn errors_and_the_sandbox() {
     for escape in [
         "return os.time()",
         "return io.open('/etc/passwd')",
-        "return loadstring('return 1')()",
+        "return loadfile('/etc/passwd')",
+        "return print('x')",
+        "return getfenv(1)",
+        "return newproxy()",
         "return dofile('/etc/passwd')",
         "return require('os')",
         "return debug.getinfo(1)",
@@ -331,4 +335,171 @@ fn a_script_that_wrote_is_unkillable_but_shutdown_nosave_works() {
     assert!(admin.is_closed());
     spinner.join().expect("spinner");
     server.wait_exit(std::time::Duration::from_secs(10));
+}
+
+/// Runs each script with EVAL and compares the raw reply with Redis's.
+fn replies_as_redis(cases: &[(&str, &[u8])]) {
+    replies_as_redis_after(&[], cases);
+}
+
+/// As [`replies_as_redis`], after the commands of `setup`.
+fn replies_as_redis_after(setup: &[&[&str]], cases: &[(&str, &[u8])]) {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    for words in setup {
+        con.send(words);
+        con.read_reply();
+    }
+    let mut wrong = Vec::new();
+    for (script, want) in cases {
+        con.send(&["EVAL", script, "0"]);
+        let got = con.read_reply();
+        if got != *want {
+            wrong.push(format!(
+                "{script}\n  redis:   {:?}\n  kvstore: {:?}",
+                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(&got)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn cjson_encodes_and_decodes_as_redis_does() {
+    replies_as_redis(scripting_cases::CJSON_CASES);
+}
+
+#[test]
+fn cmsgpack_packs_and_unpacks_as_redis_does() {
+    replies_as_redis(scripting_cases::MSGPACK_CASES);
+}
+
+#[test]
+fn bit_operates_as_luabitop() {
+    replies_as_redis(scripting_cases::BIT_CASES);
+}
+
+#[test]
+fn struct_packs_and_unpacks_as_redis_does() {
+    replies_as_redis(scripting_cases::STRUCT_CASES);
+}
+
+/// Redis 7's globals: load, loadstring, coroutine and the rest are there,
+/// compiled chunks are not loaded, nothing reaches outside.
+#[test]
+fn the_sandbox_has_redis_7s_globals() {
+    replies_as_redis(scripting_cases::SANDBOX_CASES);
+}
+
+/// EVAL of a compiled chunk fails to compile, as Redis's text-only
+/// loader makes it, rather than running bytecode.
+#[test]
+fn compiled_chunks_are_not_run() {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    let e = con.cmd(&["EVAL", "\x1bLuaQ\x00\x01\x04", "0"]);
+    assert!(
+        e.starts_with("-ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'"),
+        "{e}"
+    );
+    let e = con.cmd(&["SCRIPT", "LOAD", "\x1bLuaQ"]);
+    assert!(e.starts_with("-ERR Error compiling script"), "{e}");
+}
+
+const RESP_SETUP: &[&[&str]] = &[
+    &["HSET", "h", "a", "1"],
+    &["SADD", "s", "x"],
+    &["ZADD", "z", "1.5", "m"],
+    &["SET", "n", "5"],
+];
+
+/// redis.setresp(3): replies convert to Lua as Redis documents, and the
+/// RESP3 shapes a script returns reach a RESP2 client lowered.
+#[test]
+fn resp3_conversions_to_a_resp2_client() {
+    let mut setup = RESP_SETUP.to_vec();
+    setup.push(&["HELLO", "2"]);
+    replies_as_redis_after(&setup, scripting_cases::RESP2_CLIENT_CASES);
+}
+
+#[test]
+fn resp3_conversions_to_a_resp3_client() {
+    let mut setup = RESP_SETUP.to_vec();
+    setup.push(&["HELLO", "3"]);
+    replies_as_redis_after(&setup, scripting_cases::RESP3_CLIENT_CASES);
+}
+
+/// A failed redis.call raises a string a script can catch, and the redis
+/// library's other functions check their arguments as Redis does.
+#[test]
+fn redis_library_errors_as_redis() {
+    replies_as_redis_after(
+        &[&["HSET", "h", "a", "1"]],
+        scripting_cases::REDIS_ERRORS_CASES,
+    );
+    replies_as_redis(scripting_cases::REDISLIB_CASES);
+}
+
+/// Library tables are read-only, as in Redis 7 (and still work).
+#[test]
+fn library_tables_are_read_only() {
+    replies_as_redis(scripting_cases::READONLY_CASES);
+}
+
+/// A reply nested past the interpreter's stack (here a table holding
+/// itself) ends in Redis's error instead of recursing without end.
+#[test]
+fn a_cyclic_reply_ends_at_the_stack_limit() {
+    let server = BackgroundServer::start();
+    let mut con = common::Raw::connect(server.addr());
+    con.send(&["EVAL", "local t = {} t[1] = t return t", "0"]);
+    // Read as bytes: the test decoder refuses frames this deep.
+    let mut stream = con.into_stream();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let tail = b"*1\r\n-ERR reached lua stack limit\r\n";
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 16384];
+    while !reply.ends_with(b"\r\n-ERR reached lua stack limit\r\n") && reply.len() < 1 << 20 {
+        let n = std::io::Read::read(&mut stream, &mut chunk).expect("read");
+        assert!(n > 0, "closed");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    assert!(reply.starts_with(b"*1\r\n*1\r\n*1\r\n"));
+    assert!(
+        reply.ends_with(tail),
+        "{:?}",
+        &reply[reply.len().saturating_sub(60)..]
+    );
+    // Redis stops 7995 tables deep; the references mlua holds on the way
+    // down stop this a few levels sooner.
+    let depth = (reply.len() - tail.len()) / 4 + 1;
+    assert!((7900..=7996).contains(&depth), "{depth}");
+    let mut again = common::Raw::connect(server.addr());
+    assert_eq!(again.cmd(&["PING"]), "+PONG\r\n");
+}
+
+/// Numbers reach commands as `%.17g`, as Redis prints them.
+#[test]
+fn numbers_as_redis_passes_them() {
+    replies_as_redis_after(
+        &[&["ZADD", "z", "1e20", "a", "0.1", "b", "3", "c", "-inf", "d"]],
+        scripting_cases::NUMBERS_CASES,
+    );
+}
+
+/// `error({err=…})` replies with the text, where it was raised.
+#[test]
+fn error_tables_reply_their_text() {
+    replies_as_redis(scripting_cases::ERRTABLE_CASES);
+}
+
+/// Random values, formats and numbers (seeded), as Redis answered them.
+#[test]
+fn mixed_library_cases_as_redis() {
+    replies_as_redis(scripting_cases::MIXED_CASES);
+    replies_as_redis(scripting_cases::STRUCT_MIXED_CASES);
+    replies_as_redis(scripting_cases::BIT_MIXED_CASES);
 }

@@ -204,7 +204,8 @@ fn loading_redis(lua: &Lua) -> mlua::Result<Table> {
         "LOG_WARNING",
         "REDIS_VERSION",
     ] {
-        t.raw_set(name, full.raw_get::<LuaValue>(name)?)?;
+        // `get`: the global `redis` reads through to the library.
+        t.raw_set(name, full.get::<LuaValue>(name)?)?;
     }
     t.raw_set("REDIS_VERSION_NUM", 0x0007_0000)?;
     t.raw_set(
@@ -446,6 +447,8 @@ struct FnVm {
     lua: Lua,
     generation: u64,
     functions: HashMap<String, mlua::Function>,
+    /// Runs a function so that an error table it raises keeps its text.
+    run: mlua::Function,
 }
 
 thread_local! {
@@ -463,10 +466,12 @@ fn build_vm(generation: u64, sources: &[(String, Bytes)]) -> mlua::Result<FnVm> 
             Err(e) => tracing::warn!("function library {name} no longer loads: {e:?}"),
         }
     }
+    let run = super::lua_libs::protected_runner(&lua)?;
     Ok(FnVm {
         lua,
         generation,
         functions,
+        run,
     })
 }
 
@@ -544,7 +549,7 @@ fn call_function(
             let k = strings(lua, keys)?;
             let a = strings(lua, argv)?;
             let _current = Current::enter(&mut state);
-            func.call::<LuaValue>((k, a))
+            vm.run.call::<LuaValue>((func, k, a))
         })();
         outcome(result, state.call_line, name, "user_function")
     })

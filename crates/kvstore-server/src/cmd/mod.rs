@@ -21,6 +21,11 @@ pub mod inline;
 pub mod introspection;
 mod keys;
 mod lists;
+mod lua_bit;
+mod lua_cjson;
+mod lua_libs;
+mod lua_msgpack;
+mod lua_struct;
 mod memory;
 mod notify;
 mod persistence;
@@ -35,6 +40,12 @@ mod strings;
 pub mod table;
 pub mod transactions;
 mod zsets;
+
+/// The stack each worker thread gets. Scripts run on the worker, and the
+/// Lua libraries recurse once per level of nesting (lua-cjson allows 1000
+/// levels either way): the default 2 MiB is not enough for that in an
+/// unoptimised build. Only touched pages take memory.
+pub const WORKER_STACK_SIZE: usize = 16 << 20;
 
 use std::sync::LazyLock;
 

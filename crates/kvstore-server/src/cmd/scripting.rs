@@ -1,9 +1,12 @@
 //! The scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
 //!
 //! Scripts are Lua 5.1 (built from source with mlua), as in Redis. Each
-//! worker thread keeps one interpreter, sandboxed once: no `os`, `io`,
-//! `debug`, `package`, no loading of code or files, and globals can be
-//! neither created nor read when they do not exist. A script runs alone:
+//! worker thread keeps one interpreter, sandboxed once as Redis 7's: no
+//! `os`, `io`, `debug`, `package`, no files, source text only for `load`
+//! and `loadstring`, read-only library tables (Redis's `cjson`,
+//! `cmsgpack`, `bit` and `struct` among them, see lua_libs.rs), and
+//! globals can be neither created nor read when they do not exist. A
+//! script runs alone:
 //! like EXEC, it holds the gate exclusively, since the keys it touches are
 //! known only as it runs. `redis.call` runs a command through the same
 //! table as a client's. With the append-only file on, what the script did
@@ -11,12 +14,11 @@
 //! never depends on the script, the time or randomness.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
-use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue, Variadic};
+use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 use sha1::{Digest, Sha1};
 
 use super::table::acl::*;
@@ -79,6 +81,10 @@ pub(super) struct CallState<'c, 'a> {
     /// clients are told it is busy.
     pub started: Instant,
     pub threshold: Duration,
+    /// Set by `redis.setresp(3)`: redis.call gets RESP3 replies, converted
+    /// to Lua as Redis documents (`{map=…}`, `{set=…}`, `{double=…}`,
+    /// booleans, nil).
+    pub resp3: bool,
 }
 
 impl<'c, 'a> CallState<'c, 'a> {
@@ -93,6 +99,7 @@ impl<'c, 'a> CallState<'c, 'a> {
             effects,
             read_only,
             call_line: None,
+            resp3: false,
             started: Instant::now(),
             threshold,
         }
@@ -169,11 +176,7 @@ impl Drop for Current {
 }
 
 /// `redis.call` (`protected`: `redis.pcall`) on the running script's state.
-pub(super) fn redis_call(
-    lua: &Lua,
-    words: Variadic<LuaValue>,
-    protected: bool,
-) -> mlua::Result<LuaValue> {
+pub(super) fn redis_call(lua: &Lua, words: &[LuaValue], protected: bool) -> mlua::Result<LuaValue> {
     let p = CURRENT.with(|c| c.get());
     if p.is_null() {
         return Err(mlua::Error::runtime("redis.call used outside a script"));
@@ -185,7 +188,13 @@ pub(super) fn redis_call(
     // until the call returns, and redis.call cannot run a script (EVAL is
     // refused from scripts), so this is the only reference in use.
     let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
-    let reply = call_command(state.ctx, &words, state.read_only, state.effects);
+    let reply = call_command(
+        state.ctx,
+        words,
+        state.read_only,
+        state.resp3,
+        state.effects,
+    );
     match reply {
         Value::Error(msg) if !protected => {
             state.call_line = Some(script_line(lua));
@@ -193,8 +202,110 @@ pub(super) fn redis_call(
                 String::from_utf8_lossy(&msg).into_owned(),
             ))
         }
-        other => to_lua(lua, &other),
+        other => to_lua(lua, &other, state.resp3),
     }
+}
+
+fn call_raising(
+    lua: &Lua,
+    mut args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let v = redis_call(lua, args.make_contiguous(), false)?;
+    Ok(mlua::MultiValue::from_iter([v]))
+}
+
+fn call_protected(
+    lua: &Lua,
+    mut args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let v = redis_call(lua, args.make_contiguous(), true)?;
+    Ok(mlua::MultiValue::from_iter([v]))
+}
+
+/// The running script's call state (None outside a script).
+fn current_state<'s>() -> Option<&'s mut CallState<'s, 's>> {
+    let p = CURRENT.with(|c| c.get());
+    // SAFETY: as in `redis_call`: set by `Current::enter` for the length
+    // of the call, on this thread; the caller uses it only within the
+    // Rust callback it was called from.
+    (!p.is_null()).then(|| unsafe { &mut *(p as *mut CallState<'_, '_>) })
+}
+
+/// An error raised by a `redis` function, reported as Redis reports them:
+/// the message as given, where the script called it.
+fn redis_lib_error(lua: &Lua, msg: &str) -> mlua::Error {
+    if let Some(state) = current_state() {
+        state.call_line = Some(script_line(lua));
+    }
+    mlua::Error::runtime(msg)
+}
+
+/// `redis.setresp(2|3)`: the protocol of the replies redis.call converts.
+fn set_resp(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
+    if args.len() != 1 {
+        return Err(redis_lib_error(
+            lua,
+            "ERR redis.setresp() requires one argument.",
+        ));
+    }
+    match lua.coerce_number(args[0].clone()).ok().flatten() {
+        Some(v) if v == 2.0 || v == 3.0 => {
+            if let Some(state) = current_state() {
+                state.resp3 = v == 3.0;
+            }
+            Ok(())
+        }
+        _ => Err(redis_lib_error(lua, "ERR RESP version must be 2 or 3.")),
+    }
+}
+
+/// `redis.set_repl(flags)`: checked as Redis checks it. What a script
+/// wrote is always logged here (the append-only file holds effects, and
+/// there are no replicas), so the flags change nothing.
+fn set_repl(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
+    if args.len() != 1 {
+        return Err(redis_lib_error(
+            lua,
+            "ERR redis.set_repl() requires two arguments.",
+        ));
+    }
+    match lua.coerce_number(args[0].clone()).ok().flatten() {
+        Some(v) if (0.0..=3.0).contains(&v) => Ok(()),
+        _ => Err(redis_lib_error(
+            lua,
+            "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+        )),
+    }
+}
+
+/// `redis.acl_check_cmd(cmd, ...)`: with no ACL users, any command that
+/// exists is allowed.
+fn acl_check_cmd(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<bool> {
+    let Some(first) = args.front() else {
+        return Err(redis_lib_error(
+            lua,
+            "ERR Please specify at least one argument for this redis lib call",
+        ));
+    };
+    let name = match first {
+        LuaValue::String(s) => s.as_bytes().to_vec(),
+        _ => Vec::new(),
+    };
+    if super::lookup(&name).is_none() {
+        return Err(redis_lib_error(
+            lua,
+            "ERR Invalid command passed to redis.acl_check_cmd()",
+        ));
+    }
+    Ok(true)
+}
+
+/// `REDIS_VERSION_NUM`: the version as 0xMMmmpp.
+fn version_num(version: &str) -> i64 {
+    version
+        .split('.')
+        .take(3)
+        .fold(0, |acc, part| (acc << 8) | part.parse::<i64>().unwrap_or(0))
 }
 
 /// A Lua array of strings.
@@ -210,7 +321,12 @@ pub(super) fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
 /// compiled, by SHA1.
 struct Vm {
     lua: Lua,
-    compiled: HashMap<String, mlua::Function>,
+    /// hashbrown's hasher: SipHash costs more than the rest of the
+    /// lookup on a short EVALSHA.
+    compiled: hashbrown::HashMap<String, mlua::Function>,
+    /// Runs a compiled script so that an error table it raises keeps its
+    /// `err` text (see `lua_libs::protected_runner`).
+    run: mlua::Function,
 }
 
 thread_local! {
@@ -223,22 +339,18 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
     let lua = Lua::new_with(libs, LuaOptions::default())?;
     let globals = lua.globals();
-    // What the base library would let a script reach outside its sandbox.
+    // What the base library would let a script reach outside its sandbox
+    // (Redis 7 keeps load, loadstring, collectgarbage and gcinfo).
     for name in [
-        "dofile",
-        "loadfile",
-        "load",
-        "loadstring",
-        "setfenv",
-        "getfenv",
-        "newproxy",
-        "module",
-        "require",
-        "collectgarbage",
-        "print",
+        "dofile", "loadfile", "setfenv", "getfenv", "newproxy", "module", "require", "print",
     ] {
         globals.raw_set(name, LuaValue::Nil)?;
     }
+    lua.load(TEXT_ONLY_LOADERS)
+        .set_name("=sandbox")
+        .set_mode(mlua::prelude::LuaChunkMode::Text)
+        .exec()?;
+    super::lua_libs::install(&lua, &globals)?;
     let redis = lua.create_table()?;
     redis.raw_set("REDIS_VERSION", super::server::REDIS_COMPAT_VERSION)?;
     redis.raw_set("LOG_DEBUG", 0)?;
@@ -264,54 +376,174 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
             Ok(())
         })?,
     )?;
-    redis.raw_set("setresp", lua.create_function(|_, _v: i64| Ok(()))?)?;
     redis.raw_set(
-        "call",
-        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, false))?,
+        "setresp",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(set_resp(lua, args).map(|()| mlua::MultiValue::new())?)
+        })?,
     )?;
     redis.raw_set(
-        "pcall",
-        lua.create_function(|lua, words: Variadic<LuaValue>| redis_call(lua, words, true))?,
+        "REDIS_VERSION_NUM",
+        version_num(super::server::REDIS_COMPAT_VERSION),
     )?;
+    redis.raw_set("REPL_NONE", 0)?;
+    redis.raw_set("REPL_AOF", 1)?;
+    redis.raw_set("REPL_SLAVE", 2)?;
+    redis.raw_set("REPL_REPLICA", 2)?;
+    redis.raw_set("REPL_ALL", 3)?;
+    redis.raw_set(
+        "set_repl",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(set_repl(lua, args).map(|()| mlua::MultiValue::new())?)
+        })?,
+    )?;
+    // Effects are what is logged, always: nothing to switch on.
+    redis.raw_set(
+        "replicate_commands",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(true))?,
+    )?;
+    redis.raw_set(
+        "acl_check_cmd",
+        super::lua_libs::create(&lua, |lua, args| {
+            Ok(mlua::MultiValue::from_iter([LuaValue::Boolean(
+                acl_check_cmd(lua, args)?,
+            )]))
+        })?,
+    )?;
+    // The Lua debugger is not there: as in Redis outside a debugging
+    // session, these do nothing.
+    redis.raw_set(
+        "breakpoint",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(false))?,
+    )?;
+    redis.raw_set(
+        "debug",
+        lua.create_function(|_, _: mlua::MultiValue| Ok(()))?,
+    )?;
+    // Through lua_libs's wrapper: a failed redis.call raises a Lua string,
+    // which is what `pcall(redis.call, …)` gives a script in Redis.
+    redis.raw_set("call", super::lua_libs::create(&lua, call_raising)?)?;
+    redis.raw_set("pcall", super::lua_libs::create(&lua, call_protected)?)?;
     globals.raw_set("redis", redis)?;
+    // Library tables are read-only, as in Redis 7: the interpreter is
+    // shared by every script on this thread, so one that replaced
+    // `string.format` or `cjson.encode` would change them for the rest.
+    // Lua 5.1 has no read-only tables: each global library becomes an
+    // empty table that reads through to it and refuses writes (so
+    // `pairs(string)` finds nothing, unlike Redis).
+    let readonly = super::lua_libs::create(&lua, refuse_global)?;
+    for name in [
+        "string",
+        "math",
+        "table",
+        "coroutine",
+        "cjson",
+        "cmsgpack",
+        "bit",
+        "struct",
+        "redis",
+    ] {
+        let real: Table = globals.raw_get(name)?;
+        let meta = lua.create_table()?;
+        meta.raw_set("__index", real)?;
+        meta.raw_set("__newindex", readonly.clone())?;
+        // getmetatable gives this, not the table that holds the library.
+        meta.raw_set("__metatable", false)?;
+        let proxy = lua.create_table()?;
+        proxy.set_metatable(Some(meta))?;
+        globals.raw_set(name, proxy)?;
+    }
     // From here on, a script may neither create a global nor read one
     // that does not exist (Redis's messages).
     let guard = lua.create_table()?;
-    guard.raw_set(
-        "__newindex",
-        lua.create_function(|lua, (_t, _name, _v): (Table, mlua::LuaString, LuaValue)| {
-            Err::<(), _>(mlua::Error::runtime(format!(
-                "user_script:{}: Attempt to modify a readonly table",
-                script_line(lua)
-            )))
-        })?,
-    )?;
-    guard.raw_set(
-        "__index",
-        lua.create_function(|lua, (_t, name): (Table, mlua::LuaString)| {
-            Err::<(), _>(mlua::Error::runtime(format!(
-                "user_script:{}: Script attempted to access nonexistent global variable '{}'",
-                script_line(lua),
-                String::from_utf8_lossy(&name.as_bytes())
-            )))
-        })?,
-    )?;
+    guard.raw_set("__newindex", super::lua_libs::create(&lua, refuse_global)?)?;
+    guard.raw_set("__index", super::lua_libs::create(&lua, missing_global)?)?;
     globals.set_metatable(Some(guard))?;
     install_hook(&lua)?;
     Ok(lua)
 }
 
+/// `load` and `loadstring` that read source text only: compiled chunks
+/// can crash the interpreter. Redis's Lua reads a compiled chunk as text,
+/// failing on its first byte; a space in front gives the same error.
+const TEXT_ONLY_LOADERS: &str = r#"
+local loadstring, type, byte, concat = loadstring, type, string.byte, table.concat
+local error = error
+_G.loadstring = function(s, name)
+  if type(s) == "string" and byte(s, 1) == 27 then
+    return loadstring(" " .. s, name or s)
+  end
+  return loadstring(s, name)
+end
+local text = _G.loadstring
+_G.load = function(reader, name)
+  local parts = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == "" then break end
+    if type(piece) ~= "string" then
+      error("reader function must return a string", 0)
+    end
+    parts[#parts + 1] = piece
+  end
+  return text(concat(parts), name or "=(load)")
+end
+"#;
+
+/// A script's source as compiled: a compiled chunk's escape byte gets a
+/// space in front, so it fails as text (see [`TEXT_ONLY_LOADERS`]).
+pub(super) fn source_text(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if body.first() == Some(&27) {
+        let mut spaced = Vec::with_capacity(body.len() + 1);
+        spaced.push(b' ');
+        spaced.extend_from_slice(body);
+        std::borrow::Cow::Owned(spaced)
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
+}
+
+/// `__newindex` of the globals: no script creates one (Redis's message,
+/// raised as a Lua string, positioned where the assignment is).
+fn refuse_global(
+    _lua: &Lua,
+    _args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    Err(super::lua_libs::Fail::new(
+        "Attempt to modify a readonly table",
+    ))
+}
+
+/// `__index` of the globals: reading one that does not exist fails.
+fn missing_global(
+    _lua: &Lua,
+    args: mlua::MultiValue,
+) -> super::lua_libs::LibResult<mlua::MultiValue> {
+    let name = match args.get(1) {
+        Some(LuaValue::String(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+        _ => "?".to_string(),
+    };
+    Err(super::lua_libs::Fail::new(format!(
+        "Script attempted to access nonexistent global variable '{name}'"
+    )))
+}
+
 fn new_vm() -> mlua::Result<Vm> {
+    let lua = new_lua()?;
+    let run = super::lua_libs::protected_runner(&lua)?;
     Ok(Vm {
-        lua: new_lua()?,
-        compiled: HashMap::new(),
+        lua,
+        compiled: hashbrown::HashMap::new(),
+        run,
     })
 }
 
 /// The line of the script that called into Rust (Redis reports it).
 pub(super) fn script_line(lua: &Lua) -> usize {
-    lua.inspect_stack(1, |d| d.current_line())
-        .flatten()
+    // The first Lua frame: C frames (lua_libs's wrapper around redis.call)
+    // have no line.
+    (1..=3)
+        .find_map(|level| lua.inspect_stack(level, |d| d.current_line()).flatten())
         .unwrap_or(1)
 }
 
@@ -369,13 +601,23 @@ pub fn eval_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 pub fn evalsha(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    let sha = sha_name(args[1].as_bytes().unwrap_or_default());
     run_script(ctx, &sha, args, false)
 }
 
 pub fn evalsha_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let sha = String::from_utf8_lossy(args[1].as_bytes().unwrap_or_default()).to_ascii_lowercase();
+    let sha = sha_name(args[1].as_bytes().unwrap_or_default());
     run_script(ctx, &sha, args, true)
+}
+
+/// The name a client gave a script, lower-cased; borrowed when it already
+/// is lower case and text (as clients send it), with no copy.
+fn sha_name(given: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(given) {
+        Ok(s) if !given.iter().any(u8::is_ascii_uppercase) => std::borrow::Cow::Borrowed(s),
+        Ok(s) => std::borrow::Cow::Owned(s.to_ascii_lowercase()),
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(given).to_ascii_lowercase()),
+    }
 }
 
 /// Runs the script named `sha` alone, logging its effects.
@@ -495,23 +737,26 @@ fn call_vm(
         let Some(vm) = slot.as_mut() else {
             return Value::error("ERR cannot start the Lua interpreter");
         };
-        if !vm.compiled.contains_key(sha) {
-            match vm.lua.load(body).set_name("@user_script").into_function() {
-                Ok(f) => {
-                    vm.compiled.insert(sha.to_string(), f);
-                }
+        // One lookup when the script is compiled already (the EVALSHA hot
+        // path). Borrowed, not cloned: a clone of a Lua function takes a
+        // new registry slot every time.
+        let func = match vm.compiled.get(sha) {
+            Some(f) => f,
+            None => match vm
+                .lua
+                .load(&*source_text(body))
+                .set_name("@user_script")
+                .set_mode(mlua::prelude::LuaChunkMode::Text)
+                .into_function()
+            {
+                Ok(f) => &*vm.compiled.entry(sha.to_string()).or_insert(f),
                 Err(e) => {
                     return Value::error(format!(
                         "ERR Error compiling script (new function): {}",
                         first_line(&e)
                     ))
                 }
-            }
-        }
-        // Borrowed, not cloned: a clone of a Lua function takes a new
-        // registry slot every time.
-        let Some(func) = vm.compiled.get(sha) else {
-            return Value::error("ERR the script vanished while compiling");
+            },
         };
         let mut state = CallState::new(ctx, effects, read_only);
         let lua = &vm.lua;
@@ -520,7 +765,7 @@ fn call_vm(
             globals.raw_set("KEYS", strings(lua, keys)?)?;
             globals.raw_set("ARGV", strings(lua, argv)?)?;
             let _current = Current::enter(&mut state);
-            func.call::<LuaValue>(())
+            vm.run.call::<LuaValue>(func)
         })();
         outcome(result, state.call_line, sha, "user_script")
     })
@@ -539,7 +784,13 @@ pub(super) fn outcome(
         Ok(v) => from_lua(&v),
         Err(e) => {
             let msg = first_line(&e);
-            match call_line {
+            // `error({err=…})`: the text as it is, where it was raised.
+            if let Some((line, err)) = super::lua_libs::raised_table(&msg) {
+                return Value::error(format!("{err} script: {name}, on @{chunk}:{line}."));
+            }
+            // A positioned message is the script's own error, even when a
+            // redis.call failed (and was caught) before it.
+            match call_line.filter(|_| !msg.starts_with(chunk)) {
                 Some(line) => Value::error(format!("{msg} script: {name}, on @{chunk}:{line}.")),
                 None => {
                     let line = msg
@@ -573,6 +824,7 @@ fn call_command(
     ctx: &mut Ctx<'_>,
     words: &[LuaValue],
     read_only: bool,
+    want_resp3: bool,
     effects: &mut Vec<(usize, Vec<Value>)>,
 ) -> Value {
     if words.is_empty() {
@@ -582,7 +834,12 @@ fn call_command(
     for w in words {
         match w {
             LuaValue::String(s) => args.push(Value::Bulk(Bytes::copy_from_slice(&s.as_bytes()))),
-            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(i.to_string()))),
+            // Lua 5.1's numbers are doubles: mlua's integers are the whole
+            // ones. Below 1e17 `%.17g` prints every digit, as itoa does.
+            LuaValue::Integer(i) if i.unsigned_abs() < 100_000_000_000_000_000 => args.push(
+                Value::Bulk(Bytes::from(itoa::Buffer::new().format(*i).to_owned())),
+            ),
+            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(lua_number(*i as f64)))),
             LuaValue::Number(n) => args.push(Value::Bulk(Bytes::from(lua_number(*n)))),
             _ => {
                 return Value::error(
@@ -608,9 +865,10 @@ fn call_command(
         // From here on the script can no longer be killed.
         ctx.shared.script.note_write();
     }
-    // A script sees Redis replies, whatever mode its client is in.
+    // A script sees Redis replies, whatever mode its client is in, in the
+    // protocol it chose with redis.setresp.
     let mode = std::mem::replace(&mut ctx.session.mode, crate::config::ReplyMode::Redis);
-    let resp3 = std::mem::replace(&mut ctx.session.resp3, false);
+    let resp3 = std::mem::replace(&mut ctx.session.resp3, want_resp3);
     // Nothing blocks inside a script either.
     ctx.session.no_block = true;
     let reply = super::run(ctx, cmd, &args);
@@ -624,64 +882,143 @@ fn call_command(
     reply
 }
 
-/// A Lua number as `redis.call` passes it: integral ones without a point.
+/// A Lua number as `redis.call` passes it: `%.17g`, as Redis prints it
+/// (`0.1` is `0.10000000000000001`, `1e20` is `1e+20`).
 pub(super) fn lua_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e17 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    super::lua_libs::format_g(n, 17)
 }
 
-/// A reply as a script sees it (Redis's RESP2 conversion).
-fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
+/// A reply as a script sees it: Redis's RESP2 conversion, or with `resp3`
+/// its RESP3 one (null is nil, a map `{map={k=v}}`, a set
+/// `{set={member=true}}`, a double `{double=n}`, a boolean a boolean).
+fn to_lua(lua: &Lua, v: &Value, resp3: bool) -> mlua::Result<LuaValue> {
+    let wrapped = |field: &str, inner: LuaValue| -> mlua::Result<LuaValue> {
+        let t = lua.create_table()?;
+        t.raw_set(field, inner)?;
+        Ok(LuaValue::Table(t))
+    };
     Ok(match v {
         Value::Integer(n) => LuaValue::Integer(*n),
         Value::Bulk(b) => LuaValue::String(lua.create_string(b)?),
+        Value::Null | Value::NullArray if resp3 => LuaValue::Nil,
         Value::Null | Value::NullArray => LuaValue::Boolean(false),
         Value::Simple(s) => LuaValue::Table(reply_table(lua, "ok", lua.create_string(s)?)?),
         Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
+        Value::Double(d) if resp3 => wrapped("double", LuaValue::Number(*d))?,
         Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),
+        Value::Boolean(b) if resp3 => LuaValue::Boolean(*b),
         Value::Boolean(b) => LuaValue::Integer(i64::from(*b)),
+        Value::Set(items) if resp3 => {
+            let t = lua.create_table()?;
+            for item in items {
+                t.raw_set(to_lua(lua, item, resp3)?, true)?;
+            }
+            wrapped("set", LuaValue::Table(t))?
+        }
+        Value::Map(pairs) if resp3 => {
+            let t = lua.create_table()?;
+            for (k, v) in pairs {
+                t.raw_set(to_lua(lua, k, resp3)?, to_lua(lua, v, resp3)?)?;
+            }
+            wrapped("map", LuaValue::Table(t))?
+        }
         Value::Array(items) | Value::Set(items) | Value::Push(items) => {
             let t = lua.create_table()?;
             for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, to_lua(lua, item)?)?;
+                t.raw_set(i + 1, to_lua(lua, item, resp3)?)?;
             }
             LuaValue::Table(t)
         }
         Value::Map(pairs) => {
             let t = lua.create_table()?;
             for (i, (k, v)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, to_lua(lua, k)?)?;
-                t.raw_set(2 * i + 2, to_lua(lua, v)?)?;
+                t.raw_set(2 * i + 1, to_lua(lua, k, resp3)?)?;
+                t.raw_set(2 * i + 2, to_lua(lua, v, resp3)?)?;
             }
             LuaValue::Table(t)
         }
     })
 }
 
+/// 2^63: where 64-bit signed integers end.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A Lua number as Redis converts it to an integer: C's cast on x86-64,
+/// where what does not fit (infinities and NaN too) becomes i64::MIN.
+fn lua_integer(n: f64) -> i64 {
+    if (-TWO_63..TWO_63).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// A script's result as a reply (Redis's rules: numbers truncate to
 /// integers, `false` is null, `{ok=…}` and `{err=…}` are status and
 /// error replies, a table is an array up to its first nil).
 fn from_lua(v: &LuaValue) -> Value {
+    from_lua_at(v, 1)
+}
+
+/// How deep tables a script returns may nest: where Redis runs out of Lua
+/// stack (a cyclic table ends there too).
+const MAX_REPLY_DEPTH: usize = 7995;
+
+/// [`from_lua`] for a value `depth` tables deep.
+fn from_lua_at(v: &LuaValue, depth: usize) -> Value {
+    let from_lua = |v: &LuaValue| from_lua_at(v, depth + 1);
     match v {
         LuaValue::Integer(n) => Value::Integer(*n),
-        LuaValue::Number(n) => Value::Integer(*n as i64),
+        LuaValue::Number(n) => Value::Integer(lua_integer(*n)),
         LuaValue::String(s) => Value::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         LuaValue::Boolean(true) => Value::Integer(1),
+        LuaValue::Table(_) if depth > MAX_REPLY_DEPTH => {
+            Value::error("ERR reached lua stack limit")
+        }
         LuaValue::Table(t) => {
-            if let Ok(LuaValue::String(e)) = t.raw_get::<LuaValue>("err") {
-                return Value::Error(Bytes::copy_from_slice(&e.as_bytes()));
+            // Reading fails when the references held along the way have
+            // used up the interpreter's stack: a reply that deep (or a
+            // cyclic table) ends there, as in Redis.
+            let limit = || Value::error("ERR reached lua stack limit");
+            match t.raw_get::<LuaValue>("err") {
+                Ok(LuaValue::String(e)) => {
+                    return Value::Error(Bytes::copy_from_slice(&e.as_bytes()))
+                }
+                Err(_) => return limit(),
+                Ok(_) => {}
             }
             if let Ok(LuaValue::String(ok)) = t.raw_get::<LuaValue>("ok") {
                 return Value::Simple(Bytes::copy_from_slice(&ok.as_bytes()));
             }
+            // RESP3's shapes: a RESP2 client gets them as the encoder
+            // lowers them (a double as a string, a map as a flat array).
+            match t.raw_get::<LuaValue>("double") {
+                Ok(LuaValue::Number(d)) => return Value::Double(d),
+                Ok(LuaValue::Integer(i)) => return Value::Double(i as f64),
+                _ => {}
+            }
+            if let Ok(LuaValue::Table(m)) = t.raw_get::<LuaValue>("map") {
+                return Value::Map(
+                    m.pairs::<LuaValue, LuaValue>()
+                        .filter_map(Result::ok)
+                        .map(|(k, v)| (from_lua(&k), from_lua(&v)))
+                        .collect(),
+                );
+            }
+            if let Ok(LuaValue::Table(m)) = t.raw_get::<LuaValue>("set") {
+                return Value::Set(
+                    m.pairs::<LuaValue, LuaValue>()
+                        .filter_map(Result::ok)
+                        .map(|(k, _)| from_lua(&k))
+                        .collect(),
+                );
+            }
             let mut out = Vec::new();
             for i in 1.. {
                 match t.raw_get::<LuaValue>(i) {
-                    Ok(LuaValue::Nil) | Err(_) => break,
+                    Ok(LuaValue::Nil) => break,
                     Ok(item) => out.push(from_lua(&item)),
+                    Err(_) => return limit(),
                 }
             }
             Value::Array(out)
@@ -698,8 +1035,9 @@ pub fn script(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         // Compiled here first, so that a script with a syntax error is
         // refused at load time, as Redis does.
         if let Err(e) = Lua::new()
-            .load(&body[..])
+            .load(&*source_text(&body))
             .set_name("@user_script")
+            .set_mode(mlua::prelude::LuaChunkMode::Text)
             .into_function()
         {
             return Value::error(format!(
