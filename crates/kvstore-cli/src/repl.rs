@@ -1,6 +1,6 @@
 //! The interactive prompt.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -61,7 +61,13 @@ impl Session<'_> {
 
 pub fn run(args: &Args) -> Result<()> {
     let mut editor = DefaultEditor::new()?;
-    let history = history_file();
+    // Piped input is a script, not something typed: recording it would
+    // fill (or create) the user's history with lines nobody typed.
+    let history = if io::stdin().is_terminal() {
+        history_file()
+    } else {
+        None
+    };
     if let Some(path) = &history {
         // A missing history file is normal on first use.
         let _ = editor.load_history(path);

@@ -214,16 +214,20 @@ fn timeout_below_a_millisecond_is_a_usage_error() {
     assert!(stderr(&out).contains("0.001"), "{}", stderr(&out));
 }
 
-#[test]
-fn closed_stdout_neither_panics_nor_loses_history() {
-    let server = BackgroundServer::start();
-    let dir = std::env::temp_dir().join(format!("kvstore-cli-hist-{}", std::process::id()));
+/// A scratch directory of this test process, emptied first.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kvstore-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let history = dir.join("history");
-    let _ = std::fs::remove_file(&history);
+    dir
+}
+
+#[test]
+fn closed_stdout_does_not_panic() {
+    let server = BackgroundServer::start();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
         .args(["-p", &server.addr().port().to_string()])
-        .env("KVSTORE_CLI_HISTFILE", &history)
+        .env("KVSTORE_CLI_HISTFILE", "")
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -238,7 +242,43 @@ fn closed_stdout_neither_panics_nor_loses_history() {
     let out = child.wait_with_output().unwrap();
     // 101 is a panic; a failed write is an ordinary error (1).
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let saved = std::fs::read_to_string(&history).unwrap_or_default();
-    assert!(saved.contains("help"), "history: {saved:?}");
+}
+
+#[test]
+fn piped_input_writes_no_history_file() {
+    let server = BackgroundServer::start();
+    let dir = scratch_dir("hist");
+    let histfile = dir.join("history");
+    // Once through the default location under HOME, once through the
+    // variable that names the file.
+    for set_histfile in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"));
+        cmd.args(["-p", &server.addr().port().to_string()])
+            .env("HOME", &dir)
+            .env("TERM", "xterm")
+            .env_remove("KVSTORE_CLI_HISTFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if set_histfile {
+            cmd.env("KVSTORE_CLI_HISTFILE", &histfile);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let script = "set a 1\nget a\nhelp\nquit\n";
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("\"1\""), "{}", stdout(&out));
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(files.is_empty(), "history written: {files:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
