@@ -214,6 +214,27 @@ fn timeout_below_a_millisecond_is_a_usage_error() {
     assert!(stderr(&out).contains("0.001"), "{}", stderr(&out));
 }
 
+#[test]
+fn big_integers_are_exact_both_ways() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    let out = cli(port, &["--typed", "set", "\"n\"", "100000000000000000000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("100000000000000000000 is beyond the 64-bit integer range"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("e20"), "{}", stderr(&out));
+    // Nothing was sent.
+    assert_eq!(stdout(&cli(port, &["get", "n"])), "(nil)\n");
+    cli(port, &["set", "m", "9223372036854775806"]);
+    let out = cli(port, &["incr", "m"]);
+    assert_eq!(stdout(&out), "(integer) 9223372036854775807\n");
+    let out = cli(port, &["--raw", "incrby", "m", "-9223372036854775807"]);
+    assert_eq!(stdout(&out), "0\n");
+}
+
 /// A scratch directory of this test process, emptied first.
 fn scratch_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("kvstore-cli-{name}-{}", std::process::id()));
