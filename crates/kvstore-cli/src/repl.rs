@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use anyhow::Result;
 use kvstore_client::{Client, Error, Value};
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::history::DefaultHistory;
+use rustyline::Editor;
 
 use crate::args::Args;
 use crate::exec::{self, Outcome};
+use crate::hints::{CliHelper, Docs};
 use crate::{split, typed};
 
 const HELP: &str = "\
@@ -60,14 +62,18 @@ impl Session<'_> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let mut editor = DefaultEditor::new()?;
+    let mut editor: Editor<CliHelper, DefaultHistory> = Editor::new()?;
+    let interactive = io::stdin().is_terminal();
+    editor.set_helper(Some(CliHelper {
+        docs: Docs::default(),
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }));
+    // Hints are for someone typing; a script is not sent a command it did
+    // not write.
+    let mut docs_wanted = interactive;
     // Piped input is a script, not something typed: recording it would
     // fill (or create) the user's history with lines nobody typed.
-    let history = if io::stdin().is_terminal() {
-        history_file()
-    } else {
-        None
-    };
+    let history = if interactive { history_file() } else { None };
     if let Some(path) = &history {
         // A missing history file is normal on first use.
         let _ = editor.load_history(path);
@@ -79,6 +85,20 @@ pub fn run(args: &Args) -> Result<()> {
         let _ = writeln!(io::stderr(), "Could not connect to {}: {e}", args.addr());
     }
     loop {
+        if docs_wanted {
+            if let Some(client) = session.client.as_mut() {
+                match Docs::fetch(client) {
+                    Ok(docs) => {
+                        docs_wanted = false;
+                        if let Some(helper) = editor.helper_mut() {
+                            helper.docs = docs;
+                        }
+                    }
+                    // Asked again after the next command reconnects.
+                    Err(_) => session.client = None,
+                }
+            }
+        }
         let line = match editor.readline(&session.prompt()) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
