@@ -489,4 +489,25 @@ mod tests {
             Value::simple("PONG")
         );
     }
+
+    #[test]
+    fn a_server_without_command_docs_gives_no_hints() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // An old server: any command is unknown.
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 256];
+            let n = conn.read(&mut buf).unwrap();
+            assert!(buf[..n].starts_with(b"*2\r\n$7\r\nCOMMAND\r\n"));
+            conn.write_all(b"-ERR unknown command 'COMMAND'\r\n")
+                .unwrap();
+        });
+        let mut client = Client::connect(addr).unwrap();
+        let docs = Docs::fetch(&mut client).unwrap();
+        assert!(docs.entries.is_empty());
+        assert_eq!(docs.hint("set "), None);
+        server.join().unwrap();
+    }
 }
