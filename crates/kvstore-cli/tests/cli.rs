@@ -235,6 +235,32 @@ fn big_integers_are_exact_both_ways() {
     assert_eq!(stdout(&out), "0\n");
 }
 
+#[test]
+fn version_and_help_need_no_server() {
+    // Port 1: nothing listens there, and neither flag may try to connect.
+    let out = cli(1, &["--version"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (
+            Some(0),
+            format!("kvstore-cli {}\n", env!("CARGO_PKG_VERSION"))
+        )
+    );
+    assert_eq!(stdout(&cli(1, &["-V"])), stdout(&out));
+    let out = cli(1, &["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for flag in [
+        "--host",
+        "--port",
+        "--raw",
+        "--typed",
+        "--timeout",
+        "--version",
+    ] {
+        assert!(stdout(&out).contains(flag), "{flag}: {}", stdout(&out));
+    }
+}
+
 /// A scratch directory of this test process, emptied first.
 fn scratch_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("kvstore-cli-{name}-{}", std::process::id()));
