@@ -23,6 +23,8 @@ pub struct Entry {
     pub name: String,
     /// The arguments as redis-cli writes them: `key value [NX|XX]`.
     pub params: String,
+    pub summary: String,
+    pub group: String,
 }
 
 /// Every command the server documented, sorted by name.
@@ -99,10 +101,29 @@ impl Docs {
         Some(format!("{space}{params}"))
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// `help set` at the prompt, as redis-cli prints it: the syntax, the
+    /// summary and the group.
+    pub fn describe(&self, topic: &str) -> Option<String> {
+        let words: Vec<&str> = topic.split_whitespace().collect();
+        let (entry, _) = self.lookup(&words)?;
+        Some(format!(
+            "\n  {} {}\n  summary: {}\n  group: {}\n",
+            entry.name, entry.params, entry.summary, entry.group
+        ))
+    }
+
     /// Command names that complete `line` (the text before the cursor),
-    /// in upper case, each replacing the whole line typed so far.
+    /// in upper case, each replacing the whole line typed so far (or what
+    /// follows `help `).
     pub fn complete(&self, line: &str) -> (usize, Vec<String>) {
-        let start = line.len() - line.trim_start().len();
+        let mut start = line.len() - line.trim_start().len();
+        if let Some(topic) = help_topic(&line[start..]) {
+            start = line.len() - topic.len();
+        }
         let typed = line[start..].to_ascii_uppercase();
         if typed.is_empty() {
             return (start, Vec::new());
@@ -117,13 +138,21 @@ impl Docs {
     }
 }
 
+/// What follows `help ` (any case) on a line, if it starts so.
+pub fn help_topic(line: &str) -> Option<&str> {
+    let (word, rest) = line.trim_start().split_once(char::is_whitespace)?;
+    word.eq_ignore_ascii_case("help").then(|| rest.trim_start())
+}
+
 fn collect(reply: &Value, out: &mut Vec<Entry>) {
     for (name, docs) in pairs(reply) {
         let Some(name) = text(name) else { continue };
-        let mut params = String::new();
+        let (mut params, mut summary, mut group) = (String::new(), String::new(), String::new());
         for (field, value) in pairs(docs) {
             match text(field).as_deref() {
                 Some("arguments") => params = args_text(value, " "),
+                Some("summary") => summary = text(value).unwrap_or_default(),
+                Some("group") => group = text(value).unwrap_or_default(),
                 Some("subcommands") => collect(value, out),
                 _ => {}
             }
@@ -131,6 +160,8 @@ fn collect(reply: &Value, out: &mut Vec<Entry>) {
         out.push(Entry {
             name: name.replace('|', " ").to_ascii_uppercase(),
             params,
+            summary,
+            group,
         });
     }
 }
@@ -450,8 +481,28 @@ mod tests {
             docs.complete("config g"),
             (0, vec!["CONFIG GET".to_string()])
         );
+        assert_eq!(docs.complete("HELP  de"), (6, vec!["DEL".to_string()]));
         assert!(docs.complete("set k").1.is_empty());
         assert!(docs.complete("").1.is_empty());
+    }
+
+    #[test]
+    fn help_describes_a_command() {
+        let docs = Docs::parse(&canned());
+        assert_eq!(
+            docs.describe("set").as_deref(),
+            Some("\n  SET key value [NX|XX] [EX seconds]\n  summary: Sets.\n  group: \n")
+        );
+        let config_get = docs.describe("Config GET").unwrap();
+        assert!(
+            config_get.contains("summary: Reads settings."),
+            "{config_get}"
+        );
+        assert_eq!(docs.describe("nope"), None);
+        assert_eq!(help_topic("help  config get"), Some("config get"));
+        assert_eq!(help_topic("HELP x"), Some("x"));
+        assert_eq!(help_topic("help"), None);
+        assert_eq!(help_topic("helpx y"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rustyline::Editor;
 
 use crate::args::Args;
 use crate::exec::{self, Outcome};
-use crate::hints::{CliHelper, Docs};
+use crate::hints::{self, CliHelper, Docs};
 use crate::{split, typed};
 
 const HELP: &str = "\
@@ -32,6 +32,7 @@ Start with --typed to write arguments as JSON literals (strings quoted):
   set \"n\" 42    set \"list\" [1, \"two\", null]    set \"d\" {\"a\": 1}    get \"n\"
 
 help      this text
+help CMD  the syntax and summary of CMD, from the server
 quit      leave (also exit, Ctrl-D or Ctrl-C)";
 
 /// One connection that is re-established on the next command after it
@@ -124,6 +125,10 @@ pub fn run(args: &Args) -> Result<()> {
             }
             _ => {}
         }
+        if let Some(topic) = hints::help_topic(line) {
+            describe(&mut editor, &mut session, topic)?;
+            continue;
+        }
         let command = match parse(line, args.typed) {
             Ok(command) => command,
             Err(msg) => {
@@ -134,6 +139,37 @@ pub fn run(args: &Args) -> Result<()> {
         run_one(&mut session, &command)?;
     }
     Ok(())
+}
+
+/// `help COMMAND`: its syntax and summary from the server's docs, which
+/// piped input has not fetched yet.
+fn describe(
+    editor: &mut Editor<CliHelper, DefaultHistory>,
+    session: &mut Session,
+    topic: &str,
+) -> io::Result<()> {
+    let Some(helper) = editor.helper_mut() else {
+        return Ok(());
+    };
+    if helper.docs.is_empty() {
+        if let Ok(client) = session.connect() {
+            match Docs::fetch(client) {
+                Ok(docs) => helper.docs = docs,
+                Err(_) => session.client = None,
+            }
+        }
+    }
+    match helper.docs.describe(topic) {
+        Some(text) => writeln!(io::stdout(), "{text}"),
+        None => {
+            let _ = writeln!(
+                io::stderr(),
+                "No help for {:?}: the server did not document it (type help for the basics)",
+                topic
+            );
+            Ok(())
+        }
+    }
 }
 
 fn run_one(session: &mut Session, command: &[Value]) -> io::Result<()> {

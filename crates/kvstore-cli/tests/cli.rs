@@ -261,6 +261,38 @@ fn version_and_help_need_no_server() {
     }
 }
 
+#[test]
+fn help_command_at_the_prompt_shows_the_servers_docs() {
+    let server = BackgroundServer::start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["-p", &server.addr().port().to_string()])
+        .env("KVSTORE_CLI_HISTFILE", "")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "help set\nHELP config get\nhelp nosuch\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\n  SET key value [NX|XX] [GET]"), "{text}");
+    assert!(text.contains("  group: string\n"), "{text}");
+    assert!(text.contains("\n  CONFIG GET parameter"), "{text}");
+    assert!(
+        stderr(&out).contains("No help for \"nosuch\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A scratch directory of this test process, emptied first.
 fn scratch_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("kvstore-cli-{name}-{}", std::process::id()));
