@@ -181,6 +181,25 @@ mod tests {
     }
 
     #[test]
+    fn integers_print_every_digit_never_as_floats() {
+        assert_eq!(
+            human(&Value::Integer(i64::MAX)),
+            "(integer) 9223372036854775807"
+        );
+        assert_eq!(
+            human(&Value::Integer(i64::MIN)),
+            "(integer) -9223372036854775808"
+        );
+        assert_eq!(raw(&Value::Integer(i64::MAX)), b"9223372036854775807\n");
+        // A double holding a whole number keeps its digits too.
+        assert_eq!(
+            human(&Value::Double(1e20)),
+            "(double) 100000000000000000000"
+        );
+        assert_eq!(raw(&Value::Double(1e20)), b"100000000000000000000\n");
+    }
+
+    #[test]
     fn strings_escape_non_printable_bytes() {
         let v = Value::bulk(b"a\"b\\c\n\r\t\x07\x08\x00\xff\xc3\xa9");
         assert_eq!(human(&v), r#""a\"b\\c\n\r\t\a\b\x00\xff\xc3\xa9""#);

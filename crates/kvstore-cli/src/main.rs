@@ -3,6 +3,7 @@
 mod args;
 mod exec;
 mod format;
+mod hints;
 mod repl;
 mod split;
 mod typed;

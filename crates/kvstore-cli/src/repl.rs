@@ -1,15 +1,17 @@
 //! The interactive prompt.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
 use kvstore_client::{Client, Error, Value};
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::history::DefaultHistory;
+use rustyline::Editor;
 
 use crate::args::Args;
 use crate::exec::{self, Outcome};
+use crate::hints::{self, CliHelper, Docs};
 use crate::{split, typed};
 
 const HELP: &str = "\
@@ -30,6 +32,7 @@ Start with --typed to write arguments as JSON literals (strings quoted):
   set \"n\" 42    set \"list\" [1, \"two\", null]    set \"d\" {\"a\": 1}    get \"n\"
 
 help      this text
+help CMD  the syntax and summary of CMD, from the server
 quit      leave (also exit, Ctrl-D or Ctrl-C)";
 
 /// One connection that is re-established on the next command after it
@@ -60,8 +63,18 @@ impl Session<'_> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let mut editor = DefaultEditor::new()?;
-    let history = history_file();
+    let mut editor: Editor<CliHelper, DefaultHistory> = Editor::new()?;
+    let interactive = io::stdin().is_terminal();
+    editor.set_helper(Some(CliHelper {
+        docs: Docs::default(),
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }));
+    // Hints are for someone typing; a script is not sent a command it did
+    // not write.
+    let mut docs_wanted = interactive;
+    // Piped input is a script, not something typed: recording it would
+    // fill (or create) the user's history with lines nobody typed.
+    let history = if interactive { history_file() } else { None };
     if let Some(path) = &history {
         // A missing history file is normal on first use.
         let _ = editor.load_history(path);
@@ -73,6 +86,20 @@ pub fn run(args: &Args) -> Result<()> {
         let _ = writeln!(io::stderr(), "Could not connect to {}: {e}", args.addr());
     }
     loop {
+        if docs_wanted {
+            if let Some(client) = session.client.as_mut() {
+                match Docs::fetch(client) {
+                    Ok(docs) => {
+                        docs_wanted = false;
+                        if let Some(helper) = editor.helper_mut() {
+                            helper.docs = docs;
+                        }
+                    }
+                    // Asked again after the next command reconnects.
+                    Err(_) => session.client = None,
+                }
+            }
+        }
         let line = match editor.readline(&session.prompt()) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
@@ -98,6 +125,10 @@ pub fn run(args: &Args) -> Result<()> {
             }
             _ => {}
         }
+        if let Some(topic) = hints::help_topic(line) {
+            describe(&mut editor, &mut session, topic)?;
+            continue;
+        }
         let command = match parse(line, args.typed) {
             Ok(command) => command,
             Err(msg) => {
@@ -108,6 +139,37 @@ pub fn run(args: &Args) -> Result<()> {
         run_one(&mut session, &command)?;
     }
     Ok(())
+}
+
+/// `help COMMAND`: its syntax and summary from the server's docs, which
+/// piped input has not fetched yet.
+fn describe(
+    editor: &mut Editor<CliHelper, DefaultHistory>,
+    session: &mut Session,
+    topic: &str,
+) -> io::Result<()> {
+    let Some(helper) = editor.helper_mut() else {
+        return Ok(());
+    };
+    if helper.docs.is_empty() {
+        if let Ok(client) = session.connect() {
+            match Docs::fetch(client) {
+                Ok(docs) => helper.docs = docs,
+                Err(_) => session.client = None,
+            }
+        }
+    }
+    match helper.docs.describe(topic) {
+        Some(text) => writeln!(io::stdout(), "{text}"),
+        None => {
+            let _ = writeln!(
+                io::stderr(),
+                "No help for {:?}: the server did not document it (type help for the basics)",
+                topic
+            );
+            Ok(())
+        }
+    }
 }
 
 fn run_one(session: &mut Session, command: &[Value]) -> io::Result<()> {

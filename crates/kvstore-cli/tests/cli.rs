@@ -215,15 +215,98 @@ fn timeout_below_a_millisecond_is_a_usage_error() {
 }
 
 #[test]
-fn closed_stdout_neither_panics_nor_loses_history() {
+fn big_integers_are_exact_both_ways() {
     let server = BackgroundServer::start();
-    let dir = std::env::temp_dir().join(format!("kvstore-cli-hist-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let history = dir.join("history");
-    let _ = std::fs::remove_file(&history);
+    let port = server.addr().port();
+    let out = cli(port, &["--typed", "set", "\"n\"", "100000000000000000000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("100000000000000000000 is beyond the 64-bit integer range"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("e20"), "{}", stderr(&out));
+    // Nothing was sent.
+    assert_eq!(stdout(&cli(port, &["get", "n"])), "(nil)\n");
+    cli(port, &["set", "m", "9223372036854775806"]);
+    let out = cli(port, &["incr", "m"]);
+    assert_eq!(stdout(&out), "(integer) 9223372036854775807\n");
+    let out = cli(port, &["--raw", "incrby", "m", "-9223372036854775807"]);
+    assert_eq!(stdout(&out), "0\n");
+}
+
+#[test]
+fn version_and_help_need_no_server() {
+    // Port 1: nothing listens there, and neither flag may try to connect.
+    let out = cli(1, &["--version"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (
+            Some(0),
+            format!("kvstore-cli {}\n", env!("CARGO_PKG_VERSION"))
+        )
+    );
+    assert_eq!(stdout(&cli(1, &["-V"])), stdout(&out));
+    let out = cli(1, &["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for flag in [
+        "--host",
+        "--port",
+        "--raw",
+        "--typed",
+        "--timeout",
+        "--version",
+    ] {
+        assert!(stdout(&out).contains(flag), "{flag}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn help_command_at_the_prompt_shows_the_servers_docs() {
+    let server = BackgroundServer::start();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
         .args(["-p", &server.addr().port().to_string()])
-        .env("KVSTORE_CLI_HISTFILE", &history)
+        .env("KVSTORE_CLI_HISTFILE", "")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "help set\nHELP config get\nhelp nosuch\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\n  SET key value [NX|XX] [GET]"), "{text}");
+    assert!(text.contains("  group: string\n"), "{text}");
+    assert!(text.contains("\n  CONFIG GET parameter"), "{text}");
+    assert!(
+        stderr(&out).contains("No help for \"nosuch\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A scratch directory of this test process, emptied first.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kvstore-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn closed_stdout_does_not_panic() {
+    let server = BackgroundServer::start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"))
+        .args(["-p", &server.addr().port().to_string()])
+        .env("KVSTORE_CLI_HISTFILE", "")
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -238,7 +321,43 @@ fn closed_stdout_neither_panics_nor_loses_history() {
     let out = child.wait_with_output().unwrap();
     // 101 is a panic; a failed write is an ordinary error (1).
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let saved = std::fs::read_to_string(&history).unwrap_or_default();
-    assert!(saved.contains("help"), "history: {saved:?}");
+}
+
+#[test]
+fn piped_input_writes_no_history_file() {
+    let server = BackgroundServer::start();
+    let dir = scratch_dir("hist");
+    let histfile = dir.join("history");
+    // Once through the default location under HOME, once through the
+    // variable that names the file.
+    for set_histfile in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kvstore-cli"));
+        cmd.args(["-p", &server.addr().port().to_string()])
+            .env("HOME", &dir)
+            .env("TERM", "xterm")
+            .env_remove("KVSTORE_CLI_HISTFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if set_histfile {
+            cmd.env("KVSTORE_CLI_HISTFILE", &histfile);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let script = "set a 1\nget a\nhelp\nquit\n";
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("\"1\""), "{}", stdout(&out));
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(files.is_empty(), "history written: {files:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
