@@ -383,7 +383,7 @@ mod tests {
             dir.path(),
             "kv.conf",
             &format!(
-                "# a comment\n\nPORT 7000\ninclude {}\nsave 900 1 300 10\nappendonly yes\n",
+                "# a comment\n\nPORT 7000\ninclude {}\nsave 900 1 300 10\nappendonly yes\ndaemonize yes\n",
                 inner.display()
             ),
         );
@@ -395,6 +395,7 @@ mod tests {
         assert_eq!(c.databases, 4);
         assert_eq!(c.save, "900 1 300 10");
         assert!(c.appendonly);
+        assert!(c.daemonize, "accepted, for redis.conf files");
     }
 
     #[test]
@@ -449,6 +450,11 @@ mod tests {
             ("\n\nport x\n", 3, "bad directive 'port'"),
             ("dir \"open\n", 1, "unbalanced quotes"),
             ("include\n", 1, "include takes one file"),
+            (
+                "daemonize no\nsyslog-enabled yes\n",
+                2,
+                "bad directive 'syslog-enabled'",
+            ),
         ] {
             let conf = file(dir.path(), "bad.conf", text);
             let err = read(&conf)

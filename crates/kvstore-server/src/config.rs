@@ -114,6 +114,19 @@ pub struct Config {
     #[arg(long)]
     pub pidfile: Option<PathBuf>,
 
+    /// Redis's `daemonize`, accepted so that redis.conf files load: kvstore
+    /// always stays in the foreground, for a service manager to run
+    /// (deploy/kvstore.service); `yes` only logs a warning.
+    #[arg(long, num_args = 0..=1, default_value = "no", default_missing_value = "yes",
+          value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub daemonize: bool,
+
+    /// Redis's `syslog-enabled`: only `no`. kvstore logs to standard error
+    /// (which systemd's journal, and through it syslog, collects) or to
+    /// `--logfile`; it has no syslog client of its own.
+    #[arg(long, default_value = "no", value_parser = syslog_enabled, action = clap::ArgAction::Set)]
+    pub syslog_enabled: bool,
+
     /// Log every write to an append-only file, replayed at start-up
     /// (`--appendonly` alone is `yes`).
     #[arg(long, num_args = 0..=1, default_value = "no", default_missing_value = "yes",
@@ -427,6 +440,18 @@ pub fn nesting(s: &str) -> Result<usize, String> {
         _ => Err(format!(
             "must be a whole number from 1 to {MAX_NESTING_CEILING}"
         )),
+    }
+}
+
+/// `syslog-enabled`: `no` (or `false`) only, with the reason for `yes`.
+fn syslog_enabled(s: &str) -> Result<bool, String> {
+    match yes_no(s)? {
+        false => Ok(false),
+        true => Err(
+            "syslog is not supported: kvstore logs to standard error, which \
+                     systemd's journal collects (and forwards to syslog), or to --logfile"
+                .to_string(),
+        ),
     }
 }
 

@@ -8,6 +8,12 @@ use tracing_subscriber::EnvFilter;
 fn main() -> anyhow::Result<()> {
     let config = kvstore_server::conffile::parse_command_line(std::env::args_os())?;
     init_logging(&config)?;
+    if config.daemonize {
+        tracing::warn!(
+            "daemonize yes: kvstore stays in the foreground; run it under a service \
+             manager (see deploy/kvstore.service)"
+        );
+    }
     let _pidfile = config.pidfile.as_deref().map(PidFile::create).transpose()?;
     let threads = config
         .threads
@@ -34,7 +40,7 @@ fn main() -> anyhow::Result<()> {
         let shutdown = shutdown_signal().context("cannot install signal handlers")?;
         let server = Server::bind(config.clone())
             .await
-            .with_context(|| format!("cannot start kvstore on {}:{}", config.bind, config.port))?;
+            .context("cannot start kvstore")?;
         server.run(shutdown).await?;
         tracing::info!("bye");
         anyhow::Ok(())

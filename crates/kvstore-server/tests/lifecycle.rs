@@ -221,3 +221,20 @@ fn a_config_file_in_redis_syntax_with_flags_overriding_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_port_in_use_is_named_in_the_start_up_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
+        .args(["--port", &port])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("in use"),
+        "{err}"
+    );
+}

@@ -263,6 +263,16 @@ static SETTINGS: &[Setting] = &[
         set: None,
     },
     Setting {
+        name: "daemonize",
+        get: |c, _| yes_no(c.daemonize),
+        set: None,
+    },
+    Setting {
+        name: "syslog-enabled",
+        get: |c, _| yes_no(c.syslog_enabled),
+        set: None,
+    },
+    Setting {
         name: "loglevel",
         get: |c, _| {
             match c.loglevel {

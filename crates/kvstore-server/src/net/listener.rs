@@ -33,7 +33,14 @@ impl Server {
     /// or append-only file); nothing is accepted until [`Server::run`].
     pub async fn bind(config: Config) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
-        let listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
+        let listener = TcpListener::bind((config.bind.as_str(), config.port))
+            .await
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot listen on {}:{}: {e}", config.bind, config.port),
+                )
+            })?;
         let local_addr = listener.local_addr()?;
         config.apply_encodings();
         let keyspace = Arc::new(Keyspace::new(config.databases));
