@@ -238,3 +238,24 @@ fn a_port_in_use_is_named_in_the_start_up_error() {
         "{err}"
     );
 }
+
+#[test]
+fn refused_connections_are_logged_rate_limited() {
+    let (mut child, addr, log) = spawn_server_with(&["--port", "0", "--maxclients", "1"]);
+    let mut first = Peer::connect(addr);
+    assert_eq!(first.cmd(&["PING"]), Value::Simple("PONG".into()));
+    for _ in 0..20 {
+        let mut refused = std::net::TcpStream::connect(addr).expect("connect");
+        let mut line = String::new();
+        let _ = std::io::Read::read_to_string(&mut refused, &mut line);
+        assert!(line.contains("max number of clients reached"), "{line:?}");
+    }
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+    let log = log.lock().expect("log").join("\n");
+    let lines = log.matches("refused a connection").count();
+    assert!(
+        (1..20).contains(&lines),
+        "{lines} log lines for 20 refused connections:\n{log}"
+    );
+}

@@ -11,7 +11,7 @@ use kvstore_protocol::{encode_as, Decoder, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tracing::debug;
+use tracing::{debug, info};
 
 use super::fastpath;
 use crate::cmd::{self, Ctx};
@@ -229,7 +229,12 @@ pub async fn serve(
                 Err(e) => {
                     // The stream cannot be resynchronised after a framing
                     // error: say why, then hang up.
-                    debug!(%peer, "protocol error: {e}");
+                    if let Some(held) = super::ratelog::PROTOCOL.allow() {
+                        info!(
+                            "protocol error from {peer}, connection closed: {e}{}",
+                            super::ratelog::held_note(held)
+                        );
+                    }
                     let reply = Value::error(format!("ERR Protocol error: {e}"));
                     encode_as(&reply, session.dialect(), &mut wbuf);
                     fatal = true;
@@ -316,7 +321,13 @@ pub async fn serve(
             // A subscriber wakes for the messages others publish.
             _ = woken(outbox) => {
                 if outbox.is_some_and(|o| o.is_closed()) {
-                    debug!(%peer, id = session.id, "pub/sub output buffer limit reached");
+                    if let Some(held) = super::ratelog::OUTPUT_LIMIT.allow() {
+                        info!(
+                            "closed subscriber {peer} (id {}): pub/sub output buffer limit reached{}",
+                            session.id,
+                            super::ratelog::held_note(held)
+                        );
+                    }
                     break;
                 }
             }

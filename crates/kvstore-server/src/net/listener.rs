@@ -132,7 +132,12 @@ impl Server {
         if stats.connected_clients.fetch_add(1, Ordering::AcqRel) >= max {
             stats.connected_clients.fetch_sub(1, Ordering::AcqRel);
             stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
-            debug!(%peer, "rejected: maxclients reached");
+            if let Some(held) = super::ratelog::REJECTED.allow() {
+                warn!(
+                    "refused a connection from {peer}: maxclients ({max}) reached{}",
+                    super::ratelog::held_note(held)
+                );
+            }
             tokio::spawn(async move {
                 let mut socket = socket;
                 let _ = socket

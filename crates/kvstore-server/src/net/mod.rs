@@ -5,6 +5,7 @@ mod background;
 pub mod connection;
 pub mod fastpath;
 pub mod listener;
+mod ratelog;
 
 pub use background::BackgroundServer;
 pub use listener::Server;
