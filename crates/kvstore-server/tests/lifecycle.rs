@@ -259,3 +259,29 @@ fn refused_connections_are_logged_rate_limited() {
         "{lines} log lines for 20 refused connections:\n{log}"
     );
 }
+
+#[test]
+fn a_failed_final_snapshot_does_not_exit_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    let (mut child, addr, log) =
+        spawn_server_with(&["--port", "0", "--dir", d, "--save", "3600 1"]);
+    let mut c = Peer::connect(addr);
+    c.cmd(&["SET", "k", "v"]);
+    // A directory where the snapshot must go: renaming the new file over
+    // it fails.
+    std::fs::create_dir(dir.path().join("dump.kvs")).expect("mkdir");
+    signal(&child, "-TERM");
+    let status = wait_exit(&mut child);
+    assert!(!status.success(), "exited {status:?} having lost a write");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !log
+        .lock()
+        .expect("log")
+        .join("\n")
+        .contains("final snapshot failed")
+    {
+        assert!(Instant::now() < deadline, "no reason given");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

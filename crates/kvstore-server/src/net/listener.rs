@@ -114,8 +114,9 @@ impl Server {
         } else {
             None
         };
-        persist::close(&self.persist, save).await;
-        Ok(())
+        persist::close(&self.persist, save)
+            .await
+            .map_err(io::Error::other)
     }
 
     fn admit(

@@ -27,7 +27,7 @@ use kvstore_protocol::Value;
 use parking_lot::{Condvar, Mutex, RwLock};
 use thiserror::Error;
 use tokio::sync::oneshot;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 use crate::config::{AppendFsync, Config};
 use crate::keyspace::{Keyspace, Snapshot};
@@ -577,7 +577,9 @@ fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
 /// `NOSAVE` overrides that). Connections that outlived the
 /// shutdown grace period may still be running: from here on their writes
 /// are refused rather than applied after the last record or snapshot.
-pub async fn close(persist: &Arc<Persist>, save: Option<bool>) {
+/// An error if the final snapshot could not be written: the writes since
+/// the last one are then lost, and the process must not exit as if not.
+pub async fn close(persist: &Arc<Persist>, save: Option<bool>) -> Result<(), String> {
     let p = Arc::clone(persist);
     let done = tokio::task::spawn_blocking(move || {
         // Waits for writes in progress; later ones see the flag.
@@ -592,14 +594,15 @@ pub async fn close(persist: &Arc<Persist>, save: Option<bool>) {
             let dirty = p.save.dirty.load(Ordering::Acquire);
             let records = p.keyspace.snapshot();
             if let Err(e) = write_dump(&p.save, &p.settings.dump, &records, dirty) {
-                warn!("final snapshot failed: {e}");
+                return Err(format!(
+                    "the final snapshot failed, writes since the last one are lost: {e}"
+                ));
             }
         }
+        Ok(())
     })
     .await;
-    if let Err(e) = done {
-        error!("shutdown of persistence failed: {e}");
-    }
+    done.map_err(|e| format!("shutdown of persistence failed: {e}"))?
 }
 
 /// Test hook: if `KVSTORE_FAILPOINT` names this point, the process dies
@@ -649,7 +652,7 @@ mod tests {
             request(&shared, &mut session, &["SET", "before", "1"]),
             Value::Integer(1)
         );
-        close(&persist, None).await;
+        close(&persist, None).await.expect("close");
         let reply = request(&shared, &mut session, &["SET", "after", "1"]);
         assert!(reply.is_error(), "{reply:?}");
         assert_eq!(
