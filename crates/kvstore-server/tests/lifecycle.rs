@@ -285,3 +285,21 @@ fn a_failed_final_snapshot_does_not_exit_zero() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn shutdown_closes_without_a_reply_and_exits_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    let (mut child, addr, _) = spawn_server_with(&["--port", "0", "--dir", d]);
+    let mut c = Peer::connect(addr);
+    assert!(peer::err(&c.cmd(&["SHUTDOWN", "ABORT"])).contains("No shutdown in progress"));
+    assert!(peer::err(&c.cmd(&["SHUTDOWN", "SOON"])).contains("syntax error"));
+    c.cmd(&["SET", "k", "v"]);
+    c.send(&Value::Array(vec![bulk("SHUTDOWN"), bulk("SAVE")]));
+    assert!(c.is_closed(), "closed, with no reply");
+    assert!(wait_exit(&mut child).success());
+    assert!(
+        dir.path().join("dump.kvs").exists(),
+        "SAVE took the snapshot"
+    );
+}

@@ -275,8 +275,9 @@ pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         std::process::exit(0);
     }
     ctx.shared.shutdown.request(save);
-    // Redis closes the connection without a reply; this one gets OK, then
-    // the connection closes.
+    // As Redis: no reply, the connection just closes (clients such as
+    // redis-py expect exactly that of a SHUTDOWN that worked).
+    ctx.session.reply = crate::state::session::ReplyControl::Off;
     ctx.session.quit = true;
     Value::ok()
 }
