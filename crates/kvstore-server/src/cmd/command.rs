@@ -490,7 +490,30 @@ fn parse_seq<'a>(words: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>)
             }
             "[" | "(" => {
                 let mut inner = parse_seq(words);
-                let mut arg = if inner.len() == 1 {
+                // The manual's `a b [a b ...]`: the words before the bracket,
+                // repeated. One argument that may repeat, not an optional
+                // copy of it.
+                let n = inner.len();
+                let repeats = w == "["
+                    && n > 0
+                    && inner[n - 1].multiple
+                    && out.len() >= n
+                    && out[out.len() - n..]
+                        .iter()
+                        .zip(&inner)
+                        .all(|(a, b)| a.name == b.name && a.kind == b.kind);
+                if repeats {
+                    let mut repeated: Vec<Arg> = out.split_off(out.len() - n);
+                    let mut arg = if n == 1 {
+                        repeated.remove(0)
+                    } else {
+                        Arg::group("block", repeated)
+                    };
+                    arg.multiple = true;
+                    out.push(arg);
+                    continue;
+                }
+                let mut arg = if n == 1 {
                     inner.remove(0)
                 } else {
                     Arg::group("block", inner)
@@ -557,6 +580,12 @@ mod tests {
                 "[protover [AUTH username password] [SETNAME clientname]]",
             ),
             ("[section ...]", "[section [section ...]]"),
+            ("key [key ...]", "key [key ...]"),
+            (
+                "key [NX|XX] score member [score member ...]",
+                "key [NX|XX] score member [score member ...]",
+            ),
+            ("pattern [pattern ...]", "pattern [pattern ...]"),
             ("", ""),
         ] {
             assert_eq!(render(&parse_syntax(syntax)), shown, "{syntax}");
