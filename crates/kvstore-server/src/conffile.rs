@@ -14,7 +14,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use thiserror::Error;
 
-use crate::Config;
+use crate::config::Config;
 
 /// How deep `include` may nest (a file including itself stops here).
 const MAX_INCLUDE_DEPTH: usize = 16;

@@ -5,6 +5,12 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use kvstore_protocol::Limits;
 
+/// The stack each worker thread gets. Scripts run on the worker, and the
+/// Lua libraries recurse once per level of nesting (lua-cjson allows 1000
+/// levels either way): the default 2 MiB is not enough for that in an
+/// unoptimised build. Only touched pages take memory.
+pub const WORKER_STACK_SIZE: usize = 16 << 20;
+
 /// How replies to the commands that the seed protocol and Redis both define
 /// (`SET`, `MSET`) are spelled. See README.md, "Two reply modes".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -20,7 +20,6 @@ pub mod net;
 pub mod persist;
 pub mod state;
 
-pub use cmd::WORKER_STACK_SIZE;
-pub use config::{Config, ReplyMode};
+pub use config::{Config, ReplyMode, WORKER_STACK_SIZE};
 pub use net::{BackgroundServer, Server};
 pub use state::Shared;

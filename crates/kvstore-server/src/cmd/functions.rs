@@ -24,10 +24,11 @@ use bytes::Bytes;
 use kvstore_protocol::Value;
 use mlua::{Lua, Table, Value as LuaValue, Variadic};
 
+use super::lua_libs::first_line;
 use super::reply_map;
 use super::scripting::{
-    first_line, new_lua, outcome, run_exclusive, script_line, split_args, strings, CallState,
-    Current, LOAD_DEADLINE,
+    new_lua, outcome, run_exclusive, script_line, split_args, strings, CallState, Current,
+    LOAD_DEADLINE,
 };
 use super::table::acl::*;
 use super::table::flags::*;

@@ -14,8 +14,6 @@ use std::ffi::c_int;
 
 use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Table, Value as LuaValue};
 
-use super::{lua_bit, lua_cjson, lua_msgpack, lua_struct};
-
 /// Why a library call failed.
 pub(super) struct Fail {
     msg: String,
@@ -58,7 +56,7 @@ impl Fail {
 
 impl From<mlua::Error> for Fail {
     fn from(e: mlua::Error) -> Fail {
-        Fail::bare(super::scripting::first_line(&e))
+        Fail::bare(first_line(&e))
     }
 }
 
@@ -237,23 +235,17 @@ pub(super) fn create(lua: &Lua, f: LibFn) -> mlua::Result<Function> {
     wrap(lua, raw)
 }
 
-/// Adds the four libraries to `globals`.
-pub(super) fn install(lua: &Lua, globals: &Table) -> mlua::Result<()> {
-    let lib = |name: &str, fields: &[(&str, LibFn)]| -> mlua::Result<Table> {
-        let t = lua.create_table()?;
-        for &(fname, f) in fields {
-            t.raw_set(fname, create(lua, f)?)?;
-        }
-        globals.raw_set(name, t.clone())?;
-        Ok(t)
+/// The message of a Lua error, without mlua's wrapping or traceback.
+pub(super) fn first_line(e: &mlua::Error) -> String {
+    let mut e = e;
+    while let mlua::Error::CallbackError { cause, .. } = e {
+        e = cause;
+    }
+    let text = match e {
+        mlua::Error::RuntimeError(m) | mlua::Error::SyntaxError { message: m, .. } => m.clone(),
+        other => other.to_string(),
     };
-    let cjson = lib("cjson", lua_cjson::FUNCTIONS)?;
-    lua_cjson::fields(lua, &cjson)?;
-    let msgpack = lib("cmsgpack", lua_msgpack::FUNCTIONS)?;
-    lua_msgpack::fields(&msgpack)?;
-    lib("bit", lua_bit::FUNCTIONS)?;
-    lib("struct", lua_struct::FUNCTIONS)?;
-    Ok(())
+    text.lines().next().unwrap_or_default().to_string()
 }
 
 /// The table a read-only library table stands for (see `new_lua` in

@@ -41,12 +41,6 @@ pub mod table;
 pub mod transactions;
 mod zsets;
 
-/// The stack each worker thread gets. Scripts run on the worker, and the
-/// Lua libraries recurse once per level of nesting (lua-cjson allows 1000
-/// levels either way): the default 2 MiB is not enough for that in an
-/// unoptimised build. Only touched pages take memory.
-pub const WORKER_STACK_SIZE: usize = 16 << 20;
-
 use std::sync::LazyLock;
 
 use kvstore_protocol::Value;

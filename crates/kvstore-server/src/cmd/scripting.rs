@@ -21,10 +21,11 @@ use kvstore_protocol::Value;
 use mlua::{Lua, LuaOptions, StdLib, Table, Value as LuaValue};
 use sha1::{Digest, Sha1};
 
+use super::lua_libs::{self, first_line};
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;
-use super::{integer, is_word, Command, Ctx};
+use super::{integer, is_word, lua_bit, lua_cjson, lua_msgpack, lua_struct, Command, Ctx};
 use crate::state::script::Running;
 use crate::state::Log;
 
@@ -350,7 +351,7 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
         .set_name("=sandbox")
         .set_mode(mlua::prelude::LuaChunkMode::Text)
         .exec()?;
-    super::lua_libs::install(&lua, &globals)?;
+    install_libraries(&lua, &globals)?;
     let redis = lua.create_table()?;
     redis.raw_set("REDIS_VERSION", super::server::REDIS_COMPAT_VERSION)?;
     redis.raw_set("LOG_DEBUG", 0)?;
@@ -806,19 +807,6 @@ pub(super) fn outcome(
     }
 }
 
-/// The message of a Lua error, without mlua's wrapping or traceback.
-pub(super) fn first_line(e: &mlua::Error) -> String {
-    let mut e = e;
-    while let mlua::Error::CallbackError { cause, .. } = e {
-        e = cause;
-    }
-    let text = match e {
-        mlua::Error::RuntimeError(m) | mlua::Error::SyntaxError { message: m, .. } => m.clone(),
-        other => other.to_string(),
-    };
-    text.lines().next().unwrap_or_default().to_string()
-}
-
 /// `redis.call` / `redis.pcall`: one command, as a client would send it.
 fn call_command(
     ctx: &mut Ctx<'_>,
@@ -1079,4 +1067,23 @@ pub fn script(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             super::printable(sub.as_bytes().unwrap_or_default(), 64)
         ))
     }
+}
+
+/// Adds the four libraries to `globals`.
+fn install_libraries(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    let lib = |name: &str, fields: &[(&str, lua_libs::LibFn)]| -> mlua::Result<Table> {
+        let t = lua.create_table()?;
+        for &(fname, f) in fields {
+            t.raw_set(fname, lua_libs::create(lua, f)?)?;
+        }
+        globals.raw_set(name, t.clone())?;
+        Ok(t)
+    };
+    let cjson = lib("cjson", lua_cjson::FUNCTIONS)?;
+    lua_cjson::fields(lua, &cjson)?;
+    let msgpack = lib("cmsgpack", lua_msgpack::FUNCTIONS)?;
+    lua_msgpack::fields(&msgpack)?;
+    lib("bit", lua_bit::FUNCTIONS)?;
+    lib("struct", lua_struct::FUNCTIONS)?;
+    Ok(())
 }

@@ -49,7 +49,7 @@ impl BackgroundServer {
             .spawn(move || {
                 let runtime = match tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(threads)
-                    .thread_stack_size(crate::cmd::WORKER_STACK_SIZE)
+                    .thread_stack_size(crate::config::WORKER_STACK_SIZE)
                     .enable_all()
                     .build()
                 {
