@@ -18,6 +18,19 @@ pub fn key(v: &Value) -> Result<Cow<'_, [u8]>, Value> {
     }
 }
 
+/// An integer argument read as Redis's `string2ll` reads one: canonical
+/// decimal only, so "01", "+1" and "-0" are refused. ([`integer`] is the
+/// lenient reading the string and key commands use.)
+pub fn strict_integer(v: &Value) -> Result<i64, Value> {
+    match v {
+        Value::Integer(n) => Ok(*n),
+        Value::Bulk(b) | Value::Simple(b) => {
+            crate::keyspace::object::canonical_int(b).ok_or_else(not_an_integer)
+        }
+        _ => Err(not_an_integer()),
+    }
+}
+
 /// The value to store for `v`, or the error reply that refuses it.
 ///
 /// Text is kept as a bulk string (simple strings go back as bulk). Strings

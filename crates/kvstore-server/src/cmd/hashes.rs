@@ -18,7 +18,7 @@ use super::rng::Rng;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::ONE;
-use super::{is_word, key, not_an_integer, syntax_error, wrong_args, Command, Ctx};
+use super::{is_word, key, not_an_integer, strict_integer, syntax_error, wrong_args, Command, Ctx};
 use crate::keyspace::glob;
 use crate::keyspace::object::{canonical_int, Hash};
 use crate::keyspace::Object;
@@ -73,15 +73,6 @@ fn text(v: &Value) -> Result<Cow<'_, [u8]>, Value> {
             "ERR invalid argument: expected a string or an integer, got {}",
             other.type_name()
         ))),
-    }
-}
-
-/// An integer argument as Redis's `string2ll` reads it.
-fn strict_int(v: &Value) -> Result<i64, Value> {
-    match v {
-        Value::Integer(n) => Ok(*n),
-        Value::Bulk(b) | Value::Simple(b) => canonical_int(b).ok_or_else(not_an_integer),
-        _ => Err(not_an_integer()),
     }
 }
 
@@ -237,7 +228,7 @@ pub fn hgetall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn hincrby(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let k = tri!(key(&args[1]));
     let field = tri!(text(&args[2]));
-    let by = tri!(strict_int(&args[3]));
+    let by = tri!(strict_integer(&args[3]));
     let outcome = write(ctx, &k, true, |h| {
         let current = match h.get(&field) {
             None => 0,
@@ -316,7 +307,7 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
                 .map_or(Value::Null, |(f, _)| bulk(f))
         }));
     };
-    let count = tri!(strict_int(count_arg));
+    let count = tri!(strict_integer(count_arg));
     if count == i64::MIN {
         return Value::error(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
@@ -466,7 +457,7 @@ fn scan_options(opts: &[Value]) -> Result<ScanOptions<'_>, Value> {
     let mut rest = opts;
     while let [opt, arg, more @ ..] = rest {
         if is_word(opt, "COUNT") {
-            match strict_int(arg)? {
+            match strict_integer(arg)? {
                 n if n < 1 => return Err(syntax_error()),
                 n => o.count = n as u64,
             }

@@ -19,7 +19,7 @@ use super::strings::wrongtype;
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::{ALL, ONE};
-use super::{is_word, key, syntax_error, Command, Ctx};
+use super::{is_word, key, strict_integer, syntax_error, Command, Ctx};
 use crate::keyspace::glob;
 use crate::keyspace::object::Set;
 use crate::keyspace::{Locked, NewValue, Object, Record, ValueRef};
@@ -133,17 +133,6 @@ fn members_of(args: &[Value]) -> Result<Vec<Cow<'_, [u8]>>, Value> {
 
 fn keys_of(args: &[Value]) -> Result<Vec<Cow<'_, [u8]>>, Value> {
     args.iter().map(key).collect()
-}
-
-/// An integer argument read as Redis reads one (`string2ll`): canonical
-/// decimal only, so "01", "+1" and "-0" are refused.
-fn strict_integer(v: &Value) -> Option<i64> {
-    match v {
-        Value::Integer(n) => Some(*n),
-        other => other
-            .as_bytes()
-            .and_then(crate::keyspace::object::canonical_int),
-    }
 }
 
 fn bulk(m: Vec<u8>) -> Value {
@@ -351,7 +340,7 @@ enum Popped {
 }
 
 fn spop_count(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(count) = strict_integer(&args[2]).filter(|n| *n >= 0) else {
+    let Some(count) = strict_integer(&args[2]).ok().filter(|n| *n >= 0) else {
         return Value::error("ERR value is out of range, must be positive");
     };
     let count = usize::try_from(count).unwrap_or(usize::MAX);
@@ -431,7 +420,7 @@ fn srandmember_one(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 fn srandmember_count(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let count = match strict_integer(&args[2]) {
+    let count = match strict_integer(&args[2]).ok() {
         None => return super::not_an_integer(),
         Some(i64::MIN) => {
             return Value::error(
@@ -696,7 +685,7 @@ fn sdiffstore(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`, with Redis's checks in
 /// Redis's order.
 fn sintercard(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let Some(numkeys) = strict_integer(&args[1]).filter(|n| *n > 0) else {
+    let Some(numkeys) = strict_integer(&args[1]).ok().filter(|n| *n > 0) else {
         return Value::error("ERR numkeys should be greater than 0");
     };
     let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
@@ -707,7 +696,7 @@ fn sintercard(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let mut opts = args[2 + numkeys..].iter();
     while let Some(opt) = opts.next() {
         match opts.next() {
-            Some(n) if is_word(opt, "LIMIT") => match strict_integer(n).filter(|n| *n >= 0) {
+            Some(n) if is_word(opt, "LIMIT") => match strict_integer(n).ok().filter(|n| *n >= 0) {
                 Some(n) => limit = usize::try_from(n).unwrap_or(usize::MAX),
                 None => return Value::error("ERR LIMIT can't be negative"),
             },
@@ -733,7 +722,7 @@ fn scan_options(args: &[Value]) -> Result<(Option<&[u8]>, usize), Value> {
             let p = arg.as_bytes().ok_or_else(syntax_error)?;
             pattern = Some(p).filter(|p| *p != b"*");
         } else if is_word(opt, "COUNT") {
-            let n = strict_integer(arg).ok_or_else(super::not_an_integer)?;
+            let n = strict_integer(arg)?;
             if n < 1 {
                 return Err(syntax_error());
             }
