@@ -582,23 +582,23 @@ fn scripts_key(body: &[u8]) -> String {
 }
 
 pub fn eval(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let body = args[1].as_bytes().unwrap_or_default().to_vec();
-    let sha = scripts_key(&body);
-    ctx.shared
-        .scripts
-        .lock()
-        .insert(sha.clone(), Bytes::from(body));
-    run_script(ctx, &sha, args, false)
+    eval_body(ctx, args, false)
 }
 
 pub fn eval_ro(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
+    eval_body(ctx, args, true)
+}
+
+/// EVAL and EVAL_RO: the body is cached under its SHA1, then run as
+/// EVALSHA runs it.
+fn eval_body(ctx: &mut Ctx<'_>, args: &[Value], read_only: bool) -> Value {
     let body = args[1].as_bytes().unwrap_or_default().to_vec();
     let sha = scripts_key(&body);
     ctx.shared
         .scripts
         .lock()
         .insert(sha.clone(), Bytes::from(body));
-    run_script(ctx, &sha, args, true)
+    run_script(ctx, &sha, args, read_only)
 }
 
 pub fn evalsha(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
