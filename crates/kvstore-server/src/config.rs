@@ -222,6 +222,11 @@ pub struct Config {
     /// milliseconds are sampled for `LATENCY`; 0 turns that off.
     #[arg(long, default_value_t = 0)]
     pub latency_monitor_threshold: u64,
+
+    /// Client-side caching remembers at most this many keys (0: no
+    /// bound); past it, the oldest are invalidated and forgotten.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub tracking_table_max_keys: usize,
 }
 
 /// `notify-keyspace-events` as bits; see [`notify`].

@@ -15,7 +15,7 @@ use crate::config::ReplyMode;
 use crate::state::blocking::Unblock;
 use crate::state::intro::{PAUSE_ALL, PAUSE_WRITE};
 use crate::state::session::{
-    ClientInfo, ReplyControl, Session, FLAG_MONITOR, FLAG_NO_EVICT, FLAG_NO_TOUCH,
+    ClientInfo, ReplyControl, Session, FLAG_MONITOR, FLAG_NO_EVICT, FLAG_NO_TOUCH, FLAG_TRACKING,
 };
 use crate::state::Shared;
 use std::sync::atomic::Ordering;
@@ -70,6 +70,14 @@ pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         Value::Bulk(Bytes::from(out))
     } else if is_word(sub, "UNBLOCK") && (rest.len() == 1 || rest.len() == 2) {
         unblock(ctx, rest)
+    } else if is_word(sub, "TRACKING") && !rest.is_empty() {
+        super::tracking::tracking(ctx, rest)
+    } else if is_word(sub, "CACHING") && rest.len() == 1 {
+        super::tracking::caching(ctx, &rest[0])
+    } else if is_word(sub, "GETREDIR") && rest.is_empty() {
+        super::tracking::getredir(ctx)
+    } else if is_word(sub, "TRACKINGINFO") && rest.is_empty() {
+        super::tracking::info(ctx)
     } else if is_word(sub, "HELP") {
         Value::Array(
             [
@@ -88,14 +96,32 @@ pub fn client(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
                 "NO-EVICT (ON|OFF) -- Protect current client connection from eviction.",
                 "NO-TOUCH (ON|OFF) -- Commands of this connection do not change keys' access times.",
                 "UNBLOCK <clientid> [TIMEOUT|ERROR] -- Unblock the specified blocked client.",
+                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP] -- Control server assisted client side caching.",
+                "CACHING (YES|NO) -- Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+                "GETREDIR -- Return the client ID we are redirecting to when tracking is enabled.",
+                "TRACKINGINFO -- Return information about current client's tracking status.",
             ]
             .into_iter()
             .map(Value::from)
             .collect(),
         )
     } else if [
-        "ID", "GETNAME", "SETNAME", "SETINFO", "INFO", "UNBLOCK", "KILL", "PAUSE", "UNPAUSE",
-        "REPLY", "NO-EVICT", "NO-TOUCH",
+        "ID",
+        "GETNAME",
+        "SETNAME",
+        "SETINFO",
+        "INFO",
+        "UNBLOCK",
+        "KILL",
+        "PAUSE",
+        "UNPAUSE",
+        "REPLY",
+        "NO-EVICT",
+        "NO-TOUCH",
+        "TRACKING",
+        "CACHING",
+        "GETREDIR",
+        "TRACKINGINFO",
     ]
     .iter()
     .any(|w| is_word(sub, w))
@@ -475,6 +501,9 @@ fn describe(ctx: &Ctx<'_>, c: &ClientInfo, current: &'static str, out: &mut Stri
     }
     if c.waiting.lock().is_some() {
         f.push('b');
+    }
+    if flags & FLAG_TRACKING != 0 {
+        f.push('t');
     }
     if c.kill.is_killed() {
         f.push('A');

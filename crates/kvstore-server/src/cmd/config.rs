@@ -220,6 +220,14 @@ static SETTINGS: &[Setting] = &[
         }),
     },
     Setting {
+        name: "tracking-table-max-keys",
+        get: |c, _| c.tracking_table_max_keys.to_string(),
+        set: Some(|c, v| {
+            c.tracking_table_max_keys = ranged(v, 0)? as usize;
+            Ok(())
+        }),
+    },
+    Setting {
         name: "latency-monitor-threshold",
         get: |c, _| c.latency_monitor_threshold.to_string(),
         set: Some(|c, v| {
@@ -606,6 +614,9 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
     next.apply_encodings();
     ctx.shared.pubsub.configure(&next);
     ctx.shared.intro.configure(&next);
+    ctx.shared
+        .tracking
+        .set_max_keys(next.tracking_table_max_keys);
     *live = next;
     Value::ok()
 }

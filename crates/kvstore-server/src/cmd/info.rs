@@ -121,6 +121,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             );
             field("maxclients", &shared.config.read().maxclients);
             field("blocked_clients", &shared.blocked.count());
+            field("tracking_clients", &shared.tracking.counts().clients);
         }
         "memory" => {
             let m = memory::info();
@@ -181,6 +182,10 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("pubsub_channels", &channels);
             field("pubsub_patterns", &patterns);
             field("pubsubshard_channels", &shard);
+            let tracking = shared.tracking.counts();
+            field("tracking_total_keys", &tracking.keys);
+            field("tracking_total_items", &tracking.items);
+            field("tracking_total_prefixes", &tracking.prefixes);
         }
         "replication" => {
             field("role", &"master");

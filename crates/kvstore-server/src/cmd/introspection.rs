@@ -11,7 +11,6 @@ use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;
 use super::{is_word, wrong_args, Command, Ctx};
-use crate::state::pubsub::{Outbox, Subscriptions};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("slowlog", -2, ADMIN | LOADING | STALE, 0, NONE, slowlog).doc(
@@ -252,11 +251,9 @@ pub fn monitor(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
         session.reply = crate::state::session::ReplyControl::SkipThis;
         return Value::ok();
     }
-    let (id, resp3) = (session.id, session.resp3);
-    let ps = session
-        .pubsub
-        .get_or_insert_with(|| Box::new(Subscriptions::new(Arc::new(Outbox::new(id, resp3)))));
-    ctx.shared.intro.add_monitor(id, Arc::clone(&ps.outbox));
+    let id = session.id;
+    let outbox = Arc::clone(&session.subscriptions().outbox);
+    ctx.shared.intro.add_monitor(id, outbox);
     session.monitor = true;
     session.show_activity();
     Value::ok()

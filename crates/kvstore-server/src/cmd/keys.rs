@@ -187,6 +187,7 @@ pub fn delete(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 /// there were.
 pub fn flush(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     ctx.shared.watches.touch_db(Some(ctx.session.db));
+    ctx.shared.tracking.flush(false);
     Value::Integer(ctx.db().clear() as i64)
 }
 
@@ -247,6 +248,7 @@ fn flush_mode(args: &[Value]) -> Result<bool, Value> {
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
     ctx.shared.watches.touch_db(Some(ctx.session.db));
+    ctx.shared.tracking.flush(false);
     ctx.shared.keyspace.clear_db(ctx.db(), lazy);
     crate::memory::release();
     Value::ok()
@@ -256,6 +258,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(args));
     ctx.shared.watches.touch_db(None);
+    ctx.shared.tracking.flush(true);
     ctx.shared.keyspace.clear(lazy);
     crate::memory::release();
     Value::ok()

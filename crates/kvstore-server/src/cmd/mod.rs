@@ -38,6 +38,7 @@ mod sort;
 pub mod stats;
 mod strings;
 pub mod table;
+pub mod tracking;
 pub mod transactions;
 mod zsets;
 
@@ -188,6 +189,20 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 
 /// Runs one request frame and returns its reply.
 pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
+    // `CLIENT CACHING` lasts for the one command after it (or the
+    // transaction it starts), as in Redis.
+    let caching =
+        ctx.session.tracking.as_ref().is_some_and(|t| t.caching) && !tracking::names_client(&frame);
+    let reply = dispatch(ctx, frame);
+    if caching && ctx.session.multi.is_none() {
+        if let Some(t) = ctx.session.tracking.as_deref_mut() {
+            t.caching = false;
+        }
+    }
+    reply
+}
+
+fn dispatch(ctx: &mut Ctx<'_>, frame: Value) -> Value {
     let args = match request_words(frame) {
         Ok(args) => args,
         Err(reply) => {
@@ -331,6 +346,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     stats::before_run(ctx, cmd, args);
     let reply = (cmd.handler)(ctx, args);
     stats::after_run(ctx, cmd, args, &reply);
+    if ctx.session.tracking.is_some() && cmd.flags & table::flags::READONLY != 0 {
+        tracking::remember(ctx, cmd, args);
+    }
     if cmd.is_write() && !reply.is_error() && !ctx.log.skip {
         if ctx.log.records.is_empty() && ctx.shared.persist.tracks_writes() {
             ctx.log.push(ctx.session.db, args.to_vec());
@@ -349,7 +367,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
 fn touch_watched(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
     let watches = &ctx.shared.watches;
     let blocked = &ctx.shared.blocked;
-    if !(watches.active() || blocked.active()) || cmd.keys.0 <= 0 {
+    let tracking = &ctx.shared.tracking;
+    if !(watches.active() || blocked.active() || tracking.active()) || cmd.keys.0 <= 0 {
         return;
     }
     let (first, last, step) = cmd.keys;
@@ -359,13 +378,19 @@ fn touch_watched(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
         last
     };
     let db = (!matches!(cmd.name, "move" | "copy")).then_some(ctx.session.db);
+    let mut changed = Vec::new();
     let mut i = first;
     while i <= last && step > 0 {
         if let Some(k) = args.get(i as usize).and_then(|a| key(a).ok()) {
             watches.touch(db, &k);
             blocked.signal(db, &k);
+            changed.push(k);
         }
         i += step;
+    }
+    if tracking.active() {
+        let changed: Vec<&[u8]> = changed.iter().map(|k| k.as_ref()).collect();
+        tracking.invalidate(&changed, Some(ctx.session.id));
     }
 }
 

@@ -10,13 +10,12 @@
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::{KeySpec, ALL, NONE};
-use std::sync::Arc;
 
 use bytes::Bytes;
 use kvstore_protocol::Value;
 
 use super::{is_word, key, wrong_args, Command, Ctx};
-use crate::state::pubsub::{Kind, Outbox, Subscriptions};
+use crate::state::pubsub::Kind;
 
 const SHARD_KEY: KeySpec = (1, 1, 1);
 
@@ -220,21 +219,17 @@ fn change(ctx: &mut Ctx<'_>, args: &[Value], kind: Kind, on: bool) -> Value {
         }
     }
     let session = &mut *ctx.session;
-    let resp3 = session.resp3;
-    let id = session.id;
-    let subs = session
-        .pubsub
-        .get_or_insert_with(|| Box::new(Subscriptions::new(Arc::new(Outbox::new(id, resp3)))));
+    let in_exec = session.no_block;
+    let subs = session.subscriptions();
     // Inside EXEC, whose reply is one array, the confirmations are
     // returned as the command's reply instead.
     let mut frames = Vec::new();
-    let into = session.no_block.then_some(&mut frames);
+    let into = in_exec.then_some(&mut frames);
     if on {
         ctx.shared.pubsub.subscribe(subs, kind, &names, into);
     } else {
         ctx.shared.pubsub.unsubscribe(subs, kind, &names, into);
     }
-    let in_exec = session.no_block;
     session.show_subscriptions();
     if in_exec {
         return match frames.len() {

@@ -155,6 +155,7 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     }
     ctx.session.show_subscriptions();
     super::introspection::leave_monitor(ctx);
+    super::tracking::stop(ctx);
     ctx.session.reply = crate::state::session::ReplyControl::On;
     ctx.session
         .set_flag(crate::state::session::FLAG_NO_EVICT, false);

@@ -267,6 +267,7 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], out: Vec<Option<Bytes>>) -> Value {
     let db = Some(ctx.session.db);
     ctx.shared.watches.touch(db, dst);
     ctx.shared.blocked.signal(db, dst);
+    ctx.shared.tracking.invalidate(&[dst], Some(ctx.session.id));
     ctx.propagate(|| vec![Value::bulk("DEL"), name.clone()]);
     if !items.is_empty() {
         ctx.propagate(|| {

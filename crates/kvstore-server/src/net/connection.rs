@@ -351,6 +351,7 @@ pub async fn serve(
     let _ = socket.shutdown().await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
     cmd::introspection::leave_monitor(&mut Ctx::new(shared, &mut session));
+    cmd::tracking::stop(&mut Ctx::new(shared, &mut session));
     if let Some(ps) = session.pubsub.take() {
         shared.pubsub.forget(&ps);
     }

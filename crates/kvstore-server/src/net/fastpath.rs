@@ -60,8 +60,10 @@ pub fn try_serve(
         }
         Some((start, end)) => {
             // Persistence must log each write (or count it, for --save),
-            // and a watched key's WATCHers must hear of it.
-            if shared.persist.tracks_writes() || shared.watches.active() {
+            // and a watched key's WATCHers, or a client caching it, must
+            // hear of it.
+            if shared.persist.tracks_writes() || shared.watches.active() || shared.tracking.active()
+            {
                 return None;
             }
             let db = shared.keyspace.db(session.db);

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod pubsub;
 pub mod script;
 pub mod session;
+pub mod tracking;
 pub mod watch;
 
 use std::future::Future;
@@ -61,6 +62,8 @@ pub struct Shared {
     /// Command and error statistics, the slow log, latency events,
     /// monitors and client pauses.
     pub intro: intro::Intro,
+    /// `CLIENT TRACKING`'s table.
+    pub tracking: Arc<tracking::Tracking>,
     /// Lua scripts by SHA1 (EVAL and SCRIPT LOAD); lost at restart, as in
     /// Redis.
     pub scripts: parking_lot::Mutex<hashbrown::HashMap<String, bytes::Bytes>>,
@@ -84,12 +87,17 @@ impl Shared {
         intro.configure(&config);
         // Keys that expire, in a command or in the active cycle, are
         // announced when keyspace notifications ask for it.
+        // They also invalidate what tracking clients may have cached.
+        let tracking = Arc::new(tracking::Tracking::default());
+        tracking.set_max_keys(config.tracking_table_max_keys);
         let announce = Arc::clone(&pubsub);
+        let invalidate = Arc::clone(&tracking);
         keyspace.clock().on_expired(Box::new(move |db, key| {
             let flags = announce.notify_flags();
             if flags & crate::config::notify::EXPIRED != 0 {
                 announce.notify(flags, db, "expired", key);
             }
+            invalidate.invalidate(&[key], None);
         }));
         Shared {
             keyspace,
@@ -102,6 +110,7 @@ impl Shared {
             watches: watch::Watches::default(),
             blocked: blocking::Blocked::default(),
             pubsub,
+            tracking,
             intro,
             scripts: Default::default(),
             script: Default::default(),

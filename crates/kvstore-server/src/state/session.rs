@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -70,6 +70,8 @@ pub struct Session {
     pub monitor: bool,
     /// `CLIENT REPLY`.
     pub reply: ReplyControl,
+    /// `CLIENT TRACKING`, while on.
+    pub tracking: Option<Box<super::tracking::Mode>>,
 }
 
 /// `CLIENT REPLY`: replies on, off, or off for the next command only.
@@ -100,6 +102,15 @@ pub struct ClientInfo {
     /// What the connection last did, stored after each batch of requests
     /// (relaxed stores of its own cache line): see [`Activity`].
     pub activity: Activity,
+    /// The connection's outbox once it has one, for the tracking clients
+    /// that redirect their invalidations here.
+    pub outbox: Mutex<Weak<super::pubsub::Outbox>>,
+}
+
+impl ClientInfo {
+    pub fn outbox(&self) -> Option<Arc<super::pubsub::Outbox>> {
+        self.outbox.lock().upgrade()
+    }
 }
 
 /// The changing part of `CLIENT LIST`: selected database, last command,
@@ -124,6 +135,7 @@ pub const FLAG_NO_EVICT: u32 = 1 << 1;
 pub const FLAG_NO_TOUCH: u32 = 1 << 2;
 pub const FLAG_MULTI: u32 = 1 << 3;
 pub const FLAG_CLOSING: u32 = 1 << 4;
+pub const FLAG_TRACKING: u32 = 1 << 5;
 
 #[derive(Debug, Clone, Default)]
 pub struct Shown {
@@ -148,6 +160,7 @@ impl Session {
             }),
             waiting: Mutex::new(None),
             kill: Default::default(),
+            outbox: Mutex::new(Weak::new()),
             activity: Activity {
                 last_cmd: AtomicUsize::new(usize::MAX),
                 multi: AtomicI64::new(-1),
@@ -178,7 +191,20 @@ impl Session {
             lua: 0,
             monitor: false,
             reply: ReplyControl::On,
+            tracking: None,
         }
+    }
+
+    /// The connection's subscriptions and outbox, made on first use (a
+    /// subscription, MONITOR, or tracking).
+    pub fn subscriptions(&mut self) -> &mut super::pubsub::Subscriptions {
+        let (id, resp3) = (self.id, self.resp3);
+        let info = &self.info;
+        self.pubsub.get_or_insert_with(|| {
+            let outbox = Arc::new(super::pubsub::Outbox::new(id, resp3));
+            *info.outbox.lock() = Arc::downgrade(&outbox);
+            Box::new(super::pubsub::Subscriptions::new(outbox))
+        })
     }
 
     /// How replies to this connection are encoded.
