@@ -227,6 +227,11 @@ pub struct Config {
     /// bound); past it, the oldest are invalidated and forgotten.
     #[arg(long, default_value_t = 1_000_000)]
     pub tracking_table_max_keys: usize,
+
+    /// `DEBUG` is served if `yes`, or if `local` to clients on this
+    /// machine; `no` (Redis 7's default) refuses it. Fixed at start.
+    #[arg(long, default_value = "no", value_parser = ["yes", "no", "local"])]
+    pub enable_debug_command: String,
 }
 
 /// `notify-keyspace-events` as bits; see [`notify`].

@@ -220,6 +220,11 @@ static SETTINGS: &[Setting] = &[
         }),
     },
     Setting {
+        name: "enable-debug-command",
+        get: |c, _| c.enable_debug_command.clone(),
+        set: None,
+    },
+    Setting {
         name: "tracking-table-max-keys",
         get: |c, _| c.tracking_table_max_keys.to_string(),
         set: Some(|c, v| {

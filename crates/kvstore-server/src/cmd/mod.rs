@@ -12,6 +12,7 @@ pub mod client;
 mod command;
 mod config;
 pub mod container;
+mod debug;
 mod dump;
 pub mod float;
 mod functions;
@@ -119,6 +120,7 @@ static FAMILIES: &[&[Command]] = &[
     client::COMMANDS,
     command::COMMANDS,
     persistence::COMMANDS,
+    debug::COMMANDS,
     transactions::COMMANDS,
     scripting::COMMANDS,
     pubsub::COMMANDS,

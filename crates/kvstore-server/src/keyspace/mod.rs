@@ -47,6 +47,9 @@ pub struct Keyspace {
     clock: Arc<Clock>,
     /// Keys removed at their deadline, over all databases.
     expired: Arc<AtomicU64>,
+    /// Cleared by `DEBUG SET-ACTIVE-EXPIRE 0`: keys then go only when a
+    /// command finds them past their deadline.
+    pub active_expire: std::sync::atomic::AtomicBool,
 }
 
 impl Keyspace {
@@ -65,6 +68,7 @@ impl Keyspace {
             functions: Default::default(),
             clock,
             expired,
+            active_expire: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -169,6 +173,9 @@ impl Keyspace {
         budget: Duration,
         mut removed: impl FnMut(usize, &[u8]),
     ) -> (usize, usize) {
+        if !self.active_expire.load(Ordering::Relaxed) {
+            return (start, 0);
+        }
         let began = Instant::now();
         let total = self.dbs.len() * SHARDS;
         let mut count = 0;
