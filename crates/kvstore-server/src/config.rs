@@ -232,6 +232,40 @@ pub struct Config {
     /// machine; `no` (Redis 7's default) refuses it. Fixed at start.
     #[arg(long, default_value = "no", value_parser = ["yes", "no", "local"])]
     pub enable_debug_command: String,
+
+    /// Per-command latency histograms (`LATENCY HISTOGRAM`, `INFO
+    /// latencystats`), on by default as in Redis 7.
+    #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub latency_tracking: bool,
+
+    /// The percentiles `INFO latencystats` shows, space-separated.
+    #[arg(long, default_value = "50 99 99.9", value_parser = percentiles)]
+    pub latency_tracking_info_percentiles: Percentiles,
+}
+
+/// `latency-tracking-info-percentiles`: numbers from 0 to 100.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Percentiles(pub Vec<f64>);
+
+pub fn percentiles(s: &str) -> Result<Percentiles, String> {
+    s.split_whitespace()
+        .map(|w| match w.parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+            Ok(_) => Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .to_string(),
+            ),
+            Err(_) => Err("Invalid latency-tracking-info-percentiles parameters".to_string()),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Percentiles)
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let words: Vec<String> = self.0.iter().map(|p| p.to_string()).collect();
+        f.write_str(&words.join(" "))
+    }
 }
 
 /// `notify-keyspace-events` as bits; see [`notify`].

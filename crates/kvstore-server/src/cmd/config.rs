@@ -220,6 +220,32 @@ static SETTINGS: &[Setting] = &[
         }),
     },
     Setting {
+        name: "latency-tracking",
+        get: |c, _| yes_no(c.latency_tracking),
+        set: Some(|c, v| {
+            c.latency_tracking = match v.to_ascii_lowercase().as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return Err("argument must be 'yes' or 'no'"),
+            };
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "latency-tracking-info-percentiles",
+        get: |c, _| c.latency_tracking_info_percentiles.to_string(),
+        set: Some(|c, v| {
+            c.latency_tracking_info_percentiles = crate::config::percentiles(v).map_err(|e| {
+                if e.contains("between") {
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                } else {
+                    "Invalid latency-tracking-info-percentiles parameters"
+                }
+            })?;
+            Ok(())
+        }),
+    },
+    Setting {
         name: "enable-debug-command",
         get: |c, _| c.enable_debug_command.clone(),
         set: None,

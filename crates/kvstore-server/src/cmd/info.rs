@@ -36,12 +36,13 @@ const SECTIONS: &[(&str, &str)] = &[
     ("modules", "Modules"),
     ("commandstats", "Commandstats"),
     ("errorstats", "Errorstats"),
+    ("latencystats", "Latencystats"),
     ("cluster", "Cluster"),
     ("keyspace", "Keyspace"),
 ];
 
 /// Sections only `INFO all|everything` or their name shows.
-const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 
 /// The `# Persistence` fields taken from `DURABILITY`, in Redis's order,
 /// with what to show when `DURABILITY` does not report one.
@@ -237,6 +238,27 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                     &format!(
                         "calls={calls},usec={usec},usec_per_call={per:.2},rejected_calls={rejected},failed_calls={failed}"
                     ),
+                );
+            }
+        }
+        "latencystats" => {
+            let percentiles = shared
+                .config
+                .read()
+                .latency_tracking_info_percentiles
+                .0
+                .clone();
+            for (i, c) in super::stats::indexed() {
+                let Some(counts) = shared.intro.command(i).and_then(|s| s.latency.read()) else {
+                    continue;
+                };
+                let values: Vec<String> = percentiles
+                    .iter()
+                    .map(|&p| format!("p{p}={:.3}", counts.percentile(p) as f64 / 1000.0))
+                    .collect();
+                field(
+                    &format!("latency_percentiles_usec_{}", c.name),
+                    &values.join(","),
                 );
             }
         }

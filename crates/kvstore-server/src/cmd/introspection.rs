@@ -135,6 +135,9 @@ pub fn latency(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
             "    Return a human readable latency analysis report.",
             "GRAPH <event>",
             "    Return an ASCII latency graph for the <event> class.",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
             "HISTORY <event>",
             "    Return time-latency samples for the <event> class.",
             "LATEST",
@@ -180,6 +183,8 @@ pub fn latency(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         Value::Bulk(Bytes::from(doctor(ctx)))
     } else if is_word(sub, "GRAPH") && rest.len() == 1 {
         graph(ctx, &rest[0])
+    } else if is_word(sub, "HISTOGRAM") {
+        histogram(ctx, rest)
     } else if ["LATEST", "HISTORY", "DOCTOR", "GRAPH", "HELP"]
         .iter()
         .any(|w| is_word(sub, w))
@@ -188,6 +193,47 @@ pub fn latency(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     } else {
         unknown_sub(sub, "LATENCY")
     }
+}
+
+/// `LATENCY HISTOGRAM [command ...]`: for each command that ran (all, or
+/// those named; unknown names are skipped), its calls and its cumulative
+/// latency distribution in microseconds, as Redis 7 gives them.
+fn histogram(ctx: &Ctx<'_>, names: &[Value]) -> Value {
+    let wanted: Vec<&'static super::Command> = names
+        .iter()
+        .filter_map(|n| n.as_bytes().and_then(super::lookup))
+        .collect();
+    let mut out = Vec::new();
+    for (i, c) in super::stats::indexed() {
+        if !names.is_empty() && !wanted.iter().any(|w| std::ptr::eq(*w, c)) {
+            continue;
+        }
+        let Some(counts) = ctx.shared.intro.command(i).and_then(|s| s.latency.read()) else {
+            continue;
+        };
+        let buckets = counts
+            .cumulative()
+            .into_iter()
+            .map(|(usec, n)| (Value::Integer(usec as i64), Value::Integer(n as i64)))
+            .collect();
+        let calls = ctx
+            .shared
+            .intro
+            .command(i)
+            .map_or(0, |s| s.calls.load(std::sync::atomic::Ordering::Relaxed));
+        let entry = super::reply_map(
+            ctx.session,
+            vec![
+                (Value::from("calls"), Value::Integer(calls as i64)),
+                (
+                    Value::from("histogram_usec"),
+                    super::reply_map(ctx.session, buckets),
+                ),
+            ],
+        );
+        out.push((Value::from(c.name), entry));
+    }
+    super::reply_map(ctx.session, out)
 }
 
 /// `LATENCY DOCTOR`: Redis's texts when there is nothing to say; with

@@ -102,6 +102,9 @@ pub fn after_run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value], reply: &Value
     let index = index_of(cmd);
     ctx.session.last_cmd = index;
     if let Some(slot) = intro.command(index) {
+        if intro.tracking_latency() {
+            slot.latency.record(elapsed.as_nanos() as u64, 1);
+        }
         slot.calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         slot.usec
@@ -165,16 +168,23 @@ pub fn rejected(ctx: &mut Ctx<'_>, cmd: Option<&Command>, reply: &Value) {
 pub fn shortcut_served(shared: &crate::state::Shared, mark: &mut Instant, counts: [u64; 2]) {
     let [gets, sets] = counts;
     let now = Instant::now();
-    let usec = now.saturating_duration_since(*mark).as_micros() as u64;
+    let spent = now.saturating_duration_since(*mark);
+    let usec = spent.as_micros() as u64;
     *mark = now;
     let total = gets + sets;
     if total == 0 {
         return;
     }
+    // The batch is timed as a whole: each request counts as its share.
+    let each = (spent.as_nanos() as u64) / total;
+    let histograms = shared.intro.tracking_latency();
     for (index, n) in SHORTCUT.iter().zip([gets, sets]) {
         let Some(slot) = shared.intro.command(*index).filter(|_| n > 0) else {
             continue;
         };
+        if histograms {
+            slot.latency.record(each, n);
+        }
         slot.calls
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         slot.usec

@@ -36,6 +36,8 @@ pub struct CmdSlot {
     pub usec: AtomicU64,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,
+    /// `LATENCY HISTOGRAM`'s, allocated at the first call.
+    pub latency: super::histogram::Histogram,
 }
 
 impl CmdSlot {
@@ -43,6 +45,7 @@ impl CmdSlot {
         for c in [&self.calls, &self.usec, &self.rejected, &self.failed] {
             c.store(0, Ordering::Relaxed);
         }
+        self.latency.reset();
     }
 }
 
@@ -86,6 +89,7 @@ pub struct Intro {
     slow_max: AtomicUsize,
     slowlog: Mutex<SlowLog>,
     latency_threshold: AtomicU64,
+    latency_tracking: std::sync::atomic::AtomicBool,
     latency: Mutex<BTreeMap<&'static str, LatencySeries>>,
     monitor_count: AtomicUsize,
     monitors: Mutex<Vec<(u64, Arc<Outbox>)>>,
@@ -117,6 +121,7 @@ impl Default for Intro {
             slow_max: AtomicUsize::new(128),
             slowlog: Mutex::default(),
             latency_threshold: AtomicU64::new(0),
+            latency_tracking: std::sync::atomic::AtomicBool::new(true),
             latency: Mutex::default(),
             monitor_count: AtomicUsize::new(0),
             monitors: Mutex::default(),
@@ -137,6 +142,8 @@ impl Intro {
             .store(config.slowlog_max_len, Ordering::Relaxed);
         self.latency_threshold
             .store(config.latency_monitor_threshold, Ordering::Relaxed);
+        self.latency_tracking
+            .store(config.latency_tracking, Ordering::Relaxed);
         self.set_detour(DETOUR_SLOWLOG, config.slowlog_log_slower_than == 0);
         let mut log = self.slowlog.lock();
         let max = config.slowlog_max_len;
@@ -278,6 +285,12 @@ impl Intro {
                 series.samples.push_back((now, ms));
             }
         }
+    }
+
+    /// `latency-tracking`: per-command histograms.
+    #[inline]
+    pub fn tracking_latency(&self) -> bool {
+        self.latency_tracking.load(Ordering::Relaxed)
     }
 
     /// True if commands slower than the latency threshold are recorded.

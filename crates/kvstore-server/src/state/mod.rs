@@ -5,6 +5,7 @@
 
 pub mod blocking;
 pub mod clients;
+pub mod histogram;
 pub mod intro;
 pub mod ops;
 pub mod pubsub;
