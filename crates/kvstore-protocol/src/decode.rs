@@ -85,6 +85,10 @@ pub enum ProtocolError {
     /// An inline command (a bare line of words) whose quotes do not close.
     #[error("unbalanced quotes in request")]
     UnbalancedQuotes,
+    /// A request element that is not a bulk string, from a client held to
+    /// Redis's request grammar (arrays of bulk strings only).
+    #[error("expected '$', got '{0}'")]
+    ExpectedBulk(char),
 }
 
 /// Incremental decoder for one byte stream. Keep one per connection.

@@ -32,8 +32,100 @@ pub fn decode(
             Inline::TooLong => return Err(ProtocolError::LineTooLong(max_line)),
             Inline::Unbalanced => return Err(ProtocolError::UnbalancedQuotes),
         }
+        if redis {
+            first_element_is_bulk(buf)?;
+        }
     }
-    decoder.decode(buf)
+    let frame = decoder.decode(buf)?;
+    if redis {
+        // Redis's requests are arrays of bulk strings; the seed's typed
+        // elements are for seed clients.
+        if let Some(Value::Array(items)) = &frame {
+            if let Some(other) = items.iter().find(|v| !matches!(v, Value::Bulk(_))) {
+                return Err(ProtocolError::ExpectedBulk(type_byte(other)));
+            }
+        }
+    }
+    Ok(frame)
+}
+
+/// Refuses, as soon as its first byte is here, a request whose first
+/// element is not a bulk string (Redis answers before the rest arrives).
+fn first_element_is_bulk(buf: &[u8]) -> Result<(), ProtocolError> {
+    if buf.first() != Some(&b'*') {
+        return Ok(());
+    }
+    let Some(end) = buf.windows(2).take(32).position(|w| w == b"\r\n") else {
+        return Ok(());
+    };
+    match buf.get(end + 2) {
+        Some(&b) if b != b'$' && buf[1..end].iter().all(u8::is_ascii_digit) => {
+            Err(ProtocolError::ExpectedBulk(char::from(b)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The RESP type byte a decoded element came as.
+fn type_byte(v: &Value) -> char {
+    match v {
+        Value::Simple(_) => '+',
+        Value::Error(_) => '-',
+        Value::Integer(_) => ':',
+        Value::Bulk(_) => '$',
+        Value::Null | Value::NullArray => '_',
+        Value::Array(_) => '*',
+        Value::Map(_) => '%',
+        Value::Boolean(_) => '#',
+        Value::Double(_) => ',',
+        Value::Set(_) => '~',
+        Value::Push(_) => '>',
+    }
+}
+
+/// The text of a protocol error for a client of `redis`'s dialect: Redis's
+/// own words where Redis has them (its clients and tests match on them),
+/// kvstore's otherwise. `buf` is the unread input, starting at the request
+/// that failed.
+pub fn error_text(e: &ProtocolError, buf: &[u8], redis: bool) -> String {
+    if !redis {
+        return e.to_string();
+    }
+    // Whether the request's first line (its element count) is sound: if
+    // so, the fault is in an element's header.
+    let header_ok = || {
+        buf.first() == Some(&b'*')
+            && buf
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .and_then(|end| std::str::from_utf8(&buf[1..end]).ok())
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| n <= i32::MAX as u64)
+    };
+    match e {
+        ProtocolError::InvalidLength | ProtocolError::InvalidInteger => if header_ok() {
+            "invalid bulk length"
+        } else {
+            "invalid multibulk length"
+        }
+        .to_string(),
+        ProtocolError::BulkTooLong { .. } => "invalid bulk length".to_string(),
+        // Redis's own bound; kvstore's lower `max-elements` keeps its text.
+        ProtocolError::TooManyElements { count, .. } if *count > i32::MAX as u64 => {
+            "invalid multibulk length".to_string()
+        }
+        ProtocolError::LineTooLong(_) if buf.first() == Some(&b'*') => if header_ok() {
+            "too big bulk count string"
+        } else {
+            "too big mbulk count string"
+        }
+        .to_string(),
+        ProtocolError::LineTooLong(_) => "too big inline request".to_string(),
+        ProtocolError::InvalidTypeByte(c) if buf.first() == Some(&b'*') => {
+            format!("expected '$', got '{c}'")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Drops empty lines and empty or null arrays from the front of `buf`.

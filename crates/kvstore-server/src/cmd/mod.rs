@@ -343,8 +343,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
     ctx.log.records.clear();
     ctx.log.skip = false;
     // Keyspace notifications: one load per write while they are off.
-    let before = (cmd.is_write() && ctx.shared.pubsub.notify_flags() != 0)
-        .then(|| notify::before(ctx, cmd, args));
+    let notify_flags = ctx.shared.pubsub.notify_flags();
+    let before = (cmd.is_write() && notify_flags != 0).then(|| notify::before(ctx, cmd, args));
+    if notify_flags & crate::config::notify::KEY_MISS != 0 {
+        notify::keymiss(ctx, cmd, args);
+    }
     stats::before_run(ctx, cmd, args);
     let reply = (cmd.handler)(ctx, args);
     stats::after_run(ctx, cmd, args, &reply);

@@ -91,8 +91,35 @@ fn reply_key(reply: &Value) -> Option<Vec<u8>> {
     }
 }
 
+/// `keymiss` (class `m`) for each key of a read that is not there, before
+/// the command runs, as Redis announces it from its lookup. GETDEL and
+/// GETEX read their key too; OBJECT and MEMORY look without announcing.
+pub fn keymiss(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) {
+    let reads =
+        cmd.flags & super::table::flags::READONLY != 0 || matches!(cmd.name, "getdel" | "getex");
+    if !reads || matches!(cmd.name, "object" | "memory") {
+        return;
+    }
+    let db = ctx.db();
+    for k in spec_keys(cmd, args) {
+        if !db.contains(&k) {
+            ctx.notify(KEY_MISS, "keymiss", &k);
+        }
+    }
+}
+
 /// Announces the events of a write that succeeded.
 pub fn after(ctx: &Ctx<'_>, cmd: &Command, args: &[Value], reply: &Value, before: Before) {
+    // `new` (class `n`) for each key the write created, before its own
+    // events, as Redis announces it from the insertion.
+    if ctx.shared.pubsub.notify_flags() & NEW != 0 {
+        let db = ctx.db();
+        for (k, existed) in &before.keys {
+            if !existed && db.contains(k) {
+                ctx.notify(NEW, "new", k);
+            }
+        }
+    }
     let k1 = arg(args, 1);
     let k2 = arg(args, 2);
     let n = int(reply);

@@ -235,7 +235,12 @@ pub async fn serve(
                             super::ratelog::held_note(held)
                         );
                     }
-                    let reply = Value::error(format!("ERR Protocol error: {e}"));
+                    let text = cmd::inline::error_text(
+                        &e,
+                        &rbuf,
+                        session.mode == crate::config::ReplyMode::Redis,
+                    );
+                    let reply = Value::error(format!("ERR Protocol error: {text}"));
                     encode_as(&reply, session.dialect(), &mut wbuf);
                     fatal = true;
                     break;
