@@ -243,7 +243,7 @@ fn list_filtered(args: &[Value]) -> Value {
 /// Where the keys of the request `args` (name first) for `c` are, as
 /// `COMMAND GETKEYS` reports them: the key spec's positions, or, for the
 /// commands whose keys are counted by an argument, the counted ones.
-fn key_positions(c: &Command, args: &[Value]) -> Result<Vec<usize>, Value> {
+pub(super) fn key_positions(c: &Command, args: &[Value]) -> Result<Vec<usize>, Value> {
     let invalid = || Value::error("ERR Invalid arguments specified for command");
     // `numkeys` at `at`, the keys right after it: their positions.
     let counted = |at: usize, strict: bool| -> Result<Vec<usize>, Value> {

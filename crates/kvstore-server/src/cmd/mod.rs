@@ -6,6 +6,7 @@
 //! handler gets the whole request (name first) and returns the reply; it
 //! never fails in any other way, so every request gets exactly one reply.
 
+pub mod acl;
 mod args;
 pub mod blocking;
 pub mod client;
@@ -124,6 +125,7 @@ static FAMILIES: &[&[Command]] = &[
     functions::COMMANDS,
     introspection::COMMANDS,
     memory::COMMANDS,
+    acl::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -188,6 +190,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 
 /// Runs one request frame and returns its reply.
 pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
+    ctx.session.refresh_acl(&ctx.shared.acl);
     let args = match request_words(frame) {
         Ok(args) => args,
         Err(reply) => {
@@ -208,6 +211,10 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         }
     };
     if let Some(reply) = refused_in_state(ctx, cmd, &args) {
+        // As Redis: a command refused while queueing dooms the transaction.
+        if ctx.session.multi.is_some() {
+            ctx.session.multi_failed = true;
+        }
         stats::rejected(ctx, Some(cmd), &reply);
         return reply;
     }
@@ -280,8 +287,8 @@ fn allowed_while_busy(cmd: &Command, args: &[Value]) -> bool {
 }
 
 /// A command the connection's state does not allow: a RESP2 subscriber's
-/// replies could not be told from its messages, and a monitor, like
-/// Redis's, may not touch the keyspace.
+/// replies could not be told from its messages, a monitor, like
+/// Redis's, may not touch the keyspace, and the ACL has its say.
 fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
     if ctx.session.pubsub.is_some()
         && ctx.session.subscribed_mode()
@@ -292,7 +299,7 @@ fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Valu
     if ctx.session.monitor && introspection::refused_while_monitoring(cmd) {
         return Some(Value::error("ERR Replica can't interact with the keyspace"));
     }
-    None
+    acl::refused(ctx, cmd, args)
 }
 
 /// The command `args` names, if it exists and `args` has its arity.

@@ -846,6 +846,9 @@ fn call_command(
     if cmd.flags & NOSCRIPT != 0 {
         return Value::error("ERR This Redis command is not allowed from script");
     }
+    if let Some(refused) = super::acl::script_refusal(ctx, cmd, &args) {
+        return refused;
+    }
     if read_only && cmd.is_write() {
         return Value::error("ERR Write commands are not allowed from read-only scripts.");
     }
