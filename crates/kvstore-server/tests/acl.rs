@@ -649,3 +649,43 @@ fn passwords_never_reach_monitor_or_the_slow_log() {
         "{slow}"
     );
 }
+
+#[test]
+fn exec_checks_again_and_scripts_can_ask() {
+    let s = server(&[]);
+    let mut admin = Raw::connect(s.addr());
+    admin.cmd(&["ACL", "SETUSER", "e", "on", ">p", "+@all", "~*", "&*"]);
+    let mut e = login(s.addr(), "e", "p");
+    e.cmd(&["MULTI"]);
+    e.cmd(&["GET", "k1"]);
+    e.cmd(&["SET", "k2", "v"]);
+    e.cmd(&["PUBLISH", "c", "m"]);
+    admin.cmd(&["ACL", "SETUSER", "e", "-get", "resetchannels"]);
+    let changed = "-NOPERM ACLs rules changed between the moment the transaction was accumulated \
+                   and the EXEC call. This command is no longer allowed for the following reason: ";
+    assert_eq!(
+        e.cmd(&["EXEC"]),
+        format!(
+            "*3\r\n{changed}no permission to execute the command or subcommand\r\n+OK\r\n\
+             {changed}no permission to access one of the channels used as arguments\r\n"
+        )
+    );
+    admin.cmd(&[
+        "ACL",
+        "SETUSER",
+        "e",
+        "+get",
+        "resetkeys",
+        "~z*",
+        "-config|set",
+    ]);
+    assert_eq!(
+        e.cmd(&[
+            "EVAL",
+            "return {redis.acl_check_cmd('get','z'), redis.acl_check_cmd('get','a'), \
+             redis.acl_check_cmd('config','get','x'), redis.acl_check_cmd('config','set','a','b')}",
+            "0"
+        ]),
+        "*4\r\n:1\r\n$-1\r\n:1\r\n$-1\r\n"
+    );
+}

@@ -427,6 +427,29 @@ pub fn script_refusal(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Va
     }))
 }
 
+/// A queued command EXEC may no longer run, with Redis's words.
+pub fn exec_refusal(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
+    if ctx.session.acl_fast || ctx.session.acl_exempt {
+        return None;
+    }
+    let denied = check(&ctx.session.user, cmd, args).err()?;
+    log_denial(ctx, cmd, args, denied, "multi");
+    let why = match denied {
+        Denied::Command => "no permission to execute the command or subcommand",
+        Denied::Key(_) => "no permission to touch the specified keys",
+        Denied::Channel(_) => "no permission to access one of the channels used as arguments",
+    };
+    Some(Value::error(format!(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \
+         EXEC call. This command is no longer allowed for the following reason: {why}"
+    )))
+}
+
+/// `redis.acl_check_cmd`: whether this connection's user may run `words`.
+pub fn may_run(ctx: &Ctx<'_>, cmd: &Command, words: &[Value]) -> bool {
+    ctx.session.acl_fast || ctx.session.acl_exempt || check(&ctx.session.user, cmd, words).is_ok()
+}
+
 fn log_denial(ctx: &Ctx<'_>, cmd: &Command, args: &[Value], denied: Denied, context: &'static str) {
     let word = |i: usize| {
         String::from_utf8_lossy(args.get(i).and_then(Value::as_bytes).unwrap_or_default())
