@@ -185,6 +185,9 @@ fn setuser_errors_as_redis_words_them() {
         ),
         ("<nopw", "The password you are trying to remove from the user does not exist"),
         ("%X~a", "Syntax error"),
+        ("-get|x", "Unknown command or category name in ACL"),
+        ("+config|get|x", "Allowing first-arg of a subcommand is not supported"),
+        ("(~a)", "Syntax error"),
     ];
     for (rule, why) in cases {
         assert_eq!(
@@ -200,6 +203,20 @@ fn setuser_errors_as_redis_words_them() {
     );
     // All or nothing: x was never made.
     assert_eq!(c.cmd(&["ACL", "GETUSER", "x"]), "$-1\r\n");
+    assert_eq!(
+        c.cmd(&["ACL", "SETUSER", "x", "on", "", "reset"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["ACL", "LIST"]),
+        "*2\r\n$34\r\nuser default on nopass ~* &* +@all\r\n\
+         $47\r\nuser x off sanitize-payload resetchannels -@all\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["ACL", "LOG", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(c.cmd(&["ACL", "LOG", "-1"]), "*0\r\n");
     assert_eq!(
         c.cmd(&["ACL", "DELUSER", "default"]),
         "-ERR The 'default' user cannot be removed\r\n"
@@ -480,21 +497,34 @@ fn the_acl_file_is_loaded_saved_and_reloaded() {
         dir.path().read_dir().expect("ls").count() == 1,
         "no temporary file left"
     );
-    // Edit the file: ACL LOAD takes it, and closes connections of users
-    // that changed.
-    std::fs::write(&file, "user app on >newpw ~app:* -@all +get\n").expect("write");
+    // Edit the file: ACL LOAD takes it, and closes the connections of
+    // every user but default.
+    let mut ops = login(s.addr(), "ops", "password");
+    std::fs::write(
+        &file,
+        "user app on >newpw ~app:* -@all +get\nuser ops on nopass\n",
+    )
+    .expect("write");
     assert_eq!(admin.cmd(&["ACL", "LOAD"]), "+OK\r\n");
     assert!(closes(&mut app));
+    assert!(closes(&mut ops));
+    assert_eq!(admin.cmd(&["PING"]), "+PONG\r\n");
     assert_eq!(
         admin.cmd(&["ACL", "USERS"]),
-        "*2\r\n$3\r\napp\r\n$7\r\ndefault\r\n"
+        "*3\r\n$3\r\napp\r\n$7\r\ndefault\r\n$3\r\nops\r\n"
     );
     login(s.addr(), "app", "newpw");
     // A bad file changes nothing.
     std::fs::write(&file, "user app on\nuser bad on +nosuch\n").expect("write");
     let reply = admin.cmd(&["ACL", "LOAD"]);
-    assert!(reply.starts_with(&format!("-ERR {path}:2: ")), "{reply}");
-    assert!(reply.contains("+nosuch"), "{reply}");
+    assert_eq!(
+        reply,
+        format!(
+            "-ERR {path}:2: Error in applying operation '+nosuch': Unknown command or category \
+             name in ACL. WARNING: ACL errors detected, no change to the previously active ACL \
+             rules was performed\r\n"
+        )
+    );
     login(s.addr(), "app", "newpw");
 }
 

@@ -709,9 +709,10 @@ fn log(ctx: &mut Ctx<'_>, arg: Option<&Value>) -> Value {
             acl.log_reset();
             return Value::ok();
         }
+        // A negative count lists nothing, as in Redis.
         Some(v) => match super::integer(v) {
-            Ok(n) if n >= 0 => n as usize,
-            _ => return Value::error("ERR value is out of range, must be positive"),
+            Ok(n) => n.max(0) as usize,
+            Err(_) => return Value::error("ERR value is not an integer or out of range"),
         },
     };
     let now = Instant::now();
@@ -837,7 +838,7 @@ pub fn read_file(path: &str) -> Result<std::collections::BTreeMap<String, Arc<Us
 }
 
 /// `ACL LOAD`: the file's users replace all of them, or nothing changes.
-/// Connections of users that are gone or changed are closed, as Redis
+/// Connections logged in as any user but `default` are closed, as Redis
 /// does.
 fn load(ctx: &mut Ctx<'_>) -> Value {
     let Some(path) = aclfile(ctx) else {
@@ -845,17 +846,21 @@ fn load(ctx: &mut Ctx<'_>) -> Value {
     };
     let users = match super::scripting::off_worker(|| read_file(&path)) {
         Ok(u) => u,
-        Err(e) => return Value::error(format!("ERR {e}")),
+        Err(e) => {
+            return Value::error(format!(
+                "ERR {e}. WARNING: ACL errors detected, no change to the previously active ACL \
+                 rules was performed"
+            ))
+        }
     };
-    let old = ctx.shared.acl.all();
-    let gone: Vec<String> = old
-        .iter()
-        .filter(|u| {
-            users
-                .get(&u.name)
-                .is_none_or(|n| n.describe() != u.describe())
-        })
-        .map(|u| u.name.clone())
+    // As Redis, every user but the default one is made afresh, and the
+    // connections of the old ones are closed.
+    let gone: Vec<String> = ctx
+        .shared
+        .acl
+        .names()
+        .into_iter()
+        .filter(|n| n != "default")
         .collect();
     ctx.shared.acl.replace(users);
     disconnect_users(ctx, &gone);

@@ -233,7 +233,7 @@ impl User {
                 for r in ["resetpass", "resetkeys", "resetchannels", "off", "-@all"] {
                     self.apply(r, catalog)?;
                 }
-                self.sanitize = None;
+                self.sanitize = Some(true);
             }
             _ => return self.apply_prefixed(rule, &lower, catalog),
         }
@@ -339,7 +339,10 @@ impl User {
                     if catalog.subcommands(id).is_empty() {
                         // A first argument of a plain command: allowed
                         // only ever added, as Redis does.
-                        if !on || sub.is_empty() || sub.contains('|') {
+                        if !on {
+                            return Err(RuleError::Unknown);
+                        }
+                        if sub.is_empty() || sub.contains('|') {
                             return Err(RuleError::Syntax);
                         }
                         tracing::warn!(
@@ -597,10 +600,8 @@ impl Acl {
             Some(u) => User::clone(u),
             None => User::new(name),
         };
-        for (i, r) in rules.iter().enumerate() {
-            if r.is_empty() {
-                return Err((i, RuleError::Syntax));
-            }
+        // An empty rule changes nothing, as in Redis.
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
             user.apply(r, catalog).map_err(|e| (i, e))?;
         }
         users.insert(name.to_string(), Arc::new(user));
@@ -681,11 +682,11 @@ pub fn parse_user_line(line: &str, catalog: &dyn Catalog) -> Result<User, String
             let mut u = User::new(name);
             for r in rules {
                 u.apply(r, catalog)
-                    .map_err(|e| format!("Error in user declaration '{r}': {e}"))?;
+                    .map_err(|e| format!("Error in applying operation '{r}': {e}"))?;
             }
             Ok(u)
         }
-        _ => Err("Line should start with user keyword".to_string()),
+        _ => Err("should start with user keyword".to_string()),
     }
 }
 
