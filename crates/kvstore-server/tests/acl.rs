@@ -265,6 +265,19 @@ fn keys_are_checked_by_pattern_and_access() {
     assert_eq!(k.cmd(&["GET", "w1"]), NOPERM_KEY);
     assert_eq!(k.cmd(&["MSET", "k1", "a", "z", "b"]), NOPERM_KEY);
     assert_eq!(k.cmd(&["DEL", "k1", "w1"]), ":1\r\n");
+    // As Redis's key specs say: SET reads only with GET, INCR reads,
+    // APPEND and LPUSH only write, EXISTS and TYPE need no access at all.
+    assert_eq!(k.cmd(&["SET", "w1", "v", "GET"]), NOPERM_KEY);
+    assert_eq!(k.cmd(&["INCR", "w2"]), NOPERM_KEY);
+    assert_eq!(k.cmd(&["APPEND", "w3", "x"]), ":1\r\n");
+    assert_eq!(k.cmd(&["LPUSH", "w4", "x"]), ":1\r\n");
+    assert_eq!(k.cmd(&["EXISTS", "w3"]), ":1\r\n");
+    assert_eq!(k.cmd(&["TYPE", "r9"]), "+none\r\n");
+    assert_eq!(k.cmd(&["EXISTS", "x"]), NOPERM_KEY);
+    // A store command writes its destination and reads its sources.
+    assert_eq!(k.cmd(&["SUNIONSTORE", "w5", "r1", "k1"]), ":0\r\n");
+    assert_eq!(k.cmd(&["SUNIONSTORE", "w5", "w4"]), NOPERM_KEY);
+    assert_eq!(k.cmd(&["SUNIONSTORE", "r5", "r1"]), NOPERM_KEY);
     // A key the shortcut would serve goes through the check as well.
     k.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\nv\r\n");
     assert_eq!(String::from_utf8_lossy(&k.read_reply()), NOPERM_KEY);

@@ -265,69 +265,196 @@ fn full_name(cmd: &Command, args: &[Value]) -> String {
         .unwrap_or_else(|| cmd.name.to_string())
 }
 
-/// Writes whose keys' values also go back to the client (Redis's
-/// `access` key flag): they need read permission too.
-const READ_WRITES: &[&str] = &[
-    "getset",
-    "getdel",
-    "getex",
-    "incr",
-    "incrby",
-    "incrbyfloat",
-    "decr",
-    "decrby",
-    "lpop",
-    "rpop",
-    "blpop",
-    "brpop",
-    "lmpop",
-    "blmpop",
-    "rpoplpush",
-    "brpoplpush",
-    "lmove",
-    "blmove",
-    "spop",
-    "smove",
-    "zpopmin",
-    "zpopmax",
-    "bzpopmin",
-    "bzpopmax",
-    "zmpop",
-    "bzmpop",
-    "zincrby",
-    "hincrby",
-    "hincrbyfloat",
-    "rename",
-    "renamenx",
-    "move",
-    "bitfield",
+/// What each command does with its keys, one word per key spec of
+/// redis-server 7.0.15 (`COMMAND INFO`): `r` reads what the client gets
+/// back (Redis's `access` flag), `w` changes the key (`insert`, `delete`,
+/// `update`), `-` neither (`EXISTS`, `TYPE`: any pattern matching the key
+/// grants it). The nth key of a request takes the nth spec, the last one
+/// for the rest.
+static KEY_ACCESS: &[(&str, &str)] = &[
+    ("get", "r"),
+    ("set", "rw"),
+    ("mget", "r"),
+    ("mset", "w"),
+    ("msetnx", "w"),
+    ("setnx", "w"),
+    ("setex", "w"),
+    ("psetex", "w"),
+    ("getset", "rw"),
+    ("getex", "rw"),
+    ("getdel", "rw"),
+    ("strlen", "-"),
+    ("append", "w"),
+    ("getrange", "r"),
+    ("substr", "r"),
+    ("setrange", "w"),
+    ("incr", "rw"),
+    ("decr", "rw"),
+    ("incrby", "rw"),
+    ("decrby", "rw"),
+    ("incrbyfloat", "rw"),
+    ("lcs", "r"),
+    ("del", "w"),
+    ("unlink", "w"),
+    ("exists", "-"),
+    ("touch", "-"),
+    ("type", "-"),
+    ("rename", "rw w"),
+    ("renamenx", "rw w"),
+    ("copy", "r w"),
+    ("move", "rw"),
+    ("object|freq", "-"),
+    ("object|encoding", "-"),
+    ("object|idletime", "-"),
+    ("object|refcount", "-"),
+    ("expire", "w"),
+    ("pexpire", "w"),
+    ("expireat", "w"),
+    ("pexpireat", "w"),
+    ("persist", "w"),
+    ("ttl", "r"),
+    ("pttl", "r"),
+    ("expiretime", "r"),
+    ("pexpiretime", "r"),
+    ("lpush", "w"),
+    ("rpush", "w"),
+    ("lpushx", "w"),
+    ("rpushx", "w"),
+    ("lpop", "rw"),
+    ("rpop", "rw"),
+    ("llen", "-"),
+    ("lrange", "r"),
+    ("lindex", "r"),
+    ("lset", "w"),
+    ("linsert", "w"),
+    ("lrem", "w"),
+    ("ltrim", "w"),
+    ("lpos", "r"),
+    ("lmove", "rw w"),
+    ("rpoplpush", "rw w"),
+    ("lmpop", "rw"),
+    ("blpop", "rw"),
+    ("brpop", "rw"),
+    ("blmove", "rw w"),
+    ("brpoplpush", "rw w"),
+    ("blmpop", "rw"),
+    ("hset", "w"),
+    ("hsetnx", "w"),
+    ("hmset", "w"),
+    ("hget", "r"),
+    ("hmget", "r"),
+    ("hdel", "w"),
+    ("hlen", "-"),
+    ("hstrlen", "-"),
+    ("hexists", "-"),
+    ("hkeys", "r"),
+    ("hvals", "r"),
+    ("hgetall", "r"),
+    ("hincrby", "rw"),
+    ("hincrbyfloat", "rw"),
+    ("hrandfield", "r"),
+    ("hscan", "r"),
+    ("sadd", "w"),
+    ("srem", "w"),
+    ("sismember", "-"),
+    ("smismember", "r"),
+    ("smembers", "r"),
+    ("scard", "-"),
+    ("spop", "rw"),
+    ("srandmember", "r"),
+    ("smove", "rw w"),
+    ("sinter", "r"),
+    ("sintercard", "r"),
+    ("sinterstore", "w r"),
+    ("sunion", "r"),
+    ("sunionstore", "w r"),
+    ("sdiff", "r"),
+    ("sdiffstore", "w r"),
+    ("sscan", "r"),
+    ("zadd", "w"),
+    ("zincrby", "rw"),
+    ("zrem", "w"),
+    ("zcard", "-"),
+    ("zscore", "r"),
+    ("zmscore", "r"),
+    ("zrank", "r"),
+    ("zrevrank", "r"),
+    ("zcount", "r"),
+    ("zrange", "r"),
+    ("zrevrange", "r"),
+    ("zrangebyscore", "r"),
+    ("zrevrangebyscore", "r"),
+    ("zrangebylex", "r"),
+    ("zrevrangebylex", "r"),
+    ("zlexcount", "r"),
+    ("zrangestore", "w r"),
+    ("zpopmin", "rw"),
+    ("zpopmax", "rw"),
+    ("zremrangebyrank", "w"),
+    ("zremrangebyscore", "w"),
+    ("zremrangebylex", "w"),
+    ("zrandmember", "r"),
+    ("zmpop", "rw"),
+    ("bzpopmin", "rw"),
+    ("bzpopmax", "rw"),
+    ("bzmpop", "rw"),
+    ("zscan", "r"),
+    ("zunion", "r"),
+    ("zinter", "r"),
+    ("zdiff", "r"),
+    ("zunionstore", "w r"),
+    ("zinterstore", "w r"),
+    ("zdiffstore", "w r"),
+    ("zintercard", "r"),
+    ("sort", "r r w"),
+    ("sort_ro", "r r"),
+    ("dump", "r"),
+    ("restore", "w"),
+    ("watch", "-"),
+    ("eval", "rw"),
+    ("evalsha", "rw"),
+    ("eval_ro", "r"),
+    ("evalsha_ro", "r"),
+    ("ssubscribe", "-"),
+    ("sunsubscribe", "-"),
+    ("spublish", "-"),
+    ("fcall", "rw"),
+    ("fcall_ro", "r"),
+    ("memory|usage", "-"),
 ];
 
-/// Writes whose first key is written and the others only read.
-const STORE_FIRST: &[&str] = &[
-    "sinterstore",
-    "sunionstore",
-    "sdiffstore",
-    "zunionstore",
-    "zinterstore",
-    "zdiffstore",
-    "zrangestore",
-    "bitop",
-];
+static KEY_ACCESS_MAP: LazyLock<HashMap<&'static str, Vec<(bool, bool)>>> = LazyLock::new(|| {
+    KEY_ACCESS
+        .iter()
+        .map(|(name, specs)| {
+            let specs = specs
+                .split(' ')
+                .map(|w| (w.contains('r'), w.contains('w')))
+                .collect();
+            (*name, specs)
+        })
+        .collect()
+});
 
-/// The read and write permission a command needs on its `nth` key.
-fn access(cmd: &Command, nth: usize) -> (bool, bool) {
-    if !cmd.is_write() {
-        return (true, false);
+/// The read and write permission a request needs on its `nth` key.
+fn access(cmd: &Command, args: &[Value], nth: usize) -> (bool, bool) {
+    // SET reads its key only when GET asks for the old value.
+    if cmd.name == "set" {
+        return (args.iter().skip(3).any(|a| is_word(a, "GET")), true);
     }
-    if cmd.name == "copy" || cmd.name == "sort" {
-        return (nth == 0, nth != 0);
-    }
-    if STORE_FIRST.contains(&cmd.name) {
-        // BITOP's destination comes after its operation word.
-        return (nth != 0, nth == 0);
-    }
-    (READ_WRITES.contains(&cmd.name), true)
+    let name = full_name(cmd, args);
+    let Some(specs) = KEY_ACCESS_MAP.get(name.as_str()) else {
+        // kvstore's own commands: reads read, writes write.
+        return (!cmd.is_write(), cmd.is_write());
+    };
+    // SORT's middle spec is BY and GET patterns, which are not keys here:
+    // its keys are the sorted one and the STORE destination.
+    let spec = if cmd.name == "sort" && nth > 0 {
+        specs.last()
+    } else {
+        specs.get(nth).or(specs.last())
+    };
+    spec.copied().unwrap_or((true, true))
 }
 
 /// The channels a request names, and whether they are patterns.
@@ -354,7 +481,7 @@ pub fn check(user: &User, cmd: &Command, args: &[Value]) -> Result<(), Denied> {
     if !user.allkeys {
         if let Ok(positions) = super::command::key_positions(cmd, args) {
             for (nth, i) in positions.into_iter().enumerate() {
-                let (read, write) = access(cmd, nth);
+                let (read, write) = access(cmd, args, nth);
                 let key = args.get(i).and_then(Value::as_bytes).unwrap_or_default();
                 if !user.may_access(key, read, write) {
                     return Err(Denied::Key(i));
