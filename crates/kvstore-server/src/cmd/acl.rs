@@ -199,9 +199,13 @@ static IDS: LazyLock<Ids> = LazyLock::new(|| {
         .extend(SUBCOMMANDS.iter().map(|(n, _)| n.to_string()));
     for c in &rows {
         let id = super::stats::index_of(c);
-        // A container's categories are its subcommands'.
+        // A container is only @slow in Redis (COMMAND also @connection);
+        // its subcommands carry the real categories.
         if ids.subs.contains_key(&id) {
             ids.categories.entry("slow").or_default().push(id);
+            if c.name == "command" {
+                ids.categories.entry("connection").or_default().push(id);
+            }
             continue;
         }
         for cat in c.categories() {
@@ -780,23 +784,41 @@ fn disconnect_users(ctx: &mut Ctx<'_>, names: &[String]) {
     }
 }
 
+/// The names in a category (`read`), commands and subcommands, in the
+/// order `ACL CAT` lists them; `None` for no such category.
+pub fn category_members(name: &str) -> Option<Vec<String>> {
+    let ids = IDS.categories.get(name)?;
+    Some(
+        ids.iter()
+            .filter_map(|&id| IDS.names.get(id).cloned())
+            .collect(),
+    )
+}
+
+/// A row's categories as `COMMAND INFO` shows them: a container's are
+/// Redis's for the container (its subcommands carry the real ones).
+pub fn categories_of(cmd: &Command) -> Vec<&'static str> {
+    if IDS.subs.contains_key(&super::stats::index_of(cmd)) {
+        if cmd.name == "command" {
+            return vec!["@slow", "@connection"];
+        }
+        return vec!["@slow"];
+    }
+    cmd.categories()
+}
+
 fn cat(which: Option<String>) -> Value {
     let Some(name) = which else {
         return Value::Array(CATEGORIES.iter().map(|c| Value::bulk(*c)).collect());
     };
     let lower = name.to_ascii_lowercase();
-    let Some(ids) = IDS.categories.get(lower.as_str()) else {
+    let Some(names) = category_members(&lower) else {
         return Value::error(format!(
             "ERR Unknown category '{}'",
             super::printable(name.as_bytes(), 128)
         ));
     };
-    Value::Array(
-        ids.iter()
-            .filter_map(|&id| IDS.names.get(id))
-            .map(|n| Value::bulk(n.clone()))
-            .collect(),
-    )
+    Value::Array(names.into_iter().map(Value::bulk).collect())
 }
 
 /// `ACL GENPASS [bits]`: random hex from the system's generator, 256
