@@ -241,6 +241,15 @@ fn setuser_errors_as_redis_words_them() {
     assert!(c
         .cmd(&["ACL", "CAT", "dangerous"])
         .contains("\r\nflushall\r\n"));
+    // Containers are @slow, their subcommands carry Redis's categories.
+    assert!(c
+        .cmd(&["COMMAND", "INFO", "config"])
+        .contains("*1\r\n+@slow\r\n"));
+    let admin = c.cmd(&["COMMAND", "LIST", "FILTERBY", "ACLCAT", "admin"]);
+    assert!(admin.contains("\r\nclient|list\r\n") && !admin.contains("client|id"));
+    assert!(c
+        .cmd(&["ACL", "CAT", "admin"])
+        .contains("\r\nconfig|set\r\n"));
     assert_eq!(
         c.cmd(&["ACL", "GETUSER", "default"]),
         "*12\r\n$5\r\nflags\r\n*2\r\n$2\r\non\r\n$6\r\nnopass\r\n$9\r\npasswords\r\n*0\r\n\
