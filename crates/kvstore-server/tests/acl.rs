@@ -741,3 +741,21 @@ fn exec_checks_again_and_scripts_can_ask() {
         "*4\r\n:1\r\n$-1\r\n:1\r\n$-1\r\n"
     );
 }
+
+#[test]
+fn passwords_are_bytes_and_rules_may_be_any_text() {
+    let s = server(&[]);
+    let mut c = Raw::connect(s.addr());
+    // A password that is not UTF-8, sent and checked as its bytes.
+    c.send_raw(b"*5\r\n$3\r\nACL\r\n$7\r\nSETUSER\r\n$3\r\nbin\r\n$2\r\non\r\n$3\r\n>\xff\xfe\r\n");
+    assert_eq!(String::from_utf8_lossy(&c.read_reply()), "+OK\r\n");
+    let mut b = Raw::connect(s.addr());
+    b.send_raw(b"*3\r\n$4\r\nAUTH\r\n$3\r\nbin\r\n$2\r\n\xff\xfe\r\n");
+    assert_eq!(String::from_utf8_lossy(&b.read_reply()), "+OK\r\n");
+    assert_eq!(b.cmd(&["AUTH", "bin", "\u{fffd}\u{fffd}"]), WRONGPASS);
+    // A rule starting with a wide character is a syntax error, not a crash.
+    assert_eq!(
+        c.cmd(&["ACL", "SETUSER", "w", "éa"]),
+        "-ERR Error in ACL SETUSER modifier 'éa': Syntax error\r\n"
+    );
+}

@@ -698,10 +698,24 @@ pub fn acl(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     match sub.as_str() {
         "SETUSER" => {
             let name = text(&rest[0]);
-            let rules: Vec<String> = rest[1..].iter().map(text).collect();
+            let shown: Vec<String> = rest[1..].iter().map(text).collect();
+            // Passwords are hashed from their bytes as sent (they need not
+            // be UTF-8): `>pw` goes to the model as `#hash`.
+            let rules: Vec<String> = rest[1..]
+                .iter()
+                .zip(&shown)
+                .map(|(raw, shown)| {
+                    let raw = raw.as_bytes().unwrap_or_default();
+                    match raw.first() {
+                        Some(b'>') => format!("#{}", model::hash_hex(&raw[1..])),
+                        Some(b'<') => format!("!{}", model::hash_hex(&raw[1..])),
+                        _ => shown.clone(),
+                    }
+                })
+                .collect();
             match acl.set_user(&name, &rules, &TableCatalog) {
                 Ok(()) => Value::ok(),
-                Err((i, e)) => setuser_error(&rules[i], &e),
+                Err((i, e)) => setuser_error(&shown[i], &e),
             }
         }
         "GETUSER" => match acl.get(&text(&rest[0])) {

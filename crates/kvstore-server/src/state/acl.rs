@@ -99,6 +99,11 @@ pub fn hash_password(pw: &[u8]) -> [u8; 32] {
     Sha256::digest(pw).into()
 }
 
+/// SHA-256 of a password, in the hex of `#hash` rules.
+pub fn hash_hex(pw: &[u8]) -> String {
+    hex(&hash_password(pw))
+}
+
 fn hex(h: &[u8; 32]) -> String {
     let mut s = String::with_capacity(64);
     for b in h {
@@ -246,7 +251,9 @@ impl User {
         lower: &str,
         catalog: &dyn Catalog,
     ) -> Result<(), RuleError> {
-        let (first, rest) = rule.split_at(1);
+        // The first character, whatever its width (client text).
+        let cut = rule.chars().next().map_or(0, char::len_utf8);
+        let (first, rest) = rule.split_at(cut);
         match first {
             ">" => {
                 let h = hash_password(rest.as_bytes());
