@@ -12,6 +12,11 @@ use parking_lot::Mutex;
 use super::acl::{Acl, User};
 use crate::config::ReplyMode;
 
+/// The user of a session no ACL applies to (until `start_acl`): one for
+/// all, so that making a session allocates no user.
+static UNCHECKED: std::sync::LazyLock<Arc<User>> =
+    std::sync::LazyLock::new(|| Arc::new(User::default_user()));
+
 #[derive(Debug)]
 pub struct Session {
     pub id: u64,
@@ -78,8 +83,8 @@ pub struct Session {
     /// Logged in (or connected while the default user needed no password).
     pub authenticated: bool,
     /// No ACL check can refuse this connection anything: authenticated as
-    /// a user with every command and key. The GET/SET shortcut is taken
-    /// only then.
+    /// a user with every command, key and channel. The GET/SET shortcut is
+    /// taken only then.
     pub acl_fast: bool,
     /// Not checked at all: the sessions that replay the append-only file.
     pub acl_exempt: bool,
@@ -193,7 +198,7 @@ impl Session {
             lua: 0,
             monitor: false,
             reply: ReplyControl::On,
-            user: Arc::new(User::default_user()),
+            user: Arc::clone(&UNCHECKED),
             acl_gen: 0,
             authenticated: true,
             acl_fast: true,
