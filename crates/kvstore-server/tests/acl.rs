@@ -759,3 +759,24 @@ fn passwords_are_bytes_and_rules_may_be_any_text() {
         "-ERR Error in ACL SETUSER modifier 'éa': Syntax error\r\n"
     );
 }
+
+#[test]
+fn subscribers_that_lose_their_channels_are_disconnected() {
+    let s = server(&[]);
+    let mut admin = Raw::connect(s.addr());
+    admin.cmd(&["ACL", "SETUSER", "ps", "on", ">p", "+@all", "~*", "&*"]);
+    let mut a = login(s.addr(), "ps", "p");
+    assert!(a.cmd(&["SUBSCRIBE", "news"]).starts_with("*3\r\n"));
+    let mut b = login(s.addr(), "ps", "p");
+    assert!(b.cmd(&["PSUBSCRIBE", "n*"]).starts_with("*3\r\n"));
+    let mut c = login(s.addr(), "ps", "p");
+    assert!(c.cmd(&["SUBSCRIBE", "other"]).starts_with("*3\r\n"));
+    assert_eq!(
+        admin.cmd(&["ACL", "SETUSER", "ps", "resetchannels", "&news", "&other"]),
+        "+OK\r\n"
+    );
+    // The pattern is no longer one of the user's: that subscriber goes.
+    assert!(closes(&mut b));
+    assert_eq!(a.cmd(&["PING"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    assert_eq!(c.cmd(&["PING"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+}

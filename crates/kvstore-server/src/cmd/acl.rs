@@ -714,7 +714,10 @@ pub fn acl(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
                 })
                 .collect();
             match acl.set_user(&name, &rules, &TableCatalog) {
-                Ok(()) => Value::ok(),
+                Ok(()) => {
+                    drop_lost_subscribers(ctx, &name);
+                    Value::ok()
+                }
                 Err((i, e)) => setuser_error(&shown[i], &e),
             }
         }
@@ -819,6 +822,42 @@ pub fn categories_of(cmd: &Command) -> Vec<&'static str> {
         return vec!["@slow"];
     }
     cmd.categories()
+}
+
+/// Closes the connections of `name` subscribed to a channel or pattern
+/// the user may no longer use, as Redis does after `ACL SETUSER`.
+fn drop_lost_subscribers(ctx: &mut Ctx<'_>, name: &str) {
+    let Some(user) = ctx.shared.acl.get(name) else {
+        return;
+    };
+    if user.allchannels {
+        return;
+    }
+    for c in ctx.shared.clients.live() {
+        let (mine, subs) = {
+            let shown = c.shown.lock();
+            (
+                shown.user.as_deref().unwrap_or("default") == name,
+                shown.subs,
+            )
+        };
+        if !mine || subs == (0, 0, 0) {
+            continue;
+        }
+        let lost = ctx
+            .shared
+            .pubsub
+            .subscriptions_of(c.id)
+            .iter()
+            .any(|(pattern, ch)| !user.may_use_channel(ch, *pattern));
+        if lost {
+            if c.id == ctx.session.id {
+                ctx.session.quit = true;
+            } else {
+                c.kill.kill();
+            }
+        }
+    }
 }
 
 fn cat(which: Option<String>) -> Value {
