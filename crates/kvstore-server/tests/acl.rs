@@ -753,6 +753,12 @@ fn passwords_are_bytes_and_rules_may_be_any_text() {
     b.send_raw(b"*3\r\n$4\r\nAUTH\r\n$3\r\nbin\r\n$2\r\n\xff\xfe\r\n");
     assert_eq!(String::from_utf8_lossy(&b.read_reply()), "+OK\r\n");
     assert_eq!(b.cmd(&["AUTH", "bin", "\u{fffd}\u{fffd}"]), WRONGPASS);
+    // A key pattern that is not UTF-8 matches keys by their bytes.
+    c.send_raw(b"*5\r\n$3\r\nACL\r\n$7\r\nSETUSER\r\n$3\r\nbin\r\n$4\r\n~\xffk*\r\n$4\r\n+get\r\n");
+    assert_eq!(String::from_utf8_lossy(&c.read_reply()), "+OK\r\n");
+    b.send_raw(b"*2\r\n$3\r\nGET\r\n$3\r\n\xffk1\r\n");
+    assert_eq!(String::from_utf8_lossy(&b.read_reply()), "$-1\r\n");
+    assert_eq!(b.cmd(&["GET", "\u{fffd}k1"]), NOPERM_KEY);
     // A rule starting with a wide character is a syntax error, not a crash.
     assert_eq!(
         c.cmd(&["ACL", "SETUSER", "w", "éa"]),

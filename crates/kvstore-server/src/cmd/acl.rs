@@ -655,7 +655,8 @@ pub fn auth(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let word = |i: usize| args[i].as_bytes().unwrap_or_default();
     let (user, pass): (&[u8], &[u8]) = match args.len() {
         2 => {
-            if ctx.shared.acl.default_open() {
+            // Redis looks only at `nopass` here, on or off.
+            if ctx.shared.acl.default_user().nopass {
                 return Value::error(
                     "ERR AUTH <password> called without any password configured for the \
                      default user. Are you sure your configuration is correct?",
@@ -698,27 +699,17 @@ pub fn acl(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     match sub.as_str() {
         "SETUSER" => {
             let name = text(&rest[0]);
-            let shown: Vec<String> = rest[1..].iter().map(text).collect();
-            // Passwords are hashed from their bytes as sent (they need not
-            // be UTF-8): `>pw` goes to the model as `#hash`.
-            let rules: Vec<String> = rest[1..]
+            // Rules go as bytes: passwords and patterns need not be text.
+            let rules: Vec<&[u8]> = rest[1..]
                 .iter()
-                .zip(&shown)
-                .map(|(raw, shown)| {
-                    let raw = raw.as_bytes().unwrap_or_default();
-                    match raw.first() {
-                        Some(b'>') => format!("#{}", model::hash_hex(&raw[1..])),
-                        Some(b'<') => format!("!{}", model::hash_hex(&raw[1..])),
-                        _ => shown.clone(),
-                    }
-                })
+                .map(|r| r.as_bytes().unwrap_or_default())
                 .collect();
             match acl.set_user(&name, &rules, &TableCatalog) {
                 Ok(()) => {
                     drop_lost_subscribers(ctx, &name);
                     Value::ok()
                 }
-                Err((i, e)) => setuser_error(&shown[i], &e),
+                Err((i, e)) => setuser_error(&text(&rest[1 + i]), &e),
             }
         }
         "GETUSER" => match acl.get(&text(&rest[0])) {

@@ -99,11 +99,6 @@ pub fn hash_password(pw: &[u8]) -> [u8; 32] {
     Sha256::digest(pw).into()
 }
 
-/// SHA-256 of a password, in the hex of `#hash` rules.
-pub fn hash_hex(pw: &[u8]) -> String {
-    hex(&hash_password(pw))
-}
-
 fn hex(h: &[u8; 32]) -> String {
     let mut s = String::with_capacity(64);
     for b in h {
@@ -112,8 +107,7 @@ fn hex(h: &[u8; 32]) -> String {
     s
 }
 
-fn parse_hash(s: &str) -> Result<[u8; 32], RuleError> {
-    let b = s.as_bytes();
+fn parse_hash(b: &[u8]) -> Result<[u8; 32], RuleError> {
     if b.len() != 64 || !b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(RuleError::BadHash);
     }
@@ -198,9 +192,15 @@ impl User {
         self.rules.push(rule.to_string());
     }
 
-    /// Applies one `ACL SETUSER` rule.
-    pub fn apply(&mut self, rule: &str, catalog: &dyn Catalog) -> Result<(), RuleError> {
-        let lower = rule.to_ascii_lowercase();
+    /// Applies one `ACL SETUSER` rule. Rules are bytes: passwords and
+    /// patterns need not be text.
+    pub fn apply(
+        &mut self,
+        rule: impl AsRef<[u8]>,
+        catalog: &dyn Catalog,
+    ) -> Result<(), RuleError> {
+        let rule = rule.as_ref();
+        let lower = String::from_utf8_lossy(rule).to_ascii_lowercase();
         match lower.as_str() {
             "on" => self.enabled = true,
             "off" => self.enabled = false,
@@ -247,31 +247,31 @@ impl User {
 
     fn apply_prefixed(
         &mut self,
-        rule: &str,
+        rule: &[u8],
         lower: &str,
         catalog: &dyn Catalog,
     ) -> Result<(), RuleError> {
-        // The first character, whatever its width (client text).
-        let cut = rule.chars().next().map_or(0, char::len_utf8);
-        let (first, rest) = rule.split_at(cut);
+        let Some((&first, rest)) = rule.split_first() else {
+            return Err(RuleError::Syntax);
+        };
         match first {
-            ">" => {
-                let h = hash_password(rest.as_bytes());
+            b'>' => {
+                let h = hash_password(rest);
                 if !self.passwords.contains(&h) {
                     self.passwords.push(h);
                 }
                 self.nopass = false;
             }
-            "#" => {
+            b'#' => {
                 let h = parse_hash(rest)?;
                 if !self.passwords.contains(&h) {
                     self.passwords.push(h);
                 }
                 self.nopass = false;
             }
-            "<" | "!" => {
-                let h = if first == "<" {
-                    hash_password(rest.as_bytes())
+            b'<' | b'!' => {
+                let h = if first == b'<' {
+                    hash_password(rest)
                 } else {
                     parse_hash(rest)?
                 };
@@ -281,18 +281,19 @@ impl User {
                     return Err(RuleError::NoSuchPassword);
                 }
             }
-            "~" | "%" => {
-                let (read, write, pattern) = if first == "~" {
+            b'~' | b'%' => {
+                let (read, write, pattern) = if first == b'~' {
                     (true, true, rest)
                 } else {
-                    let Some((perms, pattern)) = rest.split_once('~') else {
+                    let Some(at) = rest.iter().position(|&b| b == b'~') else {
                         return Err(RuleError::Syntax);
                     };
+                    let (perms, pattern) = (&rest[..at], &rest[at + 1..]);
                     let (mut r, mut w) = (false, false);
-                    for c in perms.chars() {
+                    for c in perms {
                         match c.to_ascii_uppercase() {
-                            'R' => r = true,
-                            'W' => w = true,
+                            b'R' => r = true,
+                            b'W' => w = true,
                             _ => return Err(RuleError::Syntax),
                         }
                     }
@@ -304,13 +305,13 @@ impl User {
                 if self.allkeys {
                     return Err(RuleError::AfterAllKeys);
                 }
-                if pattern == "*" && read && write {
+                if pattern == b"*" && read && write {
                     self.allkeys = true;
                     self.keys.clear();
                     return Ok(());
                 }
                 let p = KeyPattern {
-                    pattern: pattern.as_bytes().to_vec(),
+                    pattern: pattern.to_vec(),
                     read,
                     write,
                 };
@@ -318,19 +319,19 @@ impl User {
                     self.keys.push(p);
                 }
             }
-            "&" => {
+            b'&' => {
                 if self.allchannels {
                     return Err(RuleError::AfterAllChannels);
                 }
-                if rest == "*" {
+                if rest == b"*" {
                     self.allchannels = true;
                     self.channels.clear();
-                } else if !self.channels.iter().any(|c| c == rest.as_bytes()) {
-                    self.channels.push(rest.as_bytes().to_vec());
+                } else if !self.channels.iter().any(|c| c == rest) {
+                    self.channels.push(rest.to_vec());
                 }
             }
-            "+" | "-" => {
-                let on = first == "+";
+            b'+' | b'-' => {
+                let on = first == b'+';
                 let target = &lower[1..];
                 if let Some(cat) = target.strip_prefix('@') {
                     if cat == "all" {
@@ -355,7 +356,7 @@ impl User {
                         tracing::warn!(
                             "Deprecation warning: Allowing a first arg of an otherwise blocked \
                              command is a misuse of ACL and may get disabled in the future \
-                             (offender: {rule})"
+                             (offender: {lower})"
                         );
                         if !self.bit(id) {
                             self.first_args.push((id, sub.as_bytes().to_vec()));
@@ -596,10 +597,10 @@ impl Acl {
 
     /// Applies `rules` to user `name` (made if missing), all or nothing.
     /// On error, the index of the failing rule and why.
-    pub fn set_user(
+    pub fn set_user<R: AsRef<[u8]>>(
         &self,
         name: &str,
-        rules: &[String],
+        rules: &[R],
         catalog: &dyn Catalog,
     ) -> Result<(), (usize, RuleError)> {
         let mut users = self.users.write();
@@ -608,7 +609,11 @@ impl Acl {
             None => User::new(name),
         };
         // An empty rule changes nothing, as in Redis.
-        for (i, r) in rules.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
+        for (i, r) in rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.as_ref().is_empty())
+        {
             user.apply(r, catalog).map_err(|e| (i, e))?;
         }
         users.insert(name.to_string(), Arc::new(user));
