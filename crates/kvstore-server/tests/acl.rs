@@ -465,14 +465,30 @@ fn deleting_a_user_disconnects_its_connections() {
     let mut two = login(s.addr(), "gone", "p");
     let mut other = Raw::connect(s.addr());
     assert!(admin.cmd(&["CLIENT", "LIST"]).contains("user=gone"));
+    assert!(admin.cmd(&["CLIENT", "INFO"]).contains("user=default"));
+    // CLIENT KILL USER closes a user's connections.
+    let mut three = login(s.addr(), "gone", "p");
+    admin.cmd(&["ACL", "SETUSER", "other", "on", ">p", "+@all", "~*"]);
+    let mut four = login(s.addr(), "other", "p");
+    assert_eq!(admin.cmd(&["CLIENT", "KILL", "USER", "other"]), ":1\r\n");
+    assert!(closes(&mut four));
+    assert_eq!(
+        admin.cmd(&["CLIENT", "KILL", "USER", "nosuch"]),
+        "-ERR No such user 'nosuch'\r\n"
+    );
+    assert_eq!(three.cmd(&["PING"]), "+PONG\r\n");
     // Changing the user keeps its connections (as Redis does).
     admin.cmd(&["ACL", "SETUSER", "gone", ">q"]);
     assert_eq!(one.cmd(&["PING"]), "+PONG\r\n");
     assert_eq!(admin.cmd(&["ACL", "DELUSER", "gone", "nosuch"]), ":1\r\n");
     assert!(closes(&mut one), "first connection closed");
     assert!(closes(&mut two), "second connection closed");
+    assert!(closes(&mut three), "third connection closed");
     assert_eq!(other.cmd(&["PING"]), "+PONG\r\n");
-    assert_eq!(admin.cmd(&["ACL", "USERS"]), "*1\r\n$7\r\ndefault\r\n");
+    assert_eq!(
+        admin.cmd(&["ACL", "USERS"]),
+        "*2\r\n$7\r\ndefault\r\n$5\r\nother\r\n"
+    );
     let mut again = Raw::connect(s.addr());
     assert_eq!(again.cmd(&["AUTH", "gone", "p"]), WRONGPASS);
 }
