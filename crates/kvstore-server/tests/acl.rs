@@ -152,6 +152,15 @@ fn commands_subcommands_and_categories_are_refused_with_noperm() {
     assert!(u.cmd(&["CLIENT", "LIST"]).starts_with('$'));
     assert_eq!(u.cmd(&["SET", "k", "v"]), "+OK\r\n");
     assert_eq!(u.cmd(&["ACL", "WHOAMI"]), "$1\r\nu\r\n");
+    // An unknown subcommand is answered as such, before any ACL check.
+    assert_eq!(
+        u.cmd(&["CONFIG", "NOSUCH"]),
+        "-ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.\r\n"
+    );
+    assert_eq!(
+        u.cmd(&["ACL", "CAT", "a", "b"]),
+        "-ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP.\r\n"
+    );
     // A read-only user.
     admin.cmd(&["ACL", "SETUSER", "r", "on", "nopass", "~*", "+@read"]);
     let mut r = login(s.addr(), "r", "any");
