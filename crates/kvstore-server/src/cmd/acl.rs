@@ -430,27 +430,28 @@ static KEY_ACCESS: &[(&str, &str)] = &[
     ("memory|usage", "-"),
 ];
 
-static KEY_ACCESS_MAP: LazyLock<HashMap<&'static str, Vec<(bool, bool)>>> = LazyLock::new(|| {
+/// [`KEY_ACCESS`] by command id: (read, write) per key spec.
+static KEY_ACCESS_BY_ID: LazyLock<HashMap<usize, Vec<(bool, bool)>>> = LazyLock::new(|| {
     KEY_ACCESS
         .iter()
-        .map(|(name, specs)| {
+        .filter_map(|(name, specs)| {
             let specs = specs
                 .split(' ')
                 .map(|w| (w.contains('r'), w.contains('w')))
                 .collect();
-            (*name, specs)
+            Some((IDS.by_name.get(*name).copied()?, specs))
         })
         .collect()
 });
 
-/// The read and write permission a request needs on its `nth` key.
-fn access(cmd: &Command, args: &[Value], nth: usize) -> (bool, bool) {
+/// The read and write permission a request (checked as command `id`)
+/// needs on its `nth` key.
+fn access(cmd: &Command, args: &[Value], id: usize, nth: usize) -> (bool, bool) {
     // SET reads its key only when GET asks for the old value.
     if cmd.name == "set" {
         return (args.iter().skip(3).any(|a| is_word(a, "GET")), true);
     }
-    let name = full_name(cmd, args);
-    let Some(specs) = KEY_ACCESS_MAP.get(name.as_str()) else {
+    let Some(specs) = KEY_ACCESS_BY_ID.get(&id) else {
         // kvstore's own commands: reads read, writes write.
         return (!cmd.is_write(), cmd.is_write());
     };
@@ -481,14 +482,15 @@ pub fn check(user: &User, cmd: &Command, args: &[Value]) -> Result<(), Denied> {
         return Ok(());
     }
     let first = args.get(1).and_then(Value::as_bytes);
-    if !user.may_run(id_of(cmd, args), first) {
+    let id = id_of(cmd, args);
+    if !user.may_run(id, first) {
         return Err(Denied::Command);
     }
     // key_positions answers an error at once for a command without keys.
     if !user.allkeys {
         if let Ok(positions) = super::command::key_positions(cmd, args) {
             for (nth, i) in positions.into_iter().enumerate() {
-                let (read, write) = access(cmd, args, nth);
+                let (read, write) = access(cmd, args, id, nth);
                 let key = args.get(i).and_then(Value::as_bytes).unwrap_or_default();
                 if !user.may_access(key, read, write) {
                     return Err(Denied::Key(i));
@@ -1153,5 +1155,7 @@ mod tests {
         }
         assert!(TableCatalog.id("config|get").is_some());
         assert!(TableCatalog.category("read").is_some_and(|v| !v.is_empty()));
+        // Every recorded key spec names a command or subcommand kvstore has.
+        assert_eq!(KEY_ACCESS_BY_ID.len(), KEY_ACCESS.len());
     }
 }
