@@ -185,10 +185,18 @@ impl User {
 
     /// Records a command rule for `ACL LIST`, dropping an earlier rule on
     /// the same target that this one overrides.
+    /// A whole command's rule also overrides the earlier rules on its
+    /// subcommands and first arguments (`+config` after `-config|get`).
     fn note_rule(&mut self, rule: &str) {
         let target = &rule[1..];
-        self.rules
-            .retain(|r| r.len() < 2 || r == "+@all" || r == "-@all" || &r[1..] != target);
+        let whole = !target.contains('|') && !target.starts_with('@');
+        self.rules.retain(|r| {
+            let t = r.get(1..).unwrap_or_default();
+            let sub_of_target = whole
+                && t.strip_prefix(target)
+                    .is_some_and(|rest| rest.starts_with('|'));
+            r == "+@all" || r == "-@all" || (t != target && !sub_of_target)
+        });
         self.rules.push(rule.to_string());
     }
 
@@ -358,9 +366,12 @@ impl User {
                              command is a misuse of ACL and may get disabled in the future \
                              (offender: {lower})"
                         );
-                        if !self.bit(id) {
-                            self.first_args.push((id, sub.as_bytes().to_vec()));
+                        // Already allowed whole: nothing to add, nor to
+                        // describe.
+                        if self.bit(id) {
+                            return Ok(());
                         }
+                        self.first_args.push((id, sub.as_bytes().to_vec()));
                     } else {
                         if sub.contains('|') {
                             return Err(RuleError::SubcommandFirstArg);
@@ -767,10 +778,15 @@ mod tests {
         assert!(u.may_use_channel(b"ch1", false) && !u.may_use_channel(b"ch1*", true));
         assert!(!u.unrestricted());
         assert_eq!(u.commands_text(), "-@all +@read +config|get");
+        u.apply("-config|set", &Two).expect("sub");
+        u.apply("+config", &Two).expect("whole");
+        assert_eq!(u.commands_text(), "-@all +@read +config");
+        u.apply("-config", &Two).expect("whole");
+        u.apply("+config|get", &Two).expect("sub");
         assert!(u.describe().starts_with("on #"));
         assert!(u
             .describe()
-            .ends_with("~k* %R~r* resetchannels &ch* -@all +@read +config|get"));
+            .ends_with("~k* %R~r* resetchannels &ch* -@all +@read -config +config|get"));
         assert_eq!(u.apply("~x", &Two), Ok(()));
         u.apply("allkeys", &Two).expect("allkeys");
         assert_eq!(u.apply("~x", &Two), Err(RuleError::AfterAllKeys));
