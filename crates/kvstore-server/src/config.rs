@@ -218,6 +218,39 @@ pub struct Config {
     #[arg(long, default_value_t = 128)]
     pub slowlog_max_len: usize,
 
+    /// The default user's password (Redis's `requirepass`); empty: none,
+    /// the default user needs no password.
+    #[arg(long, default_value = "")]
+    pub requirepass: String,
+
+    /// A file of ACL users (`user name rule...` lines), loaded at start-up
+    /// and by `ACL LOAD`, written by `ACL SAVE`. Empty: none.
+    #[arg(long, default_value = "")]
+    pub aclfile: String,
+
+    /// The ACL log keeps this many entries, the newest.
+    #[arg(long, default_value_t = 128)]
+    pub acllog_max_len: usize,
+
+    /// While the default user needs no password, refuse clients that do
+    /// not connect from 127.0.0.1 or ::1 (Redis's protected mode).
+    #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub protected_mode: bool,
+
+    /// Whether `CONFIG SET` may change protected settings (`dir`,
+    /// `dbfilename`): `no`, `yes`, or `local` (from 127.0.0.1 or ::1 only).
+    #[arg(long, default_value = "no", value_parser = protection_level)]
+    pub enable_protected_configs: String,
+
+    /// `DEBUG` is served if `yes`, or if `local` to clients on this
+    /// machine; `no` (Redis 7's default) refuses it. Fixed at start.
+    #[arg(long, default_value = "no", value_parser = protection_level)]
+    pub enable_debug_command: String,
+
+    /// Redis's `enable-module-command`: accepted; kvstore loads no modules.
+    #[arg(long, default_value = "no", value_parser = protection_level)]
+    pub enable_module_command: String,
+
     /// Events (a command, an expiry cycle) that take at least this many
     /// milliseconds are sampled for `LATENCY`; 0 turns that off.
     #[arg(long, default_value_t = 0)]
@@ -227,11 +260,6 @@ pub struct Config {
     /// bound); past it, the oldest are invalidated and forgotten.
     #[arg(long, default_value_t = 1_000_000)]
     pub tracking_table_max_keys: usize,
-
-    /// `DEBUG` is served if `yes`, or if `local` to clients on this
-    /// machine; `no` (Redis 7's default) refuses it. Fixed at start.
-    #[arg(long, default_value = "no", value_parser = ["yes", "no", "local"])]
-    pub enable_debug_command: String,
 
     /// Per-command latency histograms (`LATENCY HISTOGRAM`, `INFO
     /// latencystats`), on by default as in Redis 7.
@@ -502,6 +530,14 @@ fn syslog_enabled(s: &str) -> Result<bool, String> {
                      systemd's journal collects (and forwards to syslog), or to --logfile"
                 .to_string(),
         ),
+    }
+}
+
+/// `no`, `yes` or `local`, as Redis's protected-setting switches.
+fn protection_level(s: &str) -> Result<String, String> {
+    match s.to_ascii_lowercase().as_str() {
+        l @ ("no" | "yes" | "local") => Ok(l.to_string()),
+        _ => Err(format!("expected yes, no or local, got '{s}'")),
     }
 }
 

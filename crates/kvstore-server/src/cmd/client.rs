@@ -301,6 +301,7 @@ fn kill(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
     let mut laddr: Option<&[u8]> = None;
     let mut want_kind = None;
     let mut skipme = true;
+    let mut user: Option<String> = None;
     for pair in rest.chunks_exact(2) {
         let (opt, v) = (&pair[0], &pair[1]);
         if is_word(opt, "ID") {
@@ -318,13 +319,14 @@ fn kill(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
                 Err(e) => return e,
             };
         } else if is_word(opt, "USER") {
-            // Only the default user exists (no ACLs yet).
-            if !is_word(v, "default") {
+            let name = String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned();
+            if ctx.shared.acl.get(&name).is_none() {
                 return Value::error(format!(
                     "ERR No such user '{}'",
-                    super::printable(v.as_bytes().unwrap_or_default(), 128)
+                    super::printable(name.as_bytes(), 128)
                 ));
             }
+            user = Some(name);
         } else if is_word(opt, "SKIPME") {
             if is_word(v, "yes") {
                 skipme = true;
@@ -344,6 +346,9 @@ fn kill(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
             && addr.is_none_or(|a| c.peer.to_string().as_bytes() == a)
             && laddr.is_none_or(|a| local.as_bytes() == a)
             && want_kind.is_none_or(|k| k == kind_of(c))
+            && user
+                .as_deref()
+                .is_none_or(|u| c.shown.lock().user.as_deref().unwrap_or("default") == u)
             && !(skipme && c.id == me)
             && !c.kill.is_killed();
         if hit {
@@ -454,7 +459,7 @@ fn on_off(ctx: &mut Ctx<'_>, v: &Value, flag: u32) -> Value {
 /// One `CLIENT LIST` line: Redis 7's fields in its order, then
 /// `lib-name`/`lib-ver` (Redis 7.2) and kvstore's own `reply-mode`.
 /// Buffer and memory figures kvstore does not track are 0.
-fn describe(ctx: &Ctx<'_>, c: &ClientInfo, current: &'static str, out: &mut String) {
+pub(super) fn describe(ctx: &Ctx<'_>, c: &ClientInfo, current: &'static str, out: &mut String) {
     let shown = c.shown.lock().clone();
     let text = |b: &Option<Bytes>| {
         b.as_ref()
@@ -519,7 +524,7 @@ fn describe(ctx: &Ctx<'_>, c: &ClientInfo, current: &'static str, out: &mut Stri
     }
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={f} db={db} sub={} psub={} ssub={} multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={} reply-mode={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={f} db={db} sub={} psub={} ssub={} multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={} reply-mode={}",
         c.id,
         c.peer,
         ctx.shared.local_addr,
@@ -531,6 +536,7 @@ fn describe(ctx: &Ctx<'_>, c: &ClientInfo, current: &'static str, out: &mut Stri
         shown.subs.1,
         shown.subs.2,
         last_cmd.unwrap_or("NULL"),
+        shown.user.as_deref().unwrap_or("default"),
         if shown.resp3 { 3 } else { 2 },
         text(&shown.lib_name),
         text(&shown.lib_ver),

@@ -224,8 +224,16 @@ fn list_filtered(args: &[Value]) -> Value {
         // kvstore loads no modules.
         Box::new(|_| false)
     } else if is_word(kind, "ACLCAT") {
-        let want = format!("@{}", String::from_utf8_lossy(arg).to_ascii_lowercase());
-        Box::new(move |c| c.categories().contains(&want.as_str()))
+        // As Redis: the commands and subcommands of the category, as
+        // `ACL CAT` lists them.
+        let want = String::from_utf8_lossy(arg).to_ascii_lowercase();
+        return Value::Array(
+            super::acl::category_members(&want)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Value::bulk)
+                .collect(),
+        );
     } else if is_word(kind, "PATTERN") {
         let pattern = arg.to_vec();
         Box::new(move |c| crate::keyspace::glob::matches(&pattern, c.name.as_bytes()))
@@ -327,7 +335,12 @@ fn info_of(c: &Command) -> Value {
         Value::Integer(c.keys.0),
         Value::Integer(c.keys.1),
         Value::Integer(c.keys.2),
-        Value::Array(c.categories().into_iter().map(Value::simple).collect()),
+        Value::Array(
+            super::acl::categories_of(c)
+                .into_iter()
+                .map(Value::simple)
+                .collect(),
+        ),
         Value::Array(vec![]),
         Value::Array(vec![]),
         Value::Array(vec![]),

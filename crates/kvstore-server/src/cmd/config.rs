@@ -246,11 +246,6 @@ static SETTINGS: &[Setting] = &[
         }),
     },
     Setting {
-        name: "enable-debug-command",
-        get: |c, _| c.enable_debug_command.clone(),
-        set: None,
-    },
-    Setting {
         name: "tracking-table-max-keys",
         get: |c, _| c.tracking_table_max_keys.to_string(),
         set: Some(|c, v| {
@@ -386,7 +381,68 @@ static SETTINGS: &[Setting] = &[
         get: |c, _| c.dbfilename.clone(),
         set: None,
     },
+    Setting {
+        name: "requirepass",
+        get: |c, _| c.requirepass.clone(),
+        set: Some(|c, v| {
+            c.requirepass = v.to_string();
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "aclfile",
+        get: |c, _| c.aclfile.clone(),
+        set: None,
+    },
+    Setting {
+        name: "acllog-max-len",
+        get: |c, _| c.acllog_max_len.to_string(),
+        set: Some(|c, v| {
+            c.acllog_max_len = ranged(v, 0)? as usize;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "protected-mode",
+        get: |c, _| yes_no(c.protected_mode),
+        set: Some(|c, v| {
+            c.protected_mode = match v.to_ascii_lowercase().as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return Err("argument must be 'yes' or 'no'"),
+            };
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "enable-protected-configs",
+        get: |c, _| c.enable_protected_configs.clone(),
+        set: None,
+    },
+    Setting {
+        name: "enable-debug-command",
+        get: |c, _| c.enable_debug_command.clone(),
+        set: None,
+    },
+    Setting {
+        name: "enable-module-command",
+        get: |c, _| c.enable_module_command.clone(),
+        set: None,
+    },
 ];
+
+/// Settings `CONFIG SET` may change only where `enable-protected-configs`
+/// allows it, as in Redis 7 (kvstore then still finds them fixed).
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
+
+/// `enable-protected-configs` (and its kin) allow this connection.
+fn allowed_here(level: &str, ctx: &Ctx<'_>) -> bool {
+    match level {
+        "yes" => true,
+        "local" => super::acl::is_local(ctx.session.peer),
+        _ => false,
+    }
+}
 
 pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let sub = &args[1];
@@ -462,6 +518,8 @@ const QUOTED: &[&str] = &[
     "appendfilename",
     "dbfilename",
     "notify-keyspace-events",
+    "requirepass",
+    "aclfile",
 ];
 
 /// A setting's value as a config file states it (for `CONFIG REWRITE`):
@@ -627,6 +685,11 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
                 super::printable(name.as_bytes(), 64)
             ));
         };
+        if PROTECTED.contains(&setting.name) && !allowed_here(&next.enable_protected_configs, ctx) {
+            return Value::error(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
+            ));
+        }
         let Some(setter) = setting.set else {
             return Value::error(format!(
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
@@ -643,6 +706,13 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         }
     }
     next.apply_encodings();
+    if next.requirepass != live.requirepass {
+        super::acl::requirepass_changed(ctx.shared, &next.requirepass);
+    }
+    ctx.shared
+        .acl
+        .log_max
+        .store(next.acllog_max_len, Ordering::Relaxed);
     ctx.shared.pubsub.configure(&next);
     ctx.shared.intro.configure(&next);
     ctx.shared

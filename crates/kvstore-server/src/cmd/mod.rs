@@ -6,6 +6,7 @@
 //! handler gets the whole request (name first) and returns the reply; it
 //! never fails in any other way, so every request gets exactly one reply.
 
+pub mod acl;
 mod args;
 pub mod blocking;
 pub mod client;
@@ -127,6 +128,7 @@ static FAMILIES: &[&[Command]] = &[
     functions::COMMANDS,
     introspection::COMMANDS,
     memory::COMMANDS,
+    acl::COMMANDS,
 ];
 
 /// Every command the server knows, in table order.
@@ -205,6 +207,7 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
 }
 
 fn dispatch(ctx: &mut Ctx<'_>, frame: Value) -> Value {
+    ctx.session.refresh_acl(&ctx.shared.acl);
     let args = match request_words(frame) {
         Ok(args) => args,
         Err(reply) => {
@@ -225,6 +228,10 @@ fn dispatch(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         }
     };
     if let Some(reply) = refused_in_state(ctx, cmd, &args) {
+        // As Redis: a command refused while queueing dooms the transaction.
+        if ctx.session.multi.is_some() {
+            ctx.session.multi_failed = true;
+        }
         stats::rejected(ctx, Some(cmd), &reply);
         return reply;
     }
@@ -297,8 +304,8 @@ fn allowed_while_busy(cmd: &Command, args: &[Value]) -> bool {
 }
 
 /// A command the connection's state does not allow: a RESP2 subscriber's
-/// replies could not be told from its messages, and a monitor, like
-/// Redis's, may not touch the keyspace.
+/// replies could not be told from its messages, a monitor, like
+/// Redis's, may not touch the keyspace, and the ACL has its say.
 fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
     if ctx.session.pubsub.is_some()
         && ctx.session.subscribed_mode()
@@ -309,7 +316,7 @@ fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Valu
     if ctx.session.monitor && introspection::refused_while_monitoring(cmd) {
         return Some(Value::error("ERR Replica can't interact with the keyspace"));
     }
-    None
+    acl::refused(ctx, cmd, args)
 }
 
 /// The command `args` names, if it exists and `args` has its arity.

@@ -279,8 +279,8 @@ fn set_repl(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<()> {
     }
 }
 
-/// `redis.acl_check_cmd(cmd, ...)`: with no ACL users, any command that
-/// exists is allowed.
+/// `redis.acl_check_cmd(cmd, ...)`: whether the script's user may run
+/// the command with these arguments (keys and channels included).
 fn acl_check_cmd(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<bool> {
     let Some(first) = args.front() else {
         return Err(redis_lib_error(
@@ -292,13 +292,22 @@ fn acl_check_cmd(lua: &Lua, args: mlua::MultiValue) -> mlua::Result<bool> {
         LuaValue::String(s) => s.as_bytes().to_vec(),
         _ => Vec::new(),
     };
-    if super::lookup(&name).is_none() {
+    let Some(cmd) = super::lookup(&name) else {
         return Err(redis_lib_error(
             lua,
             "ERR Invalid command passed to redis.acl_check_cmd()",
         ));
-    }
-    Ok(true)
+    };
+    let words: Vec<Value> = args
+        .iter()
+        .map(|a| match a {
+            LuaValue::String(s) => Value::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
+            LuaValue::Integer(i) => Value::Bulk(Bytes::from(i.to_string())),
+            LuaValue::Number(n) => Value::Bulk(Bytes::from(lua_number(*n))),
+            _ => Value::Bulk(Bytes::new()),
+        })
+        .collect();
+    Ok(current_state().is_none_or(|state| super::acl::may_run(state.ctx, cmd, &words)))
 }
 
 /// `REDIS_VERSION_NUM`: the version as 0xMMmmpp.
@@ -845,6 +854,9 @@ fn call_command(
     }
     if cmd.flags & NOSCRIPT != 0 {
         return Value::error("ERR This Redis command is not allowed from script");
+    }
+    if let Some(refused) = super::acl::script_refusal(ctx, cmd, &args) {
+        return refused;
     }
     if read_only && cmd.is_write() {
         return Value::error("ERR Write commands are not allowed from read-only scripts.");

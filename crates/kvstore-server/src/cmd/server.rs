@@ -164,6 +164,9 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     ctx.session.leave_resp3();
     ctx.session.db = 0;
     ctx.session.set_name(None);
+    // Back to the default user, logged in only if it needs no password.
+    ctx.session.info.shown.lock().user = None;
+    ctx.session.start_acl(&ctx.shared.acl);
     Value::simple("RESET")
 }
 
@@ -194,15 +197,10 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         rest = more;
     }
     let mut name = None;
+    let mut login = None;
     while let Some((opt, more)) = rest.split_first() {
         if is_word(opt, "AUTH") && more.len() >= 2 {
-            // kvstore has no users or passwords: like Redis's passwordless
-            // "default" user, it accepts that user with any password.
-            if !is_word(&more[0], "default") {
-                return Value::error(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                );
-            }
+            login = Some((&more[0], &more[1]));
             rest = &more[2..];
         } else if is_word(opt, "SETNAME") && !more.is_empty() {
             match more[0].as_bytes() {
@@ -222,6 +220,19 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
                 super::printable(opt.as_bytes().unwrap_or(b"?"), 64)
             ));
         }
+    }
+    if let Some((user, pass)) = login {
+        let word = |v: &Value| v.as_bytes().unwrap_or_default().to_vec();
+        if let Err(e) = super::acl::authenticate(ctx, &word(user), &word(pass)) {
+            return e;
+        }
+    }
+    if !ctx.session.authenticated && !ctx.shared.acl.default_open() {
+        return Value::error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
+             select the RESP protocol version at the same time",
+        );
     }
     if name.is_some() {
         ctx.session.set_name(name);

@@ -198,11 +198,20 @@ static SHORTCUT: LazyLock<[usize; 2]> = LazyLock::new(|| {
 });
 
 /// True if the arguments of `args` from `from` on are secrets MONITOR and
-/// the slow log hide: AUTH's, and HELLO's after AUTH.
+/// the slow log hide: AUTH's, HELLO's after AUTH, and ACL SETUSER's.
 fn redacted(args: &[Value]) -> Option<std::ops::Range<usize>> {
     let name = args.first()?.as_bytes()?;
     if name.eq_ignore_ascii_case(b"auth") {
         return Some(1..args.len());
+    }
+    // ACL SETUSER: the user's name and every rule, as Redis hides them.
+    if name.eq_ignore_ascii_case(b"acl")
+        && args
+            .get(1)
+            .and_then(Value::as_bytes)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"setuser"))
+    {
+        return Some(2..args.len());
     }
     if name.eq_ignore_ascii_case(b"hello") {
         let at = args.iter().position(|a| {
@@ -267,6 +276,11 @@ fn monitor(ctx: &Ctx<'_>, args: &[Value]) {
     };
     // Administrative commands are not shown, as in Redis.
     if super::lookup(name).is_some_and(|c| c.flags & ADMIN != 0) {
+        return;
+    }
+    // ACL's container is not administrative, but most of its subcommands
+    // are (ACL SETUSER among them).
+    if name.eq_ignore_ascii_case(b"acl") && super::acl::admin_subcommand(args) {
         return;
     }
     let now = std::time::SystemTime::now()

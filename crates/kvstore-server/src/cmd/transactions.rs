@@ -185,6 +185,15 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {
     reply
 }
 
+/// One queued command, checked again against the ACL: its user may have
+/// lost the right since it was queued.
+fn run_checked(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Value {
+    match super::acl::exec_refusal(ctx, cmd, args) {
+        Some(refused) => refused,
+        None => super::run(ctx, cmd, args),
+    }
+}
+
 /// EXEC's run of the queue, alone, logged as one piece.
 fn exec_queued(ctx: &mut Ctx<'_>, commands: &[(&'static Command, Vec<Value>)]) -> Value {
     let shared = ctx.shared;
@@ -192,7 +201,7 @@ fn exec_queued(ctx: &mut Ctx<'_>, commands: &[(&'static Command, Vec<Value>)]) -
     if !(writes && shared.persist.tracks_writes()) {
         let replies = commands
             .iter()
-            .map(|(cmd, args)| super::run(ctx, cmd, args))
+            .map(|(cmd, args)| run_checked(ctx, cmd, args))
             .collect();
         ctx.log.records.clear();
         return Value::Array(replies);
@@ -201,7 +210,7 @@ fn exec_queued(ctx: &mut Ctx<'_>, commands: &[(&'static Command, Vec<Value>)]) -
         log.push(ctx.session.db, vec![Value::bulk("MULTI")]);
         let mut replies = Vec::with_capacity(commands.len());
         for (cmd, args) in commands {
-            let reply = super::run(ctx, cmd, args);
+            let reply = run_checked(ctx, cmd, args);
             // A command that failed changed nothing: nothing to log.
             if !reply.is_error() {
                 log.records.append(&mut ctx.log.records);

@@ -46,6 +46,7 @@ pub async fn serve(
         )
     };
     let mut session = Session::new(shared.next_client_id(), peer, mode);
+    session.start_acl(&shared.acl);
     shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
     let max_bulk = limits.max_bulk_len;
@@ -78,6 +79,8 @@ pub async fn serve(
         session.mark = std::time::Instant::now();
         let mut fatal = false;
         let mut need_more = true;
+        // Another connection may have changed this one's user.
+        session.refresh_acl(&shared.acl);
         if shortcut && decoder.pending() == 0 {
             fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
@@ -87,8 +90,10 @@ pub async fn serve(
                 break;
             }
             // A fresh frame at the front may be a plain GET or SET.
-            // (Inside MULTI every command is queued: no shortcut.)
+            // (Inside MULTI every command is queued: no shortcut; nor for
+            // a user the ACL may refuse something.)
             if shortcut
+                && session.acl_fast
                 && decoder.pending() == 0
                 && session.multi.is_none()
                 && session.pubsub.is_none()

@@ -46,6 +46,22 @@ impl Server {
         let keyspace = Arc::new(Keyspace::new(config.databases));
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
         let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
+        crate::cmd::acl::start(&shared).map_err(io::Error::other)?;
+        {
+            let config = shared.config.read();
+            if !local_addr.ip().is_loopback() && shared.acl.default_user().nopass {
+                warn!(
+                    "listening on {} with no password for the default user: set requirepass \
+                     or an aclfile before exposing kvstore to a network{}",
+                    config.bind,
+                    if config.protected_mode {
+                        " (protected mode refuses non-local clients meanwhile)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
         persist::open(&shared, &persist).await?;
         // Replaying the log ran commands; none of them was a client's.
         shared.intro.forget_all();
@@ -148,6 +164,18 @@ impl Server {
             });
             return;
         }
+        if shared.config.read().protected_mode
+            && !crate::cmd::acl::is_local(peer)
+            && shared.acl.default_user().nopass
+        {
+            stats.connected_clients.fetch_sub(1, Ordering::AcqRel);
+            tokio::spawn(async move {
+                let mut socket = socket;
+                let _ = socket.write_all(PROTECTED_DENIED.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+            return;
+        }
         if let Err(e) = socket.set_nodelay(true) {
             debug!(%peer, "set_nodelay failed: {e}");
         }
@@ -160,6 +188,16 @@ impl Server {
         });
     }
 }
+
+/// What a non-local client gets in protected mode. It begins as Redis's
+/// does, for the tools that look for it.
+const PROTECTED_DENIED: &str = "-DENIED Redis is running in protected mode because protected \
+    mode is enabled and no password is set for the default user. In this mode connections are \
+    only accepted from the loopback interface. This server is kvstore; to accept clients from \
+    other hosts, do one of these: 1) set a password for the default user (--requirepass, CONFIG \
+    SET requirepass from a local connection, or an aclfile); 2) if the network is trusted, \
+    send 'CONFIG SET protected-mode no' from a local connection (CONFIG REWRITE keeps it); \
+    3) start kvstore with '--protected-mode no' or 'protected-mode no' in its config file.\r\n";
 
 /// One counted connection: see [`Stats::connected_clients`].
 struct ClientSlot<'a>(&'a Shared);

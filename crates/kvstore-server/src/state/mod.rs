@@ -3,6 +3,7 @@
 //! above it (persistence, the network) reach down into it, never the other
 //! way. Commands reach persistence only through the [`Durability`] handle.
 
+pub mod acl;
 pub mod blocking;
 pub mod clients;
 pub mod histogram;
@@ -72,6 +73,8 @@ pub struct Shared {
     pub script: script::ScriptState,
     /// Set by `SHUTDOWN`: the listener stops as on SIGTERM.
     pub shutdown: Shutdown,
+    /// Users and their permissions, and the ACL log.
+    pub acl: acl::Acl,
     next_client_id: AtomicU64,
 }
 
@@ -116,6 +119,7 @@ impl Shared {
             scripts: Default::default(),
             script: Default::default(),
             shutdown: Shutdown::default(),
+            acl: acl::Acl::new(),
             next_client_id: AtomicU64::new(0),
         }
     }

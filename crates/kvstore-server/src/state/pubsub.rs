@@ -498,6 +498,26 @@ impl PubSub {
         map.get(channel).map_or(0, IndexMap::len)
     }
 
+    /// What connection `id` subscribes to: each channel or shard channel
+    /// (`false`) and pattern (`true`). A walk of every subscription, for
+    /// the rare ACL change that must check them.
+    pub fn subscriptions_of(&self, id: u64) -> Vec<(bool, Bytes)> {
+        let inner = self.inner.read();
+        let mut out = Vec::new();
+        for (map, pattern) in [
+            (&inner.channels, false),
+            (&inner.shard, false),
+            (&inner.patterns, true),
+        ] {
+            out.extend(
+                map.iter()
+                    .filter(|(_, subs)| subs.contains_key(&id))
+                    .map(|(name, _)| (pattern, name.clone())),
+            );
+        }
+        out
+    }
+
     /// (channels, patterns, shard channels) with a subscriber, for `INFO`.
     pub fn counts(&self) -> (usize, usize, usize) {
         let inner = self.inner.read();

@@ -9,7 +9,13 @@ use bytes::Bytes;
 use kvstore_protocol::Dialect;
 use parking_lot::Mutex;
 
+use super::acl::{Acl, User};
 use crate::config::ReplyMode;
+
+/// The user of a session no ACL applies to (until `start_acl`): one for
+/// all, so that making a session allocates no user.
+static UNCHECKED: std::sync::LazyLock<Arc<User>> =
+    std::sync::LazyLock::new(|| Arc::new(User::default_user()));
 
 #[derive(Debug)]
 pub struct Session {
@@ -72,6 +78,18 @@ pub struct Session {
     pub reply: ReplyControl,
     /// `CLIENT TRACKING`, while on.
     pub tracking: Option<Box<super::tracking::Mode>>,
+    /// The user this connection runs as (`AUTH`), as it was when the ACL
+    /// generation was `acl_gen`.
+    pub user: Arc<User>,
+    pub acl_gen: u64,
+    /// Logged in (or connected while the default user needed no password).
+    pub authenticated: bool,
+    /// No ACL check can refuse this connection anything: authenticated as
+    /// a user with every command, key and channel. The GET/SET shortcut is
+    /// taken only then.
+    pub acl_fast: bool,
+    /// Not checked at all: the sessions that replay the append-only file.
+    pub acl_exempt: bool,
 }
 
 /// `CLIENT REPLY`: replies on, off, or off for the next command only.
@@ -146,6 +164,8 @@ pub struct Shown {
     pub resp3: bool,
     /// Subscription counts: channels, patterns, shard channels.
     pub subs: (usize, usize, usize),
+    /// The ACL user's name (`default` until `AUTH`).
+    pub user: Option<Arc<str>>,
 }
 
 impl Session {
@@ -192,6 +212,11 @@ impl Session {
             monitor: false,
             reply: ReplyControl::On,
             tracking: None,
+            user: Arc::clone(&UNCHECKED),
+            acl_gen: 0,
+            authenticated: true,
+            acl_fast: true,
+            acl_exempt: true,
         }
     }
 
@@ -205,6 +230,42 @@ impl Session {
             *info.outbox.lock() = Arc::downgrade(&outbox);
             Box::new(super::pubsub::Subscriptions::new(outbox))
         })
+    }
+
+    /// A client's connection: subject to the ACL from now on, as the
+    /// default user, logged in if that user needs no password.
+    pub fn start_acl(&mut self, acl: &Acl) {
+        self.acl_exempt = false;
+        self.user = acl.default_user();
+        self.authenticated = self.user.enabled && self.user.nopass;
+        self.acl_gen = 0;
+        self.refresh_acl(acl);
+    }
+
+    /// Re-reads this connection's user if any user changed since it last
+    /// looked: one atomic load when nothing did.
+    #[inline]
+    pub fn refresh_acl(&mut self, acl: &Acl) {
+        let gen = acl.generation();
+        if gen == self.acl_gen || self.acl_exempt {
+            return;
+        }
+        self.acl_gen = gen;
+        // A deleted user's connections are being closed: keep its last
+        // permissions until then.
+        if let Some(u) = acl.get(&self.user.name) {
+            self.user = u;
+        }
+        self.acl_fast = (self.authenticated || acl.default_open()) && self.user.unrestricted();
+    }
+
+    /// Logs this connection in as `user`.
+    pub fn log_in(&mut self, user: Arc<User>, acl: &Acl) {
+        self.info.shown.lock().user = Some(Arc::from(user.name.as_str()));
+        self.user = user;
+        self.authenticated = true;
+        self.acl_gen = 0;
+        self.refresh_acl(acl);
     }
 
     /// How replies to this connection are encoded.
