@@ -1,14 +1,16 @@
 //! One client connection: read, decode every complete request, execute them
-//! in order, and write all their replies back in one write.
+//! in order, and write all their replies back in one write. The same loop
+//! serves plain TCP and TLS, generic over the stream so that the plain
+//! path compiles as it did before TLS existed.
 
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::BytesMut;
 use kvstore_protocol::{encode_as, Decoder, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::{debug, info};
@@ -31,8 +33,54 @@ const FLUSH_AT: usize = 256 * 1024;
 /// How many pipelined GET/SET keys to start loading ahead of serving them.
 const PREFETCH_BATCH: usize = 32;
 
-pub async fn serve(
-    mut socket: TcpStream,
+/// A client's byte stream: a TCP socket, or TLS over one.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
+    /// The socket's descriptor, for `CLIENT LIST`.
+    fn raw_fd(&self) -> RawFd;
+    /// Appends what has already arrived to `buf`, without waiting for more.
+    fn read_arrived(&mut self, buf: &mut BytesMut);
+}
+
+impl Transport for TcpStream {
+    fn raw_fd(&self) -> RawFd {
+        self.as_raw_fd()
+    }
+
+    fn read_arrived(&mut self, buf: &mut BytesMut) {
+        while let Ok(n) = self.try_read_buf(buf) {
+            if n == 0 {
+                break;
+            }
+            buf.reserve(READ_CHUNK);
+        }
+    }
+}
+
+/// [`Transport::read_arrived`] for a stream with no `try_read`: each read
+/// is polled once, and a read that would wait ends it.
+pub fn read_without_waiting<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) {
+    use std::future::Future;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        buf.reserve(READ_CHUNK);
+        let read = stream.read_buf(buf);
+        tokio::pin!(read);
+        match read.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(n)) if n > 0 => {}
+            _ => break,
+        }
+    }
+}
+
+/// Writes all of `buf` and flushes it: TLS keeps what the socket did not
+/// take inside its own buffer until flushed (for TCP the flush is free).
+async fn send<S: Transport>(socket: &mut S, buf: &[u8]) -> std::io::Result<()> {
+    socket.write_all(buf).await?;
+    socket.flush().await
+}
+
+pub async fn serve<S: Transport>(
+    mut socket: S,
     peer: SocketAddr,
     shared: &Shared,
     mut stop: watch::Receiver<bool>,
@@ -66,7 +114,7 @@ pub async fn serve(
     let info = Arc::clone(&session.info);
     info.activity
         .fd
-        .store(i64::from(socket.as_raw_fd()), Ordering::Relaxed);
+        .store(i64::from(socket.raw_fd()), Ordering::Relaxed);
     let kill_signal = info.kill.killed();
     tokio::pin!(kill_signal);
     debug!(%peer, id = session.id, "connected");
@@ -133,7 +181,7 @@ pub async fn serve(
                     if shared.intro.paused() != PAUSE_NONE
                         && cmd::client::held_by_pause(shared, &session, &frame)
                     {
-                        if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                        if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
                             fatal = true;
                             break;
                         }
@@ -162,7 +210,7 @@ pub async fn serve(
                                 shared.persist.wait(session.aof_wait).await;
                                 session.aof_wait = 0;
                             }
-                            if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                            if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
                                 fatal = true;
                                 break;
                             }
@@ -261,7 +309,7 @@ pub async fn serve(
         }
         if !wbuf.is_empty() {
             let written = match &session.pubsub {
-                None => socket.write_all(&wbuf).await.is_ok(),
+                None => send(&mut socket, &wbuf).await.is_ok(),
                 Some(ps) => write_watching(&mut socket, &wbuf, &ps.outbox).await,
             };
             if !written {
@@ -293,7 +341,7 @@ pub async fn serve(
                 "ERR Protocol error: query buffer limit of {query_limit} bytes exceeded"
             ));
             encode_as(&reply, session.dialect(), &mut wbuf);
-            let _ = socket.write_all(&wbuf).await;
+            let _ = send(&mut socket, &wbuf).await;
             break;
         }
         if rbuf.is_empty() && rbuf.capacity() > KEEP_CAPACITY {
@@ -339,12 +387,7 @@ pub async fn serve(
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
                 stopping = true;
-                while let Ok(n) = socket.try_read_buf(&mut rbuf) {
-                    if n == 0 {
-                        break;
-                    }
-                    rbuf.reserve(READ_CHUNK);
-                }
+                socket.read_arrived(&mut rbuf);
             }
         }
     }
@@ -367,8 +410,8 @@ async fn woken(outbox: Option<&Outbox>) {
 
 /// Writes a subscriber's buffer, giving up if publishers close its outbox
 /// meanwhile: a client that does not read must not hold its queue forever.
-async fn write_watching(socket: &mut TcpStream, buf: &[u8], outbox: &Outbox) -> bool {
-    let write = socket.write_all(buf);
+async fn write_watching<S: Transport>(socket: &mut S, buf: &[u8], outbox: &Outbox) -> bool {
+    let write = send(socket, buf);
     tokio::pin!(write);
     loop {
         tokio::select! {
@@ -388,8 +431,8 @@ async fn write_watching(socket: &mut TcpStream, buf: &[u8], outbox: &Outbox) -> 
 /// it is removed from the queues and nothing was taken for it. What the
 /// client sends meanwhile is kept for after the reply. A server shutting
 /// down ends the wait as a disconnect does, so it is not held up.
-async fn wait_blocked<F: std::future::Future>(
-    socket: &mut TcpStream,
+async fn wait_blocked<S: Transport, F: std::future::Future>(
+    socket: &mut S,
     rbuf: &mut BytesMut,
     shared: &Shared,
     session: &mut Session,

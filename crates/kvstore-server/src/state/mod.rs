@@ -10,6 +10,7 @@ pub mod ops;
 pub mod pubsub;
 pub mod script;
 pub mod session;
+pub mod tls;
 pub mod watch;
 
 use std::future::Future;
@@ -68,6 +69,8 @@ pub struct Shared {
     pub script: script::ScriptState,
     /// Set by `SHUTDOWN`: the listener stops as on SIGTERM.
     pub shutdown: Shutdown,
+    /// The listeners (plain TCP, TLS), as the network layer set them up.
+    pub listening: tls::Listening,
     next_client_id: AtomicU64,
 }
 
@@ -106,6 +109,7 @@ impl Shared {
             scripts: Default::default(),
             script: Default::default(),
             shutdown: Shutdown::default(),
+            listening: tls::Listening::default(),
             next_client_id: AtomicU64::new(0),
         }
     }
