@@ -61,6 +61,11 @@ impl AsyncClient {
         addr: impl ToSocketAddrs,
         options: &ClientOptions,
     ) -> Result<AsyncClient> {
+        if options.get_tls().is_some() {
+            return Err(Error::Tls(
+                "the async client does not do TLS yet; use the blocking Client".to_string(),
+            ));
+        }
         let stream = within(
             options.get_connect_timeout(),
             "connecting",
@@ -68,18 +73,22 @@ impl AsyncClient {
         )
         .await??;
         stream.set_nodelay(true)?;
-        Ok(AsyncClient {
+        let mut client = AsyncClient {
             stream,
             codec: Codec::new(options.get_limits()),
-            options: *options,
+            options: options.clone(),
             broken: false,
-        })
+        };
+        if let Some(auth) = options.get_auth() {
+            client.execute(&commands::auth(auth)).await?;
+        }
+        Ok(client)
     }
 
     /// Changes the read timeout of this connection: the longest wait for
     /// the whole reply to each call (all the replies, for a pipeline).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
-        self.options = self.options.read_timeout(timeout);
+        self.options = self.options.clone().read_timeout(timeout);
     }
 
     /// The server's address.
