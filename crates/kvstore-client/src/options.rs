@@ -204,8 +204,7 @@ impl ClientOptions {
         self
     }
 
-    /// Connect over TLS with these settings (blocking client only for now:
-    /// the async client refuses them).
+    /// Connect over TLS with these settings.
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = Some(tls);
         self

@@ -1,4 +1,6 @@
-//! TLS for the blocking client, through rustls (ring provider).
+//! TLS through rustls (ring provider): the configuration both clients
+//! build from [`TlsOptions`], and the blocking client's stream (the async
+//! client uses tokio-rustls's).
 //!
 //! A [`TlsStream`] is shared by reference between the thread that reads the
 //! replies and, for a large pipeline, the one that writes the request (see

@@ -107,17 +107,43 @@ fn blocking_client_over_tls_with_a_client_certificate() {
 }
 
 #[test]
-fn async_client_refuses_tls_for_now() {
+fn async_client_over_tls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    issue(dir.path(), "a");
+    let server = tls_server(dir.path());
+    let addr = server.tls_addr().expect("TLS");
+    let p = |n: &str| dir.path().join(n);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let options = ClientOptions::new().tls(TlsOptions::new());
-    let result = runtime.block_on(kvstore_client::AsyncClient::connect_with(
-        "127.0.0.1:1",
-        &options,
-    ));
-    assert!(matches!(result, Err(Error::Tls(_))), "{result:?}");
+    runtime.block_on(async {
+        let tls = TlsOptions::new()
+            .ca_cert(p("a-ca.crt"))
+            .client_cert(p("a-client.crt"), p("a-client.key"));
+        let options = ClientOptions::new().tls(tls);
+        let mut c = kvstore_client::AsyncClient::connect_with(addr, &options)
+            .await
+            .expect("TLS");
+        assert_eq!(c.set("k", "v").await.expect("set"), 1);
+        assert_eq!(c.get::<String>("k").await.expect("get"), "v");
+        // Larger than the socket buffers both ways.
+        let mut pipe = Pipeline::new();
+        let value = "w".repeat(1000);
+        for i in 0..2000 {
+            pipe.set(format!("key{i}"), value.as_str());
+            pipe.get(format!("key{i}"));
+        }
+        let replies = c.run_pipeline(&pipe).await.expect("pipeline");
+        assert_eq!(replies.len(), 4000);
+        assert!(replies.iter().all(|r| r.is_ok()));
+        let bare = ClientOptions::new().tls(TlsOptions::new().ca_cert(p("a-ca.crt")));
+        let refused = match kvstore_client::AsyncClient::connect_with(addr, &bare).await {
+            Ok(mut c) => c.get::<Option<String>>("k").await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        assert!(refused.is_err(), "{refused:?}");
+    });
 }
 
 /// A one-connection server that records the first request and answers it
