@@ -5,7 +5,9 @@
 //! Redis's names where Redis has the setting. A setting is settable only if
 //! the running server really honours a new value: `maxclients` is read at
 //! every accept, the reply mode and protocol limits at every new connection.
-//! Everything else (the listener, the durability files) is fixed at start.
+//! The `tls-*` files and lists rebuild the TLS settings for new
+//! connections (through `Shared::listening`). Everything else (the
+//! listeners, the durability files) is fixed at start.
 
 use super::table::flags::*;
 use super::table::NONE;
