@@ -309,6 +309,43 @@ fn a_plain_client_on_the_tls_port_is_dropped_and_the_server_serves_on() {
     assert_eq!(plain.cmd(&["PING"]), "+PONG\r\n");
 }
 
+/// A client that connects to the TLS port and says nothing is let go once
+/// the handshake's time is up (10 s), rather than holding its slot.
+#[test]
+fn a_silent_client_is_dropped_after_the_handshake_timeout() {
+    let pki = pki();
+    let server = server(&pki, TlsAuthClients::No);
+    let tls = server.tls_addr().expect("TLS on");
+    let mut silent = TcpStream::connect(tls).expect("connect");
+    silent
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut plain = common::Raw::connect(server.addr());
+    let counted = |plain: &mut common::Raw| {
+        let info = plain.cmd(&["INFO", "clients"]);
+        info.lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .expect("connected_clients")
+    };
+    // The silent client holds a slot while it may still shake hands.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while counted(&mut plain) != 2 {
+        assert!(Instant::now() < deadline, "the silent client never counted");
+    }
+    let mut byte = [0u8; 1];
+    // The server closes it: end of stream (or a reset), not our timeout.
+    match silent.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) => assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "never dropped"),
+        Ok(_) => panic!("the server sent something to a client that never said hello"),
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counted(&mut plain) != 1 {
+        assert!(Instant::now() < deadline, "the slot never came back");
+    }
+}
+
 #[test]
 fn certificates_reload_on_config_set_without_dropping_connections() {
     let pki = pki();
