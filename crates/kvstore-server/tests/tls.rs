@@ -346,6 +346,51 @@ fn a_silent_client_is_dropped_after_the_handshake_timeout() {
     }
 }
 
+/// A TLS subscriber that stops reading is cut off at its output limit,
+/// and its connection really ends (TLS's goodbye cannot hold it open).
+#[test]
+fn a_tls_subscriber_that_stops_reading_is_cut_off() {
+    let pki = pki();
+    let server = server(&pki, TlsAuthClients::No);
+    let tls = server.tls_addr().expect("TLS on");
+    let mut plain = common::Raw::connect(server.addr());
+    assert_eq!(
+        plain.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 65536 0 0"
+        ]),
+        "+OK\r\n"
+    );
+    let mut sub = connect(tls, &pki.path("a-ca.crt"), None).expect("handshake");
+    sub.cmd(&["SUBSCRIBE", "firehose"]).expect("subscribe");
+    let clients = |plain: &mut common::Raw| {
+        plain
+            .cmd(&["INFO", "clients"])
+            .lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .expect("connected_clients")
+    };
+    // Each message under the limit: the cut comes once the socket is full.
+    let big = "m".repeat(8_000);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while plain.cmd(&["PUBLISH", "firehose", &big]) != ":0\r\n" {
+        assert!(
+            Instant::now() < deadline,
+            "the subscriber was never cut off"
+        );
+    }
+    while clients(&mut plain) != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the cut-off subscriber's connection lingers"
+        );
+    }
+    drop(sub);
+}
+
 #[test]
 fn certificates_reload_on_config_set_without_dropping_connections() {
     let pki = pki();

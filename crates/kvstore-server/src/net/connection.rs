@@ -32,6 +32,8 @@ const KEEP_CAPACITY: usize = 1024 * 1024;
 const FLUSH_AT: usize = 256 * 1024;
 /// How many pipelined GET/SET keys to start loading ahead of serving them.
 const PREFETCH_BATCH: usize = 32;
+/// Longest a closing connection waits to say goodbye (TLS's close_notify).
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A client's byte stream: a TCP socket, or TLS over one.
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
@@ -391,7 +393,10 @@ pub async fn serve<S: Transport>(
             }
         }
     }
-    let _ = socket.shutdown().await;
+    // Bounded: TLS sends close_notify after whatever it still holds, which
+    // a client that stopped reading would never take (plain TCP returns
+    // at once).
+    let _ = tokio::time::timeout(CLOSE_GRACE, socket.shutdown()).await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
     cmd::introspection::leave_monitor(&mut Ctx::new(shared, &mut session));
     if let Some(ps) = session.pubsub.take() {
