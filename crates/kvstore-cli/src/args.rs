@@ -1,9 +1,10 @@
 //! Command-line arguments.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
-use kvstore_client::ClientOptions;
+use kvstore_client::{ClientOptions, TlsOptions};
 
 /// Command-line client for kvstore and other servers speaking its protocol.
 ///
@@ -34,6 +35,44 @@ pub struct Args {
     #[arg(short = 't', long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 
+    /// Password to send with AUTH on connecting (also read from the
+    /// REDISCLI_AUTH environment variable, which keeps it out of `ps`).
+    #[arg(short = 'a', long = "pass", value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// User for AUTH (`AUTH USER PASSWORD`); needs a password.
+    #[arg(long, value_name = "USERNAME")]
+    pub user: Option<String>,
+
+    /// No warning about a password given on the command line.
+    #[arg(long)]
+    pub no_auth_warning: bool,
+
+    /// Connect over TLS.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// CA certificate file (PEM) to check the server's certificate with;
+    /// without it or --cacertdir, the system's CAs.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Directory of CA certificate files (PEM).
+    #[arg(long, value_name = "DIR")]
+    pub cacertdir: Option<PathBuf>,
+
+    /// Client certificate (PEM) to show the server.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// The name the server's certificate must carry (default: the host).
+    #[arg(long, value_name = "HOST")]
+    pub sni: Option<String>,
+
     /// Print help.
     #[arg(long, action = ArgAction::Help)]
     pub help: Option<bool>,
@@ -57,14 +96,52 @@ impl Args {
         }
     }
 
-    pub fn client_options(&self) -> ClientOptions {
-        match self.timeout {
+    /// The connection settings these flags ask for; `env_password` is
+    /// REDISCLI_AUTH, used when no password flag is given.
+    pub fn client_options(&self, env_password: Option<String>) -> ClientOptions {
+        let mut options = match self.timeout {
             Some(t) => ClientOptions::new()
                 .connect_timeout(Some(t))
                 .read_timeout(Some(t))
                 .write_timeout(Some(t)),
             None => ClientOptions::new(),
+        };
+        if let Some(password) = self.password.clone().or(env_password) {
+            options = options.auth(self.user.as_deref(), &password);
         }
+        if self.tls {
+            let mut tls = TlsOptions::new().server_name(self.sni.as_deref().unwrap_or(
+                // An IPv6 literal as the host is given without brackets.
+                self.host.trim_start_matches('[').trim_end_matches(']'),
+            ));
+            if let Some(ca) = &self.cacert {
+                tls = tls.ca_cert(ca);
+            }
+            if let Some(dir) = &self.cacertdir {
+                tls = tls.ca_cert_dir(dir);
+            }
+            if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+                tls = tls.client_cert(cert, key);
+            }
+            options = options.tls(tls);
+        }
+        options
+    }
+
+    /// What is wrong with the flags together, if anything.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.cert.is_some() != self.key.is_some() {
+            return Err("--cert and --key go together");
+        }
+        Ok(())
+    }
+
+    /// redis-cli's warning for a password on the command line.
+    pub fn auth_warning(&self) -> Option<&'static str> {
+        (self.password.is_some() && !self.no_auth_warning).then_some(
+            "Warning: Using a password with '-a' or '-u' option on the command line \
+             interface may not be safe.",
+        )
     }
 }
 
@@ -126,6 +203,35 @@ mod tests {
             );
         }
         assert!(Args::try_parse_from(["kvstore-cli", "-t", "x"]).is_err());
+    }
+
+    #[test]
+    fn auth_and_tls_flags_as_redis_cli_spells_them() {
+        let a = parse(&[
+            "-a", "pw", "--user", "app", "--tls", "--cacert", "ca.crt", "ping",
+        ]);
+        let options = a.client_options(None);
+        let auth = options.get_auth().unwrap();
+        assert_eq!(
+            (auth.user.as_deref(), auth.password.as_str()),
+            (Some("app"), "pw")
+        );
+        let tls = options.get_tls().unwrap();
+        assert_eq!(tls.get_ca_cert(), Some(std::path::Path::new("ca.crt")));
+        assert_eq!(tls.get_server_name(), Some("127.0.0.1"));
+        assert!(a.auth_warning().is_some());
+        let a = parse(&["--pass", "pw", "--no-auth-warning", "--tls", "--sni", "db"]);
+        assert!(a.auth_warning().is_none());
+        assert_eq!(
+            a.client_options(None).get_tls().unwrap().get_server_name(),
+            Some("db")
+        );
+        // REDISCLI_AUTH only when no flag gives a password.
+        let a = parse(&[]);
+        assert!(a.client_options(None).get_auth().is_none());
+        let env = a.client_options(Some("env".into()));
+        assert_eq!(env.get_auth().unwrap().password, "env");
+        assert!(parse(&["--cert", "c.crt"]).check().is_err());
     }
 
     #[test]

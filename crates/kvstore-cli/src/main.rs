@@ -19,6 +19,13 @@ use crate::exec::Outcome;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = args.check() {
+        let _ = writeln!(io::stderr(), "Error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(warning) = args.auth_warning() {
+        let _ = writeln!(io::stderr(), "{warning}");
+    }
     if args.command.is_empty() {
         return match repl::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
@@ -32,6 +39,13 @@ fn main() -> ExitCode {
     one_shot(&args)
 }
 
+/// REDISCLI_AUTH, as redis-cli reads it.
+pub fn env_password() -> Option<String> {
+    std::env::var("REDISCLI_AUTH")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
 /// Runs the command given on the command line and exits: 0 for a reply,
 /// 1 for an error reply or any failure.
 fn one_shot(args: &Args) -> ExitCode {
@@ -42,7 +56,7 @@ fn one_shot(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut client = match Client::connect_with(args.addr(), &args.client_options()) {
+    let mut client = match Client::connect_with(args.addr(), &args.client_options(env_password())) {
         Ok(client) => client,
         Err(e) => {
             let _ = writeln!(io::stderr(), "Could not connect to {}: {e}", args.addr());

@@ -47,7 +47,7 @@ impl Session<'_> {
         if self.client.is_none() {
             self.client = Some(Client::connect_with(
                 self.args.addr(),
-                &self.args.client_options(),
+                &self.args.client_options(crate::env_password()),
             )?);
         }
         // Just filled above when it was empty.

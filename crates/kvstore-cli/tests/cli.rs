@@ -361,3 +361,82 @@ fn piped_input_writes_no_history_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// CA `a` with a server certificate (localhost, 127.0.0.1) and a client
+/// one, made now, in `dir`.
+fn issue_certificates(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.crt"), ca_cert.pem()).unwrap();
+    for (who, name, usage) in [
+        ("server", "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        ("client", "client.test", ExtendedKeyUsagePurpose::ClientAuth),
+    ] {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        params.extended_key_usages = vec![usage];
+        let cert = params.signed_by(&key, &ca_cert, &ca_key).unwrap();
+        std::fs::write(dir.join(format!("{who}.crt")), cert.pem()).unwrap();
+        std::fs::write(dir.join(format!("{who}.key")), key.serialize_pem()).unwrap();
+    }
+}
+
+#[test]
+fn tls_flags_as_redis_cli_spells_them() {
+    let dir = tempfile::tempdir().unwrap();
+    issue_certificates(dir.path());
+    let file = |n: &str| dir.path().join(n).display().to_string();
+    let server = BackgroundServer::start_with(kvstore_server::Config {
+        tls_port: 1,
+        tls_cert_file: file("server.crt"),
+        tls_key_file: file("server.key"),
+        tls_ca_cert_file: file("ca.crt"),
+        ..kvstore_server::Config::default()
+    });
+    let port = server.tls_addr().unwrap().port();
+    let (ca, cert, key) = (file("ca.crt"), file("client.crt"), file("client.key"));
+    let out = cli(
+        port,
+        &[
+            "--tls", "--cacert", &ca, "--cert", &cert, "--key", &key, "set", "a", "1",
+        ],
+    );
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str()),
+        (Some(0), "(integer) 1\n"),
+        "{}",
+        stderr(&out)
+    );
+    // Without a client certificate the server refuses.
+    let out = cli(port, &["--tls", "--cacert", &ca, "get", "a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // Plain RESP on the TLS port gets nowhere either.
+    let out = cli(port, &["get", "a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // --cert without --key is a usage error.
+    let out = cli(port, &["--tls", "--cert", &cert, "get", "a"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--cert and --key"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_password_is_sent_with_auth_and_warned_about() {
+    let server = BackgroundServer::start();
+    let port = server.addr().port();
+    // This server knows no AUTH yet, or has no password set: either way
+    // its answer to the AUTH the CLI sent comes back as the failure, and
+    // the warning redis-cli prints comes first.
+    let out = cli(port, &["-a", "secret", "ping"]);
+    let err = stderr(&out);
+    assert!(err.contains("Warning: Using a password with '-a'"), "{err}");
+    let quiet = cli(port, &["--pass", "secret", "--no-auth-warning", "ping"]);
+    assert!(!stderr(&quiet).contains("Warning"), "{}", stderr(&quiet));
+    assert_eq!(out.status.code(), quiet.status.code());
+}

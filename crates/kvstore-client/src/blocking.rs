@@ -3,6 +3,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use crate::convert::{FromValue, ToValue};
 use crate::error::{Error, Result};
 use crate::options::{ClientOptions, DEFAULT_ADDR};
 use crate::pipeline::Pipeline;
+use crate::tls::{self, TlsStream};
 
 /// Requests up to this size are written before any reply is read: the
 /// kernel's socket buffers (128 KiB by default on Linux) hold them whole, so
@@ -43,7 +45,7 @@ const WRITE_ALONE_MAX: usize = 64 * 1024;
 /// ```
 #[derive(Debug)]
 pub struct Client {
-    stream: TcpStream,
+    stream: Stream,
     codec: Codec,
     /// Longest wait for all the replies of one request. Kept here rather
     /// than only on the socket, whose timeout applies to each read: a
@@ -78,21 +80,45 @@ impl Client {
     /// # }
     /// ```
     pub fn connect_with(addr: impl ToSocketAddrs, options: &ClientOptions) -> Result<Client> {
+        let tls = options.get_tls().map(tls::config).transpose()?;
         let mut last = None;
         for addr in addr.to_socket_addrs()? {
             match connect_one(addr, options.get_connect_timeout()) {
-                Ok(stream) => {
-                    stream.set_read_timeout(options.get_read_timeout())?;
-                    stream.set_write_timeout(options.get_write_timeout())?;
+                Ok(socket) => {
                     // Requests are small and written whole; waiting to
                     // coalesce them only adds latency.
-                    stream.set_nodelay(true)?;
-                    return Ok(Client {
+                    socket.set_nodelay(true)?;
+                    let stream = match (&tls, options.get_tls()) {
+                        (Some(config), Some(settings)) => {
+                            // The handshake is part of connecting.
+                            socket.set_read_timeout(options.get_connect_timeout())?;
+                            socket.set_write_timeout(options.get_connect_timeout())?;
+                            let name = tls::server_name(settings, addr.ip())?;
+                            let stream = TlsStream::handshake(socket, Arc::clone(config), name)
+                                .map_err(|e| match e {
+                                    Error::Io(e) => io_error(e, "in the TLS handshake"),
+                                    e => e,
+                                })?;
+                            Stream::Tls(Arc::new(stream))
+                        }
+                        _ => Stream::Tcp(socket),
+                    };
+                    stream
+                        .socket()
+                        .set_read_timeout(options.get_read_timeout())?;
+                    stream
+                        .socket()
+                        .set_write_timeout(options.get_write_timeout())?;
+                    let mut client = Client {
                         stream,
                         codec: Codec::new(options.get_limits()),
                         read_timeout: options.get_read_timeout(),
                         broken: false,
-                    });
+                    };
+                    if let Some(auth) = options.get_auth() {
+                        client.execute(&crate::commands::auth(auth))?;
+                    }
+                    return Ok(client);
                 }
                 Err(e) => last = Some(e),
             }
@@ -108,14 +134,14 @@ impl Client {
     /// Changes the read timeout of this connection: the longest wait for
     /// the whole reply to each call (all the replies, for a pipeline).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        self.stream.set_read_timeout(timeout)?;
+        self.stream.socket().set_read_timeout(timeout)?;
         self.read_timeout = timeout;
         Ok(())
     }
 
     /// The server's address.
     pub fn peer_addr(&self) -> Result<SocketAddr> {
-        Ok(self.stream.peer_addr()?)
+        Ok(self.stream.socket().peer_addr()?)
     }
 
     /// Sends any command and returns its reply as a raw [`Value`]. An error
@@ -254,12 +280,12 @@ impl Client {
         let writer_failed = AtomicBool::new(false);
         thread::scope(|scope| {
             let writing = scope.spawn(|| {
-                let written = (&writer).write_all(request);
+                let written = writer.write_all(request);
                 if written.is_err() {
                     writer_failed.store(true, Ordering::SeqCst);
                     // Replies to a request that was not sent whole never
                     // come: wake the reader instead of letting it wait.
-                    let _ = writer.shutdown(Shutdown::Both);
+                    let _ = writer.socket().shutdown(Shutdown::Both);
                 }
                 written
             });
@@ -267,7 +293,7 @@ impl Client {
             if read.is_err() && !writer_failed.load(Ordering::SeqCst) {
                 // The writer may be stuck on a server that stopped reading;
                 // the connection is being given up anyway.
-                let _ = self.stream.shutdown(Shutdown::Both);
+                let _ = self.stream.socket().shutdown(Shutdown::Both);
             }
             let written = writing
                 .join()
@@ -312,7 +338,7 @@ impl Client {
                 if left.is_zero() {
                     return Err(Error::Timeout("reading the reply"));
                 }
-                self.stream.set_read_timeout(Some(left))?;
+                self.stream.socket().set_read_timeout(Some(left))?;
             }
             match self.stream.read(&mut chunk) {
                 Ok(0) => return Err(Error::Closed),
@@ -320,6 +346,50 @@ impl Client {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(io_error(e, "reading the reply")),
             }
+        }
+    }
+}
+
+/// The connection: plain TCP, or TLS over it.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Arc<TlsStream>),
+}
+
+impl Stream {
+    fn socket(&self) -> &TcpStream {
+        match self {
+            Stream::Tcp(s) => s,
+            Stream::Tls(t) => t.socket(),
+        }
+    }
+
+    /// A second handle on the same connection, for a writer thread.
+    fn try_clone(&self) -> io::Result<Stream> {
+        Ok(match self {
+            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+            Stream::Tls(t) => Stream::Tls(Arc::clone(t)),
+        })
+    }
+
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                let mut s: &TcpStream = s;
+                s.write_all(buf)
+            }
+            Stream::Tls(t) => t.write_all(buf),
+        }
+    }
+
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => {
+                let mut s: &TcpStream = s;
+                s.read(buf)
+            }
+            Stream::Tls(t) => t.read(buf),
         }
     }
 }

@@ -73,6 +73,16 @@ pub(crate) fn mget_reply<V: FromValue>(reply: Value) -> Result<Vec<Option<V>>> {
     Ok(Vec::<Option<V>>::from_value(reply)?)
 }
 
+/// `AUTH [user] password`, as the options give it.
+pub(crate) fn auth(auth: &crate::options::Auth) -> Vec<Value> {
+    let mut cmd = vec![Value::from("AUTH")];
+    if let Some(user) = &auth.user {
+        cmd.push(Value::from(user.as_str()));
+    }
+    cmd.push(Value::from(auth.password.as_str()));
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

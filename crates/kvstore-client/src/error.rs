@@ -51,6 +51,10 @@ pub enum Error {
     /// answers an empty request, so the client would wait forever.
     #[error("empty command")]
     EmptyCommand,
+    /// TLS could not be set up: a certificate file, a refused handshake,
+    /// or TLS asked of a client that does not do it.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A value could not be converted to or from the requested Rust type.
     #[error(transparent)]
     Conversion(#[from] ConversionError),
@@ -76,6 +80,7 @@ impl Error {
                 | Error::Broken
                 | Error::Protocol(_)
                 | Error::Unsolicited(_)
+                | Error::Tls(_)
         )
     }
 

@@ -34,12 +34,13 @@ mod convert;
 mod error;
 mod options;
 mod pipeline;
+mod tls;
 mod tokio_client;
 
 pub use blocking::Client;
 pub use convert::{FromValue, ToValue};
 pub use error::{ConversionError, Error, Result};
 pub use kvstore_protocol::{Limits, Value};
-pub use options::{ClientOptions, DEFAULT_ADDR, DEFAULT_MAX_FRAME_LEN};
+pub use options::{Auth, ClientOptions, TlsOptions, DEFAULT_ADDR, DEFAULT_MAX_FRAME_LEN};
 pub use pipeline::Pipeline;
 pub use tokio_client::AsyncClient;

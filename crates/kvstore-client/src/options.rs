@@ -1,5 +1,6 @@
 //! Connection settings shared by both clients.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kvstore_protocol::Limits;
@@ -28,12 +29,108 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:31337";
 ///     .read_timeout(Some(Duration::from_secs(2)));
 /// assert_eq!(options.get_read_timeout(), Some(Duration::from_secs(2)));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientOptions {
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     limits: Limits,
+    tls: Option<TlsOptions>,
+    auth: Option<Auth>,
+}
+
+/// TLS settings for [`ClientOptions::tls`], redis-cli's `--cacert`,
+/// `--cacertdir`, `--cert`, `--key` and `--sni`. Without a CA the
+/// system's bundle is trusted.
+///
+/// ```
+/// use kvstore_client::{ClientOptions, TlsOptions};
+///
+/// let tls = TlsOptions::new()
+///     .ca_cert("ca.crt")
+///     .client_cert("client.crt", "client.key")
+///     .server_name("db.example.com");
+/// let options = ClientOptions::new().tls(tls);
+/// assert!(options.get_tls().is_some());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    ca_cert: Option<PathBuf>,
+    ca_cert_dir: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    server_name: Option<String>,
+}
+
+impl TlsOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A PEM file of CA certificates the server's must chain to.
+    pub fn ca_cert(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_cert = Some(path.into());
+        self
+    }
+
+    /// A directory of PEM files of CA certificates.
+    pub fn ca_cert_dir(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_cert_dir = Some(path.into());
+        self
+    }
+
+    /// A client certificate (PEM, leaf first) and its private key, for a
+    /// server with `tls-auth-clients yes`.
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.cert = Some(cert.into());
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The name the server's certificate must carry; by default the
+    /// address connected to (an IP address).
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    pub fn get_ca_cert(&self) -> Option<&Path> {
+        self.ca_cert.as_deref()
+    }
+
+    pub fn get_ca_cert_dir(&self) -> Option<&Path> {
+        self.ca_cert_dir.as_deref()
+    }
+
+    pub fn get_cert(&self) -> Option<&Path> {
+        self.cert.as_deref()
+    }
+
+    pub fn get_key(&self) -> Option<&Path> {
+        self.key.as_deref()
+    }
+
+    pub fn get_server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+}
+
+/// Credentials sent with `AUTH` right after connecting.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// `None`: `AUTH password`, the default user.
+    pub user: Option<String>,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Auth {
+    // The password stays out of logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("user", &self.user)
+            .field("password", &"<hidden>")
+            .finish()
+    }
 }
 
 impl Default for ClientOptions {
@@ -49,6 +146,8 @@ impl Default for ClientOptions {
                 max_frame_len: DEFAULT_MAX_FRAME_LEN,
                 ..Limits::default()
             },
+            tls: None,
+            auth: None,
         }
     }
 }
@@ -103,6 +202,40 @@ impl ClientOptions {
     pub fn max_frame_len(mut self, bytes: usize) -> Self {
         self.limits.max_frame_len = bytes;
         self
+    }
+
+    /// Connect over TLS with these settings.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Authenticate on connecting: `AUTH password`, or `AUTH user password`
+    /// with a user. A refusal fails the connect with the server's error.
+    ///
+    /// ```
+    /// use kvstore_client::ClientOptions;
+    ///
+    /// let options = ClientOptions::new().auth(Some("app"), "secret");
+    /// assert_eq!(options.get_auth().map(|a| a.user.as_deref()), Some(Some("app")));
+    /// assert!(!format!("{options:?}").contains("secret"));
+    /// ```
+    pub fn auth(mut self, user: Option<&str>, password: &str) -> Self {
+        self.auth = Some(Auth {
+            user: user.map(str::to_string),
+            password: password.to_string(),
+        });
+        self
+    }
+
+    /// The TLS settings, if TLS is on.
+    pub fn get_tls(&self) -> Option<&TlsOptions> {
+        self.tls.as_ref()
+    }
+
+    /// The credentials sent on connecting, if any.
+    pub fn get_auth(&self) -> Option<&Auth> {
+        self.auth.as_ref()
     }
 
     /// The configured connect timeout.

@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kvstore_protocol::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::ReadHalf;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio_rustls::client::TlsStream;
 
 use crate::codec::Codec;
 use crate::commands;
@@ -37,7 +37,7 @@ use crate::pipeline::Pipeline;
 /// ```
 #[derive(Debug)]
 pub struct AsyncClient {
-    stream: TcpStream,
+    stream: Stream,
     codec: Codec,
     options: ClientOptions,
     /// Set while an exchange is in progress and left set if it fails or is
@@ -61,6 +61,17 @@ impl AsyncClient {
         addr: impl ToSocketAddrs,
         options: &ClientOptions,
     ) -> Result<AsyncClient> {
+        // The certificate files are read off the runtime's threads.
+        let tls = match options.get_tls() {
+            Some(settings) => {
+                let settings = settings.clone();
+                let config = tokio::task::spawn_blocking(move || crate::tls::config(&settings))
+                    .await
+                    .map_err(|e| Error::Tls(e.to_string()))??;
+                Some(config)
+            }
+            None => None,
+        };
         let stream = within(
             options.get_connect_timeout(),
             "connecting",
@@ -68,23 +79,45 @@ impl AsyncClient {
         )
         .await??;
         stream.set_nodelay(true)?;
-        Ok(AsyncClient {
+        let stream = match (tls, options.get_tls()) {
+            (Some(config), Some(settings)) => {
+                let name = crate::tls::server_name(settings, stream.peer_addr()?.ip())?;
+                let connector = tokio_rustls::TlsConnector::from(config);
+                let tls = within(
+                    options.get_connect_timeout(),
+                    "in the TLS handshake",
+                    connector.connect(name, stream),
+                )
+                .await??;
+                Stream::Tls(Box::new(tls))
+            }
+            _ => Stream::Tcp(stream),
+        };
+        let mut client = AsyncClient {
             stream,
             codec: Codec::new(options.get_limits()),
-            options: *options,
+            options: options.clone(),
             broken: false,
-        })
+        };
+        if let Some(auth) = options.get_auth() {
+            client.execute(&commands::auth(auth)).await?;
+        }
+        Ok(client)
     }
 
     /// Changes the read timeout of this connection: the longest wait for
     /// the whole reply to each call (all the replies, for a pipeline).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
-        self.options = self.options.read_timeout(timeout);
+        self.options = self.options.clone().read_timeout(timeout);
     }
 
     /// The server's address.
     pub fn peer_addr(&self) -> Result<SocketAddr> {
-        Ok(self.stream.peer_addr()?)
+        let socket = match &self.stream {
+            Stream::Tcp(s) => s,
+            Stream::Tls(t) => t.get_ref().0,
+        };
+        Ok(socket.peer_addr()?)
     }
 
     /// Sends any command and returns its raw reply; an error reply becomes
@@ -168,32 +201,21 @@ impl AsyncClient {
             self.codec.queue(command.as_ref());
         }
         let request = std::mem::take(&mut self.codec.write);
-        let write_timeout = self.options.get_write_timeout();
-        let read_timeout = self.options.get_read_timeout();
-        // Write and read at the same time: the server stops reading while a
-        // reply write of its own is blocked, so writing a large pipeline
-        // whole before reading would leave both sides waiting on each other.
-        let (mut reader, mut writer) = self.stream.split();
-        let write = async {
-            within(
-                write_timeout,
-                "writing the request",
-                writer.write_all(&request),
-            )
-            .await?
-            .map_err(Error::Io)
-        };
-        // One timeout for all the replies: a server sending one byte at a
-        // time must not be able to stretch the wait without end.
-        let read = async {
-            within(
-                read_timeout,
-                "reading the reply",
-                read_replies(&mut reader, &mut self.codec, commands.len()),
-            )
-            .await?
-        };
-        let ((), replies) = tokio::try_join!(write, read)?;
+        let timeouts = (
+            self.options.get_write_timeout(),
+            self.options.get_read_timeout(),
+        );
+        let (count, codec) = (commands.len(), &mut self.codec);
+        let replies = match &mut self.stream {
+            Stream::Tcp(s) => {
+                let (reader, writer) = s.split();
+                exchange(reader, writer, &request, codec, count, timeouts).await
+            }
+            Stream::Tls(t) => {
+                let (reader, writer) = tokio::io::split(&mut **t);
+                exchange(reader, writer, &request, codec, count, timeouts).await
+            }
+        }?;
         // Hand the buffer back so its allocation serves the next request.
         self.codec.write = request;
         self.codec.write.clear();
@@ -201,9 +223,55 @@ impl AsyncClient {
     }
 }
 
+/// The connection: plain TCP, or TLS over it.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Writes `request` and reads `count` replies at the same time: the server
+/// stops reading while a reply write of its own is blocked, so writing a
+/// large pipeline whole before reading would leave both sides waiting on
+/// each other. `timeouts` are (write, read).
+async fn exchange<R, W>(
+    mut reader: R,
+    mut writer: W,
+    request: &[u8],
+    codec: &mut Codec,
+    count: usize,
+    timeouts: (Option<Duration>, Option<Duration>),
+) -> Result<Vec<Value>>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let write = async {
+        within(timeouts.0, "writing the request", async {
+            writer.write_all(request).await?;
+            // TLS holds back what the socket did not take until flushed.
+            writer.flush().await
+        })
+        .await?
+        .map_err(Error::Io)
+    };
+    // One timeout for all the replies: a server sending one byte at a
+    // time must not be able to stretch the wait without end.
+    let read = async {
+        within(
+            timeouts.1,
+            "reading the reply",
+            read_replies(&mut reader, codec, count),
+        )
+        .await?
+    };
+    let ((), replies) = tokio::try_join!(write, read)?;
+    Ok(replies)
+}
+
 /// Reads `count` replies into `codec`'s buffer and decodes them.
-async fn read_replies(
-    reader: &mut ReadHalf<'_>,
+async fn read_replies<R: AsyncRead + Unpin>(
+    reader: &mut R,
     codec: &mut Codec,
     count: usize,
 ) -> Result<Vec<Value>> {
@@ -214,7 +282,7 @@ async fn read_replies(
     Ok(replies)
 }
 
-async fn read_reply(reader: &mut ReadHalf<'_>, codec: &mut Codec) -> Result<Value> {
+async fn read_reply<R: AsyncRead + Unpin>(reader: &mut R, codec: &mut Codec) -> Result<Value> {
     loop {
         if let Some(reply) = codec.next_reply()? {
             return Ok(reply);

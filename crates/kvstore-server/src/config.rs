@@ -65,6 +65,54 @@ pub struct Config {
     #[arg(long, default_value_t = 31337)]
     pub port: u16,
 
+    /// Port for TLS connections; 0 (the default) listens for none. With a
+    /// TLS port, `--port 0` turns plain TCP off. See docs/tls.md.
+    #[arg(long, default_value_t = 0)]
+    pub tls_port: u16,
+
+    /// The server's certificate chain (PEM), leaf first.
+    #[arg(long, default_value = "")]
+    pub tls_cert_file: String,
+
+    /// The private key of `--tls-cert-file` (PEM: PKCS#8, PKCS#1 or SEC1;
+    /// not encrypted).
+    #[arg(long, default_value = "")]
+    pub tls_key_file: String,
+
+    /// CA certificates (PEM) that client certificates must chain to.
+    #[arg(long, default_value = "")]
+    pub tls_ca_cert_file: String,
+
+    /// A directory of CA certificates (PEM files), as `--tls-ca-cert-file`.
+    #[arg(long, default_value = "")]
+    pub tls_ca_cert_dir: String,
+
+    /// Whether TLS clients must show a certificate: `yes`, `no`, or
+    /// `optional` (checked if shown).
+    #[arg(long, value_enum, default_value_t = TlsAuthClients::Yes)]
+    pub tls_auth_clients: TlsAuthClients,
+
+    /// TLS versions allowed, as "TLSv1.2 TLSv1.3"; empty: both.
+    #[arg(long, default_value = "")]
+    pub tls_protocols: String,
+
+    /// TLS 1.3 cipher suites, colon-separated IANA names
+    /// ("TLS_AES_256_GCM_SHA384:..."); empty: all rustls offers.
+    #[arg(long, default_value = "")]
+    pub tls_ciphersuites: String,
+
+    /// TLS 1.2 ciphers, colon-separated, in OpenSSL's names
+    /// ("ECDHE-RSA-AES256-GCM-SHA384:...") or IANA's; empty: all rustls
+    /// offers (only ECDHE with AES-GCM or ChaCha20-Poly1305).
+    #[arg(long, default_value = "")]
+    pub tls_ciphers: String,
+
+    /// Redis's `tls-prefer-server-ciphers`: the server's order of cipher
+    /// suites wins (rustls always picks by its own order; accepted so that
+    /// redis.conf files load).
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub tls_prefer_server_ciphers: bool,
+
     /// Number of databases (`SELECT 0` to `SELECT N-1`).
     #[arg(long, default_value_t = 16, value_parser = at_least_one)]
     pub databases: usize,
@@ -494,6 +542,24 @@ pub fn list_size(s: &str) -> Result<i64, String> {
     }
 }
 
+/// See [`Config::tls_auth_clients`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsAuthClients {
+    Yes,
+    No,
+    Optional,
+}
+
+impl TlsAuthClients {
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsAuthClients::Yes => "yes",
+            TlsAuthClients::No => "no",
+            TlsAuthClients::Optional => "optional",
+        }
+    }
+}
+
 /// See [`Config::appendfsync`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AppendFsync {
@@ -542,7 +608,7 @@ fn protection_level(s: &str) -> Result<String, String> {
 }
 
 /// A boolean as Redis's config writes it (`yes`/`no`), or `true`/`false`.
-fn yes_no(s: &str) -> Result<bool, String> {
+pub(crate) fn yes_no(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
         "yes" | "true" => Ok(true),
         "no" | "false" => Ok(false),

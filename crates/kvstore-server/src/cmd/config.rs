@@ -5,7 +5,9 @@
 //! Redis's names where Redis has the setting. A setting is settable only if
 //! the running server really honours a new value: `maxclients` is read at
 //! every accept, the reply mode and protocol limits at every new connection.
-//! Everything else (the listener, the durability files) is fixed at start.
+//! The `tls-*` files and lists rebuild the TLS settings for new
+//! connections (through `Shared::listening`). Everything else (the
+//! listeners, the durability files) is fixed at start.
 
 use super::table::flags::*;
 use super::table::NONE;
@@ -17,7 +19,7 @@ use kvstore_protocol::Value;
 use super::reply_map;
 use super::{is_word, Command, Ctx};
 use crate::conffile;
-use crate::config::{AppendFsync, Config, LogLevel, ReplyMode};
+use crate::config::{AppendFsync, Config, LogLevel, ReplyMode, TlsAuthClients};
 use crate::keyspace::glob;
 use crate::state::Shared;
 
@@ -93,6 +95,21 @@ fn ranged(v: &str, min: i64) -> Result<i64, &'static str> {
     Ok(n)
 }
 
+/// A `tls-*` text setting; what it means is checked when the TLS settings
+/// are rebuilt (see [`set`]).
+macro_rules! tls_text {
+    ($name:literal, $field:ident) => {
+        Setting {
+            name: $name,
+            get: |c, _| c.$field.clone(),
+            set: Some(|c, v| {
+                c.$field = v.to_string();
+                Ok(())
+            }),
+        }
+    };
+}
+
 static SETTINGS: &[Setting] = &[
     threshold!(
         "hash-max-listpack-entries",
@@ -123,10 +140,57 @@ static SETTINGS: &[Setting] = &[
         set: None,
     },
     Setting {
-        // The port really listened on (the flag may say 0).
+        // The port really listened on (the flag may say 0); 0 when only
+        // TLS is.
         name: "port",
-        get: |_, s| s.local_addr.port().to_string(),
+        get: |_, s| {
+            if s.listening.plain {
+                s.local_addr.port().to_string()
+            } else {
+                "0".to_string()
+            }
+        },
         set: None,
+    },
+    Setting {
+        // As `port`: the one really listened on.
+        name: "tls-port",
+        get: |c, s| {
+            s.listening
+                .tls_addr
+                .map_or(c.tls_port, |a| a.port())
+                .to_string()
+        },
+        set: None,
+    },
+    tls_text!("tls-cert-file", tls_cert_file),
+    tls_text!("tls-key-file", tls_key_file),
+    tls_text!("tls-ca-cert-file", tls_ca_cert_file),
+    tls_text!("tls-ca-cert-dir", tls_ca_cert_dir),
+    tls_text!("tls-protocols", tls_protocols),
+    tls_text!("tls-ciphersuites", tls_ciphersuites),
+    tls_text!("tls-ciphers", tls_ciphers),
+    Setting {
+        name: "tls-auth-clients",
+        get: |c, _| c.tls_auth_clients.name().to_string(),
+        set: Some(|c, v| {
+            c.tls_auth_clients = match v.to_ascii_lowercase().as_str() {
+                "yes" => TlsAuthClients::Yes,
+                "no" => TlsAuthClients::No,
+                "optional" => TlsAuthClients::Optional,
+                _ => return Err("argument(s) must be one of the following: no, yes, optional"),
+            };
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "tls-prefer-server-ciphers",
+        get: |c, _| yes_no(c.tls_prefer_server_ciphers),
+        set: Some(|c, v| {
+            c.tls_prefer_server_ciphers =
+                crate::config::yes_no(v).map_err(|_| "argument must be 'yes' or 'no'")?;
+            Ok(())
+        }),
     },
     Setting {
         name: "databases",
@@ -520,6 +584,13 @@ const QUOTED: &[&str] = &[
     "notify-keyspace-events",
     "requirepass",
     "aclfile",
+    "tls-cert-file",
+    "tls-key-file",
+    "tls-ca-cert-file",
+    "tls-ca-cert-dir",
+    "tls-protocols",
+    "tls-ciphersuites",
+    "tls-ciphers",
 ];
 
 /// A setting's value as a config file states it (for `CONFIG REWRITE`):
@@ -677,6 +748,8 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
     // cannot lose each other's changes.
     let mut live = ctx.shared.config.write();
     let mut next = live.clone();
+    // The first TLS setting named, which a failed rebuild is blamed on.
+    let mut tls_named = None;
     for kv in pairs.chunks_exact(2) {
         let name = String::from_utf8_lossy(kv[0].as_bytes().unwrap_or_default()).to_lowercase();
         let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
@@ -702,6 +775,20 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         if let Err(why) = setter(&mut next, value.trim()) {
             return Value::error(format!(
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            ));
+        }
+        if name.starts_with("tls-") && tls_named.is_none() {
+            tls_named = Some(name);
+        }
+    }
+    // New TLS settings are built (the files read) before anything is
+    // applied: a bad certificate leaves every setting as it was, and the
+    // connections already open keep theirs either way.
+    if let (Some(name), Some(tls)) = (tls_named, &ctx.shared.listening.tls_reload) {
+        if let Err(why) = super::scripting::off_worker(|| tls.reload(&next)) {
+            tracing::warn!("Failed to update TLS configuration: {why}");
+            return Value::error(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to update TLS configuration. Check server logs."
             ));
         }
     }

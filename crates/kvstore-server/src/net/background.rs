@@ -28,7 +28,9 @@ impl BackgroundServer {
         Self::start_with(Config::default())
     }
 
-    /// Like [`BackgroundServer::start`], with `config` (its port is replaced by 0).
+    /// Like [`BackgroundServer::start`], with `config`: its port is replaced
+    /// by a free one, and so is a non-zero `tls_port` (TLS is on beside
+    /// plain TCP; see [`BackgroundServer::tls_addr`]).
     ///
     /// # Panics
     /// If the server cannot start.
@@ -41,6 +43,7 @@ impl BackgroundServer {
 
     pub fn try_start(mut config: Config) -> io::Result<BackgroundServer> {
         config.port = 0;
+        let tls = (config.tls_port != 0).then_some(0);
         let threads = config.threads.unwrap_or(2);
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -60,7 +63,7 @@ impl BackgroundServer {
                     }
                 };
                 runtime.block_on(async move {
-                    match Server::bind(config).await {
+                    match Server::bind_ports(config, Some(0), tls).await {
                         Ok(server) => {
                             let _ = ready_tx
                                 .send(Ok((server.local_addr(), Arc::clone(server.shared()))));
@@ -89,6 +92,11 @@ impl BackgroundServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The TLS listener's address, when the config set a `tls_port`.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.shared.listening.tls_addr
     }
 
     pub fn shared(&self) -> &Arc<Shared> {

@@ -1,14 +1,16 @@
 //! One client connection: read, decode every complete request, execute them
-//! in order, and write all their replies back in one write.
+//! in order, and write all their replies back in one write. The same loop
+//! serves plain TCP and TLS, generic over the stream so that the plain
+//! path compiles as it did before TLS existed.
 
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::BytesMut;
 use kvstore_protocol::{encode_as, Decoder, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::{debug, info};
@@ -30,9 +32,57 @@ const KEEP_CAPACITY: usize = 1024 * 1024;
 const FLUSH_AT: usize = 256 * 1024;
 /// How many pipelined GET/SET keys to start loading ahead of serving them.
 const PREFETCH_BATCH: usize = 32;
+/// Longest a closing connection waits to say goodbye (TLS's close_notify).
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-pub async fn serve(
-    mut socket: TcpStream,
+/// A client's byte stream: a TCP socket, or TLS over one.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
+    /// The socket's descriptor, for `CLIENT LIST`.
+    fn raw_fd(&self) -> RawFd;
+    /// Appends what has already arrived to `buf`, without waiting for more.
+    fn read_arrived(&mut self, buf: &mut BytesMut);
+}
+
+impl Transport for TcpStream {
+    fn raw_fd(&self) -> RawFd {
+        self.as_raw_fd()
+    }
+
+    fn read_arrived(&mut self, buf: &mut BytesMut) {
+        while let Ok(n) = self.try_read_buf(buf) {
+            if n == 0 {
+                break;
+            }
+            buf.reserve(READ_CHUNK);
+        }
+    }
+}
+
+/// [`Transport::read_arrived`] for a stream with no `try_read`: each read
+/// is polled once, and a read that would wait ends it.
+pub fn read_without_waiting<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) {
+    use std::future::Future;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        buf.reserve(READ_CHUNK);
+        let read = stream.read_buf(buf);
+        tokio::pin!(read);
+        match read.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(n)) if n > 0 => {}
+            _ => break,
+        }
+    }
+}
+
+/// Writes all of `buf` and flushes it: TLS keeps what the socket did not
+/// take inside its own buffer until flushed (for TCP the flush is free).
+async fn send<S: Transport>(socket: &mut S, buf: &[u8]) -> std::io::Result<()> {
+    socket.write_all(buf).await?;
+    socket.flush().await
+}
+
+pub async fn serve<S: Transport>(
+    mut socket: S,
     peer: SocketAddr,
     shared: &Shared,
     mut stop: watch::Receiver<bool>,
@@ -67,7 +117,7 @@ pub async fn serve(
     let info = Arc::clone(&session.info);
     info.activity
         .fd
-        .store(i64::from(socket.as_raw_fd()), Ordering::Relaxed);
+        .store(i64::from(socket.raw_fd()), Ordering::Relaxed);
     let kill_signal = info.kill.killed();
     tokio::pin!(kill_signal);
     debug!(%peer, id = session.id, "connected");
@@ -138,7 +188,7 @@ pub async fn serve(
                     if shared.intro.paused() != PAUSE_NONE
                         && cmd::client::held_by_pause(shared, &session, &frame)
                     {
-                        if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                        if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
                             fatal = true;
                             break;
                         }
@@ -167,7 +217,7 @@ pub async fn serve(
                                 shared.persist.wait(session.aof_wait).await;
                                 session.aof_wait = 0;
                             }
-                            if !wbuf.is_empty() && socket.write_all(&wbuf).await.is_err() {
+                            if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
                                 fatal = true;
                                 break;
                             }
@@ -271,7 +321,7 @@ pub async fn serve(
         }
         if !wbuf.is_empty() {
             let written = match &session.pubsub {
-                None => socket.write_all(&wbuf).await.is_ok(),
+                None => send(&mut socket, &wbuf).await.is_ok(),
                 Some(ps) => write_watching(&mut socket, &wbuf, &ps.outbox).await,
             };
             if !written {
@@ -303,7 +353,7 @@ pub async fn serve(
                 "ERR Protocol error: query buffer limit of {query_limit} bytes exceeded"
             ));
             encode_as(&reply, session.dialect(), &mut wbuf);
-            let _ = socket.write_all(&wbuf).await;
+            let _ = send(&mut socket, &wbuf).await;
             break;
         }
         if rbuf.is_empty() && rbuf.capacity() > KEEP_CAPACITY {
@@ -349,16 +399,14 @@ pub async fn serve(
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
                 stopping = true;
-                while let Ok(n) = socket.try_read_buf(&mut rbuf) {
-                    if n == 0 {
-                        break;
-                    }
-                    rbuf.reserve(READ_CHUNK);
-                }
+                socket.read_arrived(&mut rbuf);
             }
         }
     }
-    let _ = socket.shutdown().await;
+    // Bounded: TLS sends close_notify after whatever it still holds, which
+    // a client that stopped reading would never take (plain TCP returns
+    // at once).
+    let _ = tokio::time::timeout(CLOSE_GRACE, socket.shutdown()).await;
     cmd::transactions::forget_watches(&mut Ctx::new(shared, &mut session));
     cmd::introspection::leave_monitor(&mut Ctx::new(shared, &mut session));
     cmd::tracking::stop(&mut Ctx::new(shared, &mut session));
@@ -378,8 +426,8 @@ async fn woken(outbox: Option<&Outbox>) {
 
 /// Writes a subscriber's buffer, giving up if publishers close its outbox
 /// meanwhile: a client that does not read must not hold its queue forever.
-async fn write_watching(socket: &mut TcpStream, buf: &[u8], outbox: &Outbox) -> bool {
-    let write = socket.write_all(buf);
+async fn write_watching<S: Transport>(socket: &mut S, buf: &[u8], outbox: &Outbox) -> bool {
+    let write = send(socket, buf);
     tokio::pin!(write);
     loop {
         tokio::select! {
@@ -399,8 +447,8 @@ async fn write_watching(socket: &mut TcpStream, buf: &[u8], outbox: &Outbox) -> 
 /// it is removed from the queues and nothing was taken for it. What the
 /// client sends meanwhile is kept for after the reply. A server shutting
 /// down ends the wait as a disconnect does, so it is not held up.
-async fn wait_blocked<F: std::future::Future>(
-    socket: &mut TcpStream,
+async fn wait_blocked<S: Transport, F: std::future::Future>(
+    socket: &mut S,
     rbuf: &mut BytesMut,
     shared: &Shared,
     session: &mut Session,

@@ -1,5 +1,5 @@
-//! The listener: accepts connections, enforces `maxclients`, and shuts down
-//! cleanly.
+//! The listeners (plain TCP on `--port`, TLS on `--tls-port`): accept
+//! connections, enforce `maxclients`, and shut down cleanly.
 
 use std::future::Future;
 use std::io;
@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
 use super::connection;
+use super::tls::{Reloader, TlsContext};
 use crate::config::Config;
 use crate::keyspace::Keyspace;
 use crate::persist::{self, Persist};
@@ -23,29 +24,61 @@ use crate::state::{OpsMeter, Shared};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Server {
-    listener: TcpListener,
+    /// `None` with `--port 0` beside a TLS port.
+    listener: Option<TcpListener>,
+    tls: Option<(TcpListener, Arc<TlsContext>)>,
     shared: Arc<Shared>,
     persist: Arc<Persist>,
 }
 
 impl Server {
-    /// Binds the listening socket and loads the data from disk (snapshot
+    /// Binds the listening sockets and loads the data from disk (snapshot
     /// or append-only file); nothing is accepted until [`Server::run`].
+    ///
+    /// `--port 0` picks a free port, unless a TLS port is set: then, as in
+    /// Redis, it means no plain TCP at all.
     pub async fn bind(config: Config) -> io::Result<Server> {
+        let tls = (config.tls_port != 0).then_some(config.tls_port);
+        let plain = (config.port != 0 || tls.is_none()).then_some(config.port);
+        Self::bind_ports(config, plain, tls).await
+    }
+
+    /// [`Server::bind`] on the ports given (0: a free one) rather than the
+    /// configured ones. The TLS port really bound becomes `tls-port`.
+    pub(super) async fn bind_ports(
+        mut config: Config,
+        plain: Option<u16>,
+        tls: Option<u16>,
+    ) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
-        let listener = TcpListener::bind((config.bind.as_str(), config.port))
-            .await
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot listen on {}:{}: {e}", config.bind, config.port),
-                )
-            })?;
-        let local_addr = listener.local_addr()?;
+        let listener = match plain {
+            Some(port) => Some(listen(&config.bind, port).await?),
+            None => None,
+        };
+        let tls = match tls {
+            Some(port) => {
+                let context = TlsContext::new(&config)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+                let listener = listen(&config.bind, port).await?;
+                config.tls_port = listener.local_addr()?.port();
+                Some((listener, Arc::new(context)))
+            }
+            None => None,
+        };
+        let local_addr = match (&listener, &tls) {
+            (Some(l), _) | (None, Some((l, _))) => l.local_addr()?,
+            (None, None) => return Err(io::Error::other("no port to listen on")),
+        };
         config.apply_encodings();
         let keyspace = Arc::new(Keyspace::new(config.databases));
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
-        let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
+        let mut shared = Shared::new(keyspace, config, local_addr, persist.clone());
+        shared.listening.plain = listener.is_some();
+        if let Some((l, context)) = &tls {
+            shared.listening.tls_addr = Some(l.local_addr()?);
+            shared.listening.tls_reload = Some(Box::new(Reloader(Arc::clone(context))));
+        }
+        let shared = Arc::new(shared);
         crate::cmd::acl::start(&shared).map_err(io::Error::other)?;
         {
             let config = shared.config.read();
@@ -67,13 +100,20 @@ impl Server {
         shared.intro.forget_all();
         Ok(Server {
             listener,
+            tls,
             shared,
             persist,
         })
     }
 
+    /// The plain TCP address, or the TLS one when there is no plain TCP.
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.local_addr
+    }
+
+    /// The TLS listener's address, if TLS is on.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.shared.listening.tls_addr
     }
 
     pub fn shared(&self) -> &Arc<Shared> {
@@ -89,12 +129,17 @@ impl Server {
         tokio::pin!(shutdown);
         let sampler = tokio::spawn(OpsMeter::run(Arc::clone(&self.shared)));
         let expirer = tokio::spawn(expire_cycle(Arc::clone(&self.shared)));
-        info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+        if self.listener.is_some() {
+            info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+        }
+        if let Some(addr) = self.tls_addr() {
+            info!(%addr, "kvstore listening for TLS on {addr}");
+        }
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = self.shared.shutdown.requested() => break,
-                accepted = self.listener.accept() => {
+                accepted = accept(self.listener.as_ref()) => {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
                         Err(e) => {
@@ -105,7 +150,19 @@ impl Server {
                             continue;
                         }
                     };
-                    self.admit(socket, peer, stop_rx.clone(), alive_tx.clone());
+                    self.admit(socket, peer, None, stop_rx.clone(), alive_tx.clone());
+                }
+                accepted = accept(self.tls.as_ref().map(|(l, _)| l)) => {
+                    let (socket, peer) = match accepted {
+                        Ok(pair) => pair,
+                        Err(e) => {
+                            warn!("accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let context = self.tls.as_ref().map(|(_, c)| Arc::clone(c));
+                    self.admit(socket, peer, context, stop_rx.clone(), alive_tx.clone());
                 }
             }
         }
@@ -113,6 +170,7 @@ impl Server {
         sampler.abort();
         expirer.abort();
         drop(self.listener);
+        drop(self.tls);
         let _ = stop_tx.send(true);
         drop(alive_tx);
         if tokio::time::timeout(SHUTDOWN_GRACE, alive_rx.recv())
@@ -139,7 +197,8 @@ impl Server {
         &self,
         socket: TcpStream,
         peer: SocketAddr,
-        stop: watch::Receiver<bool>,
+        tls: Option<Arc<TlsContext>>,
+        mut stop: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
     ) {
         let shared = Arc::clone(&self.shared);
@@ -155,13 +214,16 @@ impl Server {
                     super::ratelog::held_note(held)
                 );
             }
-            tokio::spawn(async move {
-                let mut socket = socket;
-                let _ = socket
-                    .write_all(b"-ERR max number of clients reached\r\n")
-                    .await;
-                let _ = socket.shutdown().await;
-            });
+            // A TLS client could not read the plain error: it is just closed.
+            if tls.is_none() {
+                tokio::spawn(async move {
+                    let mut socket = socket;
+                    let _ = socket
+                        .write_all(b"-ERR max number of clients reached\r\n")
+                        .await;
+                    let _ = socket.shutdown().await;
+                });
+            }
             return;
         }
         if shared.config.read().protected_mode
@@ -183,7 +245,30 @@ impl Server {
             // Released on drop, so the slot comes back even if the task
             // were to end abnormally.
             let _slot = ClientSlot(&shared);
-            connection::serve(socket, peer, &shared, stop).await;
+            match tls {
+                None => connection::serve(socket, peer, &shared, stop).await,
+                Some(context) => {
+                    let handshake = tokio::select! {
+                        done = context.accept(socket) => done,
+                        // Shutting down: a handshake is no request in hand.
+                        _ = stop.changed() => return,
+                    };
+                    match handshake {
+                        Ok(stream) => connection::serve(stream, peer, &shared, stop).await,
+                        Err(e) => {
+                            // A plain client on the TLS port, a client that
+                            // does not trust the certificate, a scanner: each
+                            // is its own affair, so the log stays quiet.
+                            if let Some(held) = super::ratelog::TLS_HANDSHAKE.allow() {
+                                info!(
+                                    "TLS handshake with {peer} failed: {e}{}",
+                                    super::ratelog::held_note(held)
+                                );
+                            }
+                        }
+                    }
+                }
+            }
             drop(alive);
         });
     }
@@ -198,6 +283,21 @@ const PROTECTED_DENIED: &str = "-DENIED Redis is running in protected mode becau
     SET requirepass from a local connection, or an aclfile); 2) if the network is trusted, \
     send 'CONFIG SET protected-mode no' from a local connection (CONFIG REWRITE keeps it); \
     3) start kvstore with '--protected-mode no' or 'protected-mode no' in its config file.\r\n";
+
+/// Binds `bind:port`, naming them in the error.
+async fn listen(bind: &str, port: u16) -> io::Result<TcpListener> {
+    TcpListener::bind((bind, port))
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {bind}:{port}: {e}")))
+}
+
+/// The next connection on `listener`; never, without one.
+async fn accept(listener: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// One counted connection: see [`Stats::connected_clients`].
 struct ClientSlot<'a>(&'a Shared);

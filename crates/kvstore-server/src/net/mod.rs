@@ -1,11 +1,13 @@
 //! The network layer: the listener, one task per connection, and the
-//! GET/SET shortcut served straight from the read buffer.
+//! GET/SET shortcut served straight from the read buffer, over plain TCP
+//! or TLS.
 
 mod background;
 pub mod connection;
 pub mod fastpath;
 pub mod listener;
 mod ratelog;
+pub mod tls;
 
 pub use background::BackgroundServer;
 pub use listener::Server;

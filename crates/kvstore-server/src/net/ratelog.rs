@@ -1,7 +1,7 @@
 //! Log lines that clients can cause (a connection refused at `maxclients`,
-//! a protocol error, a subscriber cut off at its output limit): at most one
-//! a second of each kind, the next one saying how many were held back, so
-//! that a flood of bad clients cannot flood the log.
+//! a protocol error, a subscriber cut off at its output limit, a failed TLS
+//! handshake): at most one a second of each kind, the next one saying how
+//! many were held back, so that a flood of bad clients cannot flood the log.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -57,6 +57,7 @@ pub fn held_note(held: u64) -> String {
 pub static REJECTED: RateLog = RateLog::new();
 pub static PROTOCOL: RateLog = RateLog::new();
 pub static OUTPUT_LIMIT: RateLog = RateLog::new();
+pub static TLS_HANDSHAKE: RateLog = RateLog::new();
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ pub mod pubsub;
 pub mod script;
 pub mod session;
 pub mod tracking;
+pub mod tls;
 pub mod watch;
 
 use std::future::Future;
@@ -75,6 +76,8 @@ pub struct Shared {
     pub shutdown: Shutdown,
     /// Users and their permissions, and the ACL log.
     pub acl: acl::Acl,
+    /// The listeners (plain TCP, TLS), as the network layer set them up.
+    pub listening: tls::Listening,
     next_client_id: AtomicU64,
 }
 
@@ -120,6 +123,7 @@ impl Shared {
             script: Default::default(),
             shutdown: Shutdown::default(),
             acl: acl::Acl::new(),
+            listening: tls::Listening::default(),
             next_client_id: AtomicU64::new(0),
         }
     }
