@@ -12,8 +12,8 @@ pub mod ops;
 pub mod pubsub;
 pub mod script;
 pub mod session;
-pub mod tracking;
 pub mod tls;
+pub mod tracking;
 pub mod watch;
 
 use std::future::Future;
