@@ -811,3 +811,56 @@ fn subscribers_that_lose_their_channels_are_disconnected() {
     assert_eq!(a.cmd(&["PING"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     assert_eq!(c.cmd(&["PING"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
 }
+
+#[test]
+fn rules_naming_redis_commands_kvstore_lacks_are_kept_and_grant_nothing() {
+    let s = server(&[]);
+    let mut c = Raw::connect(s.addr());
+    // As Redis's ACL files name them: cluster, streams, bitmaps...
+    assert_eq!(
+        c.cmd(&[
+            "ACL",
+            "SETUSER",
+            "app",
+            "on",
+            ">pw",
+            "~*",
+            "+@all",
+            "-cluster",
+            "-xadd",
+            "-cluster|info"
+        ]),
+        "+OK\r\n"
+    );
+    let rules = c.cmd(&["ACL", "GETUSER", "app"]);
+    assert!(rules.contains("-cluster"), "{rules}");
+    // A name Redis does not have either is still refused.
+    assert_eq!(
+        c.cmd(&["ACL", "SETUSER", "app", "+nosuchcommand"]),
+        "-ERR Error in ACL SETUSER modifier '+nosuchcommand': Unknown command or category name in ACL\r\n"
+    );
+    let mut app = login(s.addr(), "app", "pw");
+    assert_eq!(app.cmd(&["GET", "k"]), "$-1\r\n");
+}
+
+#[test]
+fn command_list_names_subcommands_as_redis_7_does() {
+    let s = server(&[]);
+    let mut c = Raw::connect(s.addr());
+    let all = c.cmd(&["COMMAND", "LIST"]);
+    for name in [
+        "config",
+        "config|get",
+        "client|tracking",
+        "acl|setuser",
+        "get",
+    ] {
+        assert!(
+            all.contains(&format!("${}\r\n{name}\r\n", name.len())),
+            "{name}: {all}"
+        );
+    }
+    let config = c.cmd(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "config|*"]);
+    assert!(config.contains("$10\r\nconfig|get\r\n"), "{config}");
+    assert!(!config.contains("$6\r\nconfig\r\n"), "{config}");
+}

@@ -239,6 +239,77 @@ impl Catalog for TableCatalog {
     fn category(&self, name: &str) -> Option<Vec<usize>> {
         IDS.categories.get(name).cloned()
     }
+
+    fn foreign(&self, name: &str) -> bool {
+        let top = name.split_once('|').map_or(name, |(c, _)| c);
+        REDIS_ONLY.contains(&top)
+    }
+}
+
+/// Redis 7.0's commands that kvstore does not have (redis-server 7.0.15's
+/// `COMMAND LIST`), which ACL rules may name.
+static REDIS_ONLY: &[&str] = &[
+    "asking",
+    "bitcount",
+    "bitfield",
+    "bitfield_ro",
+    "bitop",
+    "bitpos",
+    "cluster",
+    "failover",
+    "geoadd",
+    "geodist",
+    "geohash",
+    "geopos",
+    "georadius",
+    "georadius_ro",
+    "georadiusbymember",
+    "georadiusbymember_ro",
+    "geosearch",
+    "geosearchstore",
+    "getbit",
+    "lolwut",
+    "migrate",
+    "module",
+    "pfadd",
+    "pfcount",
+    "pfdebug",
+    "pfmerge",
+    "pfselftest",
+    "psync",
+    "readonly",
+    "readwrite",
+    "replconf",
+    "replicaof",
+    "restore-asking",
+    "setbit",
+    "slaveof",
+    "sync",
+    "wait",
+    "xack",
+    "xadd",
+    "xautoclaim",
+    "xclaim",
+    "xdel",
+    "xgroup",
+    "xinfo",
+    "xlen",
+    "xpending",
+    "xrange",
+    "xread",
+    "xreadgroup",
+    "xrevrange",
+    "xsetid",
+    "xtrim",
+];
+
+/// The subcommands of the container `name` that kvstore checks apart, as
+/// `COMMAND LIST` names them (`config|get`).
+pub fn subcommand_names(name: &str) -> impl Iterator<Item = &'static str> + '_ {
+    SUBCOMMANDS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(move |n| n.split_once('|').is_some_and(|(c, _)| c == name))
 }
 
 /// The id a request is checked under: its subcommand's, for a container.

@@ -145,7 +145,7 @@ pub fn command(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     if is_word(sub, "COUNT") && names.is_empty() {
         Value::Integer(super::all().count() as i64)
     } else if is_word(sub, "LIST") && names.is_empty() {
-        Value::Array(super::all().map(|c| Value::from(c.name)).collect())
+        Value::Array(listed().map(Value::from).collect())
     } else if is_word(sub, "LIST") {
         list_filtered(names)
     } else if is_word(sub, "GETKEYS") || is_word(sub, "GETKEYSANDFLAGS") {
@@ -235,8 +235,12 @@ fn list_filtered(args: &[Value]) -> Value {
                 .collect(),
         );
     } else if is_word(kind, "PATTERN") {
-        let pattern = arg.to_vec();
-        Box::new(move |c| crate::keyspace::glob::matches(&pattern, c.name.as_bytes()))
+        return Value::Array(
+            listed()
+                .filter(|n| crate::keyspace::glob::matches(arg, n.as_bytes()))
+                .map(Value::from)
+                .collect(),
+        );
     } else {
         return Value::error("ERR syntax error");
     };
@@ -246,6 +250,12 @@ fn list_filtered(args: &[Value]) -> Value {
             .map(|c| Value::from(c.name))
             .collect(),
     )
+}
+
+/// Every command name, each container followed by its subcommands
+/// (`config|get`), as Redis 7's `COMMAND LIST` gives them.
+fn listed() -> impl Iterator<Item = &'static str> {
+    super::all().flat_map(|c| std::iter::once(c.name).chain(super::acl::subcommand_names(c.name)))
 }
 
 /// Where the keys of the request `args` (name first) for `c` are, as

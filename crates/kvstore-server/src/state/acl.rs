@@ -34,6 +34,12 @@ pub trait Catalog {
     /// The ids in a category (`read`, without the `@`); `None` if there
     /// is no such category.
     fn category(&self, name: &str) -> Option<Vec<usize>>;
+    /// A Redis 7 command (or subcommand) kvstore does not have: rules
+    /// naming it are accepted and kept, so that Redis's ACL files load,
+    /// and grant or deny nothing.
+    fn foreign(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// One key pattern and the access it grants (`~p` both, `%R~p`, `%W~p`).
@@ -350,6 +356,9 @@ impl User {
                     for id in ids {
                         self.set_bit(id, on);
                     }
+                } else if catalog.id(target).is_none() && catalog.foreign(target) {
+                    // Kept for ACL LIST and ACL SAVE; there is nothing to
+                    // allow or deny.
                 } else if let Some((cmd, sub)) = target.split_once('|') {
                     let id = catalog.id(cmd).ok_or(RuleError::Unknown)?;
                     if catalog.subcommands(id).is_empty() {
