@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::connection;
 use crate::config::Config;
 use crate::keyspace::Keyspace;
 use crate::persist::{self, Persist};
-use crate::state::{OpsMeter, Shared};
+use crate::state::{OpsMeter, Shared, ShutdownRequest};
 
 /// How long shutdown waits for connections to finish the requests they hold.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -26,13 +26,29 @@ pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
     persist: Arc<Persist>,
+    /// Start-up loading, while it runs (see [`Server::bind_loading`]).
+    load: Option<tokio::task::JoinHandle<io::Result<()>>>,
 }
 
 impl Server {
     /// Binds the listening socket and loads the data from disk (snapshot
     /// or append-only file); nothing is accepted until [`Server::run`].
     pub async fn bind(config: Config) -> io::Result<Server> {
+        let mut server = Server::bind_loading(config).await?;
+        if let Some(load) = server.load.take() {
+            load.await.map_err(io::Error::other)??;
+            server.loaded();
+        }
+        Ok(server)
+    }
+
+    /// Binds the listening socket and starts loading the data in the
+    /// background: [`Server::run`] accepts connections at once, and
+    /// answers their commands `-LOADING` until the data is in memory, as
+    /// Redis does. A `--dir` that cannot be used is refused first.
+    pub async fn bind_loading(config: Config) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
+        persist::check_dir(&config.dir).map_err(io::Error::other)?;
         let listener = TcpListener::bind((config.bind.as_str(), config.port))
             .await
             .map_err(|e| {
@@ -46,14 +62,23 @@ impl Server {
         let keyspace = Arc::new(Keyspace::new(config.databases));
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
         let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
-        persist::open(&shared, &persist).await?;
-        // Replaying the log ran commands; none of them was a client's.
-        shared.intro.forget_all();
+        // Before anyone can connect: nobody sees the keyspace half loaded.
+        persist.loading.begin();
+        let (s, p) = (Arc::clone(&shared), Arc::clone(&persist));
+        let load = tokio::spawn(async move { persist::open(&s, &p).await });
+        info!("loading the data on {local_addr}: commands are answered -LOADING until it is in memory");
         Ok(Server {
             listener,
             shared,
             persist,
+            load: Some(load),
         })
+    }
+
+    /// Loading is over.
+    fn loaded(&self) {
+        // Replaying the log ran commands; none of them was a client's.
+        self.shared.intro.forget_all();
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -64,20 +89,39 @@ impl Server {
         &self.shared
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets every
-    /// connection finish the requests it has already received, and returns.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+    /// Serves until `shutdown` completes or `SHUTDOWN` asks (and the data
+    /// could be made durable: otherwise it keeps serving), then stops
+    /// accepting, lets every connection finish the requests it has
+    /// already received, and returns.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         // Each connection holds a sender; recv() returns None once all are gone.
         let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
         tokio::pin!(shutdown);
+        let mut signalled = false;
         let sampler = tokio::spawn(OpsMeter::run(Arc::clone(&self.shared)));
         let expirer = tokio::spawn(expire_cycle(Arc::clone(&self.shared)));
-        info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+        if self.load.is_none() {
+            info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+        }
         loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = self.shared.shutdown.requested() => break,
+            let asked = tokio::select! {
+                _ = &mut shutdown, if !signalled => {
+                    signalled = true;
+                    vec![ShutdownRequest::default()]
+                }
+                _ = self.shared.shutdown.requested() => self.shared.shutdown.take(),
+                done = async { self.load.as_mut().expect("guarded").await }, if self.load.is_some() => {
+                    self.load = None;
+                    if let Err(e) = done.map_err(io::Error::other).and_then(|r| r) {
+                        sampler.abort();
+                        expirer.abort();
+                        return Err(io::Error::new(e.kind(), format!("cannot start kvstore: {e}")));
+                    }
+                    self.loaded();
+                    info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+                    continue;
+                }
                 accepted = self.listener.accept() => {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
@@ -90,7 +134,45 @@ impl Server {
                         }
                     };
                     self.admit(socket, peer, stop_rx.clone(), alive_tx.clone());
+                    continue;
                 }
+            };
+            if asked.is_empty() {
+                continue;
+            }
+            if self.load.is_some() {
+                // As Redis: a shutdown while loading saves nothing (the
+                // data in memory is partial) and leaves the files as they are.
+                warn!("shutdown asked while loading: exiting without saving");
+                for r in asked {
+                    if let Some(tx) = r.outcome {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
+                sampler.abort();
+                expirer.abort();
+                return Ok(());
+            }
+            let mode = persist::ShutdownMode {
+                save: asked.iter().find_map(|r| r.save),
+                force: asked.iter().any(|r| r.force),
+            };
+            info!("shutting down: making the data durable");
+            let outcome = persist::prepare_shutdown(&self.persist, mode).await;
+            if let Err(why) = &outcome {
+                error!("{why}");
+                error!("errors trying to shut down the server: it keeps serving; fix the cause and shut down again (or SHUTDOWN NOSAVE / FORCE)");
+            }
+            for r in asked {
+                if let Some(tx) = r.outcome {
+                    let reply = outcome
+                        .clone()
+                        .map_err(|_| "ERR Errors trying to SHUTDOWN. Check logs.".to_string());
+                    let _ = tx.send(reply);
+                }
+            }
+            if outcome.is_ok() {
+                break;
             }
         }
         info!("shutting down: finishing requests in hand");
@@ -105,16 +187,7 @@ impl Server {
         {
             warn!("some connections did not finish within {SHUTDOWN_GRACE:?}");
         }
-        // Flush and fsync the append-only file; snapshot if --save is set.
-        let asked = &self.shared.shutdown;
-        let save = if asked.nosave.load(Ordering::Acquire) {
-            Some(false)
-        } else if asked.save.load(Ordering::Acquire) {
-            Some(true)
-        } else {
-            None
-        };
-        persist::close(&self.persist, save)
+        persist::close(&self.persist)
             .await
             .map_err(io::Error::other)
     }

@@ -260,3 +260,11 @@ pub fn last_incr(dir: &Path) -> std::path::PathBuf {
         .expect("an incr line");
     dir.join(name)
 }
+
+/// True if the manifest-less directory still holds an incremental file.
+pub fn last_incr_exists(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
+    })
+}
