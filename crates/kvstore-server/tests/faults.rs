@@ -213,6 +213,12 @@ fn misconf_while_snapshots_fail_and_recovery() {
         Value::Null,
         "the refused write did nothing"
     );
+    // A script's write is refused too.
+    let script = c.cmd(&["EVAL", "return redis.call('SET', 'b', '2')", "0"]);
+    assert!(
+        error_text(&script).is_some_and(|e| e.contains("MISCONF")),
+        "{script:?}"
+    );
     // A transaction with a write is refused as a whole.
     c.cmd(&["MULTI"]);
     assert!(error_text(&c.cmd(&["SET", "b", "2"])).is_some());
@@ -350,16 +356,32 @@ fn a_full_disk_answers_every_write_and_loses_nothing() {
     let mut c = server.connect();
     let value = "x".repeat(1000);
     let mut refused = None;
-    for i in 0..1000 {
-        let key = format!("k{i}");
-        // Conn has a read timeout: a hang fails the test.
-        let reply = c.cmd(&["SET", &key, &value]);
-        match reply {
-            Value::Integer(1) => acked.push((key, value.clone())),
-            other => {
-                refused = error_text(&other);
-                break;
+    // Pipelined batches, so that the disk fills up in the middle of one:
+    // each write of it must get its own answer.
+    'batches: for batch in 0..100 {
+        let keys: Vec<String> = (0..16).map(|i| format!("k{batch}-{i}")).collect();
+        for key in &keys {
+            c.send(vec![
+                Value::from("SET"),
+                Value::from(key.as_str()),
+                Value::from(value.as_str()),
+            ])
+            .expect("send");
+        }
+        let mut failed = false;
+        for key in &keys {
+            // Conn has a read timeout: a hang fails the test.
+            match c.reply().expect("every write is answered") {
+                Value::Integer(1) => acked.push((key.clone(), value.clone())),
+                other => {
+                    refused = error_text(&other);
+                    assert!(refused.is_some(), "{other:?}");
+                    failed = true;
+                }
             }
+        }
+        if failed {
+            break 'batches;
         }
     }
     let refused = refused.expect("the disk never filled up");
@@ -371,7 +393,7 @@ fn a_full_disk_answers_every_write_and_loses_nothing() {
     // Later writes are refused at once, reads work.
     let again = error_text(&c.cmd(&["SET", "later", "1"])).expect("refused");
     assert!(again.contains("No space left on device"), "{again}");
-    assert_eq!(c.cmd(&["GET", "k0"]), Value::from(value.as_str()));
+    assert_eq!(c.cmd(&["GET", "k0-0"]), Value::from(value.as_str()));
     assert_eq!(info_field(&mut c, "aof_last_write_status"), "err");
     // Space returns: writes resume by themselves.
     std::fs::remove_file(&filler).expect("rm filler");

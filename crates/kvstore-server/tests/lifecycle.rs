@@ -269,6 +269,7 @@ fn a_failed_final_snapshot_keeps_serving() {
     let d = dir.path().to_str().expect("utf-8");
     let (mut child, addr, log) =
         spawn_server_with(&["--port", "0", "--dir", d, "--save", "3600 1"]);
+    // Killed if the test fails: it would otherwise outlive it.
     struct Kill<'a>(&'a mut Child);
     impl Drop for Kill<'_> {
         fn drop(&mut self) {
@@ -276,13 +277,14 @@ fn a_failed_final_snapshot_keeps_serving() {
             let _ = self.0.wait();
         }
     }
+    let guard = Kill(&mut child);
     let mut c = Peer::connect(addr);
     c.cmd(&["SET", "k", "v"]);
     // A directory where the snapshot must go: renaming the new file over
     // it fails.
     let blocker = dir.path().join("dump.kvs");
     std::fs::create_dir(&blocker).expect("mkdir");
-    signal(&child, "-TERM");
+    signal(guard.0, "-TERM");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !log
         .lock()
@@ -294,10 +296,9 @@ fn a_failed_final_snapshot_keeps_serving() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(c.cmd(&["GET", "k"]), bulk("v"), "still serving");
-    assert!(child.try_wait().expect("wait").is_none(), "exited");
+    assert!(guard.0.try_wait().expect("wait").is_none(), "exited");
     std::fs::remove_dir(&blocker).expect("rmdir");
-    signal(&child, "-TERM");
-    let guard = Kill(&mut child);
+    signal(guard.0, "-TERM");
     assert!(wait_exit(guard.0).success());
 }
 
