@@ -405,8 +405,12 @@ impl Aof {
         self.wake.notify_one();
         let end = Instant::now() + timeout;
         loop {
+            // A failed background fsync is tried again below; the other
+            // failures mean the records are not where they must be.
             if let Some(f) = self.failure.lock().as_ref() {
-                return Err(f.text().to_string());
+                if !matches!(f, Failure::Fsync(_)) {
+                    return Err(f.text().to_string());
+                }
             }
             if self.written.load(Ordering::Acquire) >= target {
                 break;
@@ -417,12 +421,12 @@ impl Aof {
             std::thread::sleep(Duration::from_millis(5));
         }
         let file = Arc::clone(&self.current.lock());
-        match self.sync_data(&file) {
-            Ok(()) => {
-                self.synced.fetch_max(target, Ordering::AcqRel);
-                Ok(())
-            }
-            Err(e) => Err(format!("fsync failed: {}", os_reason(&e))),
+        if self.sync(&file, target) {
+            Ok(())
+        } else {
+            Err(self
+                .failure_text()
+                .unwrap_or_else(|| "fsync failed".to_string()))
         }
     }
 
@@ -677,6 +681,10 @@ fn writer_loop(aof: Arc<Aof>, mut file: Arc<File>) {
         if checked.elapsed() >= MANIFEST_CHECK {
             checked = Instant::now();
             aof.check_manifest(end);
+        }
+        if rotation.is_none() && spare.is_empty() && pending.is_empty() && !stop {
+            // Woken only to look at the manifest: nothing to write.
+            continue;
         }
         if let Some(rot) = rotation {
             let mut tail = rot.tail;
