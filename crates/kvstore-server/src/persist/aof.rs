@@ -387,9 +387,13 @@ impl Aof {
     }
 
     /// Marks the log durable up to `end`, unless the manifest is gone (then
-    /// what was written is in files nobody will load).
+    /// what was written is in files nobody will load) or an fsync failed
+    /// with `always` (then no record can be proven durable).
     fn publish(&self, end: u64) {
-        if matches!(*self.failure.lock(), Some(Failure::Missing(_))) {
+        if matches!(
+            *self.failure.lock(),
+            Some(Failure::Missing(_) | Failure::Fatal(_))
+        ) {
             self.durable.send_modify(|p| p.failed = p.failed.max(end));
         } else {
             self.durable.send_modify(|p| p.durable = p.durable.max(end));
@@ -936,6 +940,77 @@ mod tests {
         assert_eq!(aof.synced.load(Ordering::Acquire), appended);
         let len = std::fs::metadata(aof.layout.incr(1)).unwrap().len();
         assert_eq!(len, MAGIC.len() as u64 + appended);
+    }
+
+    /// Appends one SET, without a rewrite; the offset to wait for.
+    fn append_set(aof: &Aof, i: usize) -> u64 {
+        let mut st = aof.lock();
+        let args = [
+            Value::bulk("SET"),
+            Value::bulk(format!("k{i}")),
+            Value::bulk("v"),
+        ];
+        let end = aof.append(&mut st, 0, &args);
+        drop(st);
+        aof.notify();
+        end
+    }
+
+    /// Polls until the record ending at `end` is settled; true if durable.
+    fn settled(aof: &Aof, end: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let p = *aof.durable.borrow();
+            if p.durable >= end {
+                return true;
+            }
+            if p.failed >= end {
+                return false;
+            }
+            assert!(Instant::now() < deadline, "never settled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_failed_fsync_with_always_refuses_writes_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::Always);
+        assert!(settled(&aof, append_set(&aof, 0)));
+        aof.fail_fsyncs.store(1, Ordering::Release);
+        assert!(!settled(&aof, append_set(&aof, 1)), "acknowledged");
+        let text = aof.misconf().expect("refused");
+        assert!(
+            text.starts_with("MISCONF Errors writing to the AOF file: fsync failed"),
+            "{text}"
+        );
+        // Later fsyncs work, but nothing is durable any more, and a
+        // shutdown cannot flush.
+        assert!(!settled(&aof, append_set(&aof, 2)));
+        assert!(aof.misconf().is_some());
+        assert!(aof.flush(Duration::from_secs(1)).is_err());
+        aof.shutdown();
+    }
+
+    #[test]
+    fn a_failed_background_fsync_refuses_writes_until_one_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::Everysec);
+        aof.fail_fsyncs.store(1, Ordering::Release);
+        // Written to the OS: acknowledged, as everysec promises.
+        assert!(settled(&aof, append_set(&aof, 0)));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while aof.misconf().is_none() {
+            assert!(Instant::now() < deadline, "the failed fsync went unnoticed");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The next second's fsync works and lifts it.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while aof.misconf().is_some() {
+            assert!(Instant::now() < deadline, "never lifted");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        aof.shutdown();
     }
 
     #[test]

@@ -567,7 +567,9 @@ pub fn check_dir(dir: &Path) -> Result<(), PersistError> {
             )))
         }
     }
-    let probe = dir.join(format!(".kvstore-write-check.{}", std::process::id()));
+    // A new name for every call: servers started at once in one process
+    // (the tests) must not trip over each other's probe.
+    let probe = fsutil::temp_path(&dir.join(".kvstore-write-check"));
     match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
