@@ -175,6 +175,12 @@ impl Server {
                 break;
             }
         }
+        // SHUTDOWNs that arrived meanwhile: the server is going down.
+        for r in self.shared.shutdown.take() {
+            if let Some(tx) = r.outcome {
+                let _ = tx.send(Ok(()));
+            }
+        }
         info!("shutting down: finishing requests in hand");
         sampler.abort();
         expirer.abort();
