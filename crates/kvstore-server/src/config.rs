@@ -214,10 +214,22 @@ pub struct Config {
     #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
     pub aof_load_truncated: bool,
 
+    /// With `--appendonly`: start although the AOF manifest is missing
+    /// while the log's files are in `--dir` (they are renamed aside, to
+    /// `NAME.orphaned`, and the log starts anew). Without it the server
+    /// refuses to start, naming the missing manifest (docs/durability.md).
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub aof_start_empty: bool,
+
     /// Snapshot schedule, as Redis's `save`: "SECONDS CHANGES [SECONDS CHANGES ...]".
     /// Empty (the default) takes no automatic snapshots.
     #[arg(long, default_value = "")]
     pub save: String,
+
+    /// With a `--save` schedule, refuse writes (`-MISCONF`) after a
+    /// snapshot failed, until one succeeds again, as Redis does.
+    #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub stop_writes_on_bgsave_error: bool,
 
     /// Name of the snapshot file inside `--dir`.
     #[arg(long, default_value = "dump.kvs")]

@@ -37,28 +37,48 @@ fn main() -> anyhow::Result<()> {
         // Handlers go in before the socket is bound: a signal that arrives
         // between the "listening" line and the first poll of the accept
         // loop would otherwise kill the process with the default action.
-        let shutdown = shutdown_signal().context("cannot install signal handlers")?;
-        let server = Server::bind(config.clone())
+        let mut signals = Signals::install().context("cannot install signal handlers")?;
+        let server = Server::bind_loading(config.clone())
             .await
             .context("cannot start kvstore")?;
-        server.run(shutdown).await?;
+        // Every SIGTERM or SIGINT asks for a shutdown, which may be
+        // refused (the data could not be made durable) and asked again.
+        let shared = std::sync::Arc::clone(server.shared());
+        tokio::spawn(async move {
+            loop {
+                signals.recv().await;
+                shared
+                    .shutdown
+                    .request(kvstore_server::state::ShutdownRequest::default());
+            }
+        });
+        server.run(std::future::pending()).await?;
         tracing::info!("bye");
         anyhow::Ok(())
     })
 }
 
-/// A future that completes on SIGINT or SIGTERM. The handlers are installed
-/// when this is called, not when the future is first polled.
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
+/// SIGINT and SIGTERM. The handlers are installed when this is made.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) {
         tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
         }
-    })
+    }
 }
 
 /// Logs to standard error, or appending to `--logfile`. Colour only on a

@@ -1,6 +1,8 @@
 //! `kvstore-check`: checks the append-only log and snapshot of a data
 //! directory and, with `--fix`, cuts a damaged or torn append-only file back
-//! to its last good record.
+//! to its last good record. It counts the intact records after the damage
+//! (which a cut would drop too) and refuses to drop any without
+//! `--drop-intact-records`; it always copies the file aside first.
 //!
 //! Exit status: 0 if everything is (now) loadable, 1 if not, 2 on usage or
 //! I/O errors.
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use kvstore_server::persist::load::{scan_incr, truncate, Scan};
+use kvstore_server::persist::record::{self, Next};
 use kvstore_server::persist::{aof, snapshot, Layout};
 
 #[derive(Debug, Parser)]
@@ -29,10 +32,15 @@ struct Args {
     /// As given to kvstore-server --dbfilename.
     #[arg(long, default_value = "dump.kvs")]
     dbfilename: String,
-    /// Cut an append-only file with a problem back to its last good record.
-    /// Everything after that record is lost.
+    /// Cut an append-only file with a problem back to its last good record,
+    /// after copying it to FILE.bak (or FILE.bak.N). Refused if intact
+    /// records follow the damage, unless --drop-intact-records.
     #[arg(long)]
     fix: bool,
+    /// With --fix: cut even though intact records follow the damage (they
+    /// are dropped with it; the backup keeps them).
+    #[arg(long, requires = "fix")]
+    drop_intact_records: bool,
     /// Check these files instead of the directory's.
     files: Vec<PathBuf>,
 }
@@ -58,7 +66,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
             if snapshot::is_snapshot(&head) {
                 ok &= check_snapshot(path);
             } else {
-                ok &= check_incr(path, args.fix, true)?;
+                ok &= check_incr(path, &args, true)?;
             }
         }
         return Ok(ok);
@@ -72,7 +80,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
         println!("manifest {}: ok", layout.manifest().display());
         ok &= check_snapshot(&layout.base(m.base));
         for (i, &seq) in m.incrs.iter().enumerate() {
-            ok &= check_incr(&layout.incr(seq), args.fix, i + 1 == m.incrs.len())?;
+            ok &= check_incr(&layout.incr(seq), &args, i + 1 == m.incrs.len())?;
         }
         checked += 1;
     }
@@ -106,10 +114,10 @@ fn check_snapshot(path: &Path) -> bool {
     }
 }
 
-/// Checks one incremental file; with `fix`, cuts it at its last good record
-/// (only the last file of the log may be cut: cutting an earlier one would
-/// leave a gap before the files after it).
-fn check_incr(path: &Path, fix: bool, last: bool) -> anyhow::Result<bool> {
+/// Checks one incremental file; with `--fix`, cuts it at its last good
+/// record (only the last file of the log may be cut: cutting an earlier one
+/// would leave a gap before the files after it).
+fn check_incr(path: &Path, args: &Args, last: bool) -> anyhow::Result<bool> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let Scan {
         records,
@@ -126,21 +134,32 @@ fn check_incr(path: &Path, fix: bool, last: bool) -> anyhow::Result<bool> {
     } else {
         "corrupt"
     };
+    let intact = intact_after(&data, p.offset as usize);
     println!(
-        "aof {}: {kind} at byte offset {}: {} ({records} good records before it, {} bytes from there to the end)",
+        "aof {}: {kind} at byte offset {}: {} ({records} good records before it, {} bytes from there to the end, {intact} intact records after the damage)",
         path.display(),
         p.offset,
         p.reason,
         len - good_end
     );
-    if !fix {
-        println!("  run again with --fix to cut the file at byte offset {good_end}");
+    if !args.fix {
+        println!(
+            "  --fix would cut the file at byte offset {good_end}, dropping the damaged record and the {intact} intact records after it"
+        );
         return Ok(false);
     }
     if !last {
         println!("  not the last file of the log: cannot be cut without losing the files after it");
         return Ok(false);
     }
+    if intact > 0 && !args.drop_intact_records {
+        println!(
+            "  not fixed: the cut would drop {intact} intact records after the damage; run again with --fix --drop-intact-records to cut anyway (a backup is kept)"
+        );
+        return Ok(false);
+    }
+    let backup = backup(path, &data)?;
+    println!("  backup of the original: {}", backup.display());
     // A damaged magic means nothing in the file can be trusted: start it over.
     let good_end = if data.starts_with(aof::MAGIC) {
         good_end
@@ -149,8 +168,61 @@ fn check_incr(path: &Path, fix: bool, last: bool) -> anyhow::Result<bool> {
     };
     truncate(path, good_end)?;
     println!(
-        "  fixed: cut at byte offset {good_end}, {} bytes removed",
+        "  fixed: cut at byte offset {good_end}, {} bytes removed ({intact} intact records dropped)",
         len - good_end
     );
     Ok(true)
+}
+
+/// The intact records after a damaged one at `at`: the longest run of
+/// whole, checksummed records starting anywhere past it (a damaged length
+/// hides where the next record begins, so every offset is tried).
+fn intact_after(data: &[u8], at: usize) -> u64 {
+    let mut best = 0;
+    let mut start = at + 1;
+    while start < data.len() {
+        let mut n = 0;
+        let mut pos = start;
+        while let Next::Record { end, .. } = record::next(data, pos) {
+            n += 1;
+            pos = end;
+        }
+        if n > 0 {
+            best = best.max(n);
+            // The run is the rest of the file as far as it goes; a longer
+            // one cannot start inside it.
+            start = pos.max(start + 1);
+        } else {
+            start += 1;
+        }
+    }
+    best
+}
+
+/// Copies `path` to `PATH.bak` (or `PATH.bak.N`, never overwriting), durably.
+fn backup(path: &Path, data: &[u8]) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    for n in 0..1000 {
+        let mut name = path.as_os_str().to_owned();
+        name.push(if n == 0 {
+            ".bak".to_string()
+        } else {
+            format!(".bak.{n}")
+        });
+        let target = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", target.display())),
+        };
+        file.write_all(data)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        return Ok(target);
+    }
+    anyhow::bail!("no free backup name for {}", path.display())
 }

@@ -441,6 +441,16 @@ static SETTINGS: &[Setting] = &[
         set: None,
     },
     Setting {
+        name: "aof-start-empty",
+        get: |c, _| yes_no(c.aof_start_empty),
+        set: None,
+    },
+    Setting {
+        name: "stop-writes-on-bgsave-error",
+        get: |c, _| yes_no(c.stop_writes_on_bgsave_error),
+        set: None,
+    },
+    Setting {
         name: "dbfilename",
         get: |c, _| c.dbfilename.clone(),
         set: None,

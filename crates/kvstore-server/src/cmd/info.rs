@@ -47,13 +47,34 @@ const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 /// The `# Persistence` fields taken from `DURABILITY`, in Redis's order,
 /// with what to show when `DURABILITY` does not report one.
 const PERSISTENCE_FIELDS: &[(&str, &str)] = &[
+    ("loading", "0"),
+    ("async_loading", "0"),
     ("rdb_changes_since_last_save", "0"),
     ("rdb_bgsave_in_progress", "0"),
     ("rdb_last_save_time", "0"),
     ("rdb_last_bgsave_status", "ok"),
+    ("rdb_saves", "0"),
     ("aof_enabled", "0"),
     ("aof_rewrite_in_progress", "0"),
     ("aof_last_bgrewrite_status", "ok"),
+    ("aof_rewrites", "0"),
+    ("aof_rewrites_consecutive_failures", "0"),
+    ("aof_last_write_status", "ok"),
+];
+
+/// Shown after those when present, in this order: Redis's AOF sizes (AOF
+/// on) and loading progress (while loading), then kvstore's error texts.
+const PERSISTENCE_EXTRA: &[&str] = &[
+    "aof_current_size",
+    "aof_base_size",
+    "loading_start_time",
+    "loading_total_bytes",
+    "loading_rdb_used_mem",
+    "loading_loaded_bytes",
+    "loading_loaded_perc",
+    "loading_eta_seconds",
+    "rdb_last_bgsave_error",
+    "aof_last_write_error",
 ];
 
 pub fn info(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
@@ -136,8 +157,6 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("mem_allocator", &"mimalloc");
         }
         "persistence" => {
-            // Nothing is served while loading, so a reply always says 0.
-            field("loading", &0);
             // Redis's names for the figures DURABILITY reports, the ones
             // monitoring tools read. A field DURABILITY lacks (the AOF
             // ones, with the AOF off) gets the value Redis shows then.
@@ -153,10 +172,14 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                     None => field(name, absent),
                 }
             }
-            // Redis lists the sizes only when the AOF is on.
-            for name in ["aof_current_size", "aof_base_size"] {
-                if let Some(Value::Integer(n)) = get(name) {
-                    field(name, n);
+            for name in PERSISTENCE_EXTRA {
+                match get(name) {
+                    Some(Value::Integer(n)) => field(name, n),
+                    Some(v) => field(
+                        name,
+                        &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()),
+                    ),
+                    None => {}
                 }
             }
         }

@@ -52,7 +52,7 @@ pub use args::*;
 pub use table::{Command, KeySpec};
 
 use crate::keyspace::Db;
-use crate::state::{Log, Session, Shared};
+use crate::state::{Log, Refusal, Session, Shared, LOADING_ERROR};
 
 /// What a handler may touch: the shared server state and its own connection.
 pub struct Ctx<'a> {
@@ -305,8 +305,9 @@ fn allowed_while_busy(cmd: &Command, args: &[Value]) -> bool {
 
 /// A command the connection's state does not allow: a RESP2 subscriber's
 /// replies could not be told from its messages, a monitor, like
-/// Redis's, may not touch the keyspace, and the ACL has its say.
-fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
+/// Redis's, may not touch the keyspace, the ACL has its say, and the data
+/// must be loaded and writable.
+fn refused_in_state(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Value> {
     if ctx.session.pubsub.is_some()
         && ctx.session.subscribed_mode()
         && !pubsub::allowed_while_subscribed(cmd)
@@ -316,7 +317,57 @@ fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Valu
     if ctx.session.monitor && introspection::refused_while_monitoring(cmd) {
         return Some(Value::error("ERR Replica can't interact with the keyspace"));
     }
-    acl::refused(ctx, cmd, args)
+    if let Some(refusal) = acl::refused(ctx, cmd, args) {
+        return Some(refusal);
+    }
+    refused_by_persistence(ctx, cmd)
+}
+
+/// `-LOADING` while the data loads (for all but the commands flagged
+/// `loading`), and `-MISCONF` for writes (and PING, as Redis) while the
+/// data cannot be persisted. A refused command dooms a transaction being
+/// queued; a refused EXEC discards it, as Redis's does.
+fn refused_by_persistence(ctx: &mut Ctx<'_>, cmd: &Command) -> Option<Value> {
+    let refusal = ctx.shared.persist.refusal()?;
+    let exec = cmd.name == "exec";
+    let queued = |pick: &dyn Fn(&Command) -> bool| {
+        exec && ctx.session.multi.as_ref().is_some_and(|q| {
+            q.iter().any(|(_, words)| {
+                words
+                    .first()
+                    .and_then(Value::as_bytes)
+                    .and_then(lookup)
+                    .is_some_and(pick)
+            })
+        })
+    };
+    let text = match refusal {
+        Refusal::Loading => {
+            let loads = |c: &Command| c.flags & table::flags::LOADING != 0;
+            if loads(cmd) && !queued(&|c| !loads(c)) {
+                return None;
+            }
+            LOADING_ERROR.to_string()
+        }
+        Refusal::DiskError(text) => {
+            if !(cmd.is_write() || cmd.name == "ping" || queued(&|c| c.is_write())) {
+                return None;
+            }
+            text
+        }
+    };
+    if exec && ctx.session.multi.is_some() {
+        ctx.session.multi = None;
+        ctx.session.multi_failed = false;
+        transactions::forget_watches(ctx);
+        return Some(Value::error(format!(
+            "EXECABORT Transaction discarded because of: {text}"
+        )));
+    }
+    if ctx.session.multi.is_some() && cmd.name != "discard" {
+        ctx.session.multi_failed = true;
+    }
+    Some(Value::error(text))
 }
 
 /// The command `args` names, if it exists and `args` has its arity.

@@ -862,6 +862,11 @@ fn call_command(
         return Value::error("ERR Write commands are not allowed from read-only scripts.");
     }
     if cmd.is_write() {
+        // As Redis: no write from a script while the data cannot be
+        // persisted (`-MISCONF`).
+        if let Some(crate::state::Refusal::DiskError(text)) = ctx.shared.persist.refusal() {
+            return Value::error(text);
+        }
         // From here on the script can no longer be killed.
         ctx.shared.script.note_write();
     }

@@ -258,20 +258,25 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: stops the server the
-/// way SIGTERM does (connections finish what they hold, the append-only
-/// file is flushed, a snapshot taken if one is due). While a script is
-/// busy, only `NOSAVE` is accepted, and the process ends at once: the
-/// script holds the keyspace and the log, so nothing could be flushed
-/// after it.
+/// way SIGTERM does (the append-only file is flushed and a snapshot taken
+/// if one is configured, then connections finish what they hold). If the
+/// data cannot be made durable, the server keeps serving and this gets
+/// Redis's `-ERR Errors trying to SHUTDOWN. Check logs.`, unless `FORCE`.
+/// While a script is busy, only `NOSAVE` is accepted, and the process
+/// ends at once: the script holds the keyspace and the log, so nothing
+/// could be flushed after it.
 pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let mut save = None;
+    let mut force = false;
     for a in &args[1..] {
         if is_word(a, "NOSAVE") && save.is_none() {
             save = Some(false);
         } else if is_word(a, "SAVE") && save.is_none() {
             save = Some(true);
-        } else if is_word(a, "NOW") || is_word(a, "FORCE") {
-            // Nothing waits for replicas here, and nothing can fail.
+        } else if is_word(a, "NOW") {
+            // Nothing waits for replicas here.
+        } else if is_word(a, "FORCE") {
+            force = true;
         } else if is_word(a, "ABORT") {
             return Value::error("ERR No shutdown in progress.");
         } else {
@@ -286,10 +291,14 @@ pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         tracing::warn!("SHUTDOWN NOSAVE while a script is busy: exiting now");
         std::process::exit(0);
     }
-    ctx.shared.shutdown.request(save);
-    // As Redis: no reply, the connection just closes (clients such as
-    // redis-py expect exactly that of a SHUTDOWN that worked).
-    ctx.session.reply = crate::state::session::ReplyControl::Off;
-    ctx.session.quit = true;
-    Value::ok()
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    ctx.shared.shutdown.request(crate::state::ShutdownRequest {
+        save,
+        force,
+        outcome: Some(tx),
+    });
+    // The connection waits for the outcome, as for SAVE.
+    ctx.session.pending_save = Some(rx);
+    ctx.session.pending_shutdown = true;
+    Value::error(super::persistence::SAVE_PENDING)
 }

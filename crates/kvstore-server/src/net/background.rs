@@ -63,7 +63,11 @@ impl BackgroundServer {
                     }
                 };
                 runtime.block_on(async move {
-                    match Server::bind_ports(config, Some(0), tls).await {
+                    let bound = match Server::bind_ports(config, Some(0), tls).await {
+                        Ok(mut server) => server.finish_loading().await.map(|()| server),
+                        Err(e) => Err(e),
+                    };
+                    match bound {
                         Ok(server) => {
                             let _ = ready_tx
                                 .send(Ok((server.local_addr(), Arc::clone(server.shared()))));

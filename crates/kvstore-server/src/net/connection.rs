@@ -105,6 +105,9 @@ pub async fn serve<S: Transport>(
     let shortcut = limits.max_elements >= 3;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    // Where each write's reply lies in `wbuf`, with the log offset it
+    // waits for: a reply whose record could not be written is replaced.
+    let mut marks: Vec<(usize, usize, u64)> = Vec::new();
     let mut stopping = false;
     // Made once: a fresh `changed()` per read would register and unregister
     // a waiter (two lock round trips) on every request batch.
@@ -131,6 +134,9 @@ pub async fn serve<S: Transport>(
         let mut need_more = true;
         // Another connection may have changed this one's user.
         session.refresh_acl(&shared.acl);
+        // Loading, or a disk error: everything takes the general way, which
+        // answers -LOADING or -MISCONF.
+        let shortcut = shortcut && shared.persist.refusal().is_none();
         if shortcut && decoder.pending() == 0 {
             fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
@@ -202,10 +208,20 @@ pub async fn serve<S: Transport>(
                         }
                         session.mark = std::time::Instant::now();
                     }
+                    let wait_before = session.aof_wait;
                     let reply = cmd::execute(&mut Ctx::new(shared, &mut session), frame);
-                    // SAVE writes on another thread; its reply waits for the file.
+                    // SAVE writes on another thread; its reply waits for the
+                    // file. SHUTDOWN's waits for the outcome: none if the
+                    // server goes down, as Redis's.
                     let reply = match session.pending_save.take() {
-                        Some(done) => crate::persist::save_reply(done).await,
+                        Some(done) => {
+                            let reply = crate::persist::save_reply(done).await;
+                            if std::mem::take(&mut session.pending_shutdown) && !reply.is_error() {
+                                session.reply = ReplyControl::Off;
+                                session.quit = true;
+                            }
+                            reply
+                        }
                         None => reply,
                     };
                     // A blocking command found nothing: wait for a write,
@@ -213,10 +229,7 @@ pub async fn serve<S: Transport>(
                     let reply = match session.block.take() {
                         None => reply,
                         Some(req) => {
-                            if session.aof_wait != 0 {
-                                shared.persist.wait(session.aof_wait).await;
-                                session.aof_wait = 0;
-                            }
+                            settle(shared, &mut session, &mut wbuf, &mut marks).await;
                             if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
                                 fatal = true;
                                 break;
@@ -255,10 +268,13 @@ pub async fn serve<S: Transport>(
                         }
                     };
                     let reply = if silent { None } else { Some(reply) };
+                    let reply_start = wbuf.len();
+                    let mut reply_end = reply_start;
                     match session.pubsub.as_deref_mut() {
                         None => {
                             if let Some(reply) = &reply {
                                 encode_as(reply, dialect, &mut wbuf);
+                                reply_end = wbuf.len();
                             }
                         }
                         // A subscriber's reply may already be in its outbox,
@@ -268,6 +284,7 @@ pub async fn serve<S: Transport>(
                             if let (false, Some(reply)) = (std::mem::take(&mut ps.replied), &reply)
                             {
                                 encode_as(reply, dialect, &mut wbuf);
+                                reply_end = wbuf.len();
                             }
                             match ps.outbox.drain_into(&mut wbuf) {
                                 Some(n) => in_flight += n,
@@ -277,6 +294,12 @@ pub async fn serve<S: Transport>(
                                 }
                             }
                         }
+                    }
+                    if session.aof_wait != wait_before
+                        && session.aof_wait != 0
+                        && reply_end > reply_start
+                    {
+                        marks.push((reply_start, reply_end, session.aof_wait));
                     }
                     executed += 1;
                 }
@@ -315,10 +338,7 @@ pub async fn serve<S: Transport>(
         }
         // Log before reply: hold the replies until this batch's writes are
         // in the append-only file as far as --appendfsync promises.
-        if session.aof_wait != 0 {
-            shared.persist.wait(session.aof_wait).await;
-            session.aof_wait = 0;
-        }
+        settle(shared, &mut session, &mut wbuf, &mut marks).await;
         if !wbuf.is_empty() {
             let written = match &session.pubsub {
                 None => send(&mut socket, &wbuf).await.is_ok(),
@@ -508,8 +528,39 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
         }
     }
     if session.aof_wait != 0 {
-        shared.persist.wait(session.aof_wait).await;
-        session.aof_wait = 0;
+        let offset = std::mem::take(&mut session.aof_wait);
+        if let (Err(e), Some(_)) = (shared.persist.wait(offset).await, &outcome) {
+            // Served, but its record could not be written: not acknowledged.
+            return Some(e);
+        }
     }
     outcome
+}
+
+/// Waits until the log holds the writes whose replies are in `wbuf` (as
+/// far as `--appendfsync` promises). The reply of each write whose record
+/// could not be written is replaced by the error that says so: it was
+/// applied in memory, but it is not acknowledged.
+async fn settle(
+    shared: &Shared,
+    session: &mut Session,
+    wbuf: &mut BytesMut,
+    marks: &mut Vec<(usize, usize, u64)>,
+) {
+    let last = std::mem::take(&mut session.aof_wait);
+    if last != 0 && shared.persist.wait(last).await.is_err() {
+        let mut out = BytesMut::with_capacity(wbuf.len());
+        let mut at = 0;
+        for &(start, end, offset) in marks.iter() {
+            // Settled already: each of these resolves at once.
+            if let Err(reply) = shared.persist.wait(offset).await {
+                out.extend_from_slice(&wbuf[at..start]);
+                encode_as(&reply, session.dialect(), &mut out);
+                at = end;
+            }
+        }
+        out.extend_from_slice(&wbuf[at..]);
+        *wbuf = out;
+    }
+    marks.clear();
 }

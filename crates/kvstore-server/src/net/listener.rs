@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::connection;
 use super::tls::{Reloader, TlsContext};
 use crate::config::Config;
 use crate::keyspace::Keyspace;
 use crate::persist::{self, Persist};
-use crate::state::{OpsMeter, Shared};
+use crate::state::{OpsMeter, Shared, ShutdownRequest};
 
 /// How long shutdown waits for connections to finish the requests they hold.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -29,6 +29,8 @@ pub struct Server {
     tls: Option<(TcpListener, Arc<TlsContext>)>,
     shared: Arc<Shared>,
     persist: Arc<Persist>,
+    /// Start-up loading, while it runs (see [`Server::bind_loading`]).
+    load: Option<tokio::task::JoinHandle<io::Result<()>>>,
 }
 
 impl Server {
@@ -38,19 +40,40 @@ impl Server {
     /// `--port 0` picks a free port, unless a TLS port is set: then, as in
     /// Redis, it means no plain TCP at all.
     pub async fn bind(config: Config) -> io::Result<Server> {
+        let mut server = Server::bind_loading(config).await?;
+        server.finish_loading().await?;
+        Ok(server)
+    }
+
+    /// Binds the listening sockets and starts loading the data in the
+    /// background: [`Server::run`] accepts connections at once, and
+    /// answers their commands `-LOADING` until the data is in memory, as
+    /// Redis does. A `--dir` that cannot be used is refused first.
+    pub async fn bind_loading(config: Config) -> io::Result<Server> {
         let tls = (config.tls_port != 0).then_some(config.tls_port);
         let plain = (config.port != 0 || tls.is_none()).then_some(config.port);
         Self::bind_ports(config, plain, tls).await
     }
 
-    /// [`Server::bind`] on the ports given (0: a free one) rather than the
-    /// configured ones. The TLS port really bound becomes `tls-port`.
+    /// Waits for the start-up load, if it still runs.
+    pub(super) async fn finish_loading(&mut self) -> io::Result<()> {
+        if let Some(load) = self.load.take() {
+            load.await.map_err(io::Error::other)??;
+            self.loaded();
+        }
+        Ok(())
+    }
+
+    /// [`Server::bind_loading`] on the ports given (0: a free one) rather
+    /// than the configured ones. The TLS port really bound becomes
+    /// `tls-port`.
     pub(super) async fn bind_ports(
         mut config: Config,
         plain: Option<u16>,
         tls: Option<u16>,
     ) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
+        persist::check_dir(&config.dir).map_err(io::Error::other)?;
         let listener = match plain {
             Some(port) => Some(listen(&config.bind, port).await?),
             None => None,
@@ -95,15 +118,34 @@ impl Server {
                 );
             }
         }
-        persist::open(&shared, &persist).await?;
-        // Replaying the log ran commands; none of them was a client's.
-        shared.intro.forget_all();
+        // Before anyone can connect: nobody sees the keyspace half loaded.
+        persist.loading.begin();
+        let (s, p) = (Arc::clone(&shared), Arc::clone(&persist));
+        let load = tokio::spawn(async move { persist::open(&s, &p).await });
+        info!("loading the data on {local_addr}: commands are answered -LOADING until it is in memory");
         Ok(Server {
             listener,
             tls,
             shared,
             persist,
+            load: Some(load),
         })
+    }
+
+    /// Logs where the server listens, once its data is in memory.
+    fn announce(&self) {
+        if self.listener.is_some() {
+            info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
+        }
+        if let Some(addr) = self.tls_addr() {
+            info!(%addr, "kvstore listening for TLS on {addr}");
+        }
+    }
+
+    /// Loading is over.
+    fn loaded(&self) {
+        // Replaying the log ran commands; none of them was a client's.
+        self.shared.intro.forget_all();
     }
 
     /// The plain TCP address, or the TLS one when there is no plain TCP.
@@ -120,25 +162,39 @@ impl Server {
         &self.shared
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets every
-    /// connection finish the requests it has already received, and returns.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+    /// Serves until `shutdown` completes or `SHUTDOWN` asks (and the data
+    /// could be made durable: otherwise it keeps serving), then stops
+    /// accepting, lets every connection finish the requests it has
+    /// already received, and returns.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         // Each connection holds a sender; recv() returns None once all are gone.
         let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
         tokio::pin!(shutdown);
         let sampler = tokio::spawn(OpsMeter::run(Arc::clone(&self.shared)));
         let expirer = tokio::spawn(expire_cycle(Arc::clone(&self.shared)));
-        if self.listener.is_some() {
-            info!(addr = %self.shared.local_addr, "kvstore listening on {}", self.shared.local_addr);
-        }
-        if let Some(addr) = self.tls_addr() {
-            info!(%addr, "kvstore listening for TLS on {addr}");
+        let mut signalled = false;
+        if self.load.is_none() {
+            self.announce();
         }
         loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = self.shared.shutdown.requested() => break,
+            let asked = tokio::select! {
+                _ = &mut shutdown, if !signalled => {
+                    signalled = true;
+                    vec![ShutdownRequest::default()]
+                }
+                _ = self.shared.shutdown.requested() => self.shared.shutdown.take(),
+                done = async { self.load.as_mut().expect("guarded").await }, if self.load.is_some() => {
+                    self.load = None;
+                    if let Err(e) = done.map_err(io::Error::other).and_then(|r| r) {
+                        sampler.abort();
+                        expirer.abort();
+                        return Err(io::Error::new(e.kind(), format!("cannot start kvstore: {e}")));
+                    }
+                    self.loaded();
+                    self.announce();
+                    continue;
+                }
                 accepted = accept(self.listener.as_ref()) => {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
@@ -151,6 +207,7 @@ impl Server {
                         }
                     };
                     self.admit(socket, peer, None, stop_rx.clone(), alive_tx.clone());
+                    continue;
                 }
                 accepted = accept(self.tls.as_ref().map(|(l, _)| l)) => {
                     let (socket, peer) = match accepted {
@@ -163,7 +220,51 @@ impl Server {
                     };
                     let context = self.tls.as_ref().map(|(_, c)| Arc::clone(c));
                     self.admit(socket, peer, context, stop_rx.clone(), alive_tx.clone());
+                    continue;
                 }
+            };
+            if asked.is_empty() {
+                continue;
+            }
+            if self.load.is_some() {
+                // As Redis: a shutdown while loading saves nothing (the
+                // data in memory is partial) and leaves the files as they are.
+                warn!("shutdown asked while loading: exiting without saving");
+                for r in asked {
+                    if let Some(tx) = r.outcome {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
+                sampler.abort();
+                expirer.abort();
+                return Ok(());
+            }
+            let mode = persist::ShutdownMode {
+                save: asked.iter().find_map(|r| r.save),
+                force: asked.iter().any(|r| r.force),
+            };
+            info!("shutting down: making the data durable");
+            let outcome = persist::prepare_shutdown(&self.persist, mode).await;
+            if let Err(why) = &outcome {
+                error!("{why}");
+                error!("errors trying to shut down the server: it keeps serving; fix the cause and shut down again (or SHUTDOWN NOSAVE / FORCE)");
+            }
+            for r in asked {
+                if let Some(tx) = r.outcome {
+                    let reply = outcome
+                        .clone()
+                        .map_err(|_| "ERR Errors trying to SHUTDOWN. Check logs.".to_string());
+                    let _ = tx.send(reply);
+                }
+            }
+            if outcome.is_ok() {
+                break;
+            }
+        }
+        // SHUTDOWNs that arrived meanwhile: the server is going down.
+        for r in self.shared.shutdown.take() {
+            if let Some(tx) = r.outcome {
+                let _ = tx.send(Ok(()));
             }
         }
         info!("shutting down: finishing requests in hand");
@@ -179,16 +280,7 @@ impl Server {
         {
             warn!("some connections did not finish within {SHUTDOWN_GRACE:?}");
         }
-        // Flush and fsync the append-only file; snapshot if --save is set.
-        let asked = &self.shared.shutdown;
-        let save = if asked.nosave.load(Ordering::Acquire) {
-            Some(false)
-        } else if asked.save.load(Ordering::Acquire) {
-            Some(true)
-        } else {
-            None
-        };
-        persist::close(&self.persist, save)
+        persist::close(&self.persist)
             .await
             .map_err(io::Error::other)
     }

@@ -73,10 +73,57 @@ struct Rotation {
     snapshot: Snapshot,
 }
 
+/// How far the log got, as waiting connections see it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    /// Records up to here are as durable as the policy promises.
+    durable: u64,
+    /// Records up to here that are not durable could not be written (or
+    /// fsynced, for `always`): their writers get an error reply.
+    failed: u64,
+}
+
+/// Why the log cannot be written now; writes are refused (`-MISCONF`)
+/// while there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    /// `write(2)` failed (a full disk, EIO); retried, cleared when a write
+    /// goes through.
+    Write(String),
+    /// A background fsync failed (`everysec`); cleared by the next one
+    /// that works.
+    Fsync(String),
+    /// The manifest is gone (the directory was removed): what is written
+    /// goes to files nobody will load. Cleared once a rewrite has put a
+    /// new log in place.
+    Missing(String),
+    /// An fsync failed with `always`: the kernel may have dropped the
+    /// data it was asked to write, so no later fsync can prove a record
+    /// durable. Writes stay refused until a restart.
+    Fatal(String),
+}
+
+impl Failure {
+    fn text(&self) -> &str {
+        match self {
+            Failure::Write(t) | Failure::Fsync(t) | Failure::Missing(t) | Failure::Fatal(t) => t,
+        }
+    }
+}
+
+/// How often a failed write is tried again, and how often the writer
+/// checks that the manifest is still there.
+const WRITE_RETRY: Duration = Duration::from_millis(250);
+const MANIFEST_CHECK: Duration = Duration::from_secs(1);
+
 pub struct Aof {
     state: Mutex<State>,
     wake: Condvar,
-    durable: watch::Sender<u64>,
+    durable: watch::Sender<Progress>,
+    /// The current failure, if any; `failing` mirrors `is_some()` for the
+    /// check every command makes.
+    failure: Mutex<Option<Failure>>,
+    failing: AtomicBool,
     policy: AppendFsync,
     layout: Layout,
     manifest: Mutex<Manifest>,
@@ -137,7 +184,9 @@ impl Aof {
                 stop: false,
             }),
             wake: Condvar::new(),
-            durable: watch::Sender::new(0),
+            durable: watch::Sender::new(Progress::default()),
+            failure: Mutex::new(None),
+            failing: AtomicBool::new(false),
             policy,
             layout,
             manifest: Mutex::new(manifest),
@@ -219,6 +268,7 @@ impl Aof {
             && st.size >= self.rewrite_min_size
             && grown_by(st.size, st.rewrite_base, self.rewrite_percentage)
             && !self.rewriting.load(Ordering::Acquire)
+            && !self.failing()
             && !st.stop
             && self.now_ms() >= self.rewrite_retry_at_ms.load(Ordering::Acquire)
     }
@@ -227,7 +277,7 @@ impl Aof {
     /// with the write lock held, so that the copy of the keyspace and the
     /// switch to a new incremental file happen at the same instant.
     pub fn start_rewrite(&self, st: &mut State, keyspace: &Keyspace) -> bool {
-        if st.stop || self.rewriting.swap(true, Ordering::AcqRel) {
+        if st.stop || self.blocks_rewrite() || self.rewriting.swap(true, Ordering::AcqRel) {
             return false;
         }
         // Only the copy happens under the lock; values are decoded by the
@@ -242,15 +292,146 @@ impl Aof {
     }
 
     /// Waits until the record ending at `offset` is as durable as the
-    /// policy promises (written to the OS, or fsynced for `always`).
-    pub async fn wait(&self, offset: u64) {
-        if *self.durable.borrow() >= offset {
-            return;
-        }
+    /// policy promises (written to the OS, or fsynced for `always`), or
+    /// until it is known that it could not be written: then the error
+    /// reply its writer gets.
+    pub async fn wait(&self, offset: u64) -> Result<(), Value> {
+        let settled = |p: &Progress| p.durable >= offset || p.failed >= offset;
         let mut rx = self.durable.subscribe();
         // An error means the sender is gone, which cannot happen while
         // `self` is alive.
-        let _ = rx.wait_for(|&v| v >= offset).await;
+        let progress = match rx.wait_for(settled).await {
+            Ok(p) => *p,
+            Err(_) => return Ok(()),
+        };
+        if progress.durable >= offset {
+            Ok(())
+        } else {
+            Err(Value::error(self.misconf().unwrap_or_else(|| {
+                "MISCONF Errors writing to the AOF file: the write failed".into()
+            })))
+        }
+    }
+
+    /// The `-MISCONF` text while the log cannot be written, as Redis
+    /// words it.
+    pub fn misconf(&self) -> Option<String> {
+        if !self.failing.load(Ordering::Acquire) {
+            return None;
+        }
+        let failure = self.failure.lock();
+        failure
+            .as_ref()
+            .map(|f| format!("MISCONF Errors writing to the AOF file: {}", f.text()))
+    }
+
+    /// True while writes must be refused.
+    #[inline]
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+
+    /// The failure's text, for the log and `INFO`.
+    pub fn failure_text(&self) -> Option<String> {
+        self.failure.lock().as_ref().map(|f| f.text().to_string())
+    }
+
+    /// True while records wait to be written to the current file (or can
+    /// never be proven durable): a rewrite would move past them.
+    pub fn blocks_rewrite(&self) -> bool {
+        self.failing()
+            && matches!(
+                *self.failure.lock(),
+                Some(Failure::Write(_) | Failure::Fatal(_))
+            )
+    }
+
+    /// True if the manifest vanished and a rewrite could put a log back.
+    pub fn wants_recreating(&self) -> bool {
+        matches!(*self.failure.lock(), Some(Failure::Missing(_)))
+            && self.layout.dir.is_dir()
+            && !self.rewriting.load(Ordering::Acquire)
+    }
+
+    /// Records a failure and tells the writers of records up to `upto`
+    /// that are not durable that theirs failed. A `Fatal` one is never
+    /// replaced.
+    fn fail(&self, failure: Failure, upto: u64) {
+        {
+            let mut current = self.failure.lock();
+            if !matches!(*current, Some(Failure::Fatal(_))) {
+                if current.as_ref() != Some(&failure) {
+                    error!(
+                        "append-only file: {}; writes are refused until it can be written again",
+                        failure.text()
+                    );
+                }
+                *current = Some(failure);
+            }
+            self.failing.store(true, Ordering::Release);
+        }
+        self.durable.send_modify(|p| p.failed = p.failed.max(upto));
+    }
+
+    /// Clears a failure of the kind `is` matches, once the cause is gone.
+    fn recovered(&self, is: fn(&Failure) -> bool) {
+        let mut current = self.failure.lock();
+        if current.as_ref().is_some_and(is) {
+            info!(
+                "append-only file: writable again ({} is over)",
+                current.as_ref().map_or("", Failure::text)
+            );
+            *current = None;
+            self.failing.store(false, Ordering::Release);
+        }
+    }
+
+    /// Marks the log durable up to `end`, unless the manifest is gone (then
+    /// what was written is in files nobody will load) or an fsync failed
+    /// with `always` (then no record can be proven durable).
+    fn publish(&self, end: u64) {
+        if matches!(
+            *self.failure.lock(),
+            Some(Failure::Missing(_) | Failure::Fatal(_))
+        ) {
+            self.durable.send_modify(|p| p.failed = p.failed.max(end));
+        } else {
+            self.durable.send_modify(|p| p.durable = p.durable.max(end));
+        }
+    }
+
+    /// Writes out and fsyncs everything appended so far, for a shutdown
+    /// that must not lose it; an error if the log cannot be written or
+    /// fsynced within `timeout` (the writes stay pending, retried as
+    /// before). Blocking.
+    pub fn flush(&self, timeout: Duration) -> Result<(), String> {
+        let target = self.state.lock().appended;
+        self.wake.notify_one();
+        let end = Instant::now() + timeout;
+        loop {
+            // A failed background fsync is tried again below; the other
+            // failures mean the records are not where they must be.
+            if let Some(f) = self.failure.lock().as_ref() {
+                if !matches!(f, Failure::Fsync(_)) {
+                    return Err(f.text().to_string());
+                }
+            }
+            if self.written.load(Ordering::Acquire) >= target {
+                break;
+            }
+            if Instant::now() >= end {
+                return Err("the append-only file could not be written in time".into());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let file = Arc::clone(&self.current.lock());
+        if self.sync(&file, target) {
+            Ok(())
+        } else {
+            Err(self
+                .failure_text()
+                .unwrap_or_else(|| "fsync failed".to_string()))
+        }
     }
 
     /// Stops accepting writes, writes and fsyncs everything, and waits for
@@ -306,7 +487,38 @@ impl Aof {
                     "ok"
                 }),
             ),
+            (
+                "aof_rewrites_consecutive_failures",
+                Value::Integer(i64::from(self.rewrite_failures.load(Ordering::Relaxed))),
+            ),
+            (
+                "aof_last_write_status",
+                Value::simple(if self.failing() { "err" } else { "ok" }),
+            ),
+            (
+                "aof_last_write_error",
+                Value::Simple(self.failure_text().unwrap_or_default().into()),
+            ),
         ]
+    }
+
+    /// Notices a manifest that vanished (its directory removed, say), and
+    /// one that is back.
+    fn check_manifest(&self, end: u64) {
+        let path = self.layout.manifest();
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let why = format!(
+                    "{} is gone (was the directory removed?); writes resume once a rewrite has recreated the log",
+                    path.display()
+                );
+                self.fail(Failure::Missing(why), end);
+            }
+            // A manifest that reappears (a directory restored from a
+            // backup) does not hold what was written since: only a
+            // rewrite clears this.
+            _ => {}
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -336,17 +548,25 @@ impl Aof {
             Ok(()) => {
                 self.synced.fetch_max(upto, Ordering::AcqRel);
                 self.last_fsync_ms.store(self.now_ms(), Ordering::Relaxed);
+                self.recovered(|f| matches!(f, Failure::Fsync(_)));
                 true
             }
             Err(e) if self.policy == AppendFsync::Always => {
                 // After a failed fsync the kernel may have dropped the dirty
                 // pages: retrying could report success for lost data. With
-                // `always` the only honest course is to stop.
-                error!("fsync of the append-only file failed: {e}; exiting, acknowledged writes could otherwise be lost");
-                std::process::exit(1);
+                // `always` no write can be acknowledged any more.
+                let why = format!(
+                    "fsync failed with appendfsync always: {}; restart the server",
+                    os_reason(&e)
+                );
+                self.fail(Failure::Fatal(why), upto);
+                false
             }
             Err(e) => {
-                error!("fsync of the append-only file failed: {e}");
+                self.fail(
+                    Failure::Fsync(format!("fsync failed: {}", os_reason(&e))),
+                    0,
+                );
                 false
             }
         }
@@ -429,6 +649,9 @@ impl Aof {
                 self.rewrite_failures.store(0, Ordering::Release);
                 self.rewrite_retry_at_ms.store(0, Ordering::Release);
                 info!("append-only file rewritten: base {} bytes", base_size);
+                // A log that vanished is whole again: the new base holds
+                // everything the lost files did.
+                self.recovered(|f| matches!(f, Failure::Missing(_)));
                 drop(st);
                 self.rewriting.store(false, Ordering::Release);
             }
@@ -439,89 +662,146 @@ impl Aof {
 
 fn writer_loop(aof: Arc<Aof>, mut file: Arc<File>) {
     let mut spare = BytesMut::with_capacity(64 * 1024);
+    // Records taken from the buffer that a failed write left unwritten,
+    // oldest first; they go out before anything newer.
+    let mut pending = BytesMut::new();
+    let mut checked = Instant::now();
     loop {
         let (rotation, end, stop) = {
             let mut st = aof.state.lock();
             while st.buf.is_empty() && st.rotation.is_none() && !st.stop {
-                aof.wake.wait(&mut st);
+                let nap = if pending.is_empty() {
+                    MANIFEST_CHECK
+                } else {
+                    WRITE_RETRY
+                };
+                if aof.wake.wait_for(&mut st, nap).timed_out() {
+                    break;
+                }
             }
             std::mem::swap(&mut st.buf, &mut spare);
             (st.rotation.take(), st.appended, st.stop)
         };
+        if checked.elapsed() >= MANIFEST_CHECK {
+            checked = Instant::now();
+            aof.check_manifest(end);
+        }
+        if rotation.is_none() && spare.is_empty() && pending.is_empty() && !stop {
+            // Woken only to look at the manifest: nothing to write.
+            continue;
+        }
         if let Some(rot) = rotation {
-            write_fully(&file, &rot.tail);
-            // Records appended after the rotation was asked for are in
-            // `spare` and go to the next file; the old one ends here.
-            let old_end = end - spare.len() as u64;
-            // The old file must be complete on disk before the manifest
-            // moves past it. If its fsync fails, the rewrite is abandoned
-            // and appending goes on in the old file, which the fsync
-            // thread (or shutdown) will try again; `synced` stays behind.
-            let old_synced = aof.sync(&file, old_end);
-            match old_synced.then(|| aof.open_next_incr()) {
-                None => aof.rewrite_failed(&"the current incremental file could not be fsynced"),
-                Some(Ok((next, seq))) => {
-                    file = next;
-                    *aof.current.lock() = Arc::clone(&file);
-                    let a = Arc::clone(&aof);
-                    let spawned = std::thread::Builder::new()
-                        .name("aof-rewrite".into())
-                        .spawn(move || a.finish_rewrite(seq, rot.snapshot));
-                    match spawned {
-                        Ok(h) => aof.threads.lock().push(h),
-                        Err(e) => aof.rewrite_failed(&format!("cannot start its thread: {e}")),
+            let mut tail = rot.tail;
+            let tail_written = pending.is_empty() && write_out(&file, &mut tail).is_ok();
+            if tail_written {
+                // Records appended after the rotation was asked for are in
+                // `spare` and go to the next file; the old one ends here.
+                let old_end = end - spare.len() as u64;
+                // The old file must be complete on disk before the manifest
+                // moves past it. If its fsync fails, the rewrite is abandoned
+                // and appending goes on in the old file, which the fsync
+                // thread (or shutdown) will try again; `synced` stays behind.
+                let old_synced = aof.sync(&file, old_end);
+                match old_synced.then(|| aof.open_next_incr()) {
+                    None => {
+                        aof.rewrite_failed(&"the current incremental file could not be fsynced")
                     }
+                    Some(Ok((next, seq))) => {
+                        file = next;
+                        *aof.current.lock() = Arc::clone(&file);
+                        let a = Arc::clone(&aof);
+                        let spawned = std::thread::Builder::new()
+                            .name("aof-rewrite".into())
+                            .spawn(move || a.finish_rewrite(seq, rot.snapshot));
+                        match spawned {
+                            Ok(h) => aof.threads.lock().push(h),
+                            Err(e) => aof.rewrite_failed(&format!("cannot start its thread: {e}")),
+                        }
+                    }
+                    Some(Err(e)) => aof.rewrite_failed(&e),
                 }
-                Some(Err(e)) => aof.rewrite_failed(&e),
+            } else {
+                // The records before the rotation could not all be
+                // written: they stay first in line, and the rewrite is
+                // abandoned (appending goes on in the same file).
+                pending.extend_from_slice(&tail);
+                aof.rewrite_failed(&"the append-only file could not be written");
             }
         }
-        if !spare.is_empty() {
-            write_fully(&file, &spare);
-            spare.clear();
-            if spare.capacity() > KEEP_CAPACITY {
-                spare = BytesMut::with_capacity(64 * 1024);
+        let outcome = if pending.is_empty() {
+            let r = write_out(&file, &mut spare);
+            if !spare.is_empty() {
+                pending.extend_from_slice(&spare);
+            }
+            r
+        } else {
+            pending.extend_from_slice(&spare);
+            write_out(&file, &mut pending)
+        };
+        spare.clear();
+        if spare.capacity() > KEEP_CAPACITY {
+            spare = BytesMut::with_capacity(64 * 1024);
+        }
+        match outcome {
+            Ok(()) => {
+                if pending.capacity() > KEEP_CAPACITY {
+                    pending = BytesMut::new();
+                }
+                aof.recovered(|f| matches!(f, Failure::Write(_)));
+                aof.written.store(end, Ordering::Release);
+                let synced = if aof.policy == AppendFsync::Always || stop {
+                    // Failures are recorded (and refuse writes) inside.
+                    aof.sync(&file, end)
+                } else {
+                    true
+                };
+                if synced || aof.policy != AppendFsync::Always {
+                    aof.publish(end);
+                }
+            }
+            Err(e) => {
+                let why = os_reason(&e);
+                aof.fail(Failure::Write(why), end);
+                if stop {
+                    // A forced shutdown: nothing more can be done.
+                    error!(
+                        "append-only file: {} bytes of records could not be written",
+                        pending.len()
+                    );
+                }
             }
         }
-        aof.written.store(end, Ordering::Release);
-        if aof.policy == AppendFsync::Always || stop {
-            // Failures are handled (exit for `always`) and logged inside.
-            let _ = aof.sync(&file, end);
-        }
-        aof.durable.send_replace(end);
         if stop {
             return;
         }
     }
 }
 
-/// Writes all of `data`, retrying on errors (a full disk may empty again):
-/// giving up would leave a hole in the log. Waiting clients stay blocked
-/// meanwhile, which is the point: their writes are not durable.
-fn write_fully(mut file: &File, data: &[u8]) {
-    let mut pos = 0;
-    let mut complained = false;
-    while pos < data.len() {
-        match file.write(&data[pos..]) {
-            Ok(0) => {
-                if !complained {
-                    error!("append-only file write returned 0 bytes; retrying");
-                    complained = true;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+/// Writes what `data` holds, consuming it as it goes: on an error, what
+/// is left in `data` is exactly what was not written. A partial write
+/// leaves the file a clean prefix of the log, so writing the rest later
+/// completes it.
+fn write_out(mut file: &File, data: &mut BytesMut) -> std::io::Result<()> {
+    while !data.is_empty() {
+        match file.write(data) {
+            Ok(0) => return Err(std::io::Error::from(ErrorKind::WriteZero)),
+            Ok(n) => {
+                let _ = data.split_to(n);
             }
-            Ok(n) => pos += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => {
-                if !complained {
-                    error!("cannot write the append-only file: {e}; retrying");
-                    complained = true;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            Err(e) => return Err(e),
         }
     }
-    if complained {
-        info!("append-only file writes resumed");
+    data.clear();
+    Ok(())
+}
+
+/// An I/O error as `strerror` words it (Redis's texts have no "(os error N)").
+pub fn os_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
@@ -660,6 +940,77 @@ mod tests {
         assert_eq!(aof.synced.load(Ordering::Acquire), appended);
         let len = std::fs::metadata(aof.layout.incr(1)).unwrap().len();
         assert_eq!(len, MAGIC.len() as u64 + appended);
+    }
+
+    /// Appends one SET, without a rewrite; the offset to wait for.
+    fn append_set(aof: &Aof, i: usize) -> u64 {
+        let mut st = aof.lock();
+        let args = [
+            Value::bulk("SET"),
+            Value::bulk(format!("k{i}")),
+            Value::bulk("v"),
+        ];
+        let end = aof.append(&mut st, 0, &args);
+        drop(st);
+        aof.notify();
+        end
+    }
+
+    /// Polls until the record ending at `end` is settled; true if durable.
+    fn settled(aof: &Aof, end: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let p = *aof.durable.borrow();
+            if p.durable >= end {
+                return true;
+            }
+            if p.failed >= end {
+                return false;
+            }
+            assert!(Instant::now() < deadline, "never settled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_failed_fsync_with_always_refuses_writes_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::Always);
+        assert!(settled(&aof, append_set(&aof, 0)));
+        aof.fail_fsyncs.store(1, Ordering::Release);
+        assert!(!settled(&aof, append_set(&aof, 1)), "acknowledged");
+        let text = aof.misconf().expect("refused");
+        assert!(
+            text.starts_with("MISCONF Errors writing to the AOF file: fsync failed"),
+            "{text}"
+        );
+        // Later fsyncs work, but nothing is durable any more, and a
+        // shutdown cannot flush.
+        assert!(!settled(&aof, append_set(&aof, 2)));
+        assert!(aof.misconf().is_some());
+        assert!(aof.flush(Duration::from_secs(1)).is_err());
+        aof.shutdown();
+    }
+
+    #[test]
+    fn a_failed_background_fsync_refuses_writes_until_one_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let aof = fresh(dir.path(), AppendFsync::Everysec);
+        aof.fail_fsyncs.store(1, Ordering::Release);
+        // Written to the OS: acknowledged, as everysec promises.
+        assert!(settled(&aof, append_set(&aof, 0)));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while aof.misconf().is_none() {
+            assert!(Instant::now() < deadline, "the failed fsync went unnoticed");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The next second's fsync works and lifts it.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while aof.misconf().is_some() {
+            assert!(Instant::now() < deadline, "never lifted");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        aof.shutdown();
     }
 
     #[test]

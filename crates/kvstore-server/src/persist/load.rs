@@ -1,9 +1,13 @@
 //! Start-up: reading the snapshot or the append-only log back, and the
 //! checks that `kvstore-check` shares.
 
+use std::cell::RefCell;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use kvstore_protocol::Value;
 use tracing::{info, warn};
@@ -16,6 +20,142 @@ use super::{snapshot, PersistError};
 use crate::cmd::{self, Ctx};
 use crate::config::ReplyMode;
 use crate::state::{Session, Shared};
+
+/// Start-up loading as `INFO persistence` shows it, and the flag that
+/// makes other clients' commands answer `-LOADING` meanwhile.
+#[derive(Debug, Default)]
+pub struct Progress {
+    active: AtomicBool,
+    /// Unix time loading began.
+    start: AtomicI64,
+    /// Bytes of every file to load.
+    total: AtomicU64,
+    /// Bytes of them read so far.
+    loaded: AtomicU64,
+}
+
+impl Progress {
+    pub fn begin(&self) {
+        self.start.store(super::unix_now(), Ordering::Relaxed);
+        self.total.store(0, Ordering::Relaxed);
+        self.loaded.store(0, Ordering::Relaxed);
+        self.active.store(true, Ordering::Release);
+    }
+
+    pub fn end(&self) {
+        self.active.store(false, Ordering::Release);
+    }
+
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// Redis's loading fields: `loading` and `async_loading` always, the
+    /// progress figures while loading.
+    pub fn fields(&self) -> Vec<(&'static str, kvstore_protocol::Value)> {
+        use kvstore_protocol::Value;
+        let active = self.active();
+        let mut out = vec![
+            ("loading", Value::Integer(i64::from(active))),
+            ("async_loading", Value::Integer(0)),
+        ];
+        if active {
+            let total = self.total.load(Ordering::Relaxed);
+            let loaded = self.loaded.load(Ordering::Relaxed).min(total);
+            let start = self.start.load(Ordering::Relaxed);
+            let elapsed = (super::unix_now() - start).max(0) as u64;
+            let perc = if total == 0 {
+                0.0
+            } else {
+                loaded as f64 * 100.0 / total as f64
+            };
+            // Redis's estimate: the time so far, scaled to what is left.
+            let eta = if loaded == 0 {
+                1
+            } else {
+                (elapsed as f64 * (total - loaded) as f64 / loaded as f64) as i64
+            };
+            out.extend([
+                ("loading_start_time", Value::Integer(start)),
+                ("loading_total_bytes", Value::Integer(total as i64)),
+                ("loading_rdb_used_mem", Value::Integer(0)),
+                ("loading_loaded_bytes", Value::Integer(loaded as i64)),
+                (
+                    "loading_loaded_perc",
+                    Value::Simple(format!("{perc:.2}").into()),
+                ),
+                ("loading_eta_seconds", Value::Integer(eta)),
+            ]);
+        }
+        out
+    }
+}
+
+thread_local! {
+    /// Set on the thread that loads, for its own commands (which must not
+    /// be refused `-LOADING`) and for progress: the figures and the bytes
+    /// of the files already done.
+    static LOADER: RefCell<Option<(Arc<Progress>, u64)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` as the loader, on this thread.
+pub fn as_loader<T>(progress: Arc<Progress>, f: impl FnOnce() -> T) -> T {
+    LOADER.with(|l| *l.borrow_mut() = Some((progress, 0)));
+    let out = f();
+    LOADER.with(|l| *l.borrow_mut() = None);
+    out
+}
+
+/// True on the loading thread.
+pub fn is_loader() -> bool {
+    LOADER.with(|l| l.borrow().is_some())
+}
+
+/// The loader is `offset` bytes into the file it reads.
+pub fn advance(offset: u64) {
+    LOADER.with(|l| {
+        if let Some((p, done)) = l.borrow().as_ref() {
+            p.loaded.store(done + offset, Ordering::Relaxed);
+        }
+    });
+    debug_delay();
+}
+
+/// The loader finished a file of `len` bytes.
+fn file_done(len: u64) {
+    LOADER.with(|l| {
+        if let Some((p, done)) = l.borrow_mut().as_mut() {
+            *done += len;
+            p.loaded.store(*done, Ordering::Relaxed);
+        }
+    });
+}
+
+/// The loader will read `len` bytes in all.
+fn set_total(len: u64) {
+    LOADER.with(|l| {
+        if let Some((p, _)) = l.borrow().as_ref() {
+            p.total.store(len, Ordering::Relaxed);
+        }
+    });
+}
+
+/// Test hook: `KVSTORE_DEBUG_LOAD_DELAY_US=N` in the environment makes
+/// loading sleep N µs per record, so that the tests can watch a load in
+/// progress. Not a setting: never set it in production.
+fn debug_delay() {
+    static DELAY: OnceLock<Option<Duration>> = OnceLock::new();
+    let delay = DELAY.get_or_init(|| {
+        std::env::var("KVSTORE_DEBUG_LOAD_DELAY_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_micros)
+    });
+    if let Some(d) = delay {
+        std::thread::sleep(*d);
+    }
+}
 
 /// The result of walking an incremental file.
 #[derive(Debug)]
@@ -153,11 +293,13 @@ pub fn load(
     dump: &Path,
     aof_on: bool,
     load_truncated: bool,
+    start_empty: bool,
 ) -> Result<Loaded, PersistError> {
     let mut loaded = Loaded::default();
     remove_temporaries(layout, dump);
     if !aof_on {
         if dump.exists() {
+            set_total(fs::metadata(dump).map_or(0, |m| m.len()));
             load_snapshot(shared, dump, true)?;
         }
         loaded.keys = shared.keyspace.len();
@@ -169,7 +311,14 @@ pub fn load(
     // invisible, and the expiry cycle removes them.
     let clock = shared.keyspace.clock();
     clock.freeze(true);
-    let result = load_aof(shared, layout, dump, load_truncated, &mut loaded);
+    let result = load_aof(
+        shared,
+        layout,
+        dump,
+        load_truncated,
+        start_empty,
+        &mut loaded,
+    );
     clock.freeze(false);
     result?;
     loaded.keys = shared.keyspace.len();
@@ -181,12 +330,19 @@ fn load_aof(
     layout: &Layout,
     dump: &Path,
     load_truncated: bool,
+    start_empty: bool,
     loaded: &mut Loaded,
 ) -> Result<(), PersistError> {
-    fs::create_dir_all(&layout.dir).map_err(|e| PersistError::io(&layout.dir, e))?;
     let manifest = match layout.read()? {
         Some(m) => {
             remove_leftovers(layout, Some(&m));
+            set_total(
+                layout
+                    .files(&m)
+                    .iter()
+                    .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
+                    .sum(),
+            );
             let base = layout.base(m.base);
             load_snapshot(shared, &base, false)?;
             loaded.aof_size += file_len(&base)?;
@@ -201,6 +357,7 @@ fn load_aof(
             m
         }
         None => {
+            orphans(layout, start_empty)?;
             remove_leftovers(layout, None);
             if dump.exists() {
                 info!(
@@ -289,6 +446,7 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
             reason: why,
         });
     }
+    file_done(fs::metadata(path).map_or(0, |m| m.len()));
     info!(
         "loaded {} keys from {} ({dropped} past their deadline)",
         n - dropped,
@@ -311,6 +469,7 @@ fn replay(
     // Where the transaction being replayed began, if one is open.
     let mut multi_at = None;
     let mut scan = scan_incr(&data, |frame, at| {
+        advance(at);
         let opens = is_word_request(&frame, b"multi");
         let reply = cmd::execute(&mut Ctx::new(shared, session), frame);
         if opens {
@@ -381,6 +540,7 @@ fn replay(
             })
         }
     }
+    file_done(data.len() as u64);
     info!("replayed {} commands from {}", scan.records, path.display());
     Ok((scan.records, scan.good_end.max(AOF_MAGIC.len() as u64)))
 }
@@ -414,6 +574,55 @@ fn remove_temporaries(layout: &Layout, dump: &Path) {
             }
         }
     }
+}
+
+/// With no manifest, the log's own files in the directory mean it went
+/// missing (deleted, or lost with a restore): starting would begin an
+/// empty log over them. Refused, naming what is missing, unless
+/// `--aof-start-empty yes`, which renames them aside (`NAME.orphaned`).
+fn orphans(layout: &Layout, start_empty: bool) -> Result<(), PersistError> {
+    let Ok(entries) = fs::read_dir(&layout.dir) else {
+        return Ok(());
+    };
+    let found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| layout.owns(n) && temp_target(n).is_none())
+        })
+        .map(|e| e.path())
+        .collect();
+    // A crash while the very first log was being created leaves its
+    // first base and an empty first increment before the manifest:
+    // nothing was acknowledged through them, and they are removed.
+    let first_start = found.iter().all(|p| {
+        *p == layout.base(1)
+            || (*p == layout.incr(1)
+                && fs::metadata(p).is_ok_and(|m| m.len() <= AOF_MAGIC.len() as u64))
+    });
+    if found.is_empty() || first_start {
+        return Ok(());
+    }
+    if !start_empty {
+        return Err(PersistError::Config(format!(
+            "the append-only file's manifest {} is missing, but {} of its files are in {} (e.g. {}): refusing to start with an empty log over them; restore the manifest, or start with --aof-start-empty yes to set them aside and start anew",
+            layout.manifest().display(),
+            found.len(),
+            layout.dir.display(),
+            found[0].display()
+        )));
+    }
+    for path in found {
+        let mut aside = path.clone().into_os_string();
+        aside.push(".orphaned");
+        warn!(
+            "--aof-start-empty: setting {} aside (manifest missing)",
+            path.display()
+        );
+        fs::rename(&path, &aside).map_err(|e| PersistError::io(&path, e))?;
+    }
+    Ok(())
 }
 
 /// Deletes files of the log that the manifest does not list: the remains

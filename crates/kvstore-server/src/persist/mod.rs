@@ -31,7 +31,7 @@ use tracing::{error, info};
 
 use crate::config::{AppendFsync, Config};
 use crate::keyspace::{Keyspace, Snapshot};
-use crate::state::{Durability, Log, SaveDone, Shared};
+use crate::state::{Durability, Log, Refusal, SaveDone, Shared};
 
 pub use aof::Aof;
 pub use manifest::Layout;
@@ -92,6 +92,12 @@ pub struct Settings {
     pub rewrite: aof::RewritePolicy,
     pub load_truncated: bool,
     pub save: Vec<SavePoint>,
+    /// `stop-writes-on-bgsave-error`: refuse writes while the last
+    /// snapshot failed (with a `--save` schedule set, as Redis).
+    pub stop_writes_on_bgsave_error: bool,
+    /// `--aof-start-empty`: start although the manifest is missing and
+    /// the log's files are there (see [`load`]).
+    pub aof_start_empty: bool,
 }
 
 impl Settings {
@@ -121,6 +127,8 @@ impl Settings {
             },
             load_truncated: c.aof_load_truncated,
             save: schedule::parse(&c.save)?,
+            stop_writes_on_bgsave_error: c.stop_writes_on_bgsave_error,
+            aof_start_empty: c.aof_start_empty,
         })
     }
 }
@@ -134,6 +142,8 @@ struct SaveState {
     lastsave: AtomicI64,
     running: AtomicBool,
     last_failed: AtomicBool,
+    /// Why the last snapshot failed, for `INFO` (empty after a success).
+    last_error: Mutex<String>,
     last_attempt: AtomicI64,
     saves: AtomicU64,
     /// Set when close() begins: no snapshot starts after it but its own.
@@ -156,6 +166,8 @@ pub struct Persist {
     /// The `--save` schedule thread, and the flag that stops it at once.
     schedule: Mutex<Option<JoinHandle<()>>>,
     schedule_stop: Arc<(Mutex<bool>, Condvar)>,
+    /// Start-up loading, for `-LOADING` and `INFO`.
+    pub loading: Arc<load::Progress>,
     /// True once close() has begun. Without the AOF, writes hold this
     /// shared while they apply, and close() takes it exclusively before
     /// the final snapshot: a write is either in that snapshot or refused,
@@ -178,6 +190,7 @@ impl Persist {
             saver: Mutex::new(None),
             schedule: Mutex::new(None),
             schedule_stop: Arc::new((Mutex::new(false), Condvar::new())),
+            loading: Arc::default(),
             closed: RwLock::new(false),
         }
     }
@@ -307,7 +320,12 @@ impl Persist {
                 "rdb_saves",
                 Value::Integer(s.saves.load(Ordering::Relaxed) as i64),
             ),
+            (
+                "rdb_last_bgsave_error",
+                Value::Simple(s.last_error.lock().clone().into()),
+            ),
         ];
+        out.extend(self.loading.fields());
         if let Some(aof) = self.aof() {
             out.extend(aof.info());
         }
@@ -334,7 +352,10 @@ fn write_dump(
                 Ordering::AcqRel,
             );
             state.lastsave.store(unix_now(), Ordering::Relaxed);
-            state.last_failed.store(false, Ordering::Relaxed);
+            if state.last_failed.swap(false, Ordering::AcqRel) {
+                info!("snapshot written again: writes are accepted");
+            }
+            state.last_error.lock().clear();
             state.saves.fetch_add(1, Ordering::Relaxed);
             info!(
                 "snapshot saved: {} keys, {size} bytes, {}",
@@ -344,12 +365,16 @@ fn write_dump(
             Ok(())
         }
         Err(e) => {
-            state.last_failed.store(true, Ordering::Relaxed);
+            *state.last_error.lock() = e.to_string();
+            state.last_failed.store(true, Ordering::Release);
             error!("snapshot failed: {e}");
             Err(e)
         }
     }
 }
+
+/// Redis's `-MISCONF` text after a failed snapshot.
+pub const RDB_MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /// The reply to a `SAVE` whose file is being written: `+OK` once it is
 /// durable. The handler's own reply is only a placeholder (see
@@ -409,8 +434,13 @@ impl Durability for Persist {
             return (reply, 0);
         };
         let mut st = aof.lock();
-        if Aof::stopped(&st) {
+        if Aof::stopped(&st) || *self.closed.read() {
             return (Value::error("ERR server is shutting down"), 0);
+        }
+        // Checked again under the lock: a write admitted just before the
+        // log failed is refused rather than applied with nowhere to go.
+        if let Some(text) = aof.misconf() {
+            return (Value::error(text), 0);
         }
         let reply = apply(&mut log);
         if reply.is_error() {
@@ -435,12 +465,26 @@ impl Durability for Persist {
     fn wait(
         &self,
         offset: u64,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Value>> + Send + '_>> {
         Box::pin(async move {
-            if let Some(aof) = self.aof() {
-                aof.wait(offset).await;
+            match self.aof() {
+                Some(aof) => aof.wait(offset).await,
+                None => Ok(()),
             }
         })
+    }
+
+    fn refusal(&self) -> Option<Refusal> {
+        if self.loading.active() && !load::is_loader() {
+            return Some(Refusal::Loading);
+        }
+        if self.settings.stop_writes_on_bgsave_error
+            && !self.settings.save.is_empty()
+            && self.save.last_failed.load(Ordering::Acquire)
+        {
+            return Some(Refusal::DiskError(RDB_MISCONF.into()));
+        }
+        self.aof()?.misconf().map(Refusal::DiskError)
     }
 
     fn expire(&self, start: usize, budget: Duration) -> (usize, usize) {
@@ -479,6 +523,12 @@ impl Durability for Persist {
         let aof = self
             .aof()
             .ok_or("ERR the append-only file is off (start with --appendonly)")?;
+        if aof.blocks_rewrite() {
+            return Err(format!(
+                "ERR the append-only file cannot be written now ({}); the rewrite would move past records not yet written",
+                aof.failure_text().unwrap_or_default()
+            ));
+        }
         let mut st = aof.lock();
         if aof.start_rewrite(&mut st, &self.keyspace) {
             Ok(())
@@ -496,15 +546,61 @@ impl Durability for Persist {
     }
 }
 
-/// Loads the data and starts the AOF threads and the save schedule. Runs
-/// before the server accepts anyone.
+/// Refuses a `--dir` that does not exist, is not a directory or cannot be
+/// written, whatever the persistence mode: Redis refuses to start when it
+/// cannot `chdir` there, and a typo must not give an empty database nor
+/// snapshots that fail for ever. Writability is tried with a file, which
+/// is what counts (a read-only mount refuses even root).
+pub fn check_dir(dir: &Path) -> Result<(), PersistError> {
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(PersistError::Config(format!(
+                "Can't chdir to '{shown}': Not a directory (--dir)"
+            )))
+        }
+        Err(e) => {
+            return Err(PersistError::Config(format!(
+                "Can't chdir to '{shown}': {} (--dir)",
+                aof::os_reason(&e)
+            )))
+        }
+    }
+    // A new name for every call: servers started at once in one process
+    // (the tests) must not trip over each other's probe.
+    let probe = fsutil::temp_path(&dir.join(".kvstore-write-check"));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(PersistError::Config(format!(
+            "Can't write to the data directory '{shown}': {} (--dir)",
+            aof::os_reason(&e)
+        ))),
+    }
+}
+
+/// Loads the data and starts the AOF threads and the save schedule. While
+/// it runs, commands other than those flagged `loading` are answered
+/// `-LOADING`.
 pub async fn open(shared: &Arc<Shared>, persist: &Arc<Persist>) -> io::Result<()> {
     let s = Arc::clone(shared);
     let p = Arc::clone(persist);
-    tokio::task::spawn_blocking(move || open_blocking(&s, &p))
-        .await
-        .map_err(io::Error::other)?
-        .map_err(io::Error::other)
+    persist.loading.begin();
+    let progress = Arc::clone(&persist.loading);
+    let result =
+        tokio::task::spawn_blocking(move || load::as_loader(progress, || open_blocking(&s, &p)))
+            .await
+            .map_err(io::Error::other)
+            .and_then(|r| r.map_err(io::Error::other));
+    persist.loading.end();
+    result
 }
 
 fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistError> {
@@ -515,6 +611,7 @@ fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistEr
         &st.dump,
         st.appendonly,
         st.load_truncated,
+        st.aof_start_empty,
     )?;
     p.save.dirty.store(0, Ordering::Relaxed);
     if let Some(m) = loaded.manifest {
@@ -530,7 +627,7 @@ fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistEr
     } else if loaded.keys > 0 {
         info!("{} keys loaded", loaded.keys);
     }
-    if !st.save.is_empty() {
+    if !st.save.is_empty() || st.appendonly {
         let weak = Arc::downgrade(p);
         let stop = Arc::clone(&p.schedule_stop);
         let handle = std::thread::Builder::new()
@@ -542,8 +639,10 @@ fn open_blocking(shared: &Arc<Shared>, p: &Arc<Persist>) -> Result<(), PersistEr
     Ok(())
 }
 
-/// Checks the `--save` schedule once a second. Holds the server only
-/// weakly, so that a server dropped without close() is not kept alive.
+/// Once a second: checks the `--save` schedule, and puts back an
+/// append-only log whose files vanished (a rewrite writes it anew from
+/// memory). Holds the server only weakly, so that a server dropped
+/// without close() is not kept alive.
 fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
     loop {
         {
@@ -559,6 +658,16 @@ fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
         let Some(p) = persist.upgrade() else {
             return;
         };
+        if let Some(aof) = p.aof() {
+            if aof.wants_recreating() {
+                info!("append-only file: writing the log anew from memory");
+                let mut st = aof.lock();
+                aof.start_rewrite(&mut st, &p.keyspace);
+            }
+        }
+        if p.settings.save.is_empty() {
+            continue;
+        }
         let s = &p.save;
         let now = unix_now();
         let since = now.saturating_sub(s.lastsave.load(Ordering::Relaxed)) as u64;
@@ -572,37 +681,93 @@ fn schedule_loop(persist: Weak<Persist>, stop: Arc<(Mutex<bool>, Condvar)>) {
     }
 }
 
-/// After the server stops serving: write and fsync the whole AOF, then take
-/// a snapshot if a save schedule is set (`save`: `SHUTDOWN SAVE` or
-/// `NOSAVE` overrides that). Connections that outlived the
-/// shutdown grace period may still be running: from here on their writes
-/// are refused rather than applied after the last record or snapshot.
-/// An error if the final snapshot could not be written: the writes since
-/// the last one are then lost, and the process must not exit as if not.
-pub async fn close(persist: &Arc<Persist>, save: Option<bool>) -> Result<(), String> {
+/// How a shutdown was asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShutdownMode {
+    /// `SAVE` (`Some(true)`), `NOSAVE` (`Some(false)`), or as configured.
+    pub save: Option<bool>,
+    /// `FORCE`: exit even if the data cannot be made durable.
+    pub force: bool,
+}
+
+/// How long shutdown waits for the append-only file to be written.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
+
+/// Makes everything durable before the server stops serving: writes are
+/// refused from here on, the AOF is written and fsynced, and a final
+/// snapshot is taken if `--save` is set (or `SHUTDOWN SAVE`). If either
+/// fails, writes are accepted again and the reason is returned: the
+/// server must keep serving, as Redis does, rather than exit having lost
+/// them (unless `FORCE`, which only logs it).
+pub async fn prepare_shutdown(persist: &Arc<Persist>, mode: ShutdownMode) -> Result<(), String> {
     let p = Arc::clone(persist);
     let done = tokio::task::spawn_blocking(move || {
         // Waits for writes in progress; later ones see the flag.
         *p.closed.write() = true;
-        p.stop_schedule();
-        if let Some(aof) = p.aof() {
-            aof.shutdown();
-            info!("append-only file flushed and fsynced");
-        }
-        p.claim_last_snapshot();
-        if save.unwrap_or(!p.settings.save.is_empty()) {
-            let dirty = p.save.dirty.load(Ordering::Acquire);
-            let records = p.keyspace.snapshot();
-            if let Err(e) = write_dump(&p.save, &p.settings.dump, &records, dirty) {
-                return Err(format!(
-                    "the final snapshot failed, writes since the last one are lost: {e}"
-                ));
+        let result = p.make_durable(mode.save);
+        match result {
+            Err(why) if !mode.force => {
+                *p.closed.write() = false;
+                Err(why)
             }
+            Err(why) => {
+                error!("{why}; exiting anyway (FORCE)");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
         }
-        Ok(())
     })
     .await;
     done.map_err(|e| format!("shutdown of persistence failed: {e}"))?
+}
+
+impl Persist {
+    /// The durable part of [`prepare_shutdown`]. Blocking.
+    fn make_durable(&self, save: Option<bool>) -> Result<(), String> {
+        if let Some(aof) = self.aof() {
+            aof.flush(SHUTDOWN_FLUSH)
+                .map_err(|e| format!("the append-only file cannot be written: {e}"))?;
+            info!("append-only file flushed and fsynced");
+        }
+        if !save.unwrap_or(!self.settings.save.is_empty()) {
+            return Ok(());
+        }
+        // Waits for a snapshot in progress and takes the slot.
+        loop {
+            let running = self.saver.lock().take();
+            if let Some(h) = running {
+                let _ = h.join();
+            }
+            if !self.save.running.swap(true, Ordering::AcqRel) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let dirty = self.save.dirty.load(Ordering::Acquire);
+        let records = self.keyspace.snapshot();
+        let result = write_dump(&self.save, &self.settings.dump, &records, dirty);
+        drop(records);
+        self.save.running.store(false, Ordering::Release);
+        result.map_err(|e| format!("the final snapshot failed: {e}"))
+    }
+}
+
+/// After the server stopped serving, with [`prepare_shutdown`] done: stops
+/// the AOF threads (writing what the expiry cycle may have logged since)
+/// and the save schedule. Connections that outlived the shutdown grace
+/// period may still be running; their writes are refused.
+pub async fn close(persist: &Arc<Persist>) -> Result<(), String> {
+    let p = Arc::clone(persist);
+    let done = tokio::task::spawn_blocking(move || {
+        *p.closed.write() = true;
+        p.stop_schedule();
+        if let Some(aof) = p.aof() {
+            aof.shutdown();
+        }
+        p.claim_last_snapshot();
+    })
+    .await;
+    done.map_err(|e| format!("shutdown of persistence failed: {e}"))
 }
 
 /// Test hook: if `KVSTORE_FAILPOINT` names this point, the process dies
@@ -652,7 +817,10 @@ mod tests {
             request(&shared, &mut session, &["SET", "before", "1"]),
             Value::Integer(1)
         );
-        close(&persist, None).await.expect("close");
+        prepare_shutdown(&persist, ShutdownMode::default())
+            .await
+            .expect("prepare");
+        close(&persist).await.expect("close");
         let reply = request(&shared, &mut session, &["SET", "after", "1"]);
         assert!(reply.is_error(), "{reply:?}");
         assert_eq!(

@@ -133,29 +133,39 @@ impl Shared {
     }
 }
 
-/// A `SHUTDOWN` asked for: the listener waits on it beside the signals.
+/// Shutdowns asked for (`SHUTDOWN`, SIGTERM): the listener waits on them.
 #[derive(Default)]
 pub struct Shutdown {
     notify: tokio::sync::Notify,
-    /// `NOSAVE`: no final snapshot even with a save schedule.
-    pub nosave: std::sync::atomic::AtomicBool,
-    /// `SAVE`: a final snapshot even without one.
-    pub save: std::sync::atomic::AtomicBool,
+    asked: parking_lot::Mutex<Vec<ShutdownRequest>>,
+}
+
+/// One request to shut down.
+#[derive(Debug, Default)]
+pub struct ShutdownRequest {
+    /// `SAVE` (`Some(true)`), `NOSAVE` (`Some(false)`), or as configured.
+    pub save: Option<bool>,
+    /// `FORCE`: exit even if the data cannot be made durable.
+    pub force: bool,
+    /// Told whether the server is going down (`Ok`) or refuses to, with
+    /// the reply for the `SHUTDOWN` that asked.
+    pub outcome: Option<oneshot::Sender<Result<(), String>>>,
 }
 
 impl Shutdown {
-    pub fn request(&self, save: Option<bool>) {
-        match save {
-            Some(true) => self.save.store(true, Ordering::Release),
-            Some(false) => self.nosave.store(true, Ordering::Release),
-            None => {}
-        }
+    pub fn request(&self, req: ShutdownRequest) {
+        self.asked.lock().push(req);
         // notify_one keeps the permit if the listener is not waiting yet.
         self.notify.notify_one();
     }
 
     pub async fn requested(&self) {
         self.notify.notified().await
+    }
+
+    /// The requests made since the last call.
+    pub fn take(&self) -> Vec<ShutdownRequest> {
+        std::mem::take(&mut *self.asked.lock())
     }
 }
 
@@ -180,8 +190,22 @@ impl Log {
 /// Outcome of a `SAVE`, delivered when its file is durable (or failed).
 pub type SaveDone = oneshot::Receiver<Result<(), String>>;
 
+/// Why persistence refuses commands for now (see [`Durability::refusal`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Start-up loading is in progress: only commands flagged `loading`
+    /// run; the rest get `-LOADING`.
+    Loading,
+    /// The last snapshot or a write to the log failed: writes (and PING,
+    /// as Redis) get this error text (`MISCONF ...`).
+    DiskError(String),
+}
+
+/// The text of `-LOADING`, Redis's with the server's name.
+pub const LOADING_ERROR: &str = "LOADING kvstore is loading the dataset in memory";
+
 /// What commands may ask of persistence. The persistence layer implements
-/// it; [`NoDurability`] is the in-memory stand-in.
+/// it.
 pub trait Durability: Send + Sync {
     /// True if writes must go through [`Durability::write`].
     fn tracks_writes(&self) -> bool;
@@ -191,8 +215,14 @@ pub trait Durability: Send + Sync {
     /// reply must wait for (0 for none).
     fn write(&self, apply: &mut dyn FnMut(&mut Log) -> Value) -> (Value, u64);
 
-    /// Resolves once the log is durable up to `offset`.
-    fn wait(&self, offset: u64) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Resolves once the log is durable up to `offset` (`Ok`), or once the
+    /// record ending there could not be written (`Err`: the error reply
+    /// the write gets instead of its own; it was applied in memory but is
+    /// not durable).
+    fn wait(&self, offset: u64) -> Pin<Box<dyn Future<Output = Result<(), Value>> + Send + '_>>;
+
+    /// `None` while commands may run as usual; a few atomic loads.
+    fn refusal(&self) -> Option<Refusal>;
 
     /// One slice of the active expiry cycle: removes keys past their
     /// deadline for about `budget`, logging each as a deletion. Returns

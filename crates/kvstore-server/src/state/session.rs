@@ -59,6 +59,9 @@ pub struct Session {
     /// Set by `SAVE`, whose file is written on another thread: the
     /// connection awaits it and sends its outcome in place of SAVE's reply.
     pub pending_save: Option<super::SaveDone>,
+    /// With `pending_save`, set by `SHUTDOWN`: on success the connection
+    /// closes without a reply, as Redis's does; on failure it gets the error.
+    pub pending_shutdown: bool,
     /// What other connections may see of this one (`CLIENT LIST`).
     pub info: Arc<ClientInfo>,
     /// Set at the first subscription (see `state::pubsub`); `None` keeps
@@ -204,6 +207,7 @@ impl Session {
             refused: 0,
             aof_wait: 0,
             pending_save: None,
+            pending_shutdown: false,
             info,
             pubsub: None,
             mark: Instant::now(),

@@ -194,7 +194,12 @@ impl Conn {
                 Err(e) => return Err(std::io::Error::other(e)),
             }
             let mut chunk = [0u8; 16 * 1024];
-            let n = self.stream.read(&mut chunk)?;
+            let n = match self.stream.read(&mut chunk) {
+                Ok(n) => n,
+                // A signal (a child exiting) is no reason to give up.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
             if n == 0 {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
@@ -259,4 +264,12 @@ pub fn last_incr(dir: &Path) -> std::path::PathBuf {
         .next_back()
         .expect("an incr line");
     dir.join(name)
+}
+
+/// True if the manifest-less directory still holds an incremental file.
+pub fn last_incr_exists(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
+    })
 }
