@@ -93,6 +93,49 @@ fn ranged(v: &str, min: i64) -> Result<i64, &'static str> {
     Ok(n)
 }
 
+/// A whole-number setting with its range, checked as the flag is.
+macro_rules! int_setting {
+    ($name:literal, $field:ident, $min:expr, $max:expr) => {
+        Setting {
+            name: $name,
+            get: |c, _| c.$field.to_string(),
+            set: Some(|c, v| {
+                c.$field = crate::config::int_range($min, $max)(v).map_err(|e| match e {
+                    _ if e.starts_with("argument couldn't") => {
+                        "argument couldn't be parsed into an integer"
+                    }
+                    _ => concat!(
+                        "argument must be between ",
+                        stringify!($min),
+                        " and ",
+                        stringify!($max),
+                        " inclusive"
+                    ),
+                })?;
+                Ok(())
+            }),
+        }
+    };
+}
+
+/// A yes/no setting that kvstore accepts and reports.
+macro_rules! switch {
+    ($name:literal, $field:ident) => {
+        Setting {
+            name: $name,
+            get: |c, _| yes_no(c.$field),
+            set: Some(|c, v| {
+                c.$field = match v.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err("argument must be 'yes' or 'no'"),
+                };
+                Ok(())
+            }),
+        }
+    };
+}
+
 static SETTINGS: &[Setting] = &[
     threshold!(
         "hash-max-listpack-entries",
@@ -157,6 +200,48 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         }),
     },
+    int_setting!("timeout", timeout, 0, 2147483647),
+    int_setting!("tcp-keepalive", tcp_keepalive, 0, 2147483647),
+    Setting {
+        name: "tcp-backlog",
+        get: |c, _| c.tcp_backlog.to_string(),
+        set: None,
+    },
+    Setting {
+        name: "maxmemory",
+        get: |c, _| c.maxmemory.to_string(),
+        set: Some(|c, v| {
+            c.maxmemory =
+                crate::config::memory_amount(v).ok_or("argument must be a memory value")?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "maxmemory-policy",
+        get: |c, _| c.maxmemory_policy.name().to_string(),
+        set: Some(|c, v| {
+            c.maxmemory_policy = crate::config::Policy::parse(v).ok_or(
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, \
+                 volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+            )?;
+            Ok(())
+        }),
+    },
+    int_setting!("maxmemory-samples", maxmemory_samples, 1, 2147483647),
+    int_setting!(
+        "maxmemory-eviction-tenacity",
+        maxmemory_eviction_tenacity,
+        0,
+        100
+    ),
+    int_setting!("lfu-log-factor", lfu_log_factor, 0, 2147483647),
+    int_setting!("lfu-decay-time", lfu_decay_time, 0, 2147483647),
+    switch!("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
+    switch!("lazyfree-lazy-expire", lazyfree_lazy_expire),
+    switch!("lazyfree-lazy-server-del", lazyfree_lazy_server_del),
+    switch!("lazyfree-lazy-user-del", lazyfree_lazy_user_del),
+    switch!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush),
+    switch!("replica-lazy-flush", replica_lazy_flush),
     Setting {
         name: "proto-max-bulk-len",
         get: |c, _| c.proto_max_bulk_len.to_string(),
@@ -604,8 +689,10 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         }
     }
     next.apply_encodings();
+    next.apply_eviction(&ctx.shared.keyspace);
     ctx.shared.pubsub.configure(&next);
     ctx.shared.intro.configure(&next);
+    ctx.shared.conn_limits.configure(&next);
     *live = next;
     Value::ok()
 }

@@ -26,6 +26,7 @@ mod lua_cjson;
 mod lua_libs;
 mod lua_msgpack;
 mod lua_struct;
+pub mod maxmemory;
 mod memory;
 mod notify;
 mod persistence;
@@ -208,6 +209,10 @@ pub fn execute(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         }
     };
     if let Some(reply) = refused_in_state(ctx, cmd, &args) {
+        // As any command refused while queueing, it dooms the transaction.
+        if ctx.session.multi.is_some() {
+            ctx.session.multi_failed = true;
+        }
         stats::rejected(ctx, Some(cmd), &reply);
         return reply;
     }
@@ -291,6 +296,9 @@ fn refused_in_state(ctx: &Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<Valu
     }
     if ctx.session.monitor && introspection::refused_while_monitoring(cmd) {
         return Some(Value::error("ERR Replica can't interact with the keyspace"));
+    }
+    if let Some(reply) = maxmemory::refused(ctx, cmd) {
+        return Some(reply);
     }
     None
 }

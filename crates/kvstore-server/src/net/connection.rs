@@ -311,6 +311,11 @@ pub async fn serve(
             }
         }
         let outbox = session.pubsub.as_ref().map(|ps| &*ps.outbox);
+        // Redis's `timeout`: subscribers are never idle.
+        let idle_limit = match outbox {
+            None => shared.conn_limits.idle_timeout(),
+            Some(_) => None,
+        };
         tokio::select! {
             read = socket.read_buf(&mut rbuf) => match read {
                 // A partial frame left in the buffer is simply dropped:
@@ -335,6 +340,10 @@ pub async fn serve(
                 debug!(%peer, id = session.id, "killed");
                 break;
             }
+            _ = idle(idle_limit) => {
+                debug!(%peer, id = session.id, "closing idle client");
+                break;
+            }
             _ = &mut stop_signal, if !stopping => {
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
@@ -355,6 +364,15 @@ pub async fn serve(
         shared.pubsub.forget(&ps);
     }
     debug!(%peer, id = session.id, "disconnected");
+}
+
+/// Resolves once `limit` has passed; never without one. The timer is
+/// made only when polled, so no timeout costs nothing.
+async fn idle(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Resolves when `outbox` has news; never without one.

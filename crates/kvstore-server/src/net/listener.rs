@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
-use super::connection;
+use super::{connection, sockopt};
 use crate::config::Config;
 use crate::keyspace::Keyspace;
 use crate::persist::{self, Persist};
@@ -31,22 +32,30 @@ pub struct Server {
 impl Server {
     /// Binds the listening socket and loads the data from disk (snapshot
     /// or append-only file); nothing is accepted until [`Server::run`].
-    pub async fn bind(config: Config) -> io::Result<Server> {
+    pub async fn bind(mut config: Config) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
-        let listener = TcpListener::bind((config.bind.as_str(), config.port))
+        config.maxclients = sockopt::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
+        let cannot = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot listen on {}:{}: {e}", config.bind, config.port),
+            )
+        };
+        let addr = tokio::net::lookup_host((config.bind.as_str(), config.port))
             .await
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot listen on {}:{}: {e}", config.bind, config.port),
-                )
-            })?;
+            .map_err(cannot)?
+            .next()
+            .ok_or_else(|| cannot(io::Error::other("no address")))?;
+        let backlog = u32::try_from(config.tcp_backlog).unwrap_or(u32::MAX);
+        let listener = sockopt::listen(addr, backlog).map_err(cannot)?;
         let local_addr = listener.local_addr()?;
         config.apply_encodings();
         let keyspace = Arc::new(Keyspace::new(config.databases));
         let persist = Arc::new(Persist::new(settings, Arc::clone(&keyspace)));
         let shared = Arc::new(Shared::new(keyspace, config, local_addr, persist.clone()));
         persist::open(&shared, &persist).await?;
+        // Only once the data is loaded, as Redis: loading never evicts.
+        shared.config.read().apply_eviction(&shared.keyspace);
         // Replaying the log ran commands; none of them was a client's.
         shared.intro.forget_all();
         Ok(Server {
@@ -83,8 +92,11 @@ impl Server {
                         Ok(pair) => pair,
                         Err(e) => {
                             // Out of file descriptors and the like: back off
-                            // rather than spin, and keep serving.
-                            warn!("accept failed: {e}");
+                            // rather than spin, and keep serving, with at
+                            // most a line a second in the log.
+                            if let Some(held) = super::ratelog::ACCEPT.allow() {
+                                warn!("accept failed: {e}{}", super::ratelog::held_note(held));
+                            }
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
@@ -129,7 +141,10 @@ impl Server {
         let shared = Arc::clone(&self.shared);
         let stats = &shared.stats;
         stats.connections_received.fetch_add(1, Ordering::Relaxed);
-        let max = shared.config.read().maxclients;
+        let (max, keepalive) = {
+            let c = shared.config.read();
+            (c.maxclients, c.tcp_keepalive)
+        };
         if stats.connected_clients.fetch_add(1, Ordering::AcqRel) >= max {
             stats.connected_clients.fetch_sub(1, Ordering::AcqRel);
             stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +165,9 @@ impl Server {
         }
         if let Err(e) = socket.set_nodelay(true) {
             debug!(%peer, "set_nodelay failed: {e}");
+        }
+        if let Err(e) = sockopt::keepalive(&socket, keepalive.max(0) as u64) {
+            debug!(%peer, "setting TCP keepalive failed: {e}");
         }
         tokio::spawn(async move {
             // Released on drop, so the slot comes back even if the task
@@ -194,6 +212,7 @@ async fn expire_cycle(shared: Arc<Shared>) {
     let mut cursor = 0;
     loop {
         tick.tick().await;
+        crate::keyspace::evict::tick();
         // Redis does not expire keys while clients are paused: the pause
         // is there to keep the data still.
         if shared.intro.paused() != crate::state::intro::PAUSE_NONE

@@ -57,6 +57,7 @@ pub fn held_note(held: u64) -> String {
 pub static REJECTED: RateLog = RateLog::new();
 pub static PROTOCOL: RateLog = RateLog::new();
 pub static OUTPUT_LIMIT: RateLog = RateLog::new();
+pub static ACCEPT: RateLog = RateLog::new();
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 pub mod blocking;
 pub mod clients;
 pub mod intro;
+pub mod limits;
 pub mod ops;
 pub mod pubsub;
 pub mod script;
@@ -68,6 +69,8 @@ pub struct Shared {
     pub script: script::ScriptState,
     /// Set by `SHUTDOWN`: the listener stops as on SIGTERM.
     pub shutdown: Shutdown,
+    /// Idle timeout and output limits, as connections read them.
+    pub conn_limits: limits::ConnLimits,
     next_client_id: AtomicU64,
 }
 
@@ -82,6 +85,8 @@ impl Shared {
         pubsub.configure(&config);
         let intro = intro::Intro::default();
         intro.configure(&config);
+        let conn_limits = limits::ConnLimits::default();
+        conn_limits.configure(&config);
         // Keys that expire, in a command or in the active cycle, are
         // announced when keyspace notifications ask for it.
         let announce = Arc::clone(&pubsub);
@@ -106,6 +111,7 @@ impl Shared {
             scripts: Default::default(),
             script: Default::default(),
             shutdown: Shutdown::default(),
+            conn_limits,
             next_client_id: AtomicU64::new(0),
         }
     }
