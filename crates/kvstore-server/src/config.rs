@@ -150,7 +150,9 @@ pub struct Config {
 
     /// Most bytes of requests a client may have buffered unanswered (a
     /// frame still arriving included); past it the connection is closed.
-    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_parser = at_least_one)]
+    /// What a request takes once decoded counts too. Redis's units (`1gb`)
+    /// are accepted.
+    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_parser = memory_at_least_one)]
     pub client_query_buffer_limit: usize,
 
     /// Reply mode a new connection starts in (`HELLO` or `CLIENT SETINFO`
@@ -474,6 +476,14 @@ pub fn memory_amount(s: &str) -> Option<u64> {
 /// `maxmemory` and the like: a byte count as [`memory_amount`] reads it.
 pub fn memory_value(s: &str) -> Result<u64, String> {
     memory_amount(s).ok_or_else(|| "argument must be a memory value".to_string())
+}
+
+/// A positive byte count, in Redis's units if wanted.
+pub fn memory_at_least_one(s: &str) -> Result<usize, String> {
+    match memory_amount(s).map(usize::try_from) {
+        Some(Ok(n)) if n >= 1 => Ok(n),
+        _ => Err("argument must be a memory value of at least 1 byte".to_string()),
+    }
 }
 
 /// An eviction policy by its Redis name.

@@ -84,10 +84,10 @@ fn squeeze(con: &mut Raw, over: u64) {
     assert_eq!(con.cmd(&["CONFIG", "SET", "maxmemory", "0"]), "+OK\r\n");
 }
 
-/// Lets the LRU clock (1 s ticks, as Redis's) move on, so that what is
-/// read after this ranks as more recent than what was written before.
+/// Lets the LRU clock (250 ms ticks) move on, so that what is read after
+/// this ranks as more recent than what was written before.
 fn next_lru_tick() {
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(600));
 }
 
 #[test]
@@ -473,6 +473,73 @@ fn the_descriptor_limit_is_raised_when_allowed() {
         con.cmd(&["CONFIG", "GET", "maxclients"]).lines().nth(4),
         Some("1000")
     );
+}
+
+#[test]
+fn a_normal_client_past_its_output_hard_limit_is_disconnected() {
+    let (_dir, server) = start(&["--client-output-buffer-limit", "normal 1mb 0 0"]);
+    let mut con = Raw::connect(server.addr);
+    assert_eq!(
+        con.cmd(&["CONFIG", "GET", "client-output-buffer-limit"]),
+        "*2\r\n$26\r\nclient-output-buffer-limit\r\n$73\r\nnormal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n"
+    );
+    fill(&mut con, "big", 1, 600_000, None);
+    // One value fits under the limit; two in one reply do not.
+    assert!(con.cmd(&["MGET", "big0"]).starts_with("*1\r\n$600000\r\n"));
+    con.send(&["MGET", "big0", "big0"]);
+    assert!(con.is_closed(), "closed without the reply");
+    let mut other = Raw::connect(server.addr);
+    assert_eq!(other.cmd(&["PING"]), "+PONG\r\n");
+    // Back to Redis's default for the class: no limit.
+    assert_eq!(
+        other.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0"
+        ]),
+        "+OK\r\n"
+    );
+    let reply = other.cmd(&["MGET", "big0", "big0"]);
+    assert_eq!(reply.len(), 4 + 2 * (9 + 600_000 + 2));
+}
+
+#[test]
+fn a_request_is_bounded_by_its_decoded_size() {
+    let (_dir, server) = start(&["--client-query-buffer-limit", "64mb"]);
+    let mut con = Raw::connect(server.addr);
+    let before = used(&mut con);
+    // ECHO of a nested array of four million `:0`, 16 MiB on the wire:
+    // some 150 MiB as values, past the 64 MiB limit.
+    let mut wire = Vec::with_capacity(17 << 20);
+    wire.extend_from_slice(b"*2\r\n$4\r\nECHO\r\n*4\r\n");
+    for _ in 0..4 {
+        wire.extend_from_slice(b"*1048576\r\n");
+        for _ in 0..1_048_576 {
+            wire.extend_from_slice(b":0\r\n");
+        }
+    }
+    let mut stream = con.into_stream();
+    // The server may hang up before it has read all of it.
+    let _ = std::io::Write::write_all(&mut stream, &wire);
+    let mut reply = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut reply);
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "-ERR Protocol error: query buffer limit of 67108864 bytes exceeded\r\n"
+    );
+    let mut other = Raw::connect(server.addr);
+    let peak = info(&mut other, "memory", "used_memory_peak");
+    assert!(
+        peak < before + 3 * wire.len() as u64,
+        "the request cost {} bytes at its peak, for {} on the wire",
+        peak - before,
+        wire.len()
+    );
+    // The same nesting within the bound is served.
+    let small = b"*2\r\n$4\r\nECHO\r\n*2\r\n*1\r\n:0\r\n:5\r\n";
+    other.send_raw(small);
+    assert_eq!(other.read_reply(), b"*2\r\n*1\r\n:0\r\n:5\r\n");
 }
 
 /// Polls `f` until it holds or `limit` passes.

@@ -271,7 +271,8 @@ static SETTINGS: &[Setting] = &[
         name: "client-query-buffer-limit",
         get: |c, _| c.client_query_buffer_limit.to_string(),
         set: Some(|c, v| {
-            c.client_query_buffer_limit = positive(v)?;
+            c.client_query_buffer_limit = crate::config::memory_at_least_one(v)
+                .map_err(|_| "argument must be a memory value")?;
             Ok(())
         }),
     },

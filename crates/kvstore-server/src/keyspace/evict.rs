@@ -7,9 +7,11 @@
 //! carries in its table slot at no cost in memory (see `record.rs`;
 //! Redis keeps 24 bits in its object header):
 //!
-//! - LRU policies: a clock of seconds, as Redis's, stamped on every
-//!   access; the oldest stamp goes first. It wraps after 18 hours, so a
-//!   key untouched for longer ranks as if idle for that much less.
+//! - LRU policies: a clock of quarter seconds (Redis's ticks are seconds,
+//!   but a cache that turns over within a second or two must still tell
+//!   its keys apart), stamped on every access; the oldest stamp goes
+//!   first. It wraps after 4.5 hours, so a key untouched for longer ranks
+//!   as if idle for that much less.
 //! - LFU policies: 8 bits of minutes (when the count last decayed,
 //!   wrapping after 256) and an 8-bit logarithmic access counter, Redis's
 //!   scheme: a new key starts at 5, an access adds one with a probability
@@ -113,7 +115,7 @@ static CLOCK: AtomicU32 = AtomicU32::new(0);
 static LFU_LOG_FACTOR: AtomicU32 = AtomicU32::new(10);
 static LFU_DECAY_MINUTES: AtomicU32 = AtomicU32::new(1);
 
-const LRU_TICK_MS: u64 = 1000;
+const LRU_TICK_MS: u64 = 250;
 const FIELD_MASK: u32 = (1 << super::record::ACCESS_BITS) - 1;
 /// A new key's LFU count (Redis's `LFU_INIT_VAL`), so that it is not the
 /// first to go before it has had a chance to be read.

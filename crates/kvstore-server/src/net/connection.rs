@@ -48,6 +48,9 @@ pub async fn serve(
     let mut session = Session::new(shared.next_client_id(), peer, mode);
     shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
+    // What a request takes once decoded counts against the query buffer
+    // limit, not only its bytes on the wire.
+    decoder.set_max_decoded(query_limit);
     let max_bulk = limits.max_bulk_len;
     // The shortcut knows only GET and SET, which a tighter element limit
     // than three would turn into protocol errors.
@@ -62,6 +65,8 @@ pub async fn serve(
     // Bytes taken from this connection's pub/sub outbox and not yet
     // written: they still count against its output-buffer limit.
     let mut in_flight = 0u64;
+    // Where this client stands against its output soft limit.
+    let mut soft = super::reply::SoftState::default();
     // CLIENT KILL: made once, like the stop signal.
     let info = Arc::clone(&session.info);
     info.activity
@@ -202,8 +207,21 @@ pub async fn serve(
                     let reply = if silent { None } else { Some(reply) };
                     match session.pubsub.as_deref_mut() {
                         None => {
-                            if let Some(reply) = &reply {
-                                encode_as(reply, dialect, &mut wbuf);
+                            if let Some(reply) = reply {
+                                let limit = shared.conn_limits.normal_output();
+                                let put = super::reply::put(
+                                    reply,
+                                    dialect,
+                                    &mut wbuf,
+                                    &mut socket,
+                                    limit,
+                                    &mut soft,
+                                );
+                                if let Err(why) = put.await {
+                                    output_refused(peer, session.id, why);
+                                    fatal = true;
+                                    break;
+                                }
                             }
                         }
                         // A subscriber's reply may already be in its outbox,
@@ -364,6 +382,22 @@ pub async fn serve(
         shared.pubsub.forget(&ps);
     }
     debug!(%peer, id = session.id, "disconnected");
+}
+
+/// Logs (at most once a second) why a reply cost its client the connection.
+fn output_refused(peer: SocketAddr, id: u64, why: super::reply::Refused) {
+    use super::reply::Refused;
+    let reason = match why {
+        Refused::OverLimit => "for overcoming of output buffer limits",
+        Refused::NoMemory => "for a reply there is no memory for",
+        Refused::Closed => return,
+    };
+    if let Some(held) = super::ratelog::OUTPUT_LIMIT.allow() {
+        info!(
+            "Client id={id} addr={peer} closed {reason}{}",
+            super::ratelog::held_note(held)
+        );
+    }
 }
 
 /// Resolves once `limit` has passed; never without one. The timer is

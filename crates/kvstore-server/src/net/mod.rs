@@ -6,6 +6,7 @@ pub mod connection;
 pub mod fastpath;
 pub mod listener;
 mod ratelog;
+pub mod reply;
 pub mod sockopt;
 
 pub use background::BackgroundServer;
