@@ -114,9 +114,12 @@ pub struct Config {
     #[arg(long, default_value_t = 1, value_parser = int_range(0, i64::from(i32::MAX)))]
     pub lfu_decay_time: i64,
 
-    /// Redis's lazy-free switches, accepted so that configs carry over:
-    /// UNLINK, FLUSHALL ASYNC and FLUSHDB ASYNC always free large values
-    /// off the request path, and the rest free where they are.
+    /// Redis's lazy-free switches. UNLINK, FLUSHALL ASYNC and FLUSHDB ASYNC
+    /// always free large values off the request path; `lazyfree-lazy-user-del`
+    /// makes DEL do so too, and `lazyfree-lazy-user-flush` makes FLUSHALL
+    /// and FLUSHDB without a mode asynchronous. The others are accepted so
+    /// that configs carry over: eviction, expiry and server-side deletes
+    /// free where they are.
     #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
     pub lazyfree_lazy_eviction: bool,
     #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
@@ -260,7 +263,7 @@ pub struct Config {
     pub zset_max_listpack_value: usize,
 
     /// Redis's output buffer limits, "CLASS HARD SOFT SOFT-SECONDS ...";
-    /// kvstore enforces the `pubsub` class on subscribers' queues.
+    /// kvstore enforces `normal` on replies and `pubsub` on subscribers' queues.
     #[arg(long, default_value = DEFAULT_OUTPUT_LIMITS, value_parser = output_limits)]
     pub client_output_buffer_limit: OutputLimits,
 

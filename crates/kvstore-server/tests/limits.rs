@@ -542,6 +542,37 @@ fn a_request_is_bounded_by_its_decoded_size() {
     assert_eq!(other.read_reply(), b"*2\r\n*1\r\n:0\r\n:5\r\n");
 }
 
+#[test]
+fn unlink_of_a_million_elements_returns_and_frees_in_the_background() {
+    let (_dir, server) = start(&[]);
+    let mut con = Raw::connect(server.addr);
+    let before = used(&mut con);
+    for key in ["big", "big2"] {
+        for chunk in 0..100 {
+            let members: Vec<String> = (0..10_000).map(|i| format!("m{chunk}:{i}")).collect();
+            let mut words = vec!["RPUSH", key];
+            words.extend(members.iter().map(String::as_str));
+            assert!(con.cmd(&words).starts_with(':'));
+        }
+    }
+    assert_eq!(con.cmd(&["LLEN", "big"]), ":1000000\r\n");
+    let full = used(&mut con);
+    assert!(full > before + 10_000_000, "{before} -> {full}");
+    con.send(&["UNLINK", "big"]);
+    let mut other = Raw::connect(server.addr);
+    assert_eq!(other.cmd(&["PING"]), "+PONG\r\n");
+    assert_eq!(con.read_reply(), b":1\r\n");
+    assert_eq!(con.cmd(&["EXISTS", "big"]), ":0\r\n");
+    // DEL frees lazily too once lazyfree-lazy-user-del says so.
+    con.cmd(&["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"]);
+    assert_eq!(con.cmd(&["DEL", "big2"]), ":1\r\n");
+    assert!(
+        eventually(Duration::from_secs(30), || used(&mut con)
+            < before + 5_000_000),
+        "the memory came back"
+    );
+}
+
 /// Polls `f` until it holds or `limit` passes.
 fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;

@@ -207,9 +207,14 @@ fn remove_all(ctx: &Ctx<'_>, args: &[Value]) -> Result<Vec<Record>, Value> {
 }
 
 /// `DEL key [key ...]`: how many of the keys existed (each counted once).
+/// With `lazyfree-lazy-user-del` on it is UNLINK, as in Redis.
 pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let gone = tri!(remove_all(ctx, args));
-    Value::Integer(gone.len() as i64)
+    let n = gone.len();
+    if ctx.shared.config.read().lazyfree_lazy_user_del {
+        ctx.shared.keyspace.lazy.free_records(gone);
+    }
+    Value::Integer(n as i64)
 }
 
 /// `UNLINK key [key ...]`: DEL, with large values freed on a background
@@ -231,10 +236,11 @@ pub fn exists(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Integer(found.into_iter().filter(|f| *f).count() as i64)
 }
 
-/// True for `ASYNC`, false for `SYNC` or nothing.
-fn flush_mode(args: &[Value]) -> Result<bool, Value> {
+/// True for `ASYNC`, false for `SYNC`; with neither, what
+/// `lazyfree-lazy-user-flush` says, as in Redis.
+fn flush_mode(ctx: &Ctx<'_>, args: &[Value]) -> Result<bool, Value> {
     match &args[1..] {
-        [] => Ok(false),
+        [] => Ok(ctx.shared.config.read().lazyfree_lazy_user_flush),
         [mode] if is_word(mode, "ASYNC") => Ok(true),
         [mode] if is_word(mode, "SYNC") => Ok(false),
         _ => Err(syntax_error()),
@@ -245,7 +251,7 @@ fn flush_mode(args: &[Value]) -> Result<bool, Value> {
 /// The old tables are freed after the locks are released; with `ASYNC`,
 /// on the background thread.
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let lazy = tri!(flush_mode(args));
+    let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(Some(ctx.session.db));
     ctx.shared.keyspace.clear_db(ctx.db(), lazy);
     crate::memory::release();
@@ -254,7 +260,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 
 /// `FLUSHALL [ASYNC|SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let lazy = tri!(flush_mode(args));
+    let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(None);
     ctx.shared.keyspace.clear(lazy);
     crate::memory::release();
