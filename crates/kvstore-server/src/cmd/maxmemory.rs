@@ -30,14 +30,24 @@ pub fn refused(ctx: &Ctx<'_>, cmd: &Command) -> Option<Value> {
         return None;
     }
     let failed = evict(ctx.shared, max) == Outcome::Failed;
+    // As in Redis, inside MULTI everything but the transaction's own
+    // controls is refused, reads included.
     let grows = cmd.flags & DENYOOM != 0
-        || (ctx.session.multi.is_some() && !super::transactions::runs_in_multi(cmd));
+        || (ctx.session.multi.is_some()
+            && !super::transactions::runs_in_multi(cmd)
+            && cmd.name != "unwatch");
     (failed && grows).then(|| Value::error(OOM))
 }
 
 /// Evicts until memory is under `max` or the policy can go no further,
 /// and tells the rest of the server which keys went.
 pub fn evict(shared: &Shared, max: u64) -> Outcome {
+    // Under the gate, as any command: keys never vanish in the middle of
+    // a transaction. While a script is busy, the script's writes wait and
+    // nothing is evicted.
+    let Some(_gate) = shared.keyspace.gate.shared_unless(&|| shared.script.busy()) else {
+        return Outcome::Running;
+    };
     let mut evicted = Vec::new();
     let mut over = || crate::memory::used() as u64 > max;
     let outcome = if shared.persist.tracks_writes() {

@@ -208,6 +208,15 @@ pub async fn serve(
                     match session.pubsub.as_deref_mut() {
                         None => {
                             if let Some(reply) = reply {
+                                // A large reply is written out as it is
+                                // encoded: the batch's writes must be
+                                // logged before any reply goes.
+                                if session.aof_wait != 0
+                                    && super::reply::encoded_size(&reply) >= super::reply::FLUSH_AT
+                                {
+                                    shared.persist.wait(session.aof_wait).await;
+                                    session.aof_wait = 0;
+                                }
                                 let limit = shared.conn_limits.normal_output();
                                 let put = super::reply::put(
                                     reply,
