@@ -213,8 +213,20 @@ pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let n = gone.len();
     if ctx.shared.config.read().lazyfree_lazy_user_del {
         ctx.shared.keyspace.lazy.free_records(gone);
+    } else {
+        free_off_worker(gone);
     }
     Value::Integer(n as i64)
+}
+
+/// Frees what DEL removed before it answers, as Redis does, but a large
+/// value off the worker, so that the other connections it serves are not
+/// held up meanwhile.
+fn free_off_worker(gone: Vec<Record>) {
+    let weight: usize = gone.iter().map(Record::weight).sum();
+    if weight >= crate::keyspace::lazyfree::THRESHOLD {
+        super::scripting::off_worker(|| drop(gone));
+    }
 }
 
 /// `UNLINK key [key ...]`: DEL, with large values freed on a background
@@ -253,7 +265,8 @@ fn flush_mode(ctx: &Ctx<'_>, args: &[Value]) -> Result<bool, Value> {
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(Some(ctx.session.db));
-    ctx.shared.keyspace.clear_db(ctx.db(), lazy);
+    // A synchronous flush frees off the worker: see `free_off_worker`.
+    super::scripting::off_worker(|| ctx.shared.keyspace.clear_db(ctx.db(), lazy));
     crate::memory::release();
     Value::ok()
 }
@@ -262,7 +275,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(None);
-    ctx.shared.keyspace.clear(lazy);
+    super::scripting::off_worker(|| ctx.shared.keyspace.clear(lazy));
     crate::memory::release();
     Value::ok()
 }
@@ -429,11 +442,16 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     };
     let all = pattern == b"*";
     let mut out = Vec::new();
-    // Every shard at one instant, as Redis's KEYS sees one keyspace.
-    ctx.db().for_each_key(|k| {
-        if all || glob::matches(pattern, k) {
-            out.push(Value::Bulk(Bytes::copy_from_slice(k)));
-        }
+    // Every shard at one instant, as Redis's KEYS sees one keyspace; off
+    // the worker, so that the other connections it serves are not held up
+    // by a walk of millions of keys (writes to the database still wait).
+    let db = ctx.db();
+    super::scripting::off_worker(|| {
+        db.for_each_key(|k| {
+            if all || glob::matches(pattern, k) {
+                out.push(Value::Bulk(Bytes::copy_from_slice(k)));
+            }
+        })
     });
     Value::Array(out)
 }
