@@ -608,6 +608,13 @@ fn directives(
             })
             .collect()
         }
+        // Byte counts in Redis's units, as Redis rewrites them.
+        "maxmemory" | "client-query-buffer-limit" => {
+            let value = stated(s, config, shared);
+            let same = value == stated(s, defaults, shared);
+            let n = value.parse::<u64>().unwrap_or(0);
+            vec![(format!("{} {}", s.name, memory_units(n)), same)]
+        }
         _ => {
             let value = stated(s, config, shared);
             let line = if value.is_empty() || QUOTED.contains(&s.name) {
