@@ -573,6 +573,21 @@ fn unlink_of_a_million_elements_returns_and_frees_in_the_background() {
     );
 }
 
+#[test]
+fn an_idle_connection_costs_about_its_read_buffer() {
+    let (_dir, server) = start(&[]);
+    let mut con = Raw::connect(server.addr);
+    let before = used(&mut con);
+    let mut idle: Vec<Raw> = (0..200).map(|_| Raw::connect(server.addr)).collect();
+    for c in &mut idle {
+        assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+    }
+    let each = (used(&mut con) - before) / 200;
+    // A 16 KiB read buffer, the session and the task; no write buffer
+    // beyond the replies' few bytes.
+    assert!(each < 24 * 1024, "{each} bytes per idle connection");
+}
+
 /// Polls `f` until it holds or `limit` passes.
 fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;

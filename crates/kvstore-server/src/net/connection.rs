@@ -56,7 +56,9 @@ pub async fn serve(
     // than three would turn into protocol errors.
     let shortcut = limits.max_elements >= 3;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    // Grown by the replies it holds, so that a connection that only ever
+    // gets short replies keeps a short buffer while idle.
+    let mut wbuf = BytesMut::new();
     let mut stopping = false;
     // Made once: a fresh `changed()` per read would register and unregister
     // a waiter (two lock round trips) on every request batch.
@@ -300,7 +302,7 @@ pub async fn serve(
             }
             wbuf.clear();
             if wbuf.capacity() > KEEP_CAPACITY {
-                wbuf = BytesMut::with_capacity(READ_CHUNK);
+                wbuf = BytesMut::new();
             }
         }
         if fatal || session.quit || info.kill.is_killed() {
