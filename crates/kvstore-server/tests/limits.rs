@@ -111,6 +111,24 @@ fn noeviction_refuses_writes_with_redis_text_but_serves_reads_and_deletes() {
     assert_eq!(con.cmd(&["MULTI"]), "+OK\r\n");
     assert_eq!(con.cmd(&["SET", "k", "v"]), oom);
     assert!(con.cmd(&["EXEC"]).starts_with("-EXECABORT"));
+    // A script may not start writing either; reads and deletes go on.
+    let refused = con.cmd(&["EVAL", "return redis.call('set','x','y')", "0"]);
+    assert!(
+        refused.starts_with("-OOM command not allowed when used memory > 'maxmemory'. script: "),
+        "{refused}"
+    );
+    assert_eq!(
+        con.cmd(&["EVAL", "return redis.pcall('set','x','y')", "0"]),
+        oom
+    );
+    assert_eq!(
+        con.cmd(&[
+            "EVAL",
+            "redis.call('del','nothing'); return redis.call('get','x')",
+            "0"
+        ]),
+        "$-1\r\n"
+    );
     // Lifting the cap lets writes through again.
     assert_eq!(con.cmd(&["CONFIG", "SET", "maxmemory", "0"]), "+OK\r\n");
     assert_eq!(con.cmd(&["SET", "k2", "v"]), "+OK\r\n");

@@ -18,7 +18,7 @@ use crate::config::notify::EVICTED;
 use crate::keyspace::evict::Outcome;
 use crate::state::{Log, Shared};
 
-const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /// The reply refusing `cmd` because memory is over `maxmemory` and
 /// nothing more can be evicted; `None` to let it run. With no cap this is
@@ -37,6 +37,17 @@ pub fn refused(ctx: &Ctx<'_>, cmd: &Command) -> Option<Value> {
             && !super::transactions::runs_in_multi(cmd)
             && cmd.name != "unwatch");
     (failed && grows).then(|| Value::error(OOM))
+}
+
+/// Whether a `denyoom` command inside a script is refused: memory over
+/// `maxmemory` under `noeviction` (the admission check before the script
+/// has already evicted what a policy could). Nothing is evicted here: the
+/// script holds the gate.
+pub fn script_refused(shared: &Shared) -> bool {
+    let max = shared.keyspace.eviction.maxmemory();
+    max != 0
+        && crate::memory::used() as u64 > max
+        && shared.keyspace.eviction.policy() == crate::keyspace::evict::Policy::NoEviction
 }
 
 /// Evicts until memory is under `max` or the policy can go no further,
