@@ -82,6 +82,10 @@ pub enum ProtocolError {
     LineTooLong(usize),
     #[error("frame longer than the limit of {0} bytes")]
     FrameTooLong(usize),
+    /// What the frame would take once decoded (its bytes, and a value for
+    /// each of its elements) is past [`Decoder::set_max_decoded`].
+    #[error("query buffer limit of {0} bytes exceeded")]
+    DecodedTooLarge(usize),
     /// An inline command (a bare line of words) whose quotes do not close.
     #[error("unbalanced quotes in request")]
     UnbalancedQuotes,
@@ -101,7 +105,14 @@ pub struct Decoder {
     open: Vec<u64>,
     /// How far the search for the current line's LF has already looked.
     searched: usize,
+    /// Elements of the current frame seen so far.
+    elements: u64,
+    /// See [`Decoder::set_max_decoded`]; 0 for none.
+    max_decoded: usize,
 }
+
+/// What one decoded element takes besides its bytes: its `Value`.
+const ELEMENT_COST: u64 = std::mem::size_of::<Value>() as u64;
 
 impl Decoder {
     pub fn new(limits: Limits) -> Self {
@@ -117,6 +128,14 @@ impl Decoder {
 
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
+    }
+
+    /// Bounds what one frame may take once decoded: its bytes plus a
+    /// `Value` per element. A frame of small nested elements (`:0` is four
+    /// bytes on the wire, and a `Value` ten times that) is refused before
+    /// any of it is built. 0: no bound.
+    pub fn set_max_decoded(&mut self, max: usize) {
+        self.max_decoded = max;
     }
 
     /// Bytes of `buf` already known to belong to an incomplete frame.
@@ -149,6 +168,7 @@ impl Decoder {
         self.pos = 0;
         self.open.clear();
         self.searched = 0;
+        self.elements = 0;
     }
 
     /// Finds the length of the first frame in `buf`, or `None` if it has not
@@ -226,6 +246,7 @@ impl Decoder {
                 b'*' | b'%' | b'~' | b'>' => {
                     let count = match parse_len(header)? {
                         None if tag == b'*' => {
+                            self.account(next)?;
                             self.advance(next);
                             if let Some(done) = self.complete_element() {
                                 return Ok(Some(done));
@@ -248,6 +269,7 @@ impl Decoder {
                         if self.open.len() >= self.limits.max_depth {
                             return Err(ProtocolError::TooDeep(self.limits.max_depth));
                         }
+                        self.account(next)?;
                         self.open.push(children);
                         self.advance(next);
                         continue;
@@ -255,11 +277,27 @@ impl Decoder {
                 }
                 other => return Err(ProtocolError::InvalidTypeByte(other as char)),
             };
+            self.account(end)?;
             self.advance(end);
             if let Some(done) = self.complete_element() {
                 return Ok(Some(done));
             }
         }
+    }
+
+    /// Counts one more element, which ends at `end`, against
+    /// [`Decoder::set_max_decoded`]. Called once per element, as it is
+    /// passed over for good.
+    fn account(&mut self, end: usize) -> Result<(), ProtocolError> {
+        if self.max_decoded == 0 {
+            return Ok(());
+        }
+        self.elements += 1;
+        let cost = (end as u64).saturating_add(self.elements.saturating_mul(ELEMENT_COST));
+        if cost > self.max_decoded as u64 {
+            return Err(ProtocolError::DecodedTooLarge(self.max_decoded));
+        }
+        Ok(())
     }
 
     /// A whole request at the front of `buf` in the form every client
@@ -533,6 +571,39 @@ fn parse_double(s: &[u8]) -> Result<f64, ProtocolError> {
         .ok()
         .and_then(|t| t.parse::<f64>().ok())
         .ok_or(ProtocolError::InvalidDouble)
+}
+
+#[cfg(test)]
+mod decoded_bound_tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_of_many_small_elements_is_refused_by_its_decoded_cost() {
+        let mut wire = BytesMut::from(&b"*3\r\n$4\r\nECHO\r\n*2\r\n:0\r\n:0\r\n:1\r\n"[..]);
+        let cost = wire.len() as u64 + 6 * ELEMENT_COST;
+        let mut d = Decoder::default();
+        d.set_max_decoded(cost as usize);
+        assert!(matches!(d.decode(&mut wire.clone()), Ok(Some(_))));
+        d.reset();
+        d.set_max_decoded(cost as usize - 1);
+        assert_eq!(
+            d.decode(&mut wire),
+            Err(ProtocolError::DecodedTooLarge(cost as usize - 1))
+        );
+        // Arriving a byte at a time counts each element once.
+        let whole = b"*2\r\n$3\r\nabc\r\n*1\r\n:7\r\n";
+        let mut d = Decoder::default();
+        d.set_max_decoded(whole.len() + 4 * ELEMENT_COST as usize);
+        let mut buf = BytesMut::new();
+        let mut got = None;
+        for b in whole {
+            buf.extend_from_slice(&[*b]);
+            if let Some(v) = d.decode(&mut buf).expect("within the bound") {
+                got = Some(v);
+            }
+        }
+        assert!(got.is_some());
+    }
 }
 
 #[cfg(test)]

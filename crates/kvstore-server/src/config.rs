@@ -117,9 +117,69 @@ pub struct Config {
     #[arg(long, default_value_t = 16, value_parser = at_least_one)]
     pub databases: usize,
 
-    /// Connections allowed at once; past it a new one gets an error and is closed.
+    /// Connections allowed at once; past it a new one gets an error and is
+    /// closed. Lowered at start-up to fit the descriptor limit.
     #[arg(long, default_value_t = 10_000, value_parser = at_least_one)]
     pub maxclients: usize,
+
+    /// Close a client idle for this many seconds (0: never).
+    #[arg(long, default_value_t = 0, value_parser = int_range(0, i64::from(i32::MAX)))]
+    pub timeout: i64,
+
+    /// Seconds between TCP keepalive probes on client sockets (0: none).
+    #[arg(long, default_value_t = 300, value_parser = int_range(0, i64::from(i32::MAX)))]
+    pub tcp_keepalive: i64,
+
+    /// The listening socket's backlog of connections not yet accepted.
+    #[arg(long, default_value_t = 511, value_parser = int_range(0, i64::from(i32::MAX)))]
+    pub tcp_backlog: i64,
+
+    /// Cap on the memory the data may take, in bytes or Redis's units
+    /// (`100mb`, `1gb`); 0: none. See `--maxmemory-policy`.
+    #[arg(long, default_value = "0", value_parser = memory_value)]
+    pub maxmemory: u64,
+
+    /// What happens past `--maxmemory`: `noeviction` (writes that need
+    /// memory are refused), or which keys are evicted: `allkeys-lru`,
+    /// `allkeys-lfu`, `allkeys-random`, `volatile-lru`, `volatile-lfu`,
+    /// `volatile-random`, `volatile-ttl`.
+    #[arg(long, default_value = "noeviction", value_parser = eviction_policy)]
+    pub maxmemory_policy: Policy,
+
+    /// Keys sampled per database for each eviction.
+    #[arg(long, default_value_t = 5, value_parser = int_range(1, i64::from(i32::MAX)))]
+    pub maxmemory_samples: i64,
+
+    /// How long one command may spend evicting (0 to 100; 100: no limit).
+    #[arg(long, default_value_t = 10, value_parser = int_range(0, 100))]
+    pub maxmemory_eviction_tenacity: i64,
+
+    /// How slowly the LFU counter grows with accesses.
+    #[arg(long, default_value_t = 10, value_parser = int_range(0, i64::from(i32::MAX)))]
+    pub lfu_log_factor: i64,
+
+    /// Minutes without access for the LFU counter to lose one.
+    #[arg(long, default_value_t = 1, value_parser = int_range(0, i64::from(i32::MAX)))]
+    pub lfu_decay_time: i64,
+
+    /// Redis's lazy-free switches. UNLINK, FLUSHALL ASYNC and FLUSHDB ASYNC
+    /// always free large values off the request path; `lazyfree-lazy-user-del`
+    /// makes DEL do so too, and `lazyfree-lazy-user-flush` makes FLUSHALL
+    /// and FLUSHDB without a mode asynchronous. The others are accepted so
+    /// that configs carry over: eviction, expiry and server-side deletes
+    /// free where they are.
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub lazyfree_lazy_eviction: bool,
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub lazyfree_lazy_expire: bool,
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub lazyfree_lazy_server_del: bool,
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub lazyfree_lazy_user_del: bool,
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub lazyfree_lazy_user_flush: bool,
+    #[arg(long, default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub replica_lazy_flush: bool,
 
     /// Milliseconds a script or function may run before other clients are
     /// answered -BUSY (and it may be killed). Redis's older name is
@@ -141,7 +201,9 @@ pub struct Config {
 
     /// Most bytes of requests a client may have buffered unanswered (a
     /// frame still arriving included); past it the connection is closed.
-    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_parser = at_least_one)]
+    /// What a request takes once decoded counts too. Redis's units (`1gb`)
+    /// are accepted.
+    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_parser = memory_at_least_one)]
     pub client_query_buffer_limit: usize,
 
     /// Reply mode a new connection starts in (`HELLO` or `CLIENT SETINFO`
@@ -261,7 +323,7 @@ pub struct Config {
     pub zset_max_listpack_value: usize,
 
     /// Redis's output buffer limits, "CLASS HARD SOFT SOFT-SECONDS ...";
-    /// kvstore enforces the `pubsub` class on subscribers' queues.
+    /// kvstore enforces `normal` on replies and `pubsub` on subscribers' queues.
     #[arg(long, default_value = DEFAULT_OUTPUT_LIMITS, value_parser = output_limits)]
     pub client_output_buffer_limit: OutputLimits,
 
@@ -546,6 +608,43 @@ pub fn memory_amount(s: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(mul)
 }
 
+/// `maxmemory` and the like: a byte count as [`memory_amount`] reads it.
+pub fn memory_value(s: &str) -> Result<u64, String> {
+    memory_amount(s).ok_or_else(|| "argument must be a memory value".to_string())
+}
+
+/// A positive byte count, in Redis's units if wanted.
+pub fn memory_at_least_one(s: &str) -> Result<usize, String> {
+    match memory_amount(s).map(usize::try_from) {
+        Some(Ok(n)) if n >= 1 => Ok(n),
+        _ => Err("argument must be a memory value of at least 1 byte".to_string()),
+    }
+}
+
+/// An eviction policy by its Redis name.
+pub fn eviction_policy(s: &str) -> Result<Policy, String> {
+    Policy::parse(s).ok_or_else(|| {
+        "argument(s) must be one of the following: volatile-lru, volatile-lfu, \
+         volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+            .to_string()
+    })
+}
+
+/// A whole number from `min` to `max`, with Redis's error texts.
+pub fn int_range(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> + Clone {
+    move |s: &str| {
+        let n = s
+            .parse::<i64>()
+            .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+        if n < min || n > max {
+            return Err(format!(
+                "argument must be between {min} and {max} inclusive"
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// Checks `list-max-listpack-size`: a positive count, or -1 to -5.
 pub fn list_size(s: &str) -> Result<i64, String> {
     match s.parse::<i64>() {
@@ -580,6 +679,7 @@ pub enum AppendFsync {
     No,
 }
 
+pub use crate::keyspace::evict::Policy;
 pub use crate::keyspace::MAX_NESTING_CEILING;
 
 fn at_least_one(s: &str) -> Result<usize, String> {
@@ -658,6 +758,20 @@ impl Config {
         LIMITS
             .zset_max_listpack_value
             .store(self.zset_max_listpack_value, Relaxed);
+    }
+
+    /// Gives the keyspace this config's `maxmemory` settings.
+    pub fn apply_eviction(&self, keyspace: &crate::keyspace::Keyspace) {
+        keyspace
+            .eviction
+            .configure(&crate::keyspace::evict::Settings {
+                maxmemory: self.maxmemory,
+                policy: self.maxmemory_policy,
+                samples: self.maxmemory_samples as usize,
+                tenacity: self.maxmemory_eviction_tenacity as u32,
+                lfu_log_factor: self.lfu_log_factor as u32,
+                lfu_decay_time: self.lfu_decay_time as u32,
+            });
     }
 
     /// The decoder limits these settings ask for.

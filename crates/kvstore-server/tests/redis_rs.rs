@@ -521,7 +521,18 @@ fn config_get_set_resetstat() {
         [("port".into(), server.addr().port().to_string())]
     );
     let max: Vec<String> = get(&mut con, "max*").into_iter().map(|(k, _)| k).collect();
-    assert_eq!(max, ["maxclients", "max-elements", "max-nesting"]);
+    assert_eq!(
+        max,
+        [
+            "maxclients",
+            "maxmemory",
+            "maxmemory-policy",
+            "maxmemory-samples",
+            "maxmemory-eviction-tenacity",
+            "max-elements",
+            "max-nesting"
+        ]
+    );
     let all = get(&mut con, "*");
     for name in [
         "bind",

@@ -110,6 +110,49 @@ macro_rules! tls_text {
     };
 }
 
+/// A whole-number setting with its range, checked as the flag is.
+macro_rules! int_setting {
+    ($name:literal, $field:ident, $min:expr, $max:expr) => {
+        Setting {
+            name: $name,
+            get: |c, _| c.$field.to_string(),
+            set: Some(|c, v| {
+                c.$field = crate::config::int_range($min, $max)(v).map_err(|e| match e {
+                    _ if e.starts_with("argument couldn't") => {
+                        "argument couldn't be parsed into an integer"
+                    }
+                    _ => concat!(
+                        "argument must be between ",
+                        stringify!($min),
+                        " and ",
+                        stringify!($max),
+                        " inclusive"
+                    ),
+                })?;
+                Ok(())
+            }),
+        }
+    };
+}
+
+/// A yes/no setting that kvstore accepts and reports.
+macro_rules! switch {
+    ($name:literal, $field:ident) => {
+        Setting {
+            name: $name,
+            get: |c, _| yes_no(c.$field),
+            set: Some(|c, v| {
+                c.$field = match v.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err("argument must be 'yes' or 'no'"),
+                };
+                Ok(())
+            }),
+        }
+    };
+}
+
 static SETTINGS: &[Setting] = &[
     threshold!(
         "hash-max-listpack-entries",
@@ -221,6 +264,48 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         }),
     },
+    int_setting!("timeout", timeout, 0, 2147483647),
+    int_setting!("tcp-keepalive", tcp_keepalive, 0, 2147483647),
+    Setting {
+        name: "tcp-backlog",
+        get: |c, _| c.tcp_backlog.to_string(),
+        set: None,
+    },
+    Setting {
+        name: "maxmemory",
+        get: |c, _| c.maxmemory.to_string(),
+        set: Some(|c, v| {
+            c.maxmemory =
+                crate::config::memory_amount(v).ok_or("argument must be a memory value")?;
+            Ok(())
+        }),
+    },
+    Setting {
+        name: "maxmemory-policy",
+        get: |c, _| c.maxmemory_policy.name().to_string(),
+        set: Some(|c, v| {
+            c.maxmemory_policy = crate::config::Policy::parse(v).ok_or(
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, \
+                 volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+            )?;
+            Ok(())
+        }),
+    },
+    int_setting!("maxmemory-samples", maxmemory_samples, 1, 2147483647),
+    int_setting!(
+        "maxmemory-eviction-tenacity",
+        maxmemory_eviction_tenacity,
+        0,
+        100
+    ),
+    int_setting!("lfu-log-factor", lfu_log_factor, 0, 2147483647),
+    int_setting!("lfu-decay-time", lfu_decay_time, 0, 2147483647),
+    switch!("lazyfree-lazy-eviction", lazyfree_lazy_eviction),
+    switch!("lazyfree-lazy-expire", lazyfree_lazy_expire),
+    switch!("lazyfree-lazy-server-del", lazyfree_lazy_server_del),
+    switch!("lazyfree-lazy-user-del", lazyfree_lazy_user_del),
+    switch!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush),
+    switch!("replica-lazy-flush", replica_lazy_flush),
     Setting {
         name: "proto-max-bulk-len",
         get: |c, _| c.proto_max_bulk_len.to_string(),
@@ -250,7 +335,8 @@ static SETTINGS: &[Setting] = &[
         name: "client-query-buffer-limit",
         get: |c, _| c.client_query_buffer_limit.to_string(),
         set: Some(|c, v| {
-            c.client_query_buffer_limit = positive(v)?;
+            c.client_query_buffer_limit = crate::config::memory_at_least_one(v)
+                .map_err(|_| "argument must be a memory value")?;
             Ok(())
         }),
     },
@@ -700,6 +786,13 @@ fn directives(
             })
             .collect()
         }
+        // Byte counts in Redis's units, as Redis rewrites them.
+        "maxmemory" | "client-query-buffer-limit" => {
+            let value = stated(s, config, shared);
+            let same = value == stated(s, defaults, shared);
+            let n = value.parse::<u64>().unwrap_or(0);
+            vec![(format!("{} {}", s.name, memory_units(n)), same)]
+        }
         _ => {
             let value = stated(s, config, shared);
             let line = if value.is_empty() || QUOTED.contains(&s.name) {
@@ -810,11 +903,13 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
         .acl
         .log_max
         .store(next.acllog_max_len, Ordering::Relaxed);
+    next.apply_eviction(&ctx.shared.keyspace);
     ctx.shared.pubsub.configure(&next);
     ctx.shared.intro.configure(&next);
     ctx.shared
         .tracking
         .set_max_keys(next.tracking_table_max_keys);
+    ctx.shared.conn_limits.configure(&next);
     *live = next;
     Value::ok()
 }

@@ -153,7 +153,13 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             field("used_memory_rss_human", &human(m.rss));
             field("used_memory_peak", &m.peak_used);
             field("used_memory_peak_human", &human(m.peak_used));
-            field("maxmemory", &0);
+            let (maxmemory, policy) = {
+                let c = shared.config.read();
+                (c.maxmemory, c.maxmemory_policy)
+            };
+            field("maxmemory", &maxmemory);
+            field("maxmemory_human", &human(maxmemory as usize));
+            field("maxmemory_policy", &policy.name());
             field("mem_allocator", &"mimalloc");
         }
         "persistence" => {
@@ -198,6 +204,7 @@ fn write_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 &stats.rejected_connections.load(Ordering::Relaxed),
             );
             field("expired_keys", &shared.keyspace.expired_keys());
+            field("evicted_keys", &shared.keyspace.eviction.evicted_keys());
             field(
                 "total_error_replies",
                 &shared.intro.total_errors.load(Ordering::Relaxed),

@@ -208,9 +208,26 @@ fn remove_all(ctx: &Ctx<'_>, args: &[Value]) -> Result<Vec<Record>, Value> {
 }
 
 /// `DEL key [key ...]`: how many of the keys existed (each counted once).
+/// With `lazyfree-lazy-user-del` on it is UNLINK, as in Redis.
 pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let gone = tri!(remove_all(ctx, args));
-    Value::Integer(gone.len() as i64)
+    let n = gone.len();
+    if ctx.shared.config.read().lazyfree_lazy_user_del {
+        ctx.shared.keyspace.lazy.free_records(gone);
+    } else {
+        free_off_worker(gone);
+    }
+    Value::Integer(n as i64)
+}
+
+/// Frees what DEL removed before it answers, as Redis does, but a large
+/// value off the worker, so that the other connections it serves are not
+/// held up meanwhile.
+fn free_off_worker(gone: Vec<Record>) {
+    let weight: usize = gone.iter().map(Record::weight).sum();
+    if weight >= crate::keyspace::lazyfree::THRESHOLD {
+        super::scripting::off_worker(|| drop(gone));
+    }
 }
 
 /// `UNLINK key [key ...]`: DEL, with large values freed on a background
@@ -232,10 +249,11 @@ pub fn exists(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     Value::Integer(found.into_iter().filter(|f| *f).count() as i64)
 }
 
-/// True for `ASYNC`, false for `SYNC` or nothing.
-fn flush_mode(args: &[Value]) -> Result<bool, Value> {
+/// True for `ASYNC`, false for `SYNC`; with neither, what
+/// `lazyfree-lazy-user-flush` says, as in Redis.
+fn flush_mode(ctx: &Ctx<'_>, args: &[Value]) -> Result<bool, Value> {
     match &args[1..] {
-        [] => Ok(false),
+        [] => Ok(ctx.shared.config.read().lazyfree_lazy_user_flush),
         [mode] if is_word(mode, "ASYNC") => Ok(true),
         [mode] if is_word(mode, "SYNC") => Ok(false),
         _ => Err(syntax_error()),
@@ -246,20 +264,21 @@ fn flush_mode(args: &[Value]) -> Result<bool, Value> {
 /// The old tables are freed after the locks are released; with `ASYNC`,
 /// on the background thread.
 pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let lazy = tri!(flush_mode(args));
+    let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(Some(ctx.session.db));
     ctx.shared.tracking.flush(false);
-    ctx.shared.keyspace.clear_db(ctx.db(), lazy);
+    // A synchronous flush frees off the worker: see `free_off_worker`.
+    super::scripting::off_worker(|| ctx.shared.keyspace.clear_db(ctx.db(), lazy));
     crate::memory::release();
     Value::ok()
 }
 
 /// `FLUSHALL [ASYNC|SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
-    let lazy = tri!(flush_mode(args));
+    let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(None);
     ctx.shared.tracking.flush(true);
-    ctx.shared.keyspace.clear(lazy);
+    super::scripting::off_worker(|| ctx.shared.keyspace.clear(lazy));
     crate::memory::release();
     Value::ok()
 }
@@ -426,11 +445,16 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     };
     let all = pattern == b"*";
     let mut out = Vec::new();
-    // Every shard at one instant, as Redis's KEYS sees one keyspace.
-    ctx.db().for_each_key(|k| {
-        if all || glob::matches(pattern, k) {
-            out.push(Value::Bulk(Bytes::copy_from_slice(k)));
-        }
+    // Every shard at one instant, as Redis's KEYS sees one keyspace; off
+    // the worker, so that the other connections it serves are not held up
+    // by a walk of millions of keys (writes to the database still wait).
+    let db = ctx.db();
+    super::scripting::off_worker(|| {
+        db.for_each_key(|k| {
+            if all || glob::matches(pattern, k) {
+                out.push(Value::Bulk(Bytes::copy_from_slice(k)));
+            }
+        })
     });
     Value::Array(out)
 }

@@ -28,6 +28,7 @@ mod lua_cjson;
 mod lua_libs;
 mod lua_msgpack;
 mod lua_struct;
+pub mod maxmemory;
 mod memory;
 mod notify;
 mod persistence;
@@ -228,7 +229,7 @@ fn dispatch(ctx: &mut Ctx<'_>, frame: Value) -> Value {
         }
     };
     if let Some(reply) = refused_in_state(ctx, cmd, &args) {
-        // As Redis: a command refused while queueing dooms the transaction.
+        // As any command refused while queueing, it dooms the transaction.
         if ctx.session.multi.is_some() {
             ctx.session.multi_failed = true;
         }
@@ -319,6 +320,9 @@ fn refused_in_state(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) -> Option<
     }
     if let Some(refusal) = acl::refused(ctx, cmd, args) {
         return Some(refusal);
+    }
+    if let Some(reply) = maxmemory::refused(ctx, cmd) {
+        return Some(reply);
     }
     refused_by_persistence(ctx, cmd)
 }

@@ -861,6 +861,14 @@ fn call_command(
     if read_only && cmd.is_write() {
         return Value::error("ERR Write commands are not allowed from read-only scripts.");
     }
+    // As Redis: over `maxmemory` with nothing to evict, a script may not
+    // start growing the data, but once it has written it runs to the end.
+    if cmd.flags & DENYOOM != 0
+        && !ctx.shared.script.wrote()
+        && super::maxmemory::script_refused(ctx.shared)
+    {
+        return Value::error(super::maxmemory::OOM);
+    }
     if cmd.is_write() {
         // As Redis: no write from a script while the data cannot be
         // persisted (`-MISCONF`).

@@ -254,7 +254,10 @@ fn slowlog(ctx: &Ctx<'_>, cmd: &Command, args: &[Value], usec: u64) {
             );
             words.push(cut.freeze());
         } else {
-            words.push(w);
+            // A copy: the argument is a slice of its whole request, which
+            // an entry must not keep alive (128 entries of a pipeline's
+            // large frames would hold megabytes each).
+            words.push(Bytes::copy_from_slice(&w));
         }
     }
     ctx.shared.intro.slowlog_push(SlowEntry {

@@ -116,6 +116,9 @@ impl Db {
         let table = self.read(h);
         let found = table.map.find(h, |r| r.key() == key);
         if !found.is_some_and(|r| is_expired(r, &self.clock)) {
+            if let Some(r) = found {
+                super::evict::touch(r);
+            }
             return f(found);
         }
         drop(table);
@@ -163,7 +166,10 @@ impl Db {
                             expired.push(*key);
                             f(None)
                         }
-                        found => f(found.map(Record::view)),
+                        found => f(found.map(|r| {
+                            super::evict::touch(r);
+                            r.view()
+                        })),
                     }
                 })
                 .collect()
@@ -248,7 +254,10 @@ impl Db {
         let mut slot = Slot { entry };
         let result = f(&mut slot);
         let after = match &slot.entry {
-            SlotEntry::Occupied(e) => e.get().deadline(),
+            SlotEntry::Occupied(e) => {
+                super::evict::touch(e.get());
+                e.get().deadline()
+            }
             _ => None,
         };
         self.account(volatile, h, before, after);
@@ -401,6 +410,53 @@ impl Db {
         }
         let pick = next() as usize % keys.len();
         Some(keys.swap_remove(pick))
+    }
+
+    /// Calls `f` with up to `n` live records picked at random (only ones
+    /// with a deadline if `volatile`), for eviction. As Redis's sampling
+    /// walks consecutive buckets, this walks consecutive shards from a
+    /// random one, taking a run of records from a random place in each,
+    /// until it has `n` or has seen every shard: so a database smaller
+    /// than `n` is seen whole. Returns how many it found: 0 means none.
+    pub fn sample(
+        &self,
+        n: usize,
+        volatile: bool,
+        random: &mut dyn FnMut() -> u64,
+        mut f: impl FnMut(&Record),
+    ) -> usize {
+        let now = self.now();
+        let start = random() as usize;
+        let mut found = 0;
+        for step in 0..SHARDS {
+            if found >= n {
+                break;
+            }
+            let table = self.shards[(start + step) & (SHARDS - 1)].lock.read();
+            let count = if volatile {
+                table.volatile
+            } else {
+                table.map.len()
+            };
+            if count == 0 {
+                continue;
+            }
+            let take = (n - found).min(count);
+            let from = random() as usize % count;
+            let eligible = || {
+                table
+                    .map
+                    .iter()
+                    .filter(|r| !volatile || r.deadline().is_some())
+            };
+            for r in eligible().skip(from).chain(eligible()).take(take) {
+                if !r.expired(now) {
+                    f(r);
+                }
+                found += 1;
+            }
+        }
+        found
     }
 
     /// Removes the expired keys of shard `index` if any may be due,

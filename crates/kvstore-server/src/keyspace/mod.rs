@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod evict;
 pub mod functions;
 pub mod gate;
 pub mod glob;
@@ -44,6 +45,8 @@ pub struct Keyspace {
     pub lazy: lazyfree::LazyFree,
     /// The function libraries.
     pub functions: parking_lot::RwLock<functions::Libraries>,
+    /// `maxmemory` and its eviction policy.
+    pub eviction: evict::Eviction,
     clock: Arc<Clock>,
     /// Keys removed at their deadline, over all databases.
     expired: Arc<AtomicU64>,
@@ -66,6 +69,7 @@ impl Keyspace {
             gate: gate::Gate::default(),
             lazy: lazyfree::LazyFree::default(),
             functions: Default::default(),
+            eviction: Default::default(),
             clock,
             expired,
             active_expire: std::sync::atomic::AtomicBool::new(true),
@@ -105,6 +109,7 @@ impl Keyspace {
     /// `CONFIG RESETSTAT`.
     pub fn reset_stats(&self) {
         self.expired.store(0, Ordering::Relaxed);
+        self.eviction.reset_stats();
     }
 
     /// Live keys over all databases.

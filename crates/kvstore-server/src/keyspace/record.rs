@@ -15,7 +15,16 @@
 //! ```
 //!
 //! A 16-byte key with a 16-byte string takes 35 bytes, one allocation; a
-//! deadline adds 8. Strings past [`INLINE_MAX`] and containers live in a
+//! deadline adds 8.
+//!
+//! The table slot itself carries the key's access field for `maxmemory`
+//! eviction (16 bits: an LRU clock, or an LFU decay time and counter; see
+//! `evict.rs`) in the top bits of the block's address, which user-space
+//! addresses leave zero on the 64-bit platforms Linux runs on (48 bits of
+//! address, unless a program asks the kernel for more, which neither the
+//! allocator nor anything here does). So eviction costs no memory per
+//! key. Readers update the field under a shared lock, so the slot is an
+//! atomic word, read with relaxed loads (plain loads on those platforms). Strings past [`INLINE_MAX`] and containers live in a
 //! block of their own, so that RENAME and MOVE, which rebuild the record
 //! under a new key, copy a pointer and never the value, and APPEND can grow
 //! a string in place with spare capacity.
@@ -23,7 +32,7 @@
 //! The block is a `Box<[u8]>` whose length is not stored: it is read back
 //! from the header, which is all the unsafe code here relies on.
 
-use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode, Decoder, Limits, Value};
@@ -49,13 +58,19 @@ pub const INLINE_MAX: usize = 128;
 /// Redis's embstr limit: `OBJECT ENCODING` says `embstr` up to this length.
 const EMBSTR_MAX: usize = 44;
 
-pub struct Record(NonNull<u8>);
+/// The block's address in the low [`ADDR_BITS`] bits, the access field in
+/// the bits above. (Send and Sync follow from the atomic: a Record owns its
+/// block, and the StrBuf or Object a RAW or OBJ block points to, outright,
+/// like a Box; only the access field changes under a shared reference.)
+pub struct Record(AtomicU64);
 
-// SAFETY: a Record owns its block, and the Vec or Object a RAW or OBJ block
-// points to, outright (like a Box) and has no interior mutability, so moving
-// or sharing it across threads is as safe as doing so with the Boxes.
-unsafe impl Send for Record {}
-unsafe impl Sync for Record {}
+const ADDR_BITS: u32 = 48;
+const ADDR_MASK: u64 = (1 << ADDR_BITS) - 1;
+/// The access field's width.
+pub const ACCESS_BITS: u32 = 64 - ADDR_BITS;
+
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("records keep their access field in the top bits of a 64-bit address");
 
 /// A value as it sits in a record, without copying it out.
 pub enum ValueRef<'a> {
@@ -218,15 +233,43 @@ impl Record {
         }
         debug_assert_eq!(block.len(), block.capacity());
         let boxed: Box<[u8]> = block.into_boxed_slice();
-        let raw = Box::into_raw(boxed) as *mut u8;
-        // SAFETY: Box::into_raw never returns null.
-        Record(unsafe { NonNull::new_unchecked(raw) })
+        Self::from_block(Box::into_raw(boxed) as *mut u8)
+    }
+
+    /// A record owning the leaked block at `raw`, with a fresh access field.
+    fn from_block(raw: *mut u8) -> Record {
+        let addr = raw.expose_provenance() as u64;
+        debug_assert_eq!(addr & !ADDR_MASK, 0, "a user-space address fits 48 bits");
+        let access = u64::from(super::evict::fresh_access()) << ADDR_BITS;
+        Record(AtomicU64::new(addr | access))
+    }
+
+    /// The block.
+    #[inline]
+    fn base(&self) -> *mut u8 {
+        std::ptr::with_exposed_provenance_mut((self.0.load(Ordering::Relaxed) & ADDR_MASK) as usize)
+    }
+
+    /// The access field (see the module's notes).
+    #[inline]
+    pub fn access(&self) -> u32 {
+        (self.0.load(Ordering::Relaxed) >> ADDR_BITS) as u32
+    }
+
+    /// Sets the access field. Allowed under a shared reference: only this
+    /// field ever changes that way, and two readers racing to set it only
+    /// decide which of their values stays.
+    #[inline]
+    pub fn set_access(&self, v: u32) {
+        let addr = self.0.load(Ordering::Relaxed) & ADDR_MASK;
+        self.0
+            .store(addr | (u64::from(v) << ADDR_BITS), Ordering::Relaxed);
     }
 
     #[inline]
     fn tag(&self) -> u8 {
         // SAFETY: every block starts with its tag.
-        unsafe { *self.0.as_ptr() }
+        unsafe { *self.base() }
     }
 
     #[inline]
@@ -240,7 +283,7 @@ impl Record {
 
     /// The whole block. Its length is recomputed from the header.
     fn block(&self) -> &[u8] {
-        let base = self.0.as_ptr();
+        let base = self.base();
         let at = self.key_offset();
         // SAFETY: the block was built by `build` in exactly this layout, so
         // each read below stays inside it: the tag, the deadline if the tag
@@ -273,7 +316,7 @@ impl Record {
         let start = len - self.payload().len();
         // SAFETY: the block is `len` bytes long (see `block`), owned by
         // this record, and `&mut self` makes this the only reference.
-        let block = unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr(), len) };
+        let block = unsafe { std::slice::from_raw_parts_mut(self.base(), len) };
         &mut block[start..]
     }
 
@@ -292,7 +335,7 @@ impl Record {
         // changes memory, whatever the address.
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(self.0.as_ptr() as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(self.base() as *const i8);
         }
     }
 
@@ -300,7 +343,7 @@ impl Record {
     /// the key's length rather than walking the whole header.
     #[inline]
     pub fn key(&self) -> &[u8] {
-        let base = self.0.as_ptr();
+        let base = self.base();
         let at = self.key_offset();
         // SAFETY: `build` wrote the tag, the deadline if flagged, then a
         // complete varint, then that many key bytes, all inside the block.
@@ -318,7 +361,7 @@ impl Record {
         }
         let mut d = [0u8; 8];
         // SAFETY: a flagged block holds 8 deadline bytes after the tag.
-        unsafe { std::ptr::copy_nonoverlapping(self.0.as_ptr().add(1), d.as_mut_ptr(), 8) };
+        unsafe { std::ptr::copy_nonoverlapping(self.base().add(1), d.as_mut_ptr(), 8) };
         Some(u64::from_le_bytes(d))
     }
 
@@ -337,11 +380,7 @@ impl Record {
             (Some(_), Some(d)) => {
                 // SAFETY: a flagged block holds 8 deadline bytes after the tag.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        d.to_le_bytes().as_ptr(),
-                        self.0.as_ptr().add(1),
-                        8,
-                    )
+                    std::ptr::copy_nonoverlapping(d.to_le_bytes().as_ptr(), self.base().add(1), 8)
                 };
             }
             (None, None) => {}
@@ -371,6 +410,8 @@ impl Record {
                 Self::build(key, tag, deadline, Payload::Inline(&payload[n..n + len]))
             }
         };
+        // A renamed key keeps its standing for eviction, as in Redis.
+        new.set_access(self.access());
         if kind == RAW || kind == OBJ {
             // The pointer now belongs to `new`: leave `self` an empty
             // inline string so that its drop frees only its own block.
@@ -390,7 +431,7 @@ impl Record {
     /// The pointee must be owned by someone else from now on.
     unsafe fn free_block_only(self) {
         let len = self.block().len();
-        let slice = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
+        let slice = std::ptr::slice_from_raw_parts_mut(self.base(), len);
         std::mem::forget(self);
         // SAFETY: the pointer and length are those of the Box<[u8]> that
         // `build` leaked; `forget` keeps Drop from freeing it again.
@@ -590,7 +631,7 @@ impl Drop for Record {
             _ => {}
         }
         let len = self.block().len();
-        let slice = std::ptr::slice_from_raw_parts_mut(self.0.as_ptr(), len);
+        let slice = std::ptr::slice_from_raw_parts_mut(self.base(), len);
         // SAFETY: the pointer and length are those of the Box<[u8]> that
         // `build` leaked, and nothing else frees it.
         drop(unsafe { Box::from_raw(slice) });
@@ -612,8 +653,9 @@ impl Clone for Record {
             ),
             _ => {
                 let copy: Box<[u8]> = self.block().into();
-                // SAFETY: Box::into_raw never returns null.
-                Record(unsafe { NonNull::new_unchecked(Box::into_raw(copy) as *mut u8) })
+                let r = Record::from_block(Box::into_raw(copy) as *mut u8);
+                r.set_access(self.access());
+                r
             }
         }
     }
@@ -684,7 +726,22 @@ mod tests {
         );
         assert_eq!(r.block().len(), 43);
         assert_eq!(std::mem::size_of::<Record>(), 8);
-        assert_eq!(std::mem::size_of::<Option<Record>>(), 8);
+    }
+
+    #[test]
+    fn the_access_field_leaves_the_record_alone_and_moves_with_it() {
+        let mut r = Record::new(b"k", NewValue::Int(7), None);
+        r.set_access(0xbeef);
+        assert_eq!(
+            (r.access(), r.key(), r.value()),
+            (0xbeef, &b"k"[..], Value::Integer(7))
+        );
+        r.set_deadline(Some(9));
+        assert_eq!((r.access(), r.deadline()), (0xbeef, Some(9)));
+        let c = r.clone();
+        assert_eq!((c.access(), c.value()), (0xbeef, Value::Integer(7)));
+        r.set_access(u32::from(u16::MAX));
+        assert_eq!(r.value(), Value::Integer(7));
     }
 
     #[test]

@@ -8,7 +8,24 @@
 //! megabytes costs what it appends, even the first time, where a heap
 //! buffer would copy the whole string on its first growth.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use memmap2::{MmapMut, RemapOptions};
+
+/// Bytes held in mapped strings, which the allocator never sees: part of
+/// `used_memory`.
+static MAPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// See [`MAPPED`].
+pub fn mapped() -> usize {
+    MAPPED.load(Ordering::Relaxed)
+}
+
+fn mapped_grew(from: usize, to: usize) {
+    if to > from {
+        MAPPED.fetch_add(to - from, Ordering::Relaxed);
+    }
+}
 
 /// Strings at least this long are memory-mapped. High enough that the
 /// process's map count stays far below the kernel's limit (65,530 by
@@ -36,6 +53,7 @@ impl StrBuf {
                 if let StrBuf::Mapped { map, len } = &mut b {
                     map[..bytes.len()].copy_from_slice(bytes);
                     *len = bytes.len();
+                    mapped_grew(0, bytes.len());
                 }
                 return b;
             }
@@ -102,6 +120,7 @@ impl StrBuf {
                 if let StrBuf::Mapped { map, len } = &mut b {
                     map[..v.len()].copy_from_slice(v);
                     *len = v.len();
+                    mapped_grew(0, v.len());
                 }
                 *self = b;
                 Ok(())
@@ -125,6 +144,7 @@ impl StrBuf {
                 let end = (*len + bytes.len()).min(map.len());
                 let n = end - *len;
                 map[*len..end].copy_from_slice(&bytes[..n]);
+                mapped_grew(*len, end);
                 *len = end;
             }
         }
@@ -137,8 +157,17 @@ impl StrBuf {
             StrBuf::Mapped { map, len } => {
                 let end = new_len.min(map.len()).max(*len);
                 map[*len..end].fill(0);
+                mapped_grew(*len, end);
                 *len = end;
             }
+        }
+    }
+}
+
+impl Drop for StrBuf {
+    fn drop(&mut self) {
+        if let StrBuf::Mapped { len, .. } = self {
+            MAPPED.fetch_sub(*len, Ordering::Relaxed);
         }
     }
 }

@@ -99,12 +99,17 @@ pub async fn serve<S: Transport>(
     session.start_acl(&shared.acl);
     shared.clients.register(&session);
     let mut decoder = Decoder::new(limits);
+    // What a request takes once decoded counts against the query buffer
+    // limit, not only its bytes on the wire.
+    decoder.set_max_decoded(query_limit);
     let max_bulk = limits.max_bulk_len;
     // The shortcut knows only GET and SET, which a tighter element limit
     // than three would turn into protocol errors.
     let shortcut = limits.max_elements >= 3;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    // Grown by the replies it holds, so that a connection that only ever
+    // gets short replies keeps a short buffer while idle.
+    let mut wbuf = BytesMut::new();
     // Where each write's reply lies in `wbuf`, with the log offset it
     // waits for: a reply whose record could not be written is replaced.
     let mut marks: Vec<(usize, usize, u64)> = Vec::new();
@@ -116,6 +121,8 @@ pub async fn serve<S: Transport>(
     // Bytes taken from this connection's pub/sub outbox and not yet
     // written: they still count against its output-buffer limit.
     let mut in_flight = 0u64;
+    // Where this client stands against its output soft limit.
+    let mut soft = super::reply::SoftState::default();
     // CLIENT KILL: made once, like the stop signal.
     let info = Arc::clone(&session.info);
     info.activity
@@ -272,8 +279,29 @@ pub async fn serve<S: Transport>(
                     let mut reply_end = reply_start;
                     match session.pubsub.as_deref_mut() {
                         None => {
-                            if let Some(reply) = &reply {
-                                encode_as(reply, dialect, &mut wbuf);
+                            if let Some(reply) = reply {
+                                // A large reply is written out as it is
+                                // encoded: the batch's writes must be
+                                // durable (and the reply of any whose
+                                // record failed replaced) before any goes.
+                                if super::reply::encoded_size(&reply) >= super::reply::FLUSH_AT {
+                                    settle(shared, &mut session, &mut wbuf, &mut marks).await;
+                                }
+                                let limit = shared.conn_limits.normal_output();
+                                let put = super::reply::put(
+                                    reply,
+                                    dialect,
+                                    &mut wbuf,
+                                    &mut socket,
+                                    limit,
+                                    &mut soft,
+                                );
+                                if let Err(why) = put.await {
+                                    output_refused(peer, session.id, why);
+                                    fatal = true;
+                                    break;
+                                }
+                                // Streamed out, it left nothing to mark.
                                 reply_end = wbuf.len();
                             }
                         }
@@ -353,7 +381,7 @@ pub async fn serve<S: Transport>(
             }
             wbuf.clear();
             if wbuf.capacity() > KEEP_CAPACITY {
-                wbuf = BytesMut::with_capacity(READ_CHUNK);
+                wbuf = BytesMut::new();
             }
         }
         if fatal || session.quit || info.kill.is_killed() {
@@ -391,6 +419,11 @@ pub async fn serve<S: Transport>(
             }
         }
         let outbox = session.pubsub.as_ref().map(|ps| &*ps.outbox);
+        // Redis's `timeout`: subscribers are never idle.
+        let idle_limit = match outbox {
+            None => shared.conn_limits.idle_timeout(),
+            Some(_) => None,
+        };
         tokio::select! {
             read = socket.read_buf(&mut rbuf) => match read {
                 // A partial frame left in the buffer is simply dropped:
@@ -415,6 +448,10 @@ pub async fn serve<S: Transport>(
                 debug!(%peer, id = session.id, "killed");
                 break;
             }
+            _ = idle(idle_limit) => {
+                debug!(%peer, id = session.id, "closing idle client");
+                break;
+            }
             _ = &mut stop_signal, if !stopping => {
                 // Requests the client already sent count as in hand: take
                 // whatever the kernel holds, without waiting for more.
@@ -434,6 +471,31 @@ pub async fn serve<S: Transport>(
         shared.pubsub.forget(&ps);
     }
     debug!(%peer, id = session.id, "disconnected");
+}
+
+/// Logs (at most once a second) why a reply cost its client the connection.
+fn output_refused(peer: SocketAddr, id: u64, why: super::reply::Refused) {
+    use super::reply::Refused;
+    let reason = match why {
+        Refused::OverLimit => "for overcoming of output buffer limits",
+        Refused::NoMemory => "for a reply there is no memory for",
+        Refused::Closed => return,
+    };
+    if let Some(held) = super::ratelog::OUTPUT_LIMIT.allow() {
+        info!(
+            "Client id={id} addr={peer} closed {reason}{}",
+            super::ratelog::held_note(held)
+        );
+    }
+}
+
+/// Resolves once `limit` has passed; never without one. The timer is
+/// made only when polled, so no timeout costs nothing.
+async fn idle(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Resolves when `outbox` has news; never without one.

@@ -66,6 +66,11 @@ pub fn try_serve(
             {
                 return None;
             }
+            // Over `maxmemory`, the general path evicts or refuses.
+            let max = shared.keyspace.eviction.maxmemory();
+            if max != 0 && crate::memory::used() as u64 > max {
+                return None;
+            }
             let db = shared.keyspace.db(session.db);
             match req.ttl_ms {
                 None => {

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
-use super::connection;
 use super::tls::{Reloader, TlsContext};
+use super::{connection, sockopt};
 use crate::config::Config;
 use crate::keyspace::Keyspace;
 use crate::persist::{self, Persist};
@@ -74,15 +75,17 @@ impl Server {
     ) -> io::Result<Server> {
         let settings = persist::Settings::from_config(&config).map_err(io::Error::other)?;
         persist::check_dir(&config.dir).map_err(io::Error::other)?;
+        config.maxclients = sockopt::fit_maxclients(config.maxclients).map_err(io::Error::other)?;
+        let backlog = u32::try_from(config.tcp_backlog).unwrap_or(u32::MAX);
         let listener = match plain {
-            Some(port) => Some(listen(&config.bind, port).await?),
+            Some(port) => Some(listen(&config.bind, port, backlog).await?),
             None => None,
         };
         let tls = match tls {
             Some(port) => {
                 let context = TlsContext::new(&config)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-                let listener = listen(&config.bind, port).await?;
+                let listener = listen(&config.bind, port, backlog).await?;
                 config.tls_port = listener.local_addr()?.port();
                 Some((listener, Arc::new(context)))
             }
@@ -144,6 +147,11 @@ impl Server {
 
     /// Loading is over.
     fn loaded(&self) {
+        // Only now, as Redis: loading never evicts.
+        self.shared
+            .config
+            .read()
+            .apply_eviction(&self.shared.keyspace);
         // Replaying the log ran commands; none of them was a client's.
         self.shared.intro.forget_all();
     }
@@ -200,8 +208,11 @@ impl Server {
                         Ok(pair) => pair,
                         Err(e) => {
                             // Out of file descriptors and the like: back off
-                            // rather than spin, and keep serving.
-                            warn!("accept failed: {e}");
+                            // rather than spin, and keep serving, with at
+                            // most a line a second in the log.
+                            if let Some(held) = super::ratelog::ACCEPT.allow() {
+                                warn!("accept failed: {e}{}", super::ratelog::held_note(held));
+                            }
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
@@ -213,7 +224,9 @@ impl Server {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
                         Err(e) => {
-                            warn!("accept failed: {e}");
+                            if let Some(held) = super::ratelog::ACCEPT.allow() {
+                                warn!("accept failed: {e}{}", super::ratelog::held_note(held));
+                            }
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
@@ -296,7 +309,10 @@ impl Server {
         let shared = Arc::clone(&self.shared);
         let stats = &shared.stats;
         stats.connections_received.fetch_add(1, Ordering::Relaxed);
-        let max = shared.config.read().maxclients;
+        let (max, keepalive) = {
+            let c = shared.config.read();
+            (c.maxclients, c.tcp_keepalive)
+        };
         if stats.connected_clients.fetch_add(1, Ordering::AcqRel) >= max {
             stats.connected_clients.fetch_sub(1, Ordering::AcqRel);
             stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +348,9 @@ impl Server {
         }
         if let Err(e) = socket.set_nodelay(true) {
             debug!(%peer, "set_nodelay failed: {e}");
+        }
+        if let Err(e) = sockopt::keepalive(&socket, keepalive.max(0) as u64) {
+            debug!(%peer, "setting TCP keepalive failed: {e}");
         }
         tokio::spawn(async move {
             // Released on drop, so the slot comes back even if the task
@@ -377,10 +396,17 @@ const PROTECTED_DENIED: &str = "-DENIED Redis is running in protected mode becau
     3) start kvstore with '--protected-mode no' or 'protected-mode no' in its config file.\r\n";
 
 /// Binds `bind:port`, naming them in the error.
-async fn listen(bind: &str, port: u16) -> io::Result<TcpListener> {
-    TcpListener::bind((bind, port))
+/// Binds `bind:port` with `backlog` (`tcp-backlog`), naming them in the
+/// error.
+async fn listen(bind: &str, port: u16, backlog: u32) -> io::Result<TcpListener> {
+    let cannot =
+        |e: io::Error| io::Error::new(e.kind(), format!("cannot listen on {bind}:{port}: {e}"));
+    let addr = tokio::net::lookup_host((bind, port))
         .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {bind}:{port}: {e}")))
+        .map_err(cannot)?
+        .next()
+        .ok_or_else(|| cannot(io::Error::other("no address")))?;
+    sockopt::listen(addr, backlog).map_err(cannot)
 }
 
 /// The next connection on `listener`; never, without one.
@@ -424,6 +450,7 @@ async fn expire_cycle(shared: Arc<Shared>) {
     let mut cursor = 0;
     loop {
         tick.tick().await;
+        crate::keyspace::evict::tick();
         // Redis does not expire keys while clients are paused: the pause
         // is there to keep the data still.
         if shared.intro.paused() != crate::state::intro::PAUSE_NONE

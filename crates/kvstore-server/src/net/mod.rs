@@ -7,6 +7,8 @@ pub mod connection;
 pub mod fastpath;
 pub mod listener;
 mod ratelog;
+pub mod reply;
+pub mod sockopt;
 pub mod tls;
 
 pub use background::BackgroundServer;

@@ -58,6 +58,7 @@ pub static REJECTED: RateLog = RateLog::new();
 pub static PROTOCOL: RateLog = RateLog::new();
 pub static OUTPUT_LIMIT: RateLog = RateLog::new();
 pub static TLS_HANDSHAKE: RateLog = RateLog::new();
+pub static ACCEPT: RateLog = RateLog::new();
 
 #[cfg(test)]
 mod tests {

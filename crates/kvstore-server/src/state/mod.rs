@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod clients;
 pub mod histogram;
 pub mod intro;
+pub mod limits;
 pub mod ops;
 pub mod pubsub;
 pub mod script;
@@ -78,6 +79,8 @@ pub struct Shared {
     pub acl: acl::Acl,
     /// The listeners (plain TCP, TLS), as the network layer set them up.
     pub listening: tls::Listening,
+    /// Idle timeout and output limits, as connections read them.
+    pub conn_limits: limits::ConnLimits,
     next_client_id: AtomicU64,
 }
 
@@ -92,6 +95,8 @@ impl Shared {
         pubsub.configure(&config);
         let intro = intro::Intro::default();
         intro.configure(&config);
+        let conn_limits = limits::ConnLimits::default();
+        conn_limits.configure(&config);
         // Keys that expire, in a command or in the active cycle, are
         // announced when keyspace notifications ask for it.
         // They also invalidate what tracking clients may have cached.
@@ -124,6 +129,7 @@ impl Shared {
             shutdown: Shutdown::default(),
             acl: acl::Acl::new(),
             listening: tls::Listening::default(),
+            conn_limits,
             next_client_id: AtomicU64::new(0),
         }
     }

@@ -63,6 +63,11 @@ impl ScriptState {
         self.busy.store(true, Ordering::Release);
     }
 
+    /// True once the running script has written.
+    pub fn wrote(&self) -> bool {
+        self.wrote.load(Ordering::Acquire)
+    }
+
     pub fn note_write(&self) {
         self.wrote.store(true, Ordering::Release);
     }

@@ -18,7 +18,23 @@ pub struct Running {
 /// Starts `kvstore-server ARGS` in `dir` and waits for its "listening" log
 /// line; panics with the log if it exits first.
 pub fn start(dir: &Path, args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kvstore-server"))
+    start_under(dir, &[], args).0
+}
+
+/// [`start`] through a wrapper program (`prlimit --nofile=…`, say): the
+/// wrapper's words come first, then the server and `args`. Also returns
+/// the log lines before the "listening" one.
+pub fn start_under(dir: &Path, wrapper: &[&str], args: &[&str]) -> (Running, Vec<String>) {
+    let server = env!("CARGO_BIN_EXE_kvstore-server");
+    let mut command = match wrapper.split_first() {
+        None => Command::new(server),
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest).arg(server);
+            c
+        }
+    };
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env("RUST_LOG", "info")
@@ -44,7 +60,7 @@ pub fn start(dir: &Path, args: &[&str]) -> Running {
     };
     // Keep draining the log so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
-    Running { child, addr }
+    (Running { child, addr }, seen)
 }
 
 impl Running {
