@@ -559,7 +559,7 @@ pub fn check(user: &User, cmd: &Command, args: &[Value]) -> Result<(), Denied> {
     }
     // key_positions answers an error at once for a command without keys.
     if !user.allkeys {
-        if let Ok(positions) = super::command::key_positions(cmd, args) {
+        if let Ok(positions) = super::keyspec::key_positions(cmd, args) {
             for (nth, i) in positions.into_iter().enumerate() {
                 let (read, write) = access(cmd, args, id, nth);
                 let key = args.get(i).and_then(Value::as_bytes).unwrap_or_default();
@@ -714,16 +714,6 @@ pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> Result<(
             Err(Value::error(WRONGPASS))
         }
     }
-}
-
-/// True for the ACL subcommands Redis flags `admin` (all but CAT,
-/// GENPASS, WHOAMI and HELP), which MONITOR does not show.
-pub fn admin_subcommand(args: &[Value]) -> bool {
-    !args.get(1).is_some_and(|s| {
-        ["CAT", "GENPASS", "WHOAMI", "HELP"]
-            .iter()
-            .any(|w| is_word(s, w))
-    })
 }
 
 /// `AUTH [username] password`.
@@ -1067,7 +1057,7 @@ fn save(ctx: &mut Ctx<'_>) -> Value {
         return Value::error(NO_ACLFILE);
     };
     let text = model::file_text(&ctx.shared.acl.all());
-    match super::scripting::off_worker(|| write_atomically(&path, text.as_bytes())) {
+    match super::off_worker(|| write_atomically(&path, text.as_bytes())) {
         Ok(()) => Value::ok(),
         Err(e) => {
             tracing::warn!("Error saving ACLs: {e}");
@@ -1121,7 +1111,7 @@ fn load(ctx: &mut Ctx<'_>) -> Value {
     let Some(path) = aclfile(ctx) else {
         return Value::error(NO_ACLFILE);
     };
-    let users = match super::scripting::off_worker(|| read_file(&path)) {
+    let users = match super::off_worker(|| read_file(&path)) {
         Ok(u) => u,
         Err(e) => {
             return Value::error(format!(

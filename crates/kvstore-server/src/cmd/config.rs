@@ -722,7 +722,7 @@ fn rewrite(ctx: &mut Ctx<'_>) -> Value {
         .collect();
     // A small file, written and synced at once as Redis does; off the
     // worker so that its other connections are not held up meanwhile.
-    match super::scripting::off_worker(|| conffile::rewrite_file(&path, &settings)) {
+    match super::off_worker(|| conffile::rewrite_file(&path, &settings)) {
         Ok(()) => {
             tracing::info!("CONFIG REWRITE executed with success.");
             Value::ok()
@@ -888,7 +888,7 @@ fn set(ctx: &mut Ctx<'_>, pairs: &[Value]) -> Value {
     // applied: a bad certificate leaves every setting as it was, and the
     // connections already open keep theirs either way.
     if let (Some(name), Some(tls)) = (tls_named, &ctx.shared.listening.tls_reload) {
-        if let Err(why) = super::scripting::off_worker(|| tls.reload(&next)) {
+        if let Err(why) = super::off_worker(|| tls.reload(&next)) {
             tracing::warn!("Failed to update TLS configuration: {why}");
             return Value::error(format!(
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to update TLS configuration. Check server logs."

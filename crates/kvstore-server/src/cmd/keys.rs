@@ -226,7 +226,7 @@ pub fn del(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 fn free_off_worker(gone: Vec<Record>) {
     let weight: usize = gone.iter().map(Record::weight).sum();
     if weight >= crate::keyspace::lazyfree::THRESHOLD {
-        super::scripting::off_worker(|| drop(gone));
+        super::off_worker(|| drop(gone));
     }
 }
 
@@ -268,7 +268,7 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     ctx.shared.watches.touch_db(Some(ctx.session.db));
     ctx.shared.tracking.flush(false);
     // A synchronous flush frees off the worker: see `free_off_worker`.
-    super::scripting::off_worker(|| ctx.shared.keyspace.clear_db(ctx.db(), lazy));
+    super::off_worker(|| ctx.shared.keyspace.clear_db(ctx.db(), lazy));
     crate::memory::release();
     Value::ok()
 }
@@ -278,7 +278,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(None);
     ctx.shared.tracking.flush(true);
-    super::scripting::off_worker(|| ctx.shared.keyspace.clear(lazy));
+    super::off_worker(|| ctx.shared.keyspace.clear(lazy));
     crate::memory::release();
     Value::ok()
 }
@@ -449,7 +449,7 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     // the worker, so that the other connections it serves are not held up
     // by a walk of millions of keys (writes to the database still wait).
     let db = ctx.db();
-    super::scripting::off_worker(|| {
+    super::off_worker(|| {
         db.for_each_key(|k| {
             if all || glob::matches(pattern, k) {
                 out.push(Value::Bulk(Bytes::copy_from_slice(k)));

@@ -22,6 +22,7 @@ pub mod info;
 pub mod inline;
 pub mod introspection;
 mod keys;
+pub mod keyspec;
 mod lists;
 mod lua_bit;
 mod lua_cjson;
@@ -482,6 +483,19 @@ fn request_words(frame: Value) -> Result<Vec<Value>, Value> {
         return Err(Value::error("ERR empty request"));
     }
     Ok(words)
+}
+
+/// Runs `f` with this worker's other tasks handed to another thread, so
+/// that a long command (a script, a large free, a file read) cannot
+/// strand them (the connections that must be told -BUSY, or send SCRIPT
+/// KILL, among them). With a single worker
+/// there is nowhere to hand them: they wait for the script.
+pub fn off_worker<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 /// A dictionary reply to a Redis command, spelled as Redis spells it: a map

@@ -668,22 +668,10 @@ pub(super) fn run_exclusive(ctx: &mut Ctx<'_>, running: Running, body: &mut Body
     shared.script.start(running);
     // A SELECT inside the script is the script's own (as in Redis).
     let db = ctx.session.db;
-    let reply = off_worker(|| run_alone(ctx, body));
+    let reply = super::off_worker(|| run_alone(ctx, body));
     ctx.session.db = db;
     shared.script.finish();
     reply
-}
-
-/// Runs `f` with this worker's other tasks handed to another thread, so
-/// that a long script cannot strand them (the connections that must be
-/// told -BUSY, or send SCRIPT KILL, among them). With a single worker
-/// there is nowhere to hand them: they wait for the script.
-pub(super) fn off_worker<R>(f: impl FnOnce() -> R) -> R {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        _ => f(),
-    }
 }
 
 /// [`run_exclusive`] once the gate is held.

@@ -283,7 +283,7 @@ fn monitor(ctx: &Ctx<'_>, args: &[Value]) {
     }
     // ACL's container is not administrative, but most of its subcommands
     // are (ACL SETUSER among them).
-    if name.eq_ignore_ascii_case(b"acl") && super::acl::admin_subcommand(args) {
+    if name.eq_ignore_ascii_case(b"acl") && admin_subcommand(args) {
         return;
     }
     let now = std::time::SystemTime::now()
@@ -332,6 +332,16 @@ pub fn quote(s: &[u8], out: &mut BytesMut) {
         }
     }
     out.put_u8(b'"');
+}
+
+/// True for the ACL subcommands Redis flags `admin` (all but CAT,
+/// GENPASS, WHOAMI and HELP), which MONITOR does not show.
+fn admin_subcommand(args: &[Value]) -> bool {
+    !args.get(1).is_some_and(|s| {
+        ["CAT", "GENPASS", "WHOAMI", "HELP"]
+            .iter()
+            .any(|w| super::is_word(s, w))
+    })
 }
 
 #[cfg(test)]

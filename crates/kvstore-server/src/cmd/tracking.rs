@@ -23,7 +23,7 @@ pub fn remember(ctx: &mut Ctx<'_>, cmd: &Command, args: &[Value]) {
     if !mode.remembers() || matches!(cmd.name, "eval_ro" | "evalsha_ro" | "fcall_ro") {
         return;
     }
-    let Ok(positions) = super::command::key_positions(cmd, args) else {
+    let Ok(positions) = super::keyspec::key_positions(cmd, args) else {
         return;
     };
     let keys = positions
@@ -115,7 +115,7 @@ pub fn tracking(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
     let redirect = (mode.redirect != 0)
         .then(|| find(ctx, mode.redirect))
         .flatten()
-        .map(|info| Arc::downgrade(&info));
+        .map(|info| Arc::downgrade(&info.outbox));
     let id = ctx.session.id;
     let outbox = Arc::clone(&ctx.session.subscriptions().outbox);
     let new_prefixes: Vec<Bytes> = match &old {

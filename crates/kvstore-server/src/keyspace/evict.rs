@@ -35,7 +35,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::clock::unix_ms;
+pub use super::access::{fresh_access, tick};
+use super::access::{
+    minutes, CLOCK, FIELD_MASK, LFU_DECAY_MINUTES, LFU_INIT, LFU_LOG_FACTOR, MODE, MODE_LFU,
+    MODE_LRU, MODE_OFF,
+};
 use super::record::Record;
 use super::Keyspace;
 
@@ -103,47 +107,8 @@ impl Policy {
     }
 }
 
-const MODE_OFF: u8 = 0;
-const MODE_LRU: u8 = 1;
-const MODE_LFU: u8 = 2;
-
-/// What the access field means now; process-wide, as Redis's LRU clock is
-/// (records are stamped as they are built, with no keyspace at hand).
-static MODE: AtomicU8 = AtomicU8::new(MODE_OFF);
-/// The LRU clock, in [`LRU_TICK_MS`] ticks, kept by [`tick`].
-static CLOCK: AtomicU32 = AtomicU32::new(0);
-static LFU_LOG_FACTOR: AtomicU32 = AtomicU32::new(10);
-static LFU_DECAY_MINUTES: AtomicU32 = AtomicU32::new(1);
-
-const LRU_TICK_MS: u64 = 250;
-const FIELD_MASK: u32 = (1 << super::record::ACCESS_BITS) - 1;
-/// A new key's LFU count (Redis's `LFU_INIT_VAL`), so that it is not the
-/// first to go before it has had a chance to be read.
-const LFU_INIT: u32 = 5;
 /// Candidates kept between evictions (Redis's `EVPOOL_SIZE`).
 const POOL_SIZE: usize = 16;
-
-/// Brings the LRU clock up to date: called every 100 ms by the server, and
-/// before each eviction run.
-pub fn tick() {
-    let now = ((unix_ms() / LRU_TICK_MS) as u32) & FIELD_MASK;
-    if CLOCK.load(Ordering::Relaxed) != now {
-        CLOCK.store(now, Ordering::Relaxed);
-    }
-}
-
-fn minutes() -> u32 {
-    ((unix_ms() / 60_000) as u32) & 0xff
-}
-
-/// The access field a new record starts with.
-#[inline]
-pub fn fresh_access() -> u32 {
-    match MODE.load(Ordering::Relaxed) {
-        MODE_LFU => (minutes() << 8) | LFU_INIT,
-        _ => CLOCK.load(Ordering::Relaxed),
-    }
-}
 
 /// Notes an access to `r` (a read or a write) for the ranking policy in
 /// force; nothing without one.

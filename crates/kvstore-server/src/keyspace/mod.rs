@@ -7,6 +7,7 @@
 //! in ascending (database, shard) order, so no reader sees it half done and
 //! two such operations cannot deadlock: see [`Keyspace::lock`].
 
+pub mod access;
 pub mod clock;
 pub mod db;
 pub mod evict;

@@ -64,10 +64,9 @@ const EMBSTR_MAX: usize = 44;
 /// like a Box; only the access field changes under a shared reference.)
 pub struct Record(AtomicU64);
 
-const ADDR_BITS: u32 = 48;
+pub use super::access::ACCESS_BITS;
+const ADDR_BITS: u32 = 64 - ACCESS_BITS;
 const ADDR_MASK: u64 = (1 << ADDR_BITS) - 1;
-/// The access field's width.
-pub const ACCESS_BITS: u32 = 64 - ADDR_BITS;
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("records keep their access field in the top bits of a 64-bit address");
@@ -240,7 +239,7 @@ impl Record {
     fn from_block(raw: *mut u8) -> Record {
         let addr = raw.expose_provenance() as u64;
         debug_assert_eq!(addr & !ADDR_MASK, 0, "a user-space address fits 48 bits");
-        let access = u64::from(super::evict::fresh_access()) << ADDR_BITS;
+        let access = u64::from(super::access::fresh_access()) << ADDR_BITS;
         Record(AtomicU64::new(addr | access))
     }
 

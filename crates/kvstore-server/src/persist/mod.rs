@@ -12,6 +12,7 @@ pub mod aof;
 pub mod fsutil;
 pub mod load;
 pub mod manifest;
+pub mod progress;
 pub mod record;
 pub mod schedule;
 pub mod snapshot;
@@ -167,7 +168,7 @@ pub struct Persist {
     schedule: Mutex<Option<JoinHandle<()>>>,
     schedule_stop: Arc<(Mutex<bool>, Condvar)>,
     /// Start-up loading, for `-LOADING` and `INFO`.
-    pub loading: Arc<load::Progress>,
+    pub loading: Arc<progress::Progress>,
     /// True once close() has begun. Without the AOF, writes hold this
     /// shared while they apply, and close() takes it exclusively before
     /// the final snapshot: a write is either in that snapshot or refused,
@@ -475,7 +476,7 @@ impl Durability for Persist {
     }
 
     fn refusal(&self) -> Option<Refusal> {
-        if self.loading.active() && !load::is_loader() {
+        if self.loading.active() && !progress::is_loader() {
             return Some(Refusal::Loading);
         }
         if self.settings.stop_writes_on_bgsave_error
@@ -594,11 +595,12 @@ pub async fn open(shared: &Arc<Shared>, persist: &Arc<Persist>) -> io::Result<()
     let p = Arc::clone(persist);
     persist.loading.begin();
     let progress = Arc::clone(&persist.loading);
-    let result =
-        tokio::task::spawn_blocking(move || load::as_loader(progress, || open_blocking(&s, &p)))
-            .await
-            .map_err(io::Error::other)
-            .and_then(|r| r.map_err(io::Error::other));
+    let result = tokio::task::spawn_blocking(move || {
+        progress::as_loader(progress, || open_blocking(&s, &p))
+    })
+    .await
+    .map_err(io::Error::other)
+    .and_then(|r| r.map_err(io::Error::other));
     persist.loading.end();
     result
 }

@@ -223,7 +223,7 @@ fn parse(
                     return Err(corrupt(at, why));
                 }
                 f(entry);
-                super::load::advance(end as u64);
+                super::progress::advance(end as u64);
                 count += 1;
             }
             Value::Simple(tag) if &tag[..] == b"FUNCTION" && !v1 && rest.is_empty() => {

@@ -55,6 +55,10 @@ impl Kind {
     }
 }
 
+/// Where a connection's outbox is, once it has one: what a tracking
+/// client that redirects its invalidations holds of its target.
+pub type OutboxSlot = Arc<Mutex<std::sync::Weak<Outbox>>>;
+
 /// Frames waiting to go to one subscriber.
 #[derive(Debug)]
 pub struct Outbox {

@@ -125,7 +125,7 @@ pub struct ClientInfo {
     pub activity: Activity,
     /// The connection's outbox once it has one, for the tracking clients
     /// that redirect their invalidations here.
-    pub outbox: Mutex<Weak<super::pubsub::Outbox>>,
+    pub outbox: super::pubsub::OutboxSlot,
 }
 
 impl ClientInfo {
@@ -183,7 +183,7 @@ impl Session {
             }),
             waiting: Mutex::new(None),
             kill: Default::default(),
-            outbox: Mutex::new(Weak::new()),
+            outbox: Arc::new(Mutex::new(Weak::new())),
             activity: Activity {
                 last_cmd: AtomicUsize::new(usize::MAX),
                 multi: AtomicI64::new(-1),

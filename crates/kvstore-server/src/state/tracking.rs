@@ -26,7 +26,9 @@ use kvstore_protocol::{encode_as, Dialect, Value};
 use parking_lot::Mutex;
 
 use super::pubsub::{BufferLimit, Outbox};
-use super::session::ClientInfo;
+
+/// What an [`super::pubsub::OutboxSlot`] holds.
+type OutboxSlotInner = Mutex<Weak<Outbox>>;
 
 /// The channel RESP2 redirect targets hear invalidations on.
 pub const CHANNEL: &str = "__redis__:invalidate";
@@ -64,9 +66,9 @@ impl Mode {
 /// A tracking connection, as writers see it.
 struct Client {
     outbox: Arc<Outbox>,
-    /// The redirect target's id and record, which outlives nothing: a
-    /// target that disconnected no longer upgrades.
-    redirect: Option<(u64, Weak<ClientInfo>)>,
+    /// The redirect target's id and where its outbox is; a target that
+    /// disconnected no longer upgrades.
+    redirect: Option<(u64, Weak<OutboxSlotInner>)>,
     noloop: bool,
     prefixes: Vec<Bytes>,
     broken: Arc<AtomicBool>,
@@ -123,7 +125,7 @@ impl Tracking {
         id: u64,
         outbox: Arc<Outbox>,
         mode: &Mode,
-        redirect: Option<Weak<ClientInfo>>,
+        redirect: Option<Weak<OutboxSlotInner>>,
     ) {
         let mut inner = self.inner.lock();
         let mut prefixes = mode.prefixes.clone();
@@ -277,7 +279,7 @@ impl Inner {
         }
         let (outbox, redirected) = match &c.redirect {
             None => (Arc::clone(&c.outbox), false),
-            Some((target, info)) => match info.upgrade().and_then(|i| i.outbox()) {
+            Some((target, slot)) => match slot.upgrade().and_then(|s| s.lock().upgrade()) {
                 Some(o) => (o, true),
                 None => {
                     c.broken.store(true, Ordering::Relaxed);
