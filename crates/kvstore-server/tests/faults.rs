@@ -667,10 +667,16 @@ fn loading_answers_loading_and_shows_progress() {
     );
     assert_eq!(error_text(&c.cmd(&["DBSIZE"])).as_deref(), Some(loading));
     assert_eq!(info_field(&mut c, "loading"), "1");
-    let total: u64 = info_field(&mut c, "loading_total_bytes")
-        .parse()
-        .expect("a number");
-    assert!(total > 0);
+    // The loader thread states the total once it has opened the files.
+    assert!(
+        eventually(Duration::from_secs(10), || info_field(
+            &mut c,
+            "loading_total_bytes"
+        )
+        .parse::<u64>()
+        .is_ok_and(|total| total > 0)),
+        "no loading_total_bytes"
+    );
     let perc = info_field(&mut c, "loading_loaded_perc");
     assert!(perc.parse::<f64>().is_ok(), "{perc}");
     assert!(

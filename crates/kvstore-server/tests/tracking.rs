@@ -108,14 +108,22 @@ fn noloop_flushes_and_expiry() {
     b.cmd(&["FLUSHALL"]);
     assert_eq!(pending(&mut a), vec![">2\r\n$10\r\ninvalidate\r\n_\r\n"]);
     // A key that expires is invalidated (here found expired by a read).
-    b.cmd(&["SET", "e", "1", "PX", "1"]);
-    a.cmd(&["GET", "e"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The read must come before the deadline: on a slow machine, try again
+    // with a longer one.
+    let mut ttl = 50;
     loop {
-        if b.cmd(&["EXISTS", "e"]) == ":0\r\n" {
+        b.cmd(&["SET", "e", "1", "PX", &ttl.to_string()]);
+        pending(&mut a);
+        if a.cmd(&["GET", "e"]) == "$1\r\n1\r\n" {
             break;
         }
+        assert!(ttl < 60_000, "never read e before its deadline");
+        ttl *= 4;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while b.cmd(&["EXISTS", "e"]) != ":0\r\n" {
         assert!(std::time::Instant::now() < deadline, "e never expired");
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert_eq!(pending(&mut a), vec![push(&["e"])]);
 }
