@@ -111,6 +111,7 @@ impl Db {
     /// Runs `f` on the live record at `key`, under the shard's read lock.
     /// A key found past its deadline is removed at once (and counted), as
     /// Redis does on access.
+    #[inline]
     pub fn with_record<R>(&self, key: &[u8], f: impl FnOnce(Option<&Record>) -> R) -> R {
         let h = self.hash(key);
         let table = self.read(h);
