@@ -31,6 +31,7 @@ mod lua_msgpack;
 mod lua_struct;
 pub mod maxmemory;
 mod memory;
+mod modules;
 mod notify;
 mod persistence;
 pub mod pubsub;
@@ -124,6 +125,7 @@ static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     persistence::COMMANDS,
     debug::COMMANDS,
+    modules::COMMANDS,
     transactions::COMMANDS,
     scripting::COMMANDS,
     pubsub::COMMANDS,
