@@ -321,3 +321,42 @@ fn errors_are_redis_s() {
     assert_eq!(c.cmd(&["RESET"]), "+RESET\r\n");
     assert_eq!(c.cmd(&["CLIENT", "GETREDIR"]), ":-1\r\n");
 }
+
+#[test]
+fn evicted_keys_are_invalidated() {
+    let server = BackgroundServer::start();
+    let mut a = resp3(server.addr());
+    let mut b = resp2(server.addr());
+    let value = "x".repeat(10_000);
+    for i in 0..100 {
+        b.cmd(&["SET", &format!("k{i}"), &value]);
+    }
+    a.cmd(&["CLIENT", "TRACKING", "on"]);
+    for i in 0..100 {
+        a.cmd(&["GET", &format!("k{i}")]);
+    }
+    let info = b.cmd(&["INFO", "memory"]);
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{info}"));
+    b.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-random"]);
+    b.cmd(&["CONFIG", "SET", "maxmemory", &(used + 200_000).to_string()]);
+    // Past the cap: keys go, and their reader hears of each.
+    b.cmd(&["SET", "big", &"y".repeat(500_000)]);
+    let got = pending(&mut a);
+    assert!(!got.is_empty(), "no invalidation for the evicted keys");
+    assert!(
+        got.iter()
+            .all(|m| m.starts_with(">2\r\n$10\r\ninvalidate\r\n*1\r\n")),
+        "{got:?}"
+    );
+    let stats = b.cmd(&["INFO", "stats"]);
+    let evicted: u64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("evicted_keys:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(evicted as usize >= got.len(), "{stats}");
+}

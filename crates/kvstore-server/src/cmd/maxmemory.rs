@@ -86,5 +86,10 @@ pub fn evict(shared: &Shared, max: u64) -> Outcome {
             shared.pubsub.notify(flags, *db, "evicted", key);
         }
     }
+    // Clients caching them are told, as for any change.
+    if shared.tracking.active() {
+        let keys: Vec<&[u8]> = evicted.iter().map(|(_, k)| k.as_ref()).collect();
+        shared.tracking.invalidate(&keys, None);
+    }
     outcome
 }
