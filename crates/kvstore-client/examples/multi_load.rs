@@ -6,9 +6,12 @@
 //!
 //! `cargo run --release --example multi_load -- --port 6379`
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use common::command;
 use kvstore_protocol::{Decoder, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -27,28 +30,17 @@ fn args() -> Result<Args, String> {
         pipeline: 1,
         seconds: 5.0,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or(format!("{flag} needs a value"))?;
-        let bad = || format!("bad value for {flag}: {value}");
-        match flag.as_str() {
-            "--port" => a.port = value.parse().map_err(|_| bad())?,
-            "--clients" => a.clients = value.parse().map_err(|_| bad())?,
-            "--pipeline" => a.pipeline = value.parse().map_err(|_| bad())?,
-            "--seconds" => a.seconds = value.parse().map_err(|_| bad())?,
-            _ => return Err(format!("unknown flag {flag}")),
+    common::parse_flags(|flag, value| {
+        match flag {
+            "--port" => a.port = value.parse().map_err(|_| ())?,
+            "--clients" => a.clients = value.parse().map_err(|_| ())?,
+            "--pipeline" => a.pipeline = value.parse().map_err(|_| ())?,
+            "--seconds" => a.seconds = value.parse().map_err(|_| ())?,
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     Ok(a)
-}
-
-fn command(out: &mut Vec<u8>, words: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
-    for w in words {
-        out.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
-        out.extend_from_slice(w);
-        out.extend_from_slice(b"\r\n");
-    }
 }
 
 /// One connection's loop: transactions completed until `until`.

@@ -12,10 +12,13 @@
 //!
 //! `cargo run --release --example pubsub_fanout -- --port 6379 --subscribers 10`
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::command;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -39,33 +42,22 @@ fn args() -> Result<Args, String> {
         payload: 16,
         window: 4096,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or(format!("{flag} needs a value"))?;
-        let bad = || format!("bad value for {flag}: {value}");
-        match flag.as_str() {
-            "--port" => a.port = value.parse().map_err(|_| bad())?,
-            "--subscribers" => a.subscribers = value.parse().map_err(|_| bad())?,
-            "--pipeline" => a.pipeline = value.parse().map_err(|_| bad())?,
-            "--seconds" => a.seconds = value.parse().map_err(|_| bad())?,
-            "--payload" => a.payload = value.parse().map_err(|_| bad())?,
-            "--window" => a.window = value.parse().map_err(|_| bad())?,
-            _ => return Err(format!("unknown flag {flag}")),
+    common::parse_flags(|flag, value| {
+        match flag {
+            "--port" => a.port = value.parse().map_err(|_| ())?,
+            "--subscribers" => a.subscribers = value.parse().map_err(|_| ())?,
+            "--pipeline" => a.pipeline = value.parse().map_err(|_| ())?,
+            "--seconds" => a.seconds = value.parse().map_err(|_| ())?,
+            "--payload" => a.payload = value.parse().map_err(|_| ())?,
+            "--window" => a.window = value.parse().map_err(|_| ())?,
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     if a.subscribers == 0 || a.pipeline == 0 {
         return Err("--subscribers and --pipeline must be at least 1".into());
     }
     Ok(a)
-}
-
-fn command(out: &mut Vec<u8>, words: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
-    for w in words {
-        out.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
-        out.extend_from_slice(w);
-        out.extend_from_slice(b"\r\n");
-    }
 }
 
 /// The bytes of one message frame as a RESP2 subscriber receives it.

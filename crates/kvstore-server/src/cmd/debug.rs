@@ -110,7 +110,11 @@ pub fn debug(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     } else if is_word(sub, "CHANGE-REPL-ID") && rest.is_empty() {
         Value::ok()
     } else if is_word(sub, "QUICKLIST-PACKED-THRESHOLD") && rest.len() == 1 {
-        match rest[0].as_bytes().and_then(memory_value) {
+        match rest[0]
+            .as_bytes()
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(crate::config::memory_amount)
+        {
             Some(n) if n > 1 && n < (4 << 30) => Value::ok(),
             _ => Value::error(
                 "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
@@ -125,14 +129,11 @@ pub fn debug(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 /// `enable-debug-command`: `local` means a client on this machine, as
-/// Redis counts it (127.0.0.1 or ::1).
+/// Redis counts it (the protected-configs rule).
 fn allowed(ctx: &Ctx<'_>) -> bool {
     match ctx.shared.config.read().enable_debug_command.as_str() {
         "yes" => true,
-        "local" => match ctx.session.peer.ip() {
-            std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
-            std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
-        },
+        "local" => super::acl::is_local(ctx.session.peer),
         _ => false,
     }
 }
@@ -250,24 +251,4 @@ fn hex(d: &[u8; 20]) -> Value {
         s.push_str(&format!("{b:02x}"));
     }
     Value::Simple(Bytes::from(s))
-}
-
-/// A size as Redis's memory values are written: a number with an optional
-/// `k`, `kb`, `m`, `mb`, `g` or `gb` (1000s or 1024s).
-fn memory_value(b: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(b).ok()?.to_ascii_lowercase();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: u64 = n.parse().ok()?;
-    let mul = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1_000_000,
-        "mb" => 1 << 20,
-        "g" => 1_000_000_000,
-        "gb" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(mul)
 }

@@ -265,7 +265,9 @@ fn confirm(subs: &Subscriptions, frame: Value, into: Option<&mut Vec<Value>>) {
     }
 }
 
-fn encoded(v: &Value, resp3: bool) -> Bytes {
+/// `v` in RESP3 or in the RESP2 shape (which the seed dialect shares for
+/// these frames).
+pub(super) fn encoded(v: &Value, resp3: bool) -> Bytes {
     let mut out = BytesMut::new();
     let dialect = if resp3 {
         Dialect::Resp3

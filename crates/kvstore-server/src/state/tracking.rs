@@ -20,12 +20,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use hashbrown::{HashMap, HashSet};
-use kvstore_protocol::{encode_as, Dialect, Value};
+use kvstore_protocol::Value;
 use parking_lot::Mutex;
 
-use super::pubsub::{BufferLimit, Outbox};
+use super::pubsub::{encoded, BufferLimit, Outbox};
 
 /// What an [`super::pubsub::OutboxSlot`] holds.
 type OutboxSlotInner = Mutex<Weak<Outbox>>;
@@ -326,20 +326,10 @@ impl Inner {
     }
 }
 
-fn encoded(v: &Value, resp3: bool) -> Bytes {
-    let mut out = BytesMut::new();
-    let dialect = if resp3 {
-        Dialect::Resp3
-    } else {
-        Dialect::Resp2
-    };
-    encode_as(v, dialect, &mut out);
-    out.freeze()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     fn drained(o: &Outbox) -> Vec<u8> {
         let mut out = BytesMut::new();
