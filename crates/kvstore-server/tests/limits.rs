@@ -417,13 +417,12 @@ fn past_maxclients_a_client_is_told_and_closed() {
     }));
 }
 
-#[test]
-fn maxclients_is_lowered_to_fit_a_low_descriptor_limit() {
-    let Some(prlimit) = common::tool("prlimit") else {
-        return;
-    };
+/// A server asking for `--maxclients 1000` under `prlimit --nofile=LIMITS`,
+/// with what it logged while starting.
+fn with_nofile(prlimit: &std::path::Path, limits: &str) -> (tempfile::TempDir, Running, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wrapper = [prlimit.to_str().expect("path"), "--nofile=100:100", "--"];
+    let nofile = format!("--nofile={limits}");
+    let wrapper = [prlimit.to_str().expect("path"), nofile.as_str(), "--"];
     let (server, log) = spawn::start_under(
         dir.path(),
         &wrapper,
@@ -436,7 +435,15 @@ fn maxclients_is_lowered_to_fit_a_low_descriptor_limit() {
             "1000",
         ],
     );
-    let log = log.join("\n");
+    (dir, server, log.join("\n"))
+}
+
+#[test]
+fn maxclients_is_lowered_to_fit_a_low_descriptor_limit() {
+    let Some(prlimit) = common::tool("prlimit") else {
+        return;
+    };
+    let (_dir, server, log) = with_nofile(&prlimit, "100:100");
     assert!(
         log.contains("maxclients has been reduced to 68 to compensate for low ulimit"),
         "{log}"
@@ -467,22 +474,8 @@ fn the_descriptor_limit_is_raised_when_allowed() {
     let Some(prlimit) = common::tool("prlimit") else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
     // Soft 100, hard 5000: the server may raise its own soft limit.
-    let wrapper = [prlimit.to_str().expect("path"), "--nofile=100:5000", "--"];
-    let (server, log) = spawn::start_under(
-        dir.path(),
-        &wrapper,
-        &[
-            "--port",
-            "0",
-            "--reply-mode",
-            "redis",
-            "--maxclients",
-            "1000",
-        ],
-    );
-    let log = log.join("\n");
+    let (_dir, server, log) = with_nofile(&prlimit, "100:5000");
     assert!(
         log.contains(
             "Increased maximum number of open files to 1032 (it was originally set to 100)"

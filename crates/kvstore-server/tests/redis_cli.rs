@@ -6,22 +6,10 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::{tool, Raw};
+use common::{redis_cli as cli, tool, Raw};
 use kvstore_server::BackgroundServer;
-
-/// Runs redis-cli one-shot; its stdout (not a tty, so raw replies).
-fn cli(bin: &Path, addr: SocketAddr, args: &[&str]) -> String {
-    let out = Command::new(bin)
-        .args(["-h", &addr.ip().to_string(), "-p", &addr.port().to_string()])
-        .args(args)
-        .output()
-        .expect("run redis-cli");
-    assert!(out.status.success(), "redis-cli {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn redis_cli_one_shot_commands() {

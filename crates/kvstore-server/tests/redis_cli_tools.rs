@@ -11,18 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{tool, Raw};
+use common::{redis_cli as cli, tool, Raw};
 use kvstore_server::BackgroundServer;
-
-fn cli(bin: &Path, addr: SocketAddr, args: &[&str]) -> String {
-    let out = Command::new(bin)
-        .args(["-h", &addr.ip().to_string(), "-p", &addr.port().to_string()])
-        .args(args)
-        .output()
-        .expect("run redis-cli");
-    assert!(out.status.success(), "redis-cli {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A redis-cli that runs until killed, its output lines read by a thread
 /// so that a test waits for them with a deadline.

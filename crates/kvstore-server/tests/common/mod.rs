@@ -12,6 +12,18 @@ use std::time::Duration;
 use bytes::BytesMut;
 use kvstore_protocol::{encode_command, Decoder};
 
+/// Runs redis-cli one-shot against `addr` (its stdout is no terminal, so
+/// raw replies) and returns what it printed; a failure fails the test.
+pub fn redis_cli(bin: &std::path::Path, addr: SocketAddr, args: &[&str]) -> String {
+    let out = std::process::Command::new(bin)
+        .args(["-h", &addr.ip().to_string(), "-p", &addr.port().to_string()])
+        .args(args)
+        .output()
+        .expect("run redis-cli");
+    assert!(out.status.success(), "redis-cli {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// True when running under CI, where every tool must be there.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
