@@ -52,22 +52,29 @@ pub fn decode(
 /// Refuses, as soon as its first byte is here, a request whose first
 /// element is not a bulk string (Redis answers before the rest arrives).
 fn first_element_is_bulk(buf: &[u8]) -> Result<(), ProtocolError> {
-    if buf.first() != Some(&b'*') {
+    let Some((_, end)) = array_header(buf) else {
         return Ok(());
-    }
-    // Past the count's digits and its CRLF: one byte per digit, as this
-    // runs for every request.
-    let mut i = 1;
-    while buf.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    if i == 1 || buf.get(i..i + 2) != Some(b"\r\n") {
-        return Ok(());
-    }
-    match buf.get(i + 2) {
+    };
+    match buf.get(end) {
         Some(&b) if b != b'$' => Err(ProtocolError::ExpectedBulk(char::from(b))),
         _ => Ok(()),
     }
+}
+
+/// A request's `*<count>\r\n` at the front of `buf`: the count, and
+/// where the line ends. One pass over the digits, as this runs for every
+/// request.
+fn array_header(buf: &[u8]) -> Option<(u64, usize)> {
+    if buf.first() != Some(&b'*') {
+        return None;
+    }
+    let mut i = 1;
+    let mut count: u64 = 0;
+    while let Some(d) = buf.get(i).filter(|b| b.is_ascii_digit()) {
+        count = count.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+        i += 1;
+    }
+    (i > 1 && buf.get(i..i + 2) == Some(b"\r\n")).then_some((count, i + 2))
 }
 
 /// The RESP type byte a decoded element came as.
@@ -97,15 +104,7 @@ pub fn error_text(e: &ProtocolError, buf: &[u8], redis: bool) -> String {
     }
     // Whether the request's first line (its element count) is sound: if
     // so, the fault is in an element's header.
-    let header_ok = || {
-        buf.first() == Some(&b'*')
-            && buf
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .and_then(|end| std::str::from_utf8(&buf[1..end]).ok())
-                .and_then(|n| n.parse::<u64>().ok())
-                .is_some_and(|n| n <= i32::MAX as u64)
-    };
+    let header_ok = || array_header(buf).is_some_and(|(n, _)| n <= i32::MAX as u64);
     match e {
         ProtocolError::InvalidLength | ProtocolError::InvalidInteger => if header_ok() {
             "invalid bulk length"
