@@ -3,6 +3,7 @@
 //! serves plain TCP and TLS, generic over the stream so that the plain
 //! path compiles as it did before TLS existed.
 
+use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
@@ -15,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::{debug, info};
 
-use super::fastpath;
+use super::{bufpool, fastpath};
 use crate::cmd::{self, Ctx};
 use crate::state::blocking::{BlockRequest, Unblock, Waiter};
 use crate::state::intro::PAUSE_NONE;
@@ -25,8 +26,6 @@ use crate::state::Session;
 use crate::state::Shared;
 
 const READ_CHUNK: usize = 16 * 1024;
-/// Buffers that grew past this for one large request are given back after.
-const KEEP_CAPACITY: usize = 1024 * 1024;
 /// Replies are sent once this much has piled up, even mid-batch, so that a
 /// long pipeline of large replies does not all sit in memory at once.
 const FLUSH_AT: usize = 256 * 1024;
@@ -49,13 +48,37 @@ impl Transport for TcpStream {
     }
 
     fn read_arrived(&mut self, buf: &mut BytesMut) {
-        while let Ok(n) = self.try_read_buf(buf) {
-            if n == 0 {
-                break;
-            }
+        loop {
             buf.reserve(READ_CHUNK);
+            match self.try_read_buf(buf) {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
         }
     }
+}
+
+/// Reads what the client sends next into `rbuf`. A connection with nothing
+/// unfinished in `rbuf` gives it back to its thread when it finds nothing
+/// to read, and waits with no buffer at all (see [`bufpool`]); it borrows
+/// one again when woken.
+async fn fill<S: Transport>(socket: &mut S, rbuf: &mut BytesMut) -> io::Result<usize> {
+    use std::future::Future;
+    std::future::poll_fn(|cx| {
+        if rbuf.capacity() == 0 {
+            *rbuf = bufpool::take_read(READ_CHUNK);
+        } else {
+            rbuf.reserve(READ_CHUNK);
+        }
+        // Pending means nothing was put in the buffer (TLS keeps a partial
+        // record inside rustls), and the waker is registered.
+        let polled = std::pin::pin!(socket.read_buf(&mut *rbuf)).poll(cx);
+        if polled.is_pending() {
+            bufpool::give_read(rbuf);
+        }
+        polled
+    })
+    .await
 }
 
 /// [`Transport::read_arrived`] for a stream with no `try_read`: each read
@@ -106,9 +129,9 @@ pub async fn serve<S: Transport>(
     // The shortcut knows only GET and SET, which a tighter element limit
     // than three would turn into protocol errors.
     let shortcut = limits.max_elements >= 3;
-    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-    // Grown by the replies it holds, so that a connection that only ever
-    // gets short replies keeps a short buffer while idle.
+    // Both borrowed from the thread while the connection works, and given
+    // back while it waits (see `bufpool`).
+    let mut rbuf = BytesMut::new();
     let mut wbuf = BytesMut::new();
     // Where each write's reply lies in `wbuf`, with the log offset it
     // waits for: a reply whose record could not be written is replaced.
@@ -242,7 +265,8 @@ pub async fn serve<S: Transport>(
                                 break;
                             }
                             wbuf.clear();
-                            match wait_blocked(
+                            bufpool::give_write(&mut wbuf);
+                            let outcome = wait_blocked(
                                 &mut socket,
                                 &mut rbuf,
                                 shared,
@@ -250,8 +274,9 @@ pub async fn serve<S: Transport>(
                                 req,
                                 (!stopping).then_some(stop_signal.as_mut()),
                             )
-                            .await
-                            {
+                            .await;
+                            wbuf = bufpool::take_write();
+                            match outcome {
                                 Some(reply) => reply,
                                 None => {
                                     fatal = true;
@@ -380,9 +405,6 @@ pub async fn serve<S: Transport>(
                 in_flight = 0;
             }
             wbuf.clear();
-            if wbuf.capacity() > KEEP_CAPACITY {
-                wbuf = BytesMut::new();
-            }
         }
         if fatal || session.quit || info.kill.is_killed() {
             break;
@@ -404,10 +426,6 @@ pub async fn serve<S: Transport>(
             let _ = send(&mut socket, &wbuf).await;
             break;
         }
-        if rbuf.is_empty() && rbuf.capacity() > KEEP_CAPACITY {
-            rbuf = BytesMut::with_capacity(READ_CHUNK);
-        }
-        rbuf.reserve(READ_CHUNK);
         // Messages that came while the replies were being written.
         if let Some(ps) = &session.pubsub {
             match ps.outbox.drain_into(&mut wbuf) {
@@ -424,8 +442,9 @@ pub async fn serve<S: Transport>(
             None => shared.conn_limits.idle_timeout(),
             Some(_) => None,
         };
+        bufpool::give_write(&mut wbuf);
         tokio::select! {
-            read = socket.read_buf(&mut rbuf) => match read {
+            read = fill(&mut socket, &mut rbuf) => match read {
                 // A partial frame left in the buffer is simply dropped:
                 // nothing of it was ever applied.
                 Ok(0) | Err(_) => break,
@@ -459,7 +478,12 @@ pub async fn serve<S: Transport>(
                 socket.read_arrived(&mut rbuf);
             }
         }
+        if wbuf.capacity() == 0 {
+            wbuf = bufpool::take_write();
+        }
     }
+    bufpool::give_read(&mut rbuf);
+    bufpool::give_write(&mut wbuf);
     // Bounded: TLS sends close_notify after whatever it still holds, which
     // a client that stopped reading would never take (plain TCP returns
     // at once).
@@ -573,9 +597,9 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
             _ = sleep => break Some(Value::NullArray),
             _ = stop.as_mut() => break None,
             _ = session.info.kill.killed() => break None,
-            read = socket.read_buf(rbuf) => match read {
+            read = fill(socket, rbuf) => match read {
                 Ok(0) | Err(_) => break None,
-                Ok(_) => rbuf.reserve(READ_CHUNK),
+                Ok(_) => {}
             },
         }
     };

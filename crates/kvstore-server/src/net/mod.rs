@@ -3,6 +3,7 @@
 //! or TLS.
 
 mod background;
+mod bufpool;
 pub mod connection;
 pub mod fastpath;
 pub mod listener;
