@@ -63,7 +63,7 @@ impl Keyspace {
         let clock = Arc::new(Clock::default());
         let expired = Arc::new(AtomicU64::new(0));
         let dbs = (0..databases.max(1))
-            .map(|i| Db::new(i, hasher, Arc::clone(&clock), Arc::clone(&expired)))
+            .map(|i| Db::new(i, hasher.clone(), Arc::clone(&clock), Arc::clone(&expired)))
             .collect();
         Keyspace {
             dbs,

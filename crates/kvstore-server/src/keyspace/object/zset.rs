@@ -332,7 +332,7 @@ impl SortedSet {
             *self = SortedSet {
                 index: HashTable::new(),
                 order: OrderTree {
-                    hasher: self.order.hasher,
+                    hasher: self.order.hasher.clone(),
                     ..OrderTree::default()
                 },
             };
