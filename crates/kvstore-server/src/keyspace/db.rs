@@ -413,12 +413,15 @@ impl Db {
         Some(keys.swap_remove(pick))
     }
 
-    /// Calls `f` with up to `n` live records picked at random (only ones
-    /// with a deadline if `volatile`), for eviction. As Redis's sampling
-    /// walks consecutive buckets, this walks consecutive shards from a
-    /// random one, taking a run of records from a random place in each,
-    /// until it has `n` or has seen every shard: so a database smaller
-    /// than `n` is seen whole. Returns how many it found: 0 means none.
+    /// Calls `f` with up to `n` records picked at random (only ones with a
+    /// deadline if `volatile`), for eviction. As Redis's sampling walks
+    /// consecutive buckets, this walks consecutive shards from a random
+    /// one, taking a run of records from a random bucket in each, until it
+    /// has `n` or has seen every shard: so a database smaller than `n` is
+    /// seen whole. Returns how many it found: 0 means none. Expired
+    /// records are passed too: the caller looks at a record's expiry (and
+    /// so at its memory) only once its access field has made it a
+    /// candidate, since each look is a cache miss.
     pub fn sample(
         &self,
         n: usize,
@@ -426,7 +429,6 @@ impl Db {
         random: &mut dyn FnMut() -> u64,
         mut f: impl FnMut(&Record),
     ) -> usize {
-        let now = self.now();
         let start = random() as usize;
         let mut found = 0;
         for step in 0..SHARDS {
@@ -443,18 +445,27 @@ impl Db {
                 continue;
             }
             let take = (n - found).min(count);
-            let from = random() as usize % count;
-            let eligible = || {
-                table
-                    .map
-                    .iter()
-                    .filter(|r| !volatile || r.deadline().is_some())
-            };
-            for r in eligible().skip(from).chain(eligible()).take(take) {
-                if !r.expired(now) {
-                    f(r);
+            // A run of occupied buckets from a random one: as cheap as the
+            // run, where counting records from the start would walk half
+            // the shard on every sample.
+            // (A power of two; were it not, indices past the end find
+            // nothing.)
+            let mask = table.map.num_buckets().next_power_of_two() - 1;
+            let from = random() as usize;
+            let mut taken = 0;
+            for i in 0..=mask {
+                let Some(r) = table.map.get_bucket(from.wrapping_add(i) & mask) else {
+                    continue;
+                };
+                if volatile && r.deadline().is_none() {
+                    continue;
                 }
+                f(r);
                 found += 1;
+                taken += 1;
+                if taken == take {
+                    break;
+                }
             }
         }
         found

@@ -248,6 +248,8 @@ pub struct Settings {
 struct Candidate {
     score: u64,
     db: usize,
+    /// The record's address when sampled: see [`offer`].
+    at: usize,
     key: Box<[u8]>,
 }
 
@@ -395,9 +397,13 @@ impl Keyspace {
             }
             let db = candidates[random() as usize % candidates.len()];
             let mut picked: Option<Box<[u8]>> = None;
-            let found = self
-                .db(db)
-                .sample(1, volatile, &mut random, |r| picked = Some(r.key().into()));
+            let d = self.db(db);
+            let now = d.now();
+            let found = d.sample(1, volatile, &mut random, |r| {
+                if !r.expired(now) {
+                    picked = Some(r.key().into());
+                }
+            });
             if found == 0 {
                 pool.found_empty(db);
             }
@@ -432,8 +438,12 @@ impl Keyspace {
                     continue;
                 }
                 let candidates = &mut pool.candidates;
+                let now = d.now();
                 let found = d.sample(samples, volatile, &mut random, |r| {
-                    offer(candidates, score(r), i, r.key());
+                    let score = score(r);
+                    if admits(candidates, score) && !r.expired(now) {
+                        offer(candidates, score, i, r);
+                    }
                 });
                 if found == 0 {
                     pool.found_empty(i);
@@ -450,27 +460,39 @@ impl Keyspace {
     }
 }
 
-/// Puts a sampled key in the pool if it ranks among the best, keeping the
-/// pool sorted by score (best last) and without duplicates.
-fn offer(pool: &mut Vec<Candidate>, score: u64, db: usize, key: &[u8]) {
-    if let Some(at) = pool.iter().position(|c| c.db == db && &*c.key == key) {
-        pool[at].score = score;
+/// Whether a key scoring `score` may enter the pool: known from the
+/// record's access field alone, before its memory is touched.
+#[inline]
+fn admits(pool: &[Candidate], score: u64) -> bool {
+    pool.len() < POOL_SIZE || pool[0].score < score
+}
+
+/// Puts a sampled record's key in the pool if it ranks among the best,
+/// keeping the pool sorted by score (best last) and without duplicates.
+fn offer(pool: &mut Vec<Candidate>, score: u64, db: usize, r: &Record) {
+    // The record's address tells a key already pooled without comparing
+    // names (a freed record's address reused by another key only costs
+    // that key this sample).
+    let at = r.addr();
+    if let Some(found) = pool.iter().position(|c| c.db == db && c.at == at) {
+        pool[found].score = score;
         pool.sort_by_key(|c| c.score);
         return;
     }
+    if !admits(pool, score) {
+        return;
+    }
     if pool.len() >= POOL_SIZE {
-        if pool[0].score >= score {
-            return;
-        }
         pool.remove(0);
     }
-    let at = pool.partition_point(|c| c.score < score);
+    let slot = pool.partition_point(|c| c.score < score);
     pool.insert(
-        at,
+        slot,
         Candidate {
             score,
             db,
-            key: key.into(),
+            at,
+            key: r.key().into(),
         },
     );
 }
@@ -491,16 +513,24 @@ mod tests {
 
     #[test]
     fn the_pool_keeps_the_best_without_duplicates() {
+        let records: Vec<Record> = (0..40u64)
+            .map(|i| Record::new_str(&i.to_le_bytes(), b"v"))
+            .collect();
         let mut pool = Vec::new();
-        for i in 0..40u64 {
-            offer(&mut pool, i % 20, 0, &i.to_le_bytes());
+        for (i, r) in records.iter().enumerate() {
+            offer(&mut pool, i as u64 % 20, 0, r);
         }
         assert_eq!(pool.len(), POOL_SIZE);
         assert!(pool.windows(2).all(|w| w[0].score <= w[1].score));
         assert_eq!(pool.last().map(|c| c.score), Some(19));
-        offer(&mut pool, 100, 0, &0u64.to_le_bytes());
-        assert_eq!(pool.last().map(|c| &*c.key), Some(&0u64.to_le_bytes()[..]));
+        // Sampled again with a better score: moved, not pooled twice.
+        offer(&mut pool, 100, 0, &records[19]);
+        assert_eq!(pool.last().map(|c| &*c.key), Some(&19u64.to_le_bytes()[..]));
+        assert_eq!(pool.iter().filter(|c| c.score == 19).count(), 1);
         assert_eq!(pool.len(), POOL_SIZE);
+        // Not among the best: left out.
+        offer(&mut pool, 0, 0, &records[0]);
+        assert!(pool.iter().all(|c| *c.key != 0u64.to_le_bytes()[..]));
     }
 
     #[test]

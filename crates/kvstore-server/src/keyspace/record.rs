@@ -249,6 +249,13 @@ impl Record {
         std::ptr::with_exposed_provenance_mut((self.0.load(Ordering::Relaxed) & ADDR_MASK) as usize)
     }
 
+    /// Where the record's block lives: the same for as long as the record
+    /// does, and read without touching the block.
+    #[inline]
+    pub fn addr(&self) -> usize {
+        (self.0.load(Ordering::Relaxed) & ADDR_MASK) as usize
+    }
+
     /// The access field (see the module's notes).
     #[inline]
     pub fn access(&self) -> u32 {
