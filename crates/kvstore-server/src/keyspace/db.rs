@@ -34,6 +34,15 @@ pub const SHARDS: usize = 1024;
 const SHARD_SHIFT: u32 = 32;
 const NO_EXPIRY: u64 = u64::MAX;
 
+/// Where [`Db::sample`] found a record: its shard, its bucket, and its
+/// block's address, which tells whether the bucket still holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sampled {
+    pub(super) shard: usize,
+    pub(super) bucket: usize,
+    pub(super) addr: usize,
+}
+
 /// The table of one shard.
 #[derive(Default)]
 pub struct Table {
@@ -427,7 +436,7 @@ impl Db {
         n: usize,
         volatile: bool,
         random: &mut dyn FnMut() -> u64,
-        mut f: impl FnMut(&Record),
+        mut f: impl FnMut(Sampled, &Record),
     ) -> usize {
         let start = random() as usize;
         let mut found = 0;
@@ -435,7 +444,8 @@ impl Db {
             if found >= n {
                 break;
             }
-            let table = self.shards[(start + step) & (SHARDS - 1)].lock.read();
+            let shard = (start + step) & (SHARDS - 1);
+            let table = self.shards[shard].lock.read();
             let count = if volatile {
                 table.volatile
             } else {
@@ -454,13 +464,19 @@ impl Db {
             let from = random() as usize;
             let mut taken = 0;
             for i in 0..=mask {
-                let Some(r) = table.map.get_bucket(from.wrapping_add(i) & mask) else {
+                let bucket = from.wrapping_add(i) & mask;
+                let Some(r) = table.map.get_bucket(bucket) else {
                     continue;
                 };
                 if volatile && r.deadline().is_none() {
                     continue;
                 }
-                f(r);
+                let at = Sampled {
+                    shard,
+                    bucket,
+                    addr: r.addr(),
+                };
+                f(at, r);
                 found += 1;
                 taken += 1;
                 if taken == take {
@@ -469,6 +485,37 @@ impl Db {
             }
         }
         found
+    }
+
+    /// Removes the record [`Db::sample`] found at `at` if it is still there
+    /// (a table that grew since has moved it, and its bucket may hold
+    /// another record now: then nothing, unless the other has the same
+    /// address, a rare miss of an approximate policy), and for `volatile`
+    /// only if it still has a deadline. One past its deadline goes as expired, not evicted.
+    /// Finding it this way reads no key, where a lookup by name would hash
+    /// and compare one.
+    pub(super) fn remove_sampled(&self, at: Sampled, volatile_only: bool) -> Option<Record> {
+        let mut table = self.shards.get(at.shard)?.lock.write();
+        let Table { map, volatile } = &mut *table;
+        let e = map.get_bucket_entry(at.bucket).ok()?;
+        let r = e.get();
+        if r.addr() != at.addr || (volatile_only && r.deadline().is_none()) {
+            return None;
+        }
+        let expired = is_expired(r, &self.clock);
+        let (old, _) = e.remove();
+        if old.deadline().is_some() {
+            *volatile -= 1;
+            self.volatile.fetch_sub(1, Ordering::Relaxed);
+        }
+        if expired {
+            self.expired.fetch_add(1, Ordering::Relaxed);
+            self.clock.note_expired(self.index, old.key());
+            drop(table);
+            drop(old);
+            return None;
+        }
+        Some(old)
     }
 
     /// Removes the expired keys of shard `index` if any may be due,

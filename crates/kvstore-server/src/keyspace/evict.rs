@@ -40,6 +40,7 @@ use super::access::{
     minutes, CLOCK, FIELD_MASK, LFU_DECAY_MINUTES, LFU_INIT, LFU_LOG_FACTOR, MODE, MODE_LFU,
     MODE_LRU, MODE_OFF,
 };
+use super::db::Sampled;
 use super::record::Record;
 use super::Keyspace;
 
@@ -248,9 +249,7 @@ pub struct Settings {
 struct Candidate {
     score: u64,
     db: usize,
-    /// The record's address when sampled: see [`offer`].
-    at: usize,
-    key: Box<[u8]>,
+    at: Sampled,
 }
 
 /// How an eviction run ended.
@@ -399,7 +398,7 @@ impl Keyspace {
             let mut picked: Option<Box<[u8]>> = None;
             let d = self.db(db);
             let now = d.now();
-            let found = d.sample(1, volatile, &mut random, |r| {
+            let found = d.sample(1, volatile, &mut random, |_, r| {
                 if !r.expired(now) {
                     picked = Some(r.key().into());
                 }
@@ -438,11 +437,10 @@ impl Keyspace {
                     continue;
                 }
                 let candidates = &mut pool.candidates;
-                let now = d.now();
-                let found = d.sample(samples, volatile, &mut random, |r| {
+                let found = d.sample(samples, volatile, &mut random, |at, r| {
                     let score = score(r);
-                    if admits(candidates, score) && !r.expired(now) {
-                        offer(candidates, score, i, r);
+                    if admits(candidates, score) {
+                        offer(candidates, score, i, at);
                     }
                 });
                 if found == 0 {
@@ -451,8 +449,12 @@ impl Keyspace {
             }
             // Best last: pop until one is still there to remove.
             while let Some(c) = pool.candidates.pop() {
-                if self.remove_for_eviction(c.db, &c.key, volatile) {
-                    return Some((c.db, c.key));
+                let Some(d) = self.get_db(c.db) else {
+                    continue;
+                };
+                if let Some(old) = d.remove_sampled(c.at, volatile) {
+                    let key = old.key().into();
+                    return Some((c.db, key));
                 }
             }
         }
@@ -467,13 +469,11 @@ fn admits(pool: &[Candidate], score: u64) -> bool {
     pool.len() < POOL_SIZE || pool[0].score < score
 }
 
-/// Puts a sampled record's key in the pool if it ranks among the best,
-/// keeping the pool sorted by score (best last) and without duplicates.
-fn offer(pool: &mut Vec<Candidate>, score: u64, db: usize, r: &Record) {
-    // The record's address tells a key already pooled without comparing
-    // names (a freed record's address reused by another key only costs
-    // that key this sample).
-    let at = r.addr();
+/// Puts a sampled record in the pool if it ranks among the best, keeping
+/// the pool sorted by score (best last) and without duplicates. The pool
+/// holds where each record was found, not its key: a record is read only
+/// when it is evicted.
+fn offer(pool: &mut Vec<Candidate>, score: u64, db: usize, at: Sampled) {
     if let Some(found) = pool.iter().position(|c| c.db == db && c.at == at) {
         pool[found].score = score;
         pool.sort_by_key(|c| c.score);
@@ -486,15 +486,7 @@ fn offer(pool: &mut Vec<Candidate>, score: u64, db: usize, r: &Record) {
         pool.remove(0);
     }
     let slot = pool.partition_point(|c| c.score < score);
-    pool.insert(
-        slot,
-        Candidate {
-            score,
-            db,
-            at,
-            key: r.key().into(),
-        },
-    );
+    pool.insert(slot, Candidate { score, db, at });
 }
 
 #[cfg(test)]
@@ -513,24 +505,29 @@ mod tests {
 
     #[test]
     fn the_pool_keeps_the_best_without_duplicates() {
-        let records: Vec<Record> = (0..40u64)
-            .map(|i| Record::new_str(&i.to_le_bytes(), b"v"))
-            .collect();
+        let at = |i: u64| Sampled {
+            shard: i as usize,
+            bucket: 7,
+            addr: 64 * i as usize,
+        };
         let mut pool = Vec::new();
-        for (i, r) in records.iter().enumerate() {
-            offer(&mut pool, i as u64 % 20, 0, r);
+        for i in 0..40u64 {
+            offer(&mut pool, i % 20, 0, at(i));
         }
         assert_eq!(pool.len(), POOL_SIZE);
         assert!(pool.windows(2).all(|w| w[0].score <= w[1].score));
         assert_eq!(pool.last().map(|c| c.score), Some(19));
         // Sampled again with a better score: moved, not pooled twice.
-        offer(&mut pool, 100, 0, &records[19]);
-        assert_eq!(pool.last().map(|c| &*c.key), Some(&19u64.to_le_bytes()[..]));
+        offer(&mut pool, 100, 0, at(19));
+        assert_eq!(pool.last().map(|c| c.at), Some(at(19)));
         assert_eq!(pool.iter().filter(|c| c.score == 19).count(), 1);
         assert_eq!(pool.len(), POOL_SIZE);
+        // The same place in another database is another key.
+        offer(&mut pool, 101, 1, at(19));
+        assert_eq!(pool.iter().filter(|c| c.at == at(19)).count(), 2);
         // Not among the best: left out.
-        offer(&mut pool, 0, 0, &records[0]);
-        assert!(pool.iter().all(|c| *c.key != 0u64.to_le_bytes()[..]));
+        offer(&mut pool, 0, 0, at(0));
+        assert!(pool.iter().all(|c| c.at != at(0)));
     }
 
     #[test]
