@@ -213,6 +213,60 @@ impl Object {
     }
 }
 
+/// One piece of a container's seed view ([`Object::to_value`]), borrowed
+/// from the container rather than copied out of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Piece<'a> {
+    /// An array of this many elements follows.
+    Array(usize),
+    /// A dictionary of this many pairs (twice as many pieces) follows.
+    Map(usize),
+    /// A set of this many members follows.
+    Set(usize),
+    /// A bulk string.
+    Bytes(&'a [u8]),
+    /// A bulk string spelling this integer in decimal (an intset member).
+    Decimal(i64),
+    /// A double (a sorted set's score).
+    Double(f64),
+}
+
+impl Object {
+    /// Calls `f` on each piece of the value [`Object::to_value`] builds, in
+    /// the same order, without building it: how `DEBUG OBJECT` measures
+    /// what a value serializes to without serializing it.
+    pub fn walk_view(&self, f: &mut dyn FnMut(Piece<'_>)) {
+        match self {
+            Object::List(l) => {
+                f(Piece::Array(l.len()));
+                l.iter().for_each(|m| f(Piece::Bytes(m)));
+            }
+            Object::Hash(h) => {
+                f(Piece::Map(h.len()));
+                h.pairs().for_each(|(k, v)| {
+                    f(Piece::Bytes(k));
+                    f(Piece::Bytes(v));
+                });
+            }
+            Object::Set(Set::Intset(i)) => {
+                f(Piece::Set(i.len()));
+                i.iter().for_each(|n| f(Piece::Decimal(n)));
+            }
+            Object::Set(Set::Table(t)) => {
+                f(Piece::Set(t.len()));
+                t.iter().for_each(|m| f(Piece::Bytes(&m[..])));
+            }
+            Object::ZSet(z) => {
+                f(Piece::Array(2 * z.len()));
+                z.for_each(|m, score| {
+                    f(Piece::Bytes(m));
+                    f(Piece::Double(score));
+                });
+            }
+        }
+    }
+}
+
 impl Object {
     /// The native container for a seed value, where one holds it exactly:
     /// a non-empty array of strings is a list; a non-empty dictionary of
