@@ -619,6 +619,32 @@ fn an_idle_connection_holds_no_buffers() {
     }
 }
 
+/// An idle server with no data is small: its live allocations are the
+/// databases' empty shard tables (about 1 MiB) and little else, with many
+/// worker threads too, since nothing is sized ahead of the data; and the
+/// anonymous part of its resident memory (the binary's own pages aside,
+/// which a debug build inflates) is far below 20 MB.
+#[test]
+fn an_idle_server_is_small() {
+    let (_dir, server) = start(&["--threads", "16", "--save", ""]);
+    let mut con = Raw::connect(server.addr);
+    assert_eq!(con.cmd(&["PING"]), "+PONG\r\n");
+    let live = used(&mut con);
+    assert!(live < 3 << 20, "{live} bytes allocated by an idle server");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .expect("the server's status");
+    let anon_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+        .expect("RssAnon");
+    assert!(
+        anon_kb < 20_000,
+        "{anon_kb} kB of anonymous memory resident"
+    );
+}
+
 /// Polls `f` until it holds or `limit` passes.
 fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;

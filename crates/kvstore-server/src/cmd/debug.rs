@@ -171,7 +171,7 @@ fn sleep(ctx: &mut Ctx<'_>, secs: &Value) -> Value {
 
 /// `DEBUG OBJECT key`: Redis's fields. kvstore keeps no access clock, so
 /// `lru` and `lru_seconds_idle` are 0; `serializedlength` is the length
-/// of the key's DUMP payload.
+/// of the key's DUMP payload, computed without making it.
 fn object(ctx: &mut Ctx<'_>, key: &Value) -> Value {
     let key = key.as_bytes().unwrap_or_default();
     let line = ctx.db().with_record(key, |r| {
@@ -181,7 +181,7 @@ fn object(ctx: &mut Ctx<'_>, key: &Value) -> Value {
                 r as *const Record,
                 r.refcount(),
                 r.encoding(),
-                super::dump::serialize(r).len()
+                super::dump::serialized_len(r)
             )
         })
     });

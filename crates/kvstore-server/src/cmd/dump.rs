@@ -20,7 +20,8 @@ use kvstore_protocol::{encode_as, Decoder, Dialect, Limits, Value};
 use super::args::{deadline_arg, Unit};
 use super::{integer, is_word, key, syntax_error, Command, Ctx};
 use crate::keyspace::clock::unix_ms;
-use crate::keyspace::Record;
+use crate::keyspace::object::Piece;
+use crate::keyspace::{Record, ValueRef};
 use crate::tri;
 
 pub static COMMANDS: &[Command] = &[
@@ -61,6 +62,63 @@ pub fn serialize(r: &Record) -> Bytes {
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     out.freeze()
+}
+
+/// The length of [`serialize`]'s payload for `r`, computed from the value
+/// where it sits rather than from a copy of it (`DEBUG OBJECT`'s
+/// `serializedlength`). Only a seed value that is not a plain string or
+/// integer is copied out and encoded, as it keeps no Redis type.
+pub fn serialized_len(r: &Record) -> usize {
+    let (kind, value) = match r.view() {
+        ValueRef::Obj(o) => {
+            let mut len = 0;
+            o.walk_view(&mut |p| len += piece_len(p));
+            (o.type_name(), len)
+        }
+        ValueRef::Str(b) => ("v", piece_len(Piece::Bytes(b))),
+        ValueRef::Int(n) => ("v", header_len(text_len(n))),
+        seed @ ValueRef::Seed(_) => {
+            let mut out = BytesMut::new();
+            encode_as(&seed.to_value(), Dialect::Resp3, &mut out);
+            ("v", out.len())
+        }
+    };
+    const CRC: usize = 4;
+    MAGIC.len() + 1 + header_len(1) + header_len(kind.len()) + value + CRC
+}
+
+/// A line of `text` bytes after a one-byte type: `*2\r\n`, `:5\r\n`.
+fn header_len(text: usize) -> usize {
+    1 + text + 2
+}
+
+/// What a piece of a container's view takes in RESP3.
+fn piece_len(p: Piece<'_>) -> usize {
+    let bulk = |n: usize| header_len(text_len(n)) + n + 2;
+    match p {
+        Piece::Array(n) | Piece::Map(n) | Piece::Set(n) => header_len(text_len(n)),
+        Piece::Bytes(b) => bulk(b.len()),
+        Piece::Decimal(n) => bulk(text_len(n)),
+        // As the encoder writes a double: `,` and Rust's shortest
+        // round-trip text, or `inf`, `-inf`, `nan`.
+        Piece::Double(d) if d.is_nan() => header_len(3),
+        Piece::Double(d) if d.is_infinite() => header_len(if d > 0.0 { 3 } else { 4 }),
+        Piece::Double(d) => header_len(text_len(d)),
+    }
+}
+
+/// The length of `x`'s `Display` text, without writing it anywhere.
+fn text_len(x: impl std::fmt::Display) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = std::fmt::write(&mut c, format_args!("{x}"));
+    c.0
 }
 
 /// The kind and value a payload holds, if it is intact.
@@ -221,5 +279,70 @@ mod tests {
         }
         assert!(deserialize(&p[..p.len() - 1]).is_none());
         assert!(deserialize(b"").is_none());
+    }
+
+    /// `serialized_len` agrees with the payload for every kind of value,
+    /// each encoding of each type, and awkward scores.
+    #[test]
+    fn serialized_len_is_the_payloads_length() {
+        use crate::keyspace::object::{Hash, List, Object, Set, ZSet};
+        let obj = |o: Object| Record::new(b"key", NewValue::Obj(Box::new(o)), None);
+        let mut records = vec![
+            Record::new(b"k", NewValue::Str(b""), None),
+            Record::new(b"k", NewValue::Str(&[b'x'; 300]), Some(5)),
+            Record::new(b"k", NewValue::Int(-1234567890123), None),
+            Record::new(b"k", NewValue::Int(i64::MIN), None),
+            Record::new(b"k", NewValue::Text(b"12"), None),
+            Record::new(
+                b"k",
+                NewValue::Value(&Value::Array(vec![Value::Integer(1), Value::Null])),
+                None,
+            ),
+            Record::new(b"k", NewValue::Value(&Value::Double(0.5)), None),
+        ];
+        for n in [1usize, 10, 600] {
+            let item = |i: usize| format!("member-{i}").repeat(1 + i % 30);
+            let (mut l, mut h, mut s, mut ints, mut z) = (
+                List::new(),
+                Hash::new(),
+                Set::new(),
+                Set::new(),
+                ZSet::new(),
+            );
+            for i in 0..n {
+                l.push(item(i).as_bytes(), i % 2 == 0);
+                let value = item(i + 1);
+                h.insert(
+                    item(i).as_bytes(),
+                    &value.as_bytes()[..value.len().min(i % 70)],
+                );
+                s.insert(item(i).as_bytes());
+                ints.insert((i as i64 * 7919 - 40_000).to_string().as_bytes());
+                let scores = [
+                    -0.0,
+                    0.1 + 0.2,
+                    -1e300,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    3.0,
+                ];
+                z.insert(item(i).as_bytes(), scores[i % scores.len()] * i as f64);
+            }
+            records.extend([
+                obj(Object::List(l)),
+                obj(Object::Hash(h)),
+                obj(Object::Set(s)),
+                obj(Object::Set(ints)),
+                obj(Object::ZSet(z)),
+            ]);
+        }
+        let mut encodings = std::collections::BTreeSet::new();
+        for r in &records {
+            encodings.insert(r.encoding());
+            assert_eq!(serialized_len(r), serialize(r).len(), "{}", r.encoding());
+        }
+        for e in ["quicklist", "hashtable", "intset", "skiplist", "listpack"] {
+            assert!(encodings.contains(e), "{e} not covered: {encodings:?}");
+        }
     }
 }

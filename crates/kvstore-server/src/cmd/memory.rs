@@ -64,7 +64,7 @@ pub fn memory(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
 }
 
 /// `MEMORY USAGE key [SAMPLES count]`: the bytes the key and its value
-/// take (see `Record::memory`), or null if there is no such key.
+/// take (see `Db::memory_usage`), or null if there is no such key.
 fn usage(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
     let samples = match &rest[1..] {
         [] => DEFAULT_SAMPLES,
@@ -81,7 +81,7 @@ fn usage(ctx: &mut Ctx<'_>, rest: &[Value]) -> Value {
     };
     let k = tri!(key(&rest[0]));
     ctx.db()
-        .with_record(&k, |r| r.map(|r| r.memory(samples)))
+        .memory_usage(&k, samples)
         .map_or(Value::Null, |n| Value::Integer(n as i64))
 }
 

@@ -137,6 +137,22 @@ impl Db {
         f(None)
     }
 
+    /// What the live key at `key` costs, for `MEMORY USAGE`: its record
+    /// (see [`Record::memory`]; `samples` of a large container's members,
+    /// 0 for all) and its share of its shard's table, the table's block
+    /// divided among the keys in it. Not an access: the key's LRU/LFU field
+    /// is left alone, as Redis leaves it.
+    pub fn memory_usage(&self, key: &[u8], samples: usize) -> Option<usize> {
+        let h = self.hash(key);
+        let table = self.read(h);
+        let r = table
+            .map
+            .find(h, |r| r.key() == key)
+            .filter(|r| !is_expired(r, &self.clock))?;
+        let share = super::object::alloc_size(table.map.allocation_size()) / table.map.len();
+        Some(r.memory(samples) + share)
+    }
+
     /// Runs `f` on the value at `key` as stored, without copying it out.
     pub fn with_ref<R>(&self, key: &[u8], f: impl FnOnce(Option<ValueRef<'_>>) -> R) -> R {
         self.with_record(key, |r| f(r.map(Record::view)))

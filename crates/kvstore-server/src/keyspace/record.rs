@@ -572,14 +572,12 @@ impl Record {
         Ok(Record::new(key, NewValue::Obj(Box::new(obj)), deadline))
     }
 
-    /// The bytes this key costs, for `MEMORY USAGE`: its block, its share
-    /// of the database's table (a pointer and a control byte per slot, the
-    /// table at most 7/8 full and half full just after it doubles: about
-    /// 16 bytes), and what its value holds out of line. A large container's
-    /// members are sampled (`samples`, 0 for all).
+    /// The bytes this record holds on the heap, for `MEMORY USAGE`: its
+    /// block and what its value holds out of line (the database adds the
+    /// key's share of its table). A large container's members are sampled
+    /// (`samples`, 0 for all).
     pub fn memory(&self, samples: usize) -> usize {
-        const TABLE_SHARE: usize = 16;
-        let own = super::object::alloc_size(self.block().len()) + TABLE_SHARE;
+        let own = super::object::alloc_size(self.block().len());
         match self.tag() & KIND {
             RAW => {
                 // SAFETY: a RAW payload is the pointer of a Box<StrBuf> that

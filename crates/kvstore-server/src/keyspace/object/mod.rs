@@ -35,12 +35,23 @@ pub use zset::{format_score, Score, SortedSet, ZSet};
 pub type Member = Box<[u8]>;
 
 /// The bytes an allocation of `n` bytes takes: mimalloc's size classes,
-/// 8-byte steps up to 64 bytes, then four classes per doubling. Used by
-/// the memory estimates (`MEMORY USAGE`).
+/// 8 bytes, then 16-byte steps up to 64 bytes, then four classes per
+/// doubling up to 512 KiB; past that, a block of its own from the system,
+/// rounded up to a unit that grows with the size (the test below checks
+/// all this against the allocator). Used by the memory estimates
+/// (`MEMORY USAGE`).
 pub fn alloc_size(n: usize) -> usize {
+    const KIB: usize = 1 << 10;
+    const MIB: usize = 1 << 20;
+    let huge = |unit: usize| n.div_ceil(unit) * unit;
     match n {
         0 => 0,
-        1..=64 => n.div_ceil(8) * 8,
+        1..=8 => 8,
+        9..=64 => n.div_ceil(16) * 16,
+        _ if n > 32 * MIB => huge(4 * MIB),
+        _ if n > 8 * MIB => huge(MIB),
+        _ if n > 2 * MIB => huge(256 * KIB),
+        _ if n > 512 * KIB => huge(64 * KIB),
         _ => {
             let step = (1usize << (usize::BITS - 1 - (n - 1).leading_zeros())) / 4;
             n.div_ceil(step) * step
@@ -202,6 +213,60 @@ impl Object {
     }
 }
 
+/// One piece of a container's seed view ([`Object::to_value`]), borrowed
+/// from the container rather than copied out of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Piece<'a> {
+    /// An array of this many elements follows.
+    Array(usize),
+    /// A dictionary of this many pairs (twice as many pieces) follows.
+    Map(usize),
+    /// A set of this many members follows.
+    Set(usize),
+    /// A bulk string.
+    Bytes(&'a [u8]),
+    /// A bulk string spelling this integer in decimal (an intset member).
+    Decimal(i64),
+    /// A double (a sorted set's score).
+    Double(f64),
+}
+
+impl Object {
+    /// Calls `f` on each piece of the value [`Object::to_value`] builds, in
+    /// the same order, without building it: how `DEBUG OBJECT` measures
+    /// what a value serializes to without serializing it.
+    pub fn walk_view(&self, f: &mut dyn FnMut(Piece<'_>)) {
+        match self {
+            Object::List(l) => {
+                f(Piece::Array(l.len()));
+                l.iter().for_each(|m| f(Piece::Bytes(m)));
+            }
+            Object::Hash(h) => {
+                f(Piece::Map(h.len()));
+                h.pairs().for_each(|(k, v)| {
+                    f(Piece::Bytes(k));
+                    f(Piece::Bytes(v));
+                });
+            }
+            Object::Set(Set::Intset(i)) => {
+                f(Piece::Set(i.len()));
+                i.iter().for_each(|n| f(Piece::Decimal(n)));
+            }
+            Object::Set(Set::Table(t)) => {
+                f(Piece::Set(t.len()));
+                t.iter().for_each(|m| f(Piece::Bytes(&m[..])));
+            }
+            Object::ZSet(z) => {
+                f(Piece::Array(2 * z.len()));
+                z.for_each(|m, score| {
+                    f(Piece::Bytes(m));
+                    f(Piece::Double(score));
+                });
+            }
+        }
+    }
+}
+
 impl Object {
     /// The native container for a seed value, where one holds it exactly:
     /// a non-empty array of strings is a list; a non-empty dictionary of
@@ -312,5 +377,28 @@ mod tests {
             assert!(size <= 16, "{size}");
         }
         assert_eq!(size_of::<Object>(), 24);
+    }
+}
+
+#[cfg(test)]
+mod alloc_size_tests {
+    #[test]
+    fn alloc_size_is_the_allocators() {
+        let mut wrong = Vec::new();
+        let edges = [512usize << 10, 2 << 20, 8 << 20, 32 << 20]
+            .into_iter()
+            .flat_map(|b| [b - 1, b, b + 1]);
+        let sizes = (1..70_000usize)
+            .chain((70_000..80 << 20).step_by(9_973))
+            .chain(edges);
+        for n in sizes {
+            let v: Vec<u8> = Vec::with_capacity(n);
+            // SAFETY: a live block from the global allocator.
+            let real = unsafe { libmimalloc_sys::mi_usable_size(v.as_ptr() as *const _) };
+            if real != super::alloc_size(n) {
+                wrong.push((n, real, super::alloc_size(n)));
+            }
+        }
+        assert!(wrong.is_empty(), "{:?}", &wrong[..wrong.len().min(40)]);
     }
 }

@@ -97,6 +97,20 @@ impl ZSet {
         matches!(self, ZSet::Listpack(_))
     }
 
+    /// Calls `f` on each member and its score, lowest score first, with
+    /// the member borrowed: [`ZSet::entries`] without a copy of each.
+    pub fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
+        match self {
+            ZSet::Listpack(l) => {
+                let mut it = l.iter();
+                while let (Some(m), Some(s)) = (it.next(), it.next()) {
+                    f(m, parse_stored(s).unwrap_or(0.0));
+                }
+            }
+            ZSet::Skiplist(s) => s.order.iter_at(0, false).for_each(|(sc, m)| f(m, sc.0)),
+        }
+    }
+
     /// Members with their scores, lowest score first (ties by member).
     pub fn entries(&self) -> Walk<'_> {
         self.walk(false)
