@@ -445,19 +445,32 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     };
     let all = pattern == b"*";
     let mut out = Vec::new();
-    // Every shard at one instant, as Redis's KEYS sees one keyspace; off
-    // the worker, so that the other connections it serves are not held up
-    // by a walk of millions of keys (writes to the database still wait).
+    let take = |out: &mut Vec<Value>, k: &[u8]| {
+        if all || glob::matches(pattern, k) {
+            out.push(Value::Bulk(Bytes::copy_from_slice(k)));
+        }
+    };
+    // The keys of one instant, as Redis's KEYS sees one keyspace. The walk
+    // takes one shard at a time, so writers wait for a shard's worth, not
+    // for the whole walk; should a write that spans shards (a RENAME, a
+    // flush…) land meanwhile, it walks again, and after a few tries holds
+    // every shard. Off the worker, so that the other connections it serves
+    // are not held up either.
     let db = ctx.db();
     super::off_worker(|| {
-        db.for_each_key(|k| {
-            if all || glob::matches(pattern, k) {
-                out.push(Value::Bulk(Bytes::copy_from_slice(k)));
+        for _ in 0..KEYS_TRIES {
+            if db.for_each_key_by_shard(|k| take(&mut out, k)) {
+                return;
             }
-        })
+            out.clear();
+        }
+        db.for_each_key(|k| take(&mut out, k));
     });
     Value::Array(out)
 }
+
+/// Walks of `KEYS` one shard at a time before it holds them all.
+const KEYS_TRIES: usize = 3;
 
 /// Default and ceiling of `SCAN ... COUNT`.
 const SCAN_DEFAULT_COUNT: usize = 10;

@@ -69,6 +69,28 @@ pub struct Db {
     volatile: AtomicUsize,
     /// Keys removed because their deadline passed (INFO's `expired_keys`).
     pub(super) expired: Arc<AtomicU64>,
+    /// Writes that changed more than one shard at one instant, over all
+    /// databases: see [`Moves`].
+    pub(super) moves: Arc<Moves>,
+}
+
+/// Counts the writes that change several shards at one instant (`RENAME`,
+/// `MSET`, `SMOVE`, a flush…), each counted while it still holds every
+/// shard it locked. A walk that takes the shards one at a time and finds
+/// the count unchanged from before its first shard to after its last saw
+/// no such write half done: any whose change it saw in one shard counted
+/// itself before unlocking that shard, so before the walk's last look.
+#[derive(Debug, Default)]
+pub struct Moves(AtomicU64);
+
+impl Moves {
+    pub(super) fn counted(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+
+    pub(super) fn now(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 /// What a write found at its key, before it changed anything.
@@ -80,6 +102,7 @@ impl Db {
         hasher: DefaultHashBuilder,
         clock: Arc<Clock>,
         expired: Arc<AtomicU64>,
+        moves: Arc<Moves>,
     ) -> Db {
         Db {
             index,
@@ -93,6 +116,7 @@ impl Db {
             clock,
             volatile: AtomicUsize::new(0),
             expired,
+            moves,
         }
     }
 
@@ -339,6 +363,23 @@ impl Db {
                 }
             })
             .sum()
+    }
+
+    /// Calls `f` on every live key, one shard read-locked at a time, so a
+    /// walk of millions of keys holds no writer for more than one shard's
+    /// worth; true if what it saw was one instant's keys, as
+    /// [`Db::for_each_key`] sees them. If not, `f` has seen keys of
+    /// several instants (perhaps both names of a `RENAME`).
+    pub fn for_each_key_by_shard(&self, mut f: impl FnMut(&[u8])) -> bool {
+        let before = self.moves.now();
+        let now = self.now();
+        for shard in self.shards.iter() {
+            let table = shard.lock.read();
+            for r in table.map.iter().filter(|r| !r.expired(now)) {
+                f(r.key());
+            }
+        }
+        self.moves.now() == before
     }
 
     /// Calls `f` on every live key, all shards read-locked together: the
@@ -602,6 +643,7 @@ impl Db {
                 s.next_expiry.store(NO_EXPIRY, Ordering::Relaxed);
             }
             self.volatile.store(0, Ordering::Relaxed);
+            self.moves.counted();
             tables
         };
         let n = old
@@ -729,6 +771,7 @@ mod tests {
             DefaultHashBuilder::default(),
             Arc::new(Clock::default()),
             Arc::default(),
+            Arc::default(),
         )
     }
 
@@ -845,12 +888,31 @@ mod tests {
     }
 
     #[test]
+    fn a_walk_by_shard_knows_when_a_write_spanning_shards_came_meanwhile() {
+        let d = db();
+        for i in 0..100 {
+            put(&d, &format!("k{i}"), i);
+        }
+        let mut seen = 0;
+        assert!(d.for_each_key_by_shard(|_| seen += 1), "nothing moved");
+        assert_eq!(seen, 100);
+        let mut first = true;
+        let whole = d.for_each_key_by_shard(|_| {
+            if std::mem::take(&mut first) {
+                d.moves.counted();
+            }
+        });
+        assert!(!whole, "a RENAME landed during the walk");
+    }
+
+    #[test]
     fn loading_freezes_the_clock() {
         let clock = Arc::new(Clock::default());
         let s = Db::new(
             0,
             DefaultHashBuilder::default(),
             Arc::clone(&clock),
+            Arc::default(),
             Arc::default(),
         );
         clock.freeze(true);

@@ -62,8 +62,18 @@ impl Keyspace {
         let hasher = DefaultHashBuilder::default();
         let clock = Arc::new(Clock::default());
         let expired = Arc::new(AtomicU64::new(0));
+        let moves = Arc::new(db::Moves::default());
         let dbs = (0..databases.max(1))
-            .map(|i| Db::new(i, hasher.clone(), Arc::clone(&clock), Arc::clone(&expired)))
+            .map(|i| {
+                let counters = (Arc::clone(&expired), Arc::clone(&moves));
+                Db::new(
+                    i,
+                    hasher.clone(),
+                    Arc::clone(&clock),
+                    counters.0,
+                    counters.1,
+                )
+            })
             .collect();
         Keyspace {
             dbs,
@@ -151,6 +161,7 @@ impl Keyspace {
         let mut glo = dlo.lock_all();
         let mut ghi = dhi.lock_all();
         Db::swap_locked((dlo, &mut glo), (dhi, &mut ghi));
+        dlo.moves.counted();
     }
 
     /// `FLUSHALL`: empties every database; returns how many keys there were.
@@ -261,6 +272,15 @@ impl Snapshot {
 pub struct Locked<'a> {
     ks: &'a Keyspace,
     guards: Vec<((usize, usize), Guard<'a>)>,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        // Still holding every shard (the guards go after this).
+        if self.guards.len() > 1 {
+            self.ks.dbs[0].moves.counted();
+        }
+    }
 }
 
 impl Locked<'_> {

@@ -137,6 +137,10 @@ async fn flush<W: AsyncWrite + Unpin>(out: &mut BytesMut, socket: &mut W) -> Res
     if !out.is_empty() {
         socket.write_all(out).await.map_err(|_| Refused::Closed)?;
         out.clear();
+        // A socket that keeps taking never makes the task wait: without
+        // this, the other connections of its worker would wait for the
+        // whole reply (a KEYS of a million keys), not for one piece.
+        tokio::task::yield_now().await;
     }
     Ok(())
 }
