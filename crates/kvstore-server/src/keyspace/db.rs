@@ -60,7 +60,15 @@ pub struct Db {
     volatile: AtomicUsize,
     /// Keys removed because their deadline passed (INFO's `expired_keys`).
     pub(super) expired: Arc<AtomicU64>,
+    /// Reads that found their key and reads that did not (INFO's
+    /// `keyspace_hits`, `keyspace_misses`), over all databases.
+    pub(super) lookups: Arc<Lookups>,
 }
+
+/// [`Db::lookups`]: hits at [`HIT`], misses at [`MISS`].
+pub type Lookups = super::striped::Striped<2>;
+pub const HIT: usize = 0;
+pub const MISS: usize = 1;
 
 /// What a write found at its key, before it changed anything.
 pub type Guard<'a> = RwLockWriteGuard<'a, Table>;
@@ -71,6 +79,7 @@ impl Db {
         hasher: DefaultHashBuilder,
         clock: Arc<Clock>,
         expired: Arc<AtomicU64>,
+        lookups: Arc<Lookups>,
     ) -> Db {
         Db {
             index,
@@ -84,6 +93,7 @@ impl Db {
             clock,
             volatile: AtomicUsize::new(0),
             expired,
+            lookups,
         }
     }
 
@@ -120,9 +130,12 @@ impl Db {
             if let Some(r) = found {
                 super::evict::touch(r);
             }
+            self.lookups
+                .add(if found.is_some() { HIT } else { MISS }, 1);
             return f(found);
         }
         drop(table);
+        self.lookups.add(MISS, 1);
         // The write path removes it (and notes it for the log).
         self.entry(key, |_| ());
         f(None)
@@ -162,6 +175,8 @@ impl Db {
                 .map(|(key, &h)| {
                     let g = idx.binary_search(&Self::shard_of(h)).ok();
                     let found = g.and_then(|g| guards[g].map.find(h, |r| r.key() == *key));
+                    let live = found.filter(|r| !is_expired(r, &self.clock));
+                    self.lookups.add(if live.is_some() { HIT } else { MISS }, 1);
                     match found {
                         Some(r) if is_expired(r, &self.clock) => {
                             expired.push(*key);
@@ -326,6 +341,18 @@ impl Db {
                 f(r.key());
             }
         }
+    }
+
+    /// Bytes the database's own structure takes beside its records: the
+    /// shards and their hash tables' slots (INFO's `used_memory_overhead`).
+    pub fn table_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<Record>() + 1;
+        let tables: usize = self
+            .shards
+            .iter()
+            .map(|s| s.lock.read().map.capacity() * slot)
+            .sum();
+        tables + self.shards.len() * std::mem::size_of::<Shard>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -655,6 +682,7 @@ mod tests {
             DefaultHashBuilder::default(),
             Arc::new(Clock::default()),
             Arc::default(),
+            Arc::default(),
         )
     }
 
@@ -777,6 +805,7 @@ mod tests {
             0,
             DefaultHashBuilder::default(),
             Arc::clone(&clock),
+            Arc::default(),
             Arc::default(),
         );
         clock.freeze(true);
