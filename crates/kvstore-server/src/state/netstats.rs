@@ -149,7 +149,7 @@ mod tests {
         p.rotate();
         p.note(3);
         assert_eq!(p.get(), 10);
-        for _ in 0..PEAK_SECONDS {
+        for _ in 0..=PEAK_SECONDS {
             p.rotate();
         }
         assert_eq!(p.get(), 0);
