@@ -124,6 +124,8 @@ pub struct MemoryInfo {
     /// Resident set size of the whole process.
     pub rss: usize,
     pub peak_rss: usize,
+    /// What the allocator has committed from the system for its heap.
+    pub committed: usize,
     /// CPU time the process has used, in milliseconds.
     pub user_ms: usize,
     pub system_ms: usize,
@@ -147,13 +149,14 @@ pub fn info() -> MemoryInfo {
             &mut faults,
         );
     }
-    let _ = (commit, peak_commit);
+    let _ = peak_commit;
     let used = used();
     MemoryInfo {
         used,
         peak_used: PEAK.load(Ordering::Relaxed).max(used),
         rss,
         peak_rss,
+        committed: commit,
         user_ms: user,
         system_ms: system,
     }

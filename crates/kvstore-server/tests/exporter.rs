@@ -233,7 +233,9 @@ fn info_sections_in_redis_order_with_cpu() {
             "used_cpu_sys",
             "used_cpu_user",
             "used_cpu_sys_children",
-            "used_cpu_user_children"
+            "used_cpu_user_children",
+            "used_cpu_sys_main_thread",
+            "used_cpu_user_main_thread"
         ],
         "{cpu}"
     );

@@ -340,6 +340,67 @@ fn command_info_reports_flags_categories_and_keys() {
     assert!(strs(&flushall[6]).contains(&"@dangerous".to_string()));
 }
 
+/// COMMAND GETKEYSANDFLAGS: each key with what the command does to it, as
+/// redis-server 7.0.15 answers.
+#[test]
+fn command_getkeysandflags_per_key() {
+    let _serial = serial();
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    let flags = |con: &mut redis::Connection, words: &[&str]| -> String {
+        let mut all = vec!["COMMAND", "GETKEYSANDFLAGS"];
+        all.extend(words);
+        let R::Array(keys) = ok(con, &all) else {
+            panic!("{words:?}");
+        };
+        keys.iter()
+            .map(|k| match k {
+                R::Array(pair) => match &pair[..] {
+                    [key, R::Array(f)] => format!(
+                        "{}: {}",
+                        common::rs::text(key),
+                        f.iter().map(common::rs::text).collect::<Vec<_>>().join(" ")
+                    ),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for (words, want) in [
+        (
+            &["LMOVE", "a", "b", "LEFT", "LEFT"][..],
+            "a: RW access delete; b: RW insert",
+        ),
+        (&["SET", "k", "v"], "k: OW update"),
+        (&["SET", "k", "v", "GET"], "k: RW access update"),
+        (&["DEL", "a", "b"], "a: RM delete; b: RM delete"),
+        (&["MSETNX", "a", "1"], "a: OW insert"),
+        (&["EXISTS", "a"], "a: RO"),
+        (&["INCR", "a"], "a: RW access update"),
+        (&["HDEL", "h", "f"], "h: RW delete"),
+        (&["RENAME", "a", "b"], "a: RW access delete; b: OW update"),
+        (&["COPY", "a", "b"], "a: RO access; b: OW update"),
+        (
+            &["ZUNIONSTORE", "d", "2", "a", "b"],
+            "d: OW update; a: RO access; b: RO access",
+        ),
+        (&["SINTERSTORE", "d", "a"], "d: RW update; a: RO access"),
+        (&["SORT", "a", "STORE", "b"], "a: RO access; b: OW update"),
+        (&["EVAL", "x", "1", "a"], "a: RW access update"),
+        (&["FCALL_RO", "f", "1", "a"], "a: RO access"),
+    ] {
+        assert_eq!(flags(&mut con, words), want, "{words:?}");
+    }
+    // Shard channels are keys for cluster routing only.
+    assert!(err(
+        &mut con,
+        &["COMMAND", "GETKEYSANDFLAGS", "SPUBLISH", "c", "m"]
+    )
+    .contains("The command has no key arguments"));
+}
+
 /// COMMAND GETKEYS, GETKEYSANDFLAGS and LIST FILTERBY, replies as Redis
 /// 7.0.15 gives them.
 #[test]

@@ -164,21 +164,32 @@ pub fn command(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
         if (c.arity > 0 && n != c.arity) || (c.arity < 0 && n < -c.arity) {
             return Value::error("ERR Invalid number of arguments specified for command");
         }
+        // Shard channels are keys only for cluster routing: not listed.
+        let specs = super::keyspec::spec_flags(c);
+        if !specs.is_empty()
+            && specs
+                .iter()
+                .all(|f| f & super::keyspec::key_flags::NOT_KEY != 0)
+        {
+            return Value::error("ERR The command has no key arguments");
+        }
         let positions = match super::keyspec::key_positions(c, names) {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let with_flags = is_word(sub, "GETKEYSANDFLAGS");
+        if !is_word(sub, "GETKEYSANDFLAGS") {
+            return Value::Array(positions.into_iter().map(|i| names[i].clone()).collect());
+        }
+        let flags = super::keyspec::flags_of_keys(c, names, &positions);
         Value::Array(
             positions
                 .into_iter()
-                .map(|i| {
-                    let key = names[i].clone();
-                    if with_flags {
-                        Value::Array(vec![key, Value::Array(key_flags(c))])
-                    } else {
-                        key
-                    }
+                .zip(flags)
+                .map(|(i, f)| {
+                    Value::Array(vec![
+                        names[i].clone(),
+                        Value::Array(super::keyspec::flag_names(f)),
+                    ])
                 })
                 .collect(),
         )
@@ -256,19 +267,6 @@ fn list_filtered(args: &[Value]) -> Value {
 /// (`config|get`), as Redis 7's `COMMAND LIST` gives them.
 fn listed() -> impl Iterator<Item = &'static str> {
     super::all().flat_map(|c| std::iter::once(c.name).chain(super::acl::subcommand_names(c.name)))
-}
-
-/// `COMMAND GETKEYSANDFLAGS`'s flags for a key of `c`. kvstore's key specs
-/// do not say what each key is used for, so these follow from the
-/// command's own flags: `RO access` for reads, `RW access update` for writes
-/// (Redis is finer: `OW update` for SET's key, `RM delete` for DEL's...).
-fn key_flags(c: &Command) -> Vec<Value> {
-    let words: &[&str] = if c.is_write() {
-        &["RW", "access", "update"]
-    } else {
-        &["RO", "access"]
-    };
-    words.iter().map(|w| Value::simple(w)).collect()
 }
 
 fn find(name: &Value) -> Option<&'static Command> {

@@ -612,10 +612,7 @@ pub fn config(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     } else if is_word(sub, "SET") && !rest.is_empty() && rest.len().is_multiple_of(2) {
         set(ctx, rest)
     } else if is_word(sub, "RESETSTAT") && rest.is_empty() {
-        let stats = &ctx.shared.stats;
-        stats.commands_processed.store(0, Ordering::Relaxed);
-        stats.connections_received.store(0, Ordering::Relaxed);
-        stats.rejected_connections.store(0, Ordering::Relaxed);
+        ctx.shared.stats.reset();
         ctx.shared.keyspace.reset_stats();
         ctx.shared.intro.reset_stats();
         Value::ok()

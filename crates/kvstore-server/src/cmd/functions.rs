@@ -552,6 +552,7 @@ fn call_function(
             let _current = Current::enter(&mut state);
             vm.run.call::<LuaValue>((func, k, a))
         })();
+        super::scripting::VM_MEMORY.note(super::scripting::VmKind::Functions, lua.used_memory());
         outcome(result, state.call_line, name, "user_function")
     })
 }

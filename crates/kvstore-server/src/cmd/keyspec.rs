@@ -66,3 +66,266 @@ pub fn key_positions(c: &Command, args: &[Value]) -> Result<Vec<usize>, Value> {
         }
     }
 }
+
+/// What a command does with a key, as Redis's key-spec flags say it
+/// (`COMMAND GETKEYSANDFLAGS`, `COMMAND INFO`'s key specs).
+pub mod key_flags {
+    /// Reads, writes, overwrites without reading, or removes the key.
+    pub const RO: u16 = 1 << 0;
+    pub const RW: u16 = 1 << 1;
+    pub const OW: u16 = 1 << 2;
+    pub const RM: u16 = 1 << 3;
+    /// Returns, copies or uses the user data; changes it; adds data;
+    /// removes data.
+    pub const ACCESS: u16 = 1 << 4;
+    pub const UPDATE: u16 = 1 << 5;
+    pub const INSERT: u16 = 1 << 6;
+    pub const DELETE: u16 = 1 << 7;
+    /// A shard channel, not a key (for cluster routing only).
+    pub const NOT_KEY: u16 = 1 << 8;
+    /// The flags depend on the arguments (SET with GET).
+    pub const VARIABLE: u16 = 1 << 9;
+
+    pub(crate) const NAMES: &[(u16, &str)] = &[
+        (RO, "RO"),
+        (RW, "RW"),
+        (OW, "OW"),
+        (RM, "RM"),
+        (ACCESS, "access"),
+        (UPDATE, "update"),
+        (INSERT, "insert"),
+        (DELETE, "delete"),
+        (NOT_KEY, "not_key"),
+        (VARIABLE, "variable_flags"),
+    ];
+}
+
+use key_flags::*;
+
+/// The usual flag sets, named by what the command does with the key.
+const READ: u16 = RO | ACCESS;
+const PEEK: u16 = RO;
+const MODIFY: u16 = RW | ACCESS | UPDATE;
+const POP: u16 = RW | ACCESS | DELETE;
+const CHANGE: u16 = RW | UPDATE;
+const ADD: u16 = RW | INSERT;
+const REMOVE: u16 = RW | DELETE;
+const REPLACE: u16 = OW | UPDATE;
+
+/// Each command's key specs, in Redis 7.0's order, by their flags (checked
+/// against redis-server 7.0.15's `COMMAND INFO`). A command's keys take
+/// its specs in turn, the last one for all the rest; commands not listed
+/// have no keys.
+static KEY_SPECS: &[(&str, &[u16])] = &[
+    ("append", &[ADD]),
+    ("blmove", &[POP, ADD]),
+    ("blmpop", &[POP]),
+    ("blpop", &[POP]),
+    ("brpop", &[POP]),
+    ("brpoplpush", &[POP, ADD]),
+    ("bzmpop", &[POP]),
+    ("bzpopmax", &[POP]),
+    ("bzpopmin", &[POP]),
+    ("copy", &[READ, REPLACE]),
+    ("decr", &[MODIFY]),
+    ("decrby", &[MODIFY]),
+    ("del", &[RM | DELETE]),
+    // The seed's DELETE, as DEL.
+    ("delete", &[RM | DELETE]),
+    ("dump", &[READ]),
+    ("eval", &[MODIFY]),
+    ("eval_ro", &[READ]),
+    ("evalsha", &[MODIFY]),
+    ("evalsha_ro", &[READ]),
+    ("exists", &[PEEK]),
+    ("expire", &[CHANGE]),
+    ("expireat", &[CHANGE]),
+    ("expiretime", &[READ]),
+    ("fcall", &[MODIFY]),
+    ("fcall_ro", &[READ]),
+    ("get", &[READ]),
+    ("getdel", &[POP]),
+    ("getex", &[MODIFY]),
+    ("getrange", &[READ]),
+    ("getset", &[MODIFY]),
+    ("hdel", &[REMOVE]),
+    ("hexists", &[PEEK]),
+    ("hget", &[READ]),
+    ("hgetall", &[READ]),
+    ("hincrby", &[MODIFY]),
+    ("hincrbyfloat", &[MODIFY]),
+    ("hkeys", &[READ]),
+    ("hlen", &[PEEK]),
+    ("hmget", &[READ]),
+    ("hmset", &[CHANGE]),
+    ("hrandfield", &[READ]),
+    ("hscan", &[READ]),
+    ("hset", &[CHANGE]),
+    ("hsetnx", &[ADD]),
+    ("hstrlen", &[PEEK]),
+    ("hvals", &[READ]),
+    ("incr", &[MODIFY]),
+    ("incrby", &[MODIFY]),
+    ("incrbyfloat", &[MODIFY]),
+    ("lcs", &[READ]),
+    ("lindex", &[READ]),
+    ("linsert", &[ADD]),
+    ("llen", &[PEEK]),
+    ("lmove", &[POP, ADD]),
+    ("lmpop", &[POP]),
+    ("lpop", &[POP]),
+    ("lpos", &[READ]),
+    ("lpush", &[ADD]),
+    ("lpushx", &[ADD]),
+    ("lrange", &[READ]),
+    ("lrem", &[REMOVE]),
+    ("lset", &[CHANGE]),
+    ("ltrim", &[REMOVE]),
+    ("mget", &[READ]),
+    ("move", &[MODIFY]),
+    ("mset", &[REPLACE]),
+    ("msetnx", &[OW | INSERT]),
+    // OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key.
+    ("object", &[PEEK]),
+    ("persist", &[CHANGE]),
+    ("pexpire", &[CHANGE]),
+    ("pexpireat", &[CHANGE]),
+    ("pexpiretime", &[READ]),
+    ("psetex", &[REPLACE]),
+    ("pttl", &[READ]),
+    ("rename", &[POP, REPLACE]),
+    ("renamenx", &[POP, OW | INSERT]),
+    ("restore", &[REPLACE]),
+    ("rpop", &[POP]),
+    ("rpoplpush", &[POP, ADD]),
+    ("rpush", &[ADD]),
+    ("rpushx", &[ADD]),
+    ("sadd", &[ADD]),
+    ("scard", &[PEEK]),
+    ("sdiff", &[READ]),
+    ("sdiffstore", &[REPLACE, READ]),
+    ("set", &[MODIFY | VARIABLE]),
+    ("setex", &[REPLACE]),
+    ("setnx", &[OW | INSERT]),
+    ("setrange", &[CHANGE]),
+    ("sinter", &[READ]),
+    ("sintercard", &[READ]),
+    ("sinterstore", &[CHANGE, READ]),
+    ("sismember", &[PEEK]),
+    ("smembers", &[READ]),
+    ("smismember", &[READ]),
+    ("smove", &[POP, ADD]),
+    // The sorted key, the BY/GET patterns' keys, the STORE key.
+    ("sort", &[READ, READ, REPLACE]),
+    ("sort_ro", &[READ, READ]),
+    ("spop", &[POP]),
+    ("spublish", &[NOT_KEY]),
+    ("srandmember", &[READ]),
+    ("srem", &[REMOVE]),
+    ("sscan", &[READ]),
+    ("ssubscribe", &[NOT_KEY]),
+    ("strlen", &[PEEK]),
+    ("substr", &[READ]),
+    ("sunion", &[READ]),
+    ("sunionstore", &[REPLACE, READ]),
+    ("sunsubscribe", &[NOT_KEY]),
+    ("touch", &[PEEK]),
+    ("ttl", &[READ]),
+    ("type", &[PEEK]),
+    ("unlink", &[RM | DELETE]),
+    ("watch", &[PEEK]),
+    ("zadd", &[CHANGE]),
+    ("zcard", &[PEEK]),
+    ("zcount", &[READ]),
+    ("zdiff", &[READ]),
+    ("zdiffstore", &[REPLACE, READ]),
+    ("zincrby", &[MODIFY]),
+    ("zinter", &[READ]),
+    ("zintercard", &[READ]),
+    ("zinterstore", &[REPLACE, READ]),
+    ("zlexcount", &[READ]),
+    ("zmpop", &[POP]),
+    ("zmscore", &[READ]),
+    ("zpopmax", &[POP]),
+    ("zpopmin", &[POP]),
+    ("zrandmember", &[READ]),
+    ("zrange", &[READ]),
+    ("zrangebylex", &[READ]),
+    ("zrangebyscore", &[READ]),
+    ("zrangestore", &[REPLACE, READ]),
+    ("zrank", &[READ]),
+    ("zrem", &[REMOVE]),
+    ("zremrangebylex", &[REMOVE]),
+    ("zremrangebyrank", &[REMOVE]),
+    ("zremrangebyscore", &[REMOVE]),
+    ("zrevrange", &[READ]),
+    ("zrevrangebylex", &[READ]),
+    ("zrevrangebyscore", &[READ]),
+    ("zrevrank", &[READ]),
+    ("zscan", &[READ]),
+    ("zscore", &[READ]),
+    ("zunion", &[READ]),
+    ("zunionstore", &[REPLACE, READ]),
+];
+
+/// `c`'s key specs' flags, in order (empty for a command with no keys).
+pub fn spec_flags(c: &Command) -> &'static [u16] {
+    KEY_SPECS
+        .binary_search_by(|(name, _)| name.cmp(&c.name))
+        .map_or(&[], |i| KEY_SPECS[i].1)
+}
+
+/// The flags of each key of the request `args` (name first), in the order
+/// of [`key_positions`]: the specs in turn, the last for the rest. Like
+/// Redis, SET says `OW update` unless it has `GET`, and SORT's `STORE` key
+/// takes its third spec.
+pub fn flags_of_keys(c: &Command, args: &[Value], positions: &[usize]) -> Vec<u16> {
+    let specs = spec_flags(c);
+    if c.name == "set" {
+        let flags = if args.iter().skip(3).any(|a| is_word(a, "GET")) {
+            RW | ACCESS | UPDATE
+        } else {
+            OW | UPDATE
+        };
+        return vec![flags; positions.len()];
+    }
+    (0..positions.len())
+        .map(|i| {
+            let spec = match c.name {
+                "sort" if i > 0 => specs.get(2),
+                _ => specs.get(i).or(specs.last()),
+            };
+            spec.copied().unwrap_or(RW | ACCESS | UPDATE)
+        })
+        .collect()
+}
+
+/// The names of `flags`, in Redis's order.
+pub fn flag_names(flags: u16) -> Vec<Value> {
+    key_flags::NAMES
+        .iter()
+        .filter(|(f, _)| flags & f != 0)
+        .map(|(_, n)| Value::simple(n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_names_real_commands() {
+        for w in KEY_SPECS.windows(2) {
+            assert!(w[0].0 < w[1].0, "{} before {}", w[0].0, w[1].0);
+        }
+        for (name, _) in KEY_SPECS {
+            assert!(super::super::lookup(name.as_bytes()).is_some(), "{name}");
+        }
+        // Every command with keys has its flags.
+        let missing: Vec<&str> = super::super::all()
+            .filter(|c| c.keys.0 > 0 && spec_flags(c).is_empty())
+            .map(|c| c.name)
+            .collect();
+        assert!(missing.is_empty(), "no key flags: {missing:?}");
+    }
+}

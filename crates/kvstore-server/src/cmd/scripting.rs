@@ -341,6 +341,48 @@ struct Vm {
 
 thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
+    /// What this thread's interpreters took when last measured, by kind.
+    static VM_NOTED: std::cell::Cell<[usize; 2]> = const { std::cell::Cell::new([0, 0]) };
+}
+
+/// The interpreters, for `INFO memory`'s `used_memory_vm_eval` and
+/// `used_memory_vm_functions`.
+#[derive(Clone, Copy)]
+pub enum VmKind {
+    Eval = 0,
+    Functions = 1,
+}
+
+/// Memory the Lua interpreters of every thread take, as each thread last
+/// measured its own after running a script (each thread has its own).
+pub struct VmMemory([std::sync::atomic::AtomicIsize; 2]);
+
+pub static VM_MEMORY: VmMemory = VmMemory([
+    std::sync::atomic::AtomicIsize::new(0),
+    std::sync::atomic::AtomicIsize::new(0),
+]);
+
+impl VmMemory {
+    /// This thread's interpreter of `kind` now takes `bytes`.
+    pub fn note(&self, kind: VmKind, bytes: usize) {
+        let _ = VM_NOTED.try_with(|noted| {
+            let mut all = noted.get();
+            let before = std::mem::replace(&mut all[kind as usize], bytes);
+            noted.set(all);
+            if before != bytes {
+                self.0[kind as usize].fetch_add(
+                    bytes as isize - before as isize,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
+        });
+    }
+
+    pub fn get(&self, kind: VmKind) -> usize {
+        self.0[kind as usize]
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as usize
+    }
 }
 
 /// A sandboxed interpreter with the `redis` table (shared by scripts and
@@ -765,6 +807,7 @@ fn call_vm(
             let _current = Current::enter(&mut state);
             vm.run.call::<LuaValue>(func)
         })();
+        VM_MEMORY.note(VmKind::Eval, lua.used_memory());
         outcome(result, state.call_line, sha, "user_script")
     })
 }

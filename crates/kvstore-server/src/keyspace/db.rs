@@ -69,6 +69,9 @@ pub struct Db {
     volatile: AtomicUsize,
     /// Keys removed because their deadline passed (INFO's `expired_keys`).
     pub(super) expired: Arc<AtomicU64>,
+    /// Reads that found their key and reads that did not (INFO's
+    /// `keyspace_hits`, `keyspace_misses`), over all databases.
+    pub(super) lookups: Arc<Lookups>,
     /// Writes that changed more than one shard at one instant, over all
     /// databases: see [`Moves`].
     pub(super) moves: Arc<Moves>,
@@ -93,6 +96,11 @@ impl Moves {
     }
 }
 
+/// [`Db::lookups`]: hits at [`HIT`], misses at [`MISS`].
+pub type Lookups = super::striped::Striped<2>;
+pub const HIT: usize = 0;
+pub const MISS: usize = 1;
+
 /// What a write found at its key, before it changed anything.
 pub type Guard<'a> = RwLockWriteGuard<'a, Table>;
 
@@ -103,6 +111,7 @@ impl Db {
         clock: Arc<Clock>,
         expired: Arc<AtomicU64>,
         moves: Arc<Moves>,
+        lookups: Arc<Lookups>,
     ) -> Db {
         Db {
             index,
@@ -117,6 +126,7 @@ impl Db {
             volatile: AtomicUsize::new(0),
             expired,
             moves,
+            lookups,
         }
     }
 
@@ -153,9 +163,12 @@ impl Db {
             if let Some(r) = found {
                 super::evict::touch(r);
             }
+            self.lookups
+                .add(if found.is_some() { HIT } else { MISS }, 1);
             return f(found);
         }
         drop(table);
+        self.lookups.add(MISS, 1);
         // The write path removes it (and notes it for the log).
         self.entry(key, |_| ());
         f(None)
@@ -211,6 +224,8 @@ impl Db {
                 .map(|(key, &h)| {
                     let g = idx.binary_search(&Self::shard_of(h)).ok();
                     let found = g.and_then(|g| guards[g].map.find(h, |r| r.key() == *key));
+                    let live = found.filter(|r| !is_expired(r, &self.clock));
+                    self.lookups.add(if live.is_some() { HIT } else { MISS }, 1);
                     match found {
                         Some(r) if is_expired(r, &self.clock) => {
                             expired.push(*key);
@@ -392,6 +407,18 @@ impl Db {
                 f(r.key());
             }
         }
+    }
+
+    /// Bytes the database's own structure takes beside its records: the
+    /// shards and their hash tables' slots (INFO's `used_memory_overhead`).
+    pub fn table_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<Record>() + 1;
+        let tables: usize = self
+            .shards
+            .iter()
+            .map(|s| s.lock.read().map.capacity() * slot)
+            .sum();
+        tables + self.shards.len() * std::mem::size_of::<Shard>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -772,6 +799,7 @@ mod tests {
             Arc::new(Clock::default()),
             Arc::default(),
             Arc::default(),
+            Arc::default(),
         )
     }
 
@@ -912,6 +940,7 @@ mod tests {
             0,
             DefaultHashBuilder::default(),
             Arc::clone(&clock),
+            Arc::default(),
             Arc::default(),
             Arc::default(),
         );

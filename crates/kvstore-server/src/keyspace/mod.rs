@@ -18,6 +18,7 @@ pub mod lazyfree;
 pub mod object;
 pub mod record;
 pub mod strbuf;
+pub mod striped;
 mod varint;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +52,8 @@ pub struct Keyspace {
     clock: Arc<Clock>,
     /// Keys removed at their deadline, over all databases.
     expired: Arc<AtomicU64>,
+    /// Reads that found their key, and that did not.
+    lookups: Arc<db::Lookups>,
     /// Cleared by `DEBUG SET-ACTIVE-EXPIRE 0`: keys then go only when a
     /// command finds them past their deadline.
     pub active_expire: std::sync::atomic::AtomicBool,
@@ -63,15 +66,16 @@ impl Keyspace {
         let clock = Arc::new(Clock::default());
         let expired = Arc::new(AtomicU64::new(0));
         let moves = Arc::new(db::Moves::default());
+        let lookups = Arc::new(db::Lookups::default());
         let dbs = (0..databases.max(1))
             .map(|i| {
-                let counters = (Arc::clone(&expired), Arc::clone(&moves));
                 Db::new(
                     i,
                     hasher.clone(),
                     Arc::clone(&clock),
-                    counters.0,
-                    counters.1,
+                    Arc::clone(&expired),
+                    Arc::clone(&moves),
+                    Arc::clone(&lookups),
                 )
             })
             .collect();
@@ -83,6 +87,7 @@ impl Keyspace {
             eviction: Default::default(),
             clock,
             expired,
+            lookups,
             active_expire: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -117,9 +122,17 @@ impl Keyspace {
         self.expired.load(Ordering::Relaxed)
     }
 
+    /// INFO's `keyspace_hits` and `keyspace_misses`: reads that found
+    /// their key, and that did not (writes are not counted, as in Redis).
+    pub fn lookups(&self) -> (u64, u64) {
+        (self.lookups.sum(db::HIT), self.lookups.sum(db::MISS))
+    }
+
     /// `CONFIG RESETSTAT`.
     pub fn reset_stats(&self) {
         self.expired.store(0, Ordering::Relaxed);
+        self.lookups.reset();
+        self.lazy.reset_stats();
         self.eviction.reset_stats();
     }
 

@@ -20,6 +20,7 @@ use super::{bufpool, fastpath};
 use crate::cmd::{self, Ctx};
 use crate::state::blocking::{BlockRequest, Unblock, Waiter};
 use crate::state::intro::PAUSE_NONE;
+use crate::state::netstats::NetStats;
 use crate::state::pubsub::Outbox;
 use crate::state::session::ReplyControl;
 use crate::state::Session;
@@ -99,8 +100,10 @@ pub fn read_without_waiting<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut Byte
 
 /// Writes all of `buf` and flushes it: TLS keeps what the socket did not
 /// take inside its own buffer until flushed (for TCP the flush is free).
-async fn send<S: Transport>(socket: &mut S, buf: &[u8]) -> std::io::Result<()> {
+/// Counted in `stats` for `INFO` once written.
+async fn send<S: Transport>(socket: &mut S, buf: &[u8], stats: &NetStats) -> std::io::Result<()> {
     socket.write_all(buf).await?;
+    stats.wrote(buf.len());
     socket.flush().await
 }
 
@@ -224,7 +227,9 @@ pub async fn serve<S: Transport>(
                     if shared.intro.paused() != PAUSE_NONE
                         && cmd::client::held_by_pause(shared, &session, &frame)
                     {
-                        if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
+                        if !wbuf.is_empty()
+                            && send(&mut socket, &wbuf, &shared.stats.net).await.is_err()
+                        {
                             fatal = true;
                             break;
                         }
@@ -260,7 +265,9 @@ pub async fn serve<S: Transport>(
                         None => reply,
                         Some(req) => {
                             settle(shared, &mut session, &mut wbuf, &mut marks).await;
-                            if !wbuf.is_empty() && send(&mut socket, &wbuf).await.is_err() {
+                            if !wbuf.is_empty()
+                                && send(&mut socket, &wbuf, &shared.stats.net).await.is_err()
+                            {
                                 fatal = true;
                                 break;
                             }
@@ -394,8 +401,8 @@ pub async fn serve<S: Transport>(
         settle(shared, &mut session, &mut wbuf, &mut marks).await;
         if !wbuf.is_empty() {
             let written = match &session.pubsub {
-                None => send(&mut socket, &wbuf).await.is_ok(),
-                Some(ps) => write_watching(&mut socket, &wbuf, &ps.outbox).await,
+                None => send(&mut socket, &wbuf, &shared.stats.net).await.is_ok(),
+                Some(ps) => write_watching(&mut socket, &wbuf, &ps.outbox, &shared.stats.net).await,
             };
             if !written {
                 break;
@@ -423,7 +430,7 @@ pub async fn serve<S: Transport>(
                 "ERR Protocol error: query buffer limit of {query_limit} bytes exceeded"
             ));
             encode_as(&reply, session.dialect(), &mut wbuf);
-            let _ = send(&mut socket, &wbuf).await;
+            let _ = send(&mut socket, &wbuf, &shared.stats.net).await;
             break;
         }
         // Messages that came while the replies were being written.
@@ -448,7 +455,7 @@ pub async fn serve<S: Transport>(
                 // A partial frame left in the buffer is simply dropped:
                 // nothing of it was ever applied.
                 Ok(0) | Err(_) => break,
-                Ok(_) => {}
+                Ok(n) => shared.stats.net.read(n, rbuf.len()),
             },
             // A subscriber wakes for the messages others publish.
             _ = woken(outbox) => {
@@ -532,8 +539,13 @@ async fn woken(outbox: Option<&Outbox>) {
 
 /// Writes a subscriber's buffer, giving up if publishers close its outbox
 /// meanwhile: a client that does not read must not hold its queue forever.
-async fn write_watching<S: Transport>(socket: &mut S, buf: &[u8], outbox: &Outbox) -> bool {
-    let write = send(socket, buf);
+async fn write_watching<S: Transport>(
+    socket: &mut S,
+    buf: &[u8],
+    outbox: &Outbox,
+    stats: &NetStats,
+) -> bool {
+    let write = send(socket, buf, stats);
     tokio::pin!(write);
     loop {
         tokio::select! {
@@ -599,7 +611,7 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
             _ = session.info.kill.killed() => break None,
             read = fill(socket, rbuf) => match read {
                 Ok(0) | Err(_) => break None,
-                Ok(_) => {}
+                Ok(n) => shared.stats.net.read(n, rbuf.len()),
             },
         }
     };

@@ -459,18 +459,33 @@ async fn expire_cycle(shared: Arc<Shared>) {
             continue;
         }
         let began = Instant::now();
+        let volatile: usize = shared.keyspace.dbs().map(|db| db.volatile()).sum();
         let mut total = 0;
         loop {
             let (next, removed) = shared.persist.expire(cursor, EXPIRE_SLICE);
             let wrapped = next == cursor;
             cursor = next;
             total += removed;
-            if wrapped || removed == 0 || began.elapsed() >= EXPIRE_BUDGET {
+            if wrapped || removed == 0 {
+                break;
+            }
+            if began.elapsed() >= EXPIRE_BUDGET {
+                shared
+                    .stats
+                    .expire
+                    .time_cap_reached
+                    .fetch_add(1, Ordering::Relaxed);
                 break;
             }
             tokio::task::yield_now().await;
         }
-        shared.intro.latency_sample("expire-cycle", began.elapsed());
+        let took = began.elapsed();
+        let stats = &shared.stats.expire;
+        stats
+            .cycle_us
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        stats.cycle(total, volatile);
+        shared.intro.latency_sample("expire-cycle", took);
         if total > 0 {
             crate::memory::release();
         }

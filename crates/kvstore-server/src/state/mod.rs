@@ -9,6 +9,7 @@ pub mod clients;
 pub mod histogram;
 pub mod intro;
 pub mod limits;
+pub mod netstats;
 pub mod ops;
 pub mod pubsub;
 pub mod script;
@@ -44,6 +45,42 @@ pub struct Stats {
     pub rejected_connections: AtomicU64,
     /// `instantaneous_ops_per_sec`, sampled by a task the listener starts.
     pub ops: OpsMeter,
+    /// Bytes and socket calls in and out, and the largest recent buffers.
+    pub net: netstats::NetStats,
+    /// `instantaneous_input_kbps` and `instantaneous_output_kbps`, in bytes
+    /// per second, sampled with `ops`.
+    pub input_rate: OpsMeter,
+    pub output_rate: OpsMeter,
+    /// The active expiry cycle's effort.
+    pub expire: netstats::ExpireStats,
+}
+
+impl Stats {
+    /// `CONFIG RESETSTAT`.
+    pub fn reset(&self) {
+        self.commands_processed.store(0, Ordering::Relaxed);
+        self.connections_received.store(0, Ordering::Relaxed);
+        self.rejected_connections.store(0, Ordering::Relaxed);
+        self.net.reset();
+        self.expire.reset();
+    }
+}
+
+/// 40 random hexadecimal digits: a run id or replication id, as Redis
+/// makes them at start.
+pub fn random_hex_id() -> String {
+    let mut bytes = [0u8; 20];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // No system randomness: unique enough from the clock and the pid.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+            ^ u128::from(std::process::id());
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// State every connection shares.
@@ -52,6 +89,11 @@ pub struct Shared {
     pub config: RwLock<Config>,
     pub stats: Stats,
     pub started: Instant,
+    /// INFO's `run_id` and `master_replid`: new at each start.
+    pub run_id: String,
+    pub replid: String,
+    /// `used_memory` once the server was set up (`used_memory_startup`).
+    pub startup_memory: usize,
     pub local_addr: SocketAddr,
     /// The append-only file and snapshots, behind a handle.
     pub persist: Arc<dyn Durability>,
@@ -116,6 +158,9 @@ impl Shared {
             config: RwLock::new(config),
             stats: Stats::default(),
             started: Instant::now(),
+            run_id: random_hex_id(),
+            replid: random_hex_id(),
+            startup_memory: crate::memory::used(),
             local_addr,
             persist,
             clients: Registry::default(),

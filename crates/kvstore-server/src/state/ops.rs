@@ -1,4 +1,5 @@
-//! `instantaneous_ops_per_sec`: the command rate, sampled as Redis does.
+//! `instantaneous_ops_per_sec` and the `instantaneous_*_kbps` rates,
+//! sampled as Redis does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -53,15 +54,28 @@ impl OpsMeter {
         self.per_sec.load(Ordering::Relaxed)
     }
 
-    /// Samples `shared`'s command counter forever; spawn it next to the
+    /// Samples `shared`'s command and byte counters forever, and ages the
+    /// recent buffer peaks; spawn it next to the
     /// listener and abort it when the server stops.
     pub async fn run(shared: Arc<Shared>) {
+        const TICKS_PER_SECOND: u64 = 1000 / SAMPLE_EVERY.as_millis() as u64;
+        let mut ticks = 0u64;
         let mut tick = tokio::time::interval(SAMPLE_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let count = shared.stats.commands_processed.load(Ordering::Relaxed);
-            shared.stats.ops.sample(count, Instant::now());
+            let stats = &shared.stats;
+            let now = Instant::now();
+            stats
+                .ops
+                .sample(stats.commands_processed.load(Ordering::Relaxed), now);
+            stats.input_rate.sample(stats.net.input_bytes(), now);
+            stats.output_rate.sample(stats.net.output_bytes(), now);
+            ticks += 1;
+            if ticks.is_multiple_of(TICKS_PER_SECOND) {
+                stats.net.input_peak.rotate();
+                stats.net.output_peak.rotate();
+            }
         }
     }
 }
