@@ -340,6 +340,89 @@ fn command_info_reports_flags_categories_and_keys() {
     assert!(strs(&flushall[6]).contains(&"@dangerous".to_string()));
 }
 
+/// COMMAND INFO's key specs (its ninth field) and `movablekeys`, word for
+/// word as redis-server 7.0.15 gives them (without Redis's free-text
+/// notes).
+#[test]
+fn command_info_key_specs_as_redis() {
+    let _serial = serial();
+    let server = BackgroundServer::start();
+    let mut con = connect(server.addr());
+    fn words(v: &R, out: &mut Vec<String>) {
+        match v {
+            R::Array(items) => items.iter().for_each(|i| words(i, out)),
+            R::Int(n) => out.push(n.to_string()),
+            other => out.push(common::rs::text(other)),
+        }
+    }
+    let row = |con: &mut redis::Connection, name: &str| match ok(con, &["COMMAND", "INFO", name]) {
+        R::Array(mut rows) => match rows.remove(0) {
+            R::Array(fields) => fields,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let specs = |con: &mut redis::Connection, name: &str| {
+        let mut out = Vec::new();
+        words(&row(con, name)[8], &mut out);
+        out.join(" ")
+    };
+    let range = |index: i64, lastkey: i64, step: i64| {
+        format!(
+            "begin_search type index spec index {index} find_keys type range spec lastkey {lastkey} keystep {step} limit 0"
+        )
+    };
+    assert_eq!(
+        specs(&mut con, "get"),
+        format!("flags RO access {}", range(1, 0, 1))
+    );
+    assert_eq!(
+        specs(&mut con, "mset"),
+        format!("flags OW update {}", range(1, -1, 2))
+    );
+    assert_eq!(
+        specs(&mut con, "blpop"),
+        format!("flags RW access delete {}", range(1, -2, 1))
+    );
+    assert_eq!(
+        specs(&mut con, "rename"),
+        format!(
+            "flags RW access delete {} flags OW update {}",
+            range(1, 0, 1),
+            range(2, 0, 1)
+        )
+    );
+    let keynum = "begin_search type index spec index 2 find_keys type keynum spec keynumidx 0 firstkey 1 keystep 1";
+    assert_eq!(
+        specs(&mut con, "eval"),
+        format!("flags RW access update {keynum}")
+    );
+    assert_eq!(
+        specs(&mut con, "zunionstore"),
+        format!(
+            "flags OW update {} flags RO access {keynum}",
+            range(1, 0, 1)
+        )
+    );
+    assert_eq!(
+        specs(&mut con, "sort"),
+        format!(
+            "flags RO access {} flags RO access begin_search type unknown spec find_keys type unknown spec \
+             flags OW update begin_search type keyword spec keyword STORE startfrom 1 find_keys type range spec lastkey 0 keystep 1 limit 0",
+            range(1, 0, 1)
+        )
+    );
+    assert_eq!(specs(&mut con, "ping"), "");
+    let flags = |con: &mut redis::Connection, name: &str| {
+        let mut out = Vec::new();
+        words(&row(con, name)[2], &mut out);
+        out
+    };
+    assert!(flags(&mut con, "eval").contains(&"movablekeys".to_string()));
+    assert!(flags(&mut con, "sort").contains(&"movablekeys".to_string()));
+    assert!(!flags(&mut con, "get").contains(&"movablekeys".to_string()));
+}
+
 /// COMMAND GETKEYSANDFLAGS: each key with what the command does to it, as
 /// redis-server 7.0.15 answers.
 #[test]

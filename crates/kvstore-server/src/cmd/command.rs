@@ -276,10 +276,14 @@ fn find(name: &Value) -> Option<&'static Command> {
 /// One `COMMAND INFO` entry: name, arity, flags, first key, last key, step,
 /// ACL categories, tips, key specs, subcommands.
 fn info_of(c: &Command) -> Value {
+    let mut flags = c.flag_names();
+    if super::keyspec::movable(c) {
+        flags.push(Value::simple("movablekeys"));
+    }
     Value::Array(vec![
         Value::from(c.name),
         Value::Integer(i64::from(c.arity)),
-        Value::Array(c.flag_names()),
+        Value::Array(flags),
         Value::Integer(c.keys.0),
         Value::Integer(c.keys.1),
         Value::Integer(c.keys.2),
@@ -290,8 +294,76 @@ fn info_of(c: &Command) -> Value {
                 .collect(),
         ),
         Value::Array(vec![]),
+        Value::Array(
+            super::keyspec::key_specs(c)
+                .iter()
+                .map(key_spec_value)
+                .collect(),
+        ),
         Value::Array(vec![]),
-        Value::Array(vec![]),
+    ])
+}
+
+/// One key spec as Redis 7 prints it in `COMMAND INFO`: a flat list of
+/// names and values, its search and find steps each a type and a spec.
+fn key_spec_value(spec: &super::keyspec::KeySpec) -> Value {
+    use super::keyspec::{BeginSearch, FindKeys};
+    let int = |n: i64| Value::Integer(n);
+    let (begin_type, begin) = match spec.begin {
+        BeginSearch::Index(i) => ("index", vec![Value::from("index"), int(i)]),
+        BeginSearch::Keyword(word) => (
+            "keyword",
+            vec![
+                Value::from("keyword"),
+                Value::from(word),
+                Value::from("startfrom"),
+                int(1),
+            ],
+        ),
+        BeginSearch::Unknown => ("unknown", vec![]),
+    };
+    let (find_type, find) = match spec.find {
+        FindKeys::Range { lastkey, step } => (
+            "range",
+            vec![
+                Value::from("lastkey"),
+                int(lastkey),
+                Value::from("keystep"),
+                int(step),
+                Value::from("limit"),
+                int(0),
+            ],
+        ),
+        FindKeys::Keynum => (
+            "keynum",
+            vec![
+                Value::from("keynumidx"),
+                int(0),
+                Value::from("firstkey"),
+                int(1),
+                Value::from("keystep"),
+                int(1),
+            ],
+        ),
+        FindKeys::Unknown => ("unknown", vec![]),
+    };
+    Value::Array(vec![
+        Value::from("flags"),
+        Value::Array(super::keyspec::flag_names(spec.flags)),
+        Value::from("begin_search"),
+        Value::Array(vec![
+            Value::from("type"),
+            Value::from(begin_type),
+            Value::from("spec"),
+            Value::Array(begin),
+        ]),
+        Value::from("find_keys"),
+        Value::Array(vec![
+            Value::from("type"),
+            Value::from(find_type),
+            Value::from("spec"),
+            Value::Array(find),
+        ]),
     ])
 }
 

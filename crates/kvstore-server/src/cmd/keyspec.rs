@@ -275,6 +275,104 @@ pub fn spec_flags(c: &Command) -> &'static [u16] {
         .map_or(&[], |i| KEY_SPECS[i].1)
 }
 
+/// Where a key spec's search for its keys begins, as `COMMAND INFO` shows
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BeginSearch {
+    /// At this argument.
+    Index(i64),
+    /// After this word, looked for from the first argument on.
+    Keyword(&'static str),
+    /// Only the command's own parsing knows (SORT's BY and GET patterns).
+    Unknown,
+}
+
+/// How a key spec's keys go on from where the search began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindKeys {
+    /// Up to `lastkey` (relative to the start; negative counts from the
+    /// end), every `step`th argument.
+    Range {
+        lastkey: i64,
+        step: i64,
+    },
+    /// The argument at the start counts the keys right after it.
+    Keynum,
+    Unknown,
+}
+
+/// One key spec of `COMMAND INFO`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    pub flags: u16,
+    pub begin: BeginSearch,
+    pub find: FindKeys,
+}
+
+/// Where the count of keys stands, for the commands whose keys an
+/// argument counts.
+fn counted_at(c: &Command) -> Option<i64> {
+    match c.name {
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" | "zunionstore"
+        | "zinterstore" | "zdiffstore" | "blmpop" | "bzmpop" => Some(2),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => Some(1),
+        _ => None,
+    }
+}
+
+/// Whether finding `c`'s keys takes reading its arguments (a count, a
+/// keyword), not only their positions: Redis's `movablekeys` flag.
+pub fn movable(c: &Command) -> bool {
+    counted_at(c).is_some() || matches!(c.name, "sort" | "sort_ro")
+}
+
+/// `c`'s key specs as `COMMAND INFO` gives them: one per entry of its
+/// flags, each placed by the command's key positions; the last covers the
+/// rest of them.
+pub fn key_specs(c: &Command) -> Vec<KeySpec> {
+    let flags = spec_flags(c);
+    let (first, last, step) = c.keys;
+    let counted = counted_at(c);
+    flags
+        .iter()
+        .enumerate()
+        .map(|(i, &flags)| {
+            let at = first + i as i64 * step.max(1);
+            let (begin, find) = match (c.name, counted) {
+                ("sort" | "sort_ro", _) if i == 1 => (BeginSearch::Unknown, FindKeys::Unknown),
+                ("sort" | "sort_ro", _) if i == 2 => (
+                    BeginSearch::Keyword("STORE"),
+                    FindKeys::Range {
+                        lastkey: 0,
+                        step: 1,
+                    },
+                ),
+                // A destination before the counted keys (ZUNIONSTORE).
+                (_, Some(n)) if i + 1 == flags_len(c) => (BeginSearch::Index(n), FindKeys::Keynum),
+                _ if i + 1 < flags_len(c) || counted.is_some() => (
+                    BeginSearch::Index(at),
+                    FindKeys::Range {
+                        lastkey: 0,
+                        step: 1,
+                    },
+                ),
+                _ => (
+                    BeginSearch::Index(at),
+                    FindKeys::Range {
+                        lastkey: if last < 0 { last } else { last - at },
+                        step: step.max(1),
+                    },
+                ),
+            };
+            KeySpec { flags, begin, find }
+        })
+        .collect()
+}
+
+fn flags_len(c: &Command) -> usize {
+    spec_flags(c).len()
+}
+
 /// The flags of each key of the request `args` (name first), in the order
 /// of [`key_positions`]: the specs in turn, the last for the rest. Like
 /// Redis, SET says `OW update` unless it has `GET`, and SORT's `STORE` key
