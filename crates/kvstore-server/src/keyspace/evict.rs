@@ -335,8 +335,9 @@ impl Keyspace {
         if policy == Policy::NoEviction {
             return Outcome::Failed;
         }
-        tick();
-        let began = Instant::now();
+        // The LRU clock is kept by the expiry cycle's tick; the time limit
+        // is read only once a run goes past one key (most evict one).
+        let mut began = None;
         let limit = ev.time_limit();
         let mut done = 0usize;
         loop {
@@ -353,6 +354,7 @@ impl Keyspace {
             if !over() {
                 return Outcome::Done;
             }
+            let began = *began.get_or_insert_with(Instant::now);
             // The clock is read every 16 keys, as Redis does.
             if done.is_multiple_of(16) && limit.is_some_and(|l| began.elapsed() > l) {
                 return Outcome::Running;
@@ -419,7 +421,11 @@ impl Keyspace {
         let volatile = policy.volatile();
         let samples = self.eviction.samples.load(Ordering::Relaxed);
         let clock = CLOCK.load(Ordering::Relaxed);
-        let now_min = minutes();
+        // A clock reading only where the score needs one.
+        let now_min = match policy {
+            Policy::AllKeysLfu | Policy::VolatileLfu => minutes(),
+            _ => 0,
+        };
         let score = |r: &Record| -> u64 {
             match policy {
                 Policy::VolatileTtl => u64::MAX - r.deadline().unwrap_or(u64::MAX),

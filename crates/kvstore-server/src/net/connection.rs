@@ -59,14 +59,14 @@ impl Transport for TcpStream {
     }
 }
 
-/// Reads what the client sends next into `rbuf`. A connection with nothing
-/// unfinished in `rbuf` gives it back to its thread when it finds nothing
-/// to read, and waits with no buffer at all (see [`bufpool`]); it borrows
-/// one again when woken.
-async fn fill<S: Transport>(socket: &mut S, rbuf: &mut BytesMut) -> io::Result<usize> {
+/// Reads what the client sends next into `rbuf`. With `lend`, a connection
+/// with nothing unfinished in `rbuf` gives it back to its thread when it
+/// finds nothing to read, and waits with no buffer at all (see
+/// [`bufpool`]); it borrows one again when woken.
+async fn fill<S: Transport>(socket: &mut S, rbuf: &mut BytesMut, lend: bool) -> io::Result<usize> {
     use std::future::Future;
     std::future::poll_fn(|cx| {
-        if rbuf.capacity() == 0 {
+        if rbuf.capacity() == 0 && lend {
             *rbuf = bufpool::take_read(READ_CHUNK);
         } else {
             rbuf.reserve(READ_CHUNK);
@@ -74,7 +74,7 @@ async fn fill<S: Transport>(socket: &mut S, rbuf: &mut BytesMut) -> io::Result<u
         // Pending means nothing was put in the buffer (TLS keeps a partial
         // record inside rustls), and the waker is registered.
         let polled = std::pin::pin!(socket.read_buf(&mut *rbuf)).poll(cx);
-        if polled.is_pending() {
+        if polled.is_pending() && lend {
             bufpool::give_read(rbuf);
         }
         polled
@@ -449,9 +449,14 @@ pub async fn serve<S: Transport>(
             None => shared.conn_limits.idle_timeout(),
             Some(_) => None,
         };
-        bufpool::give_write(&mut wbuf);
+        // A subscriber is woken for every message it is sent: it keeps its
+        // buffers rather than borrow and return them each time.
+        let lend = session.pubsub.is_none();
+        if lend {
+            bufpool::give_write(&mut wbuf);
+        }
         tokio::select! {
-            read = fill(&mut socket, &mut rbuf) => match read {
+            read = fill(&mut socket, &mut rbuf, lend) => match read {
                 // A partial frame left in the buffer is simply dropped:
                 // nothing of it was ever applied.
                 Ok(0) | Err(_) => break,
@@ -609,7 +614,7 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
             _ = sleep => break Some(Value::NullArray),
             _ = stop.as_mut() => break None,
             _ = session.info.kill.killed() => break None,
-            read = fill(socket, rbuf) => match read {
+            read = fill(socket, rbuf, true) => match read {
                 Ok(0) | Err(_) => break None,
                 Ok(n) => shared.stats.net.read(n, rbuf.len()),
             },
