@@ -519,10 +519,10 @@ impl Db {
         &self,
         n: usize,
         volatile: bool,
+        start: usize,
         random: &mut dyn FnMut() -> u64,
         mut f: impl FnMut(Sampled, &Record),
     ) -> usize {
-        let start = random() as usize;
         let mut found = 0;
         for step in 0..SHARDS {
             if found >= n {
@@ -569,6 +569,20 @@ impl Db {
             }
         }
         found
+    }
+
+    /// Starts loading what the next [`Db::sample`] from shard `start`, or
+    /// the removal of a record found at `at`, reads first, so that the
+    /// work between two evictions hides those cache misses.
+    pub(super) fn prefetch_eviction(&self, start: usize, at: Option<Sampled>) {
+        let shard = &self.shards[start & (SHARDS - 1)];
+        super::record::prefetch_at(shard);
+        if let Some(at) = at {
+            if let Some(shard) = self.shards.get(at.shard) {
+                super::record::prefetch_at(shard);
+            }
+            super::record::prefetch_at(at.addr as *const u8);
+        }
     }
 
     /// Removes the record [`Db::sample`] found at `at` if it is still there

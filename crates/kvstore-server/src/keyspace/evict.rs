@@ -201,6 +201,9 @@ struct Pool {
     /// it is skipped for the rest of that tick, since finding a database
     /// empty means looking at every shard.
     empty_at: Vec<u32>,
+    /// The database and shard the next sampling starts at, drawn (and
+    /// prefetched) at the end of the last eviction.
+    next: Option<(usize, usize)>,
 }
 
 impl Pool {
@@ -400,7 +403,7 @@ impl Keyspace {
             let mut picked: Option<Box<[u8]>> = None;
             let d = self.db(db);
             let now = d.now();
-            let found = d.sample(1, volatile, &mut random, |_, r| {
+            let found = d.sample(1, volatile, random() as usize, &mut random, |_, r| {
                 if !r.expired(now) {
                     picked = Some(r.key().into());
                 }
@@ -443,7 +446,13 @@ impl Keyspace {
                     continue;
                 }
                 let candidates = &mut pool.candidates;
-                let found = d.sample(samples, volatile, &mut random, |at, r| {
+                // Where the last run said this one would start: its shard
+                // is in the cache by now.
+                let start = match pool.next {
+                    Some((db, start)) if db == i => start,
+                    _ => random() as usize,
+                };
+                let found = d.sample(samples, volatile, start, &mut random, |at, r| {
                     let score = score(r);
                     if admits(candidates, score) {
                         offer(candidates, score, i, at);
@@ -460,6 +469,13 @@ impl Keyspace {
                 };
                 if let Some(old) = d.remove_sampled(c.at, volatile) {
                     let key = old.key().into();
+                    // The next eviction's first reads, loaded while this
+                    // command finishes: where its sampling starts, and the
+                    // pool's best candidate, which it is likely to remove.
+                    let start = random() as usize;
+                    pool.next = Some((c.db, start));
+                    let best = pool.candidates.last().filter(|b| b.db == c.db);
+                    d.prefetch_eviction(start, best.map(|b| b.at));
                     return Some((c.db, key));
                 }
             }

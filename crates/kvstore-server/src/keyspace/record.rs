@@ -336,13 +336,7 @@ impl Record {
     /// made shortly after does not stall on it.
     #[inline]
     pub fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint: it never faults and never
-        // changes memory, whatever the address.
-        unsafe {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(self.base() as *const i8);
-        }
+        prefetch_at(self.base());
     }
 
     /// The key. This is what every hash probe compares, so it reads only
@@ -603,6 +597,21 @@ impl Record {
             _ => base,
         }
     }
+}
+
+/// Asks the CPU to start loading the cache line at `p`, so that a read
+/// made shortly after does not stall on it.
+#[inline]
+pub(super) fn prefetch_at<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and never
+    // changes memory, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Decodes a value that `Record::new` encoded. It was accepted under the
