@@ -28,20 +28,12 @@ use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::clock::Clock;
 use super::record::{NewValue, Record, ValueRef};
+use super::sampled::Sampled;
 
 /// Number of shards per database; a power of two.
 pub const SHARDS: usize = 1024;
 const SHARD_SHIFT: u32 = 32;
 const NO_EXPIRY: u64 = u64::MAX;
-
-/// Where [`Db::sample`] found a record: its shard, its bucket, and its
-/// block's address, which tells whether the bucket still holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sampled {
-    pub(super) shard: usize,
-    pub(super) bucket: usize,
-    pub(super) addr: usize,
-}
 
 /// The table of one shard.
 #[derive(Default)]

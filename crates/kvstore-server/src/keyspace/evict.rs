@@ -40,8 +40,8 @@ use super::access::{
     minutes, CLOCK, FIELD_MASK, LFU_DECAY_MINUTES, LFU_INIT, LFU_LOG_FACTOR, MODE, MODE_LFU,
     MODE_LRU, MODE_OFF,
 };
-use super::db::Sampled;
 use super::record::Record;
+use super::sampled::Sampled;
 use super::Keyspace;
 
 /// Redis's eviction policies, under their config names.

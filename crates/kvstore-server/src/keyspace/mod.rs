@@ -17,6 +17,7 @@ pub mod glob;
 pub mod lazyfree;
 pub mod object;
 pub mod record;
+mod sampled;
 pub mod strbuf;
 pub mod striped;
 mod varint;
