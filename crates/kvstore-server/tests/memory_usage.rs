@@ -5,19 +5,8 @@
 
 mod common;
 
-use common::rs::{connect, ok, q, R};
+use common::rs::{connect, ok, q, used_memory, R};
 use kvstore_server::BackgroundServer;
-
-fn used_memory(con: &mut redis::Connection) -> usize {
-    let info: String = redis::cmd("INFO")
-        .arg("memory")
-        .query(con)
-        .expect("INFO memory");
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory")
-}
 
 fn int(v: R) -> usize {
     match v {

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::rs::{connect, ok};
+use common::rs::{connect, ok, used_memory};
 use kvstore_server::{BackgroundServer, Config};
 
 /// A shape of key: its name, how many keys, and the command that writes
@@ -152,17 +152,6 @@ const SHAPES: &[Shape] = &[
         write: |k| zset(k, 1000, 4),
     },
 ];
-
-fn used_memory(con: &mut redis::Connection) -> i64 {
-    let info: String = redis::cmd("INFO")
-        .arg("memory")
-        .query(con)
-        .expect("INFO memory");
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory")
-}
 
 const BATCH: usize = 500;
 

@@ -149,6 +149,18 @@ pub mod rs {
         q(con, words).unwrap_or_else(|e| panic!("{words:?} failed: {e}"))
     }
 
+    /// INFO's `used_memory`: what the live allocations add up to.
+    pub fn used_memory(con: &mut redis::Connection) -> i64 {
+        let info: String = redis::cmd("INFO")
+            .arg("memory")
+            .query(con)
+            .expect("INFO memory");
+        info.lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("used_memory")
+    }
+
     pub fn bulk(s: &str) -> R {
         R::BulkString(s.as_bytes().to_vec())
     }
