@@ -494,3 +494,238 @@ fn info_persistence_reports_redis_fields() {
     assert!(names.contains(&"aof_last_bgrewrite_status"), "{names:?}");
     assert!(!names.contains(&"aof_current_size"), "{names:?}");
 }
+
+/// What the writers of [`writes_during_a_save`] did, for the checks.
+struct Writers {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Per writer: how many sequence keys it has had acknowledged.
+    acked: Vec<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+const WRITERS: usize = 3;
+/// Sequence keys older than this are deleted by their writer.
+const WINDOW: u64 = 40;
+const PAIRS: u64 = 64;
+
+/// Each writer `w`, step `i`: `SET s{w}:{i}`, `DEL s{w}:{i - WINDOW}`,
+/// `MSET a{w}:{j} i b{w}:{j} i` for pair `j = i % PAIRS`. So at any
+/// instant its sequence keys are a run of consecutive numbers no longer
+/// than the window, and each pair's two keys are equal.
+fn start_writers(port: u16) -> Writers {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut acked = Vec::new();
+    let mut handles = Vec::new();
+    for w in 0..WRITERS {
+        let (stop, done) = (Arc::clone(&stop), Arc::new(AtomicU64::new(0)));
+        acked.push(Arc::clone(&done));
+        handles.push(std::thread::spawn(move || {
+            let mut conn = durability_common::Conn::connect(port);
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let n = i.to_string();
+                assert!(!conn.cmd(&["SET", &format!("s{w}:{i}"), &n]).is_error());
+                if i >= WINDOW {
+                    assert!(!conn
+                        .cmd(&["DEL", &format!("s{w}:{}", i - WINDOW)])
+                        .is_error());
+                }
+                let j = i % PAIRS;
+                let (a, b) = (format!("a{w}:{j}"), format!("b{w}:{j}"));
+                assert!(!conn.cmd(&["MSET", &a, &n, &b, &n]).is_error());
+                i += 1;
+                done.store(i, Ordering::Release);
+            }
+        }));
+    }
+    Writers {
+        stop,
+        acked,
+        handles,
+    }
+}
+
+impl Writers {
+    fn acked(&self) -> Vec<u64> {
+        self.acked
+            .iter()
+            .map(|a| a.load(std::sync::atomic::Ordering::Acquire))
+            .collect()
+    }
+
+    fn stop(self) -> Vec<u64> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for h in self.handles {
+            h.join().expect("writer");
+        }
+        self.acked
+            .iter()
+            .map(|a| a.load(std::sync::atomic::Ordering::Acquire))
+            .collect()
+    }
+}
+
+/// The writers' keys as a restarted server holds them: checks the
+/// invariants of one instant, and returns each writer's last sequence
+/// number there.
+fn check_one_instant(conn: &mut durability_common::Conn) -> Vec<u64> {
+    let mut last = Vec::new();
+    for w in 0..WRITERS {
+        let Value::Array(keys) = conn.cmd(&["KEYS", &format!("s{w}:*")]) else {
+            panic!("KEYS")
+        };
+        let mut seq: Vec<u64> = keys
+            .iter()
+            .map(|k| {
+                let k = std::str::from_utf8(k.as_bytes().unwrap()).unwrap();
+                k.split_once(':').unwrap().1.parse().unwrap()
+            })
+            .collect();
+        seq.sort_unstable();
+        assert!(!seq.is_empty(), "writer {w} has no keys");
+        let (lo, hi) = (seq[0], seq[seq.len() - 1]);
+        assert_eq!(
+            seq,
+            (lo..=hi).collect::<Vec<_>>(),
+            "writer {w}: a gap in its sequence"
+        );
+        // Set before deleted: the run is the window, or all of it so far,
+        // or one more if the instant fell between a step's SET and DEL.
+        let run = hi - lo + 1;
+        let full = (hi + 1).min(WINDOW);
+        assert!(
+            run == full || run == full + 1,
+            "writer {w}: run {lo}..={hi}"
+        );
+        for j in 0..PAIRS {
+            let a = conn.cmd(&["GET", &format!("a{w}:{j}")]);
+            let b = conn.cmd(&["GET", &format!("b{w}:{j}")]);
+            assert_eq!(a, b, "writer {w}: pair {j} half written");
+            // The pair's last MSET is step hi's, or the one a period
+            // before if the instant fell between step hi's SET and MSET.
+            let step = |s: u64| Value::Bulk(Bytes::from(s.to_string()));
+            let ok = if j > hi {
+                a == Value::Null
+            } else if j == hi % PAIRS {
+                a == step(hi)
+                    || (hi >= PAIRS && a == step(hi - PAIRS))
+                    || (hi < PAIRS && a == Value::Null)
+            } else {
+                a == step(hi - (hi - j) % PAIRS)
+            };
+            assert!(ok, "writer {w}: pair {j} holds {a:?} at step {hi}");
+        }
+        last.push(hi);
+    }
+    last
+}
+
+/// Slows every snapshot and rewrite down, shard by shard, so that the
+/// writers get thousands of writes in while one is in progress.
+const SLOW_SAVE: (&str, &str) = ("KVSTORE_DEBUG_SAVE_DELAY_US", "400");
+
+#[test]
+fn a_snapshot_taken_during_writes_is_one_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start_env(dir.path(), &["--save", ""], &[SLOW_SAVE]);
+    let mut conn = server.connect();
+    fill(&mut conn, 20_000);
+    let writers = start_writers(server.port);
+    assert!(eventually(Duration::from_secs(10), || writers
+        .acked()
+        .iter()
+        .all(|&n| n > WINDOW)));
+    let before = writers.acked();
+    assert_eq!(
+        conn.cmd(&["BGSAVE"]),
+        Value::simple("Background saving started")
+    );
+    assert!(eventually(Duration::from_secs(60), || {
+        conn.durability("rdb_saves") == 1 && conn.durability("rdb_bgsave_in_progress") == 0
+    }));
+    let ended = writers.acked();
+    let after = writers.stop();
+    assert!(
+        before.iter().zip(&after).all(|(b, a)| a > &(b + 100)),
+        "the writers should have gone on during the save: {before:?} -> {after:?}"
+    );
+    server.kill9();
+
+    let server = Proc::start(dir.path(), &["--save", ""]);
+    let mut conn = server.connect();
+    let last = check_one_instant(&mut conn);
+    for w in 0..WRITERS {
+        // Acknowledged before BGSAVE was sent: in; after it ended: out.
+        assert!(
+            last[w] + 1 >= before[w] && last[w] < ended[w],
+            "writer {w}: snapshot at {} of {}..{}",
+            last[w],
+            before[w],
+            ended[w]
+        );
+    }
+    let Value::Integer(n) = conn.cmd(&["DBSIZE"]) else {
+        panic!("DBSIZE")
+    };
+    let Value::Integer(pairs) = conn.cmd(&[
+        "EVAL",
+        "return #redis.call('KEYS', 'a*') + #redis.call('KEYS', 'b*')",
+        "0",
+    ]) else {
+        panic!("EVAL")
+    };
+    let Value::Integer(seq) = conn.cmd(&["EVAL", "return #redis.call('KEYS', 's*')", "0"]) else {
+        panic!("EVAL")
+    };
+    assert_eq!(
+        n,
+        20_000 + pairs + seq,
+        "nothing but the writers' keys and the filler"
+    );
+}
+
+#[test]
+fn a_rewrite_taken_during_writes_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Proc::start_env(dir.path(), &["--appendonly"], &[SLOW_SAVE]);
+    let mut conn = server.connect();
+    fill(&mut conn, 20_000);
+    let writers = start_writers(server.port);
+    assert!(eventually(Duration::from_secs(10), || writers
+        .acked()
+        .iter()
+        .all(|&n| n > WINDOW)));
+    let rewrites = conn.durability("aof_rewrites");
+    let before = writers.acked();
+    assert!(!conn.cmd(&["BGREWRITEAOF"]).is_error());
+    assert!(eventually(Duration::from_secs(60), || {
+        conn.durability("aof_rewrites") == rewrites + 1
+            && conn.durability("aof_rewrite_in_progress") == 0
+    }));
+    let after = writers.stop();
+    assert!(
+        before.iter().zip(&after).all(|(b, a)| a > &(b + 100)),
+        "the writers should have gone on during the rewrite: {before:?} -> {after:?}"
+    );
+    server.kill9();
+
+    let server = Proc::start(dir.path(), &["--appendonly"]);
+    let mut conn = server.connect();
+    let last = check_one_instant(&mut conn);
+    let acked: Vec<u64> = after.iter().map(|n| n - 1).collect();
+    assert_eq!(last, acked, "every acknowledged write is there");
+    for (w, &hi) in last.iter().enumerate() {
+        let Value::Array(keys) = conn.cmd(&["KEYS", &format!("s{w}:*")]) else {
+            panic!("KEYS")
+        };
+        assert_eq!(keys.len() as u64, WINDOW, "writer {w}: every DEL replayed");
+        let newest = conn.cmd(&["GET", &format!("a{w}:{}", hi % PAIRS)]);
+        assert_eq!(
+            newest,
+            Value::Bulk(Bytes::from(hi.to_string())),
+            "writer {w}"
+        );
+    }
+}

@@ -27,6 +27,7 @@ use kvstore_protocol::Value;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::clock::Clock;
+use super::cut::{Cuts, Marks};
 use super::record::{NewValue, Record, ValueRef};
 use super::sampled::Sampled;
 
@@ -49,6 +50,8 @@ pub(super) struct Shard {
     /// deadline. Lowered under the write lock whenever a deadline is set,
     /// raised only by the expiry cycle, which recomputes it exactly.
     next_expiry: AtomicU64,
+    /// Which cuts have read this shard (see [`Cuts`]).
+    pub(super) marks: Marks,
 }
 
 pub struct Db {
@@ -67,6 +70,9 @@ pub struct Db {
     /// Writes that changed more than one shard at one instant, over all
     /// databases: see [`Moves`].
     pub(super) moves: Arc<Moves>,
+    /// Every write lock goes through [`Db::write_shard`], which lets a
+    /// cut in progress keep the shard as it was first.
+    cuts: Arc<Cuts>,
 }
 
 /// Counts the writes that change several shards at one instant (`RENAME`,
@@ -104,6 +110,7 @@ impl Db {
         expired: Arc<AtomicU64>,
         moves: Arc<Moves>,
         lookups: Arc<Lookups>,
+        cuts: Arc<Cuts>,
     ) -> Db {
         Db {
             index,
@@ -111,6 +118,7 @@ impl Db {
                 .map(|_| Shard {
                     lock: RwLock::new(Table::default()),
                     next_expiry: AtomicU64::new(NO_EXPIRY),
+                    marks: Marks::default(),
                 })
                 .collect(),
             hasher,
@@ -119,7 +127,18 @@ impl Db {
             expired,
             moves,
             lookups,
+            cuts,
         }
+    }
+
+    /// Write-locks shard `index`: the only way to, so that a cut in
+    /// progress that has not read the shard keeps it first.
+    #[inline]
+    pub(super) fn write_shard(&self, index: usize) -> Guard<'_> {
+        let shard = &self.shards[index];
+        let table = shard.lock.write();
+        self.cuts.before_write(self.index, shard, &table);
+        table
     }
 
     pub(super) fn hash(&self, key: &[u8]) -> u64 {
@@ -261,7 +280,7 @@ impl Db {
         let h = self.hash(key);
         // Built before locking, to keep the critical section short.
         let record = Record::new(key, value, deadline);
-        let mut table = self.shard(h).lock.write();
+        let mut table = self.write_shard(Self::shard_of(h));
         self.entry_in(&mut table, h, key, |slot| slot.replace(record).is_some())
     }
 
@@ -269,7 +288,7 @@ impl Db {
     pub fn insert_record(&self, record: Record) -> bool {
         let key = record.key().to_vec();
         let h = self.hash(&key);
-        let mut table = self.shard(h).lock.write();
+        let mut table = self.write_shard(Self::shard_of(h));
         self.entry_in(&mut table, h, &key, |slot| slot.replace(record).is_some())
     }
 
@@ -278,7 +297,7 @@ impl Db {
     /// may change it in place, replace it or remove it.
     pub fn entry<R>(&self, key: &[u8], f: impl FnOnce(&mut Slot<'_>) -> R) -> R {
         let h = self.hash(key);
-        let mut table = self.shard(h).lock.write();
+        let mut table = self.write_shard(Self::shard_of(h));
         self.entry_in(&mut table, h, key, f)
     }
 
@@ -585,7 +604,10 @@ impl Db {
     /// Finding it this way reads no key, where a lookup by name would hash
     /// and compare one.
     pub(super) fn remove_sampled(&self, at: Sampled, volatile_only: bool) -> Option<Record> {
-        let mut table = self.shards.get(at.shard)?.lock.write();
+        if at.shard >= self.shards.len() {
+            return None;
+        }
+        let mut table = self.write_shard(at.shard);
         let Table { map, volatile } = &mut *table;
         let e = map.get_bucket_entry(at.bucket).ok()?;
         let r = e.get();
@@ -621,7 +643,7 @@ impl Db {
         }
         let mut dead = Vec::new();
         {
-            let mut table = shard.lock.write();
+            let mut table = self.write_shard(index);
             let Table { map, volatile } = &mut *table;
             let mut next = NO_EXPIRY;
             for r in map.extract_if(|r| match r.deadline() {
@@ -666,12 +688,20 @@ impl Db {
     /// there were and the old tables, for the caller to free.
     pub fn take_all(&self) -> (usize, Vec<Table>) {
         let now = self.now();
+        let live = |t: &Table| t.map.iter().filter(|r| !r.expired(now)).count();
+        // Tables a cut in progress takes over are counted before they go.
+        let mut handed = 0;
         let old: Vec<Table> = {
             let mut guards: Vec<_> = self.shards.iter().map(|s| s.lock.write()).collect();
-            let tables = guards
-                .iter_mut()
-                .map(|g| std::mem::take(&mut **g))
-                .collect();
+            let mut tables = Vec::with_capacity(SHARDS);
+            for (shard, g) in self.shards.iter().zip(guards.iter_mut()) {
+                let table = std::mem::take(&mut **g);
+                let n = if self.cuts.any() { live(&table) } else { 0 };
+                match self.cuts.before_take(self.index, shard, table) {
+                    Some(t) => tables.push(t),
+                    None => handed += n,
+                }
+            }
             for s in self.shards.iter() {
                 s.next_expiry.store(NO_EXPIRY, Ordering::Relaxed);
             }
@@ -679,16 +709,13 @@ impl Db {
             self.moves.counted();
             tables
         };
-        let n = old
-            .iter()
-            .map(|t| t.map.iter().filter(|r| !r.expired(now)).count())
-            .sum();
+        let n = handed + old.iter().map(live).sum::<usize>();
         (n, old)
     }
 
     /// Write-locks every shard, in index order.
     pub(super) fn lock_all(&self) -> Vec<Guard<'_>> {
-        self.shards.iter().map(|s| s.lock.write()).collect()
+        (0..SHARDS).map(|i| self.write_shard(i)).collect()
     }
 
     /// Exchanges the contents of two databases whose shards are all locked
@@ -803,6 +830,7 @@ mod tests {
             0,
             DefaultHashBuilder::default(),
             Arc::new(Clock::default()),
+            Arc::default(),
             Arc::default(),
             Arc::default(),
             Arc::default(),
@@ -946,6 +974,7 @@ mod tests {
             0,
             DefaultHashBuilder::default(),
             Arc::clone(&clock),
+            Arc::default(),
             Arc::default(),
             Arc::default(),
             Arc::default(),

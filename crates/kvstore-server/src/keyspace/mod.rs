@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod clock;
+pub mod cut;
 pub mod db;
 pub mod evict;
 pub mod functions;
@@ -35,6 +36,7 @@ use hashbrown::DefaultHashBuilder;
 pub const MAX_NESTING_CEILING: usize = 1024;
 
 pub use clock::Clock;
+pub use cut::{Cut, Kind as CutKind, Visitor, Walk};
 pub use db::{Db, Guard, Slot, Table, SHARDS};
 pub use object::Object;
 pub use record::{NewValue, Record, ValueRef};
@@ -58,6 +60,8 @@ pub struct Keyspace {
     /// Cleared by `DEBUG SET-ACTIVE-EXPIRE 0`: keys then go only when a
     /// command finds them past their deadline.
     pub active_expire: std::sync::atomic::AtomicBool,
+    /// The cuts in progress (see [`cut`]).
+    cuts: Arc<cut::Cuts>,
 }
 
 impl Keyspace {
@@ -68,6 +72,7 @@ impl Keyspace {
         let expired = Arc::new(AtomicU64::new(0));
         let moves = Arc::new(db::Moves::default());
         let lookups = Arc::new(db::Lookups::default());
+        let cuts = Arc::new(cut::Cuts::default());
         let dbs = (0..databases.max(1))
             .map(|i| {
                 Db::new(
@@ -77,6 +82,7 @@ impl Keyspace {
                     Arc::clone(&expired),
                     Arc::clone(&moves),
                     Arc::clone(&lookups),
+                    Arc::clone(&cuts),
                 )
             })
             .collect();
@@ -90,6 +96,7 @@ impl Keyspace {
             expired,
             lookups,
             active_expire: std::sync::atomic::AtomicBool::new(true),
+            cuts,
         }
     }
 
@@ -160,7 +167,7 @@ impl Keyspace {
         idx.dedup();
         let guards = idx
             .into_iter()
-            .map(|(d, s)| ((d, s), self.dbs[d].shards[s].lock.write()))
+            .map(|(d, s)| ((d, s), self.dbs[d].write_shard(s)))
             .collect();
         Locked { ks: self, guards }
     }
@@ -228,7 +235,9 @@ impl Keyspace {
         (start, count)
     }
 
-    /// Copies of every live record of every database, taken at one instant.
+    /// Copies of every live record of every database, taken at one instant
+    /// under every lock: for the debugging commands and offline uses. A
+    /// save while serving takes a [`Cut`] instead.
     pub fn snapshot(&self) -> Snapshot {
         // Never in the middle of a transaction.
         let _gate = self.gate.shared();
@@ -258,6 +267,26 @@ impl Keyspace {
 pub struct Snapshot {
     records: Vec<(usize, Record)>,
     libraries: Vec<bytes::Bytes>,
+}
+
+impl Walk for Snapshot {
+    fn keys(&self) -> usize {
+        self.records.len()
+    }
+
+    fn libraries(&self) -> &[bytes::Bytes] {
+        &self.libraries
+    }
+
+    fn walk<V: Visitor>(&self, v: &mut V) -> Result<(), V::Error> {
+        for chunk in self.records.chunks(256) {
+            for (d, r) in chunk {
+                v.record(*d, r);
+            }
+            v.unlocked()?;
+        }
+        Ok(())
+    }
 }
 
 impl Snapshot {

@@ -31,7 +31,7 @@ use super::manifest::{Layout, Manifest};
 use super::snapshot;
 use super::{failpoint, record, PersistError};
 use crate::config::AppendFsync;
-use crate::keyspace::{Keyspace, Snapshot};
+use crate::keyspace::{Cut, CutKind, Keyspace};
 
 /// Magic bytes at the start of every incremental file.
 pub const MAGIC: &[u8; 8] = b"KVSAOF\x01\x00";
@@ -69,8 +69,8 @@ pub struct State {
 
 struct Rotation {
     tail: BytesMut,
-    /// Copied under the write lock; decoded by the rewrite thread.
-    snapshot: Snapshot,
+    /// Begun under the write lock; read by the rewrite thread.
+    snapshot: Cut,
 }
 
 /// How far the log got, as waiting connections see it.
@@ -276,13 +276,16 @@ impl Aof {
     /// Begins a rewrite; false if one is already running. Must be called
     /// with the write lock held, so that the copy of the keyspace and the
     /// switch to a new incremental file happen at the same instant.
-    pub fn start_rewrite(&self, st: &mut State, keyspace: &Keyspace) -> bool {
+    pub fn start_rewrite(&self, st: &mut State, keyspace: &Arc<Keyspace>) -> bool {
         if st.stop || self.blocks_rewrite() || self.rewriting.swap(true, Ordering::AcqRel) {
             return false;
         }
-        // Only the copy happens under the lock; values are decoded by the
-        // rewrite thread as it writes them.
-        let snapshot = keyspace.snapshot();
+        // Only the cut's instant is taken under the lock; the rewrite
+        // thread reads the keyspace as of then, shard by shard.
+        let Some(snapshot) = keyspace.cut(CutKind::Rewrite) else {
+            self.rewriting.store(false, Ordering::Release);
+            return false;
+        };
         let tail = st.buf.split();
         st.db = None;
         st.rotation = Some(Rotation { tail, snapshot });
@@ -610,15 +613,9 @@ impl Aof {
 
     /// Second half of a rewrite, on its own thread: write the new base, then
     /// point the manifest at it, then delete what it replaces.
-    fn finish_rewrite(self: &Arc<Self>, seq: u64, snapshot: Snapshot) {
+    fn finish_rewrite(self: &Arc<Self>, seq: u64, snapshot: Cut) {
         let result = (|| -> Result<u64, PersistError> {
-            let base_size = snapshot::write(
-                &self.layout.base(seq),
-                snapshot.len(),
-                snapshot.records(),
-                snapshot.libraries(),
-                "rewrite",
-            )?;
+            let base_size = snapshot::write(&self.layout.base(seq), &snapshot, "rewrite")?;
             drop(snapshot);
             failpoint("rewrite-after-base");
             let mut m = self.manifest.lock();
@@ -846,7 +843,8 @@ mod tests {
             dir: dir.to_path_buf(),
             prefix: "appendonly.aof".into(),
         };
-        let base = snapshot::write(&layout.base(1), 0, std::iter::empty(), &[], "test").unwrap();
+        let empty = Keyspace::new(1).snapshot();
+        let base = snapshot::write(&layout.base(1), &empty, "test").unwrap();
         std::fs::write(layout.incr(1), MAGIC).unwrap();
         let m = Manifest {
             base: 1,
@@ -861,7 +859,7 @@ mod tests {
     }
 
     /// Appends one SET as a write command does; true if it started a rewrite.
-    fn write(aof: &Aof, store: &Keyspace, i: usize) -> bool {
+    fn write(aof: &Aof, store: &Arc<Keyspace>, i: usize) -> bool {
         let mut st = aof.lock();
         let args = [
             Value::bulk("SET"),
@@ -898,7 +896,7 @@ mod tests {
         // The new base cannot be renamed over a directory: the rewrite's
         // second half fails, as it would on a full disk.
         std::fs::create_dir(aof.layout.base(2)).unwrap();
-        let store = Keyspace::new(1);
+        let store = Arc::new(Keyspace::new(1));
         assert!(
             write(&aof, &store, 0),
             "the first write passes the threshold"
@@ -924,7 +922,7 @@ mod tests {
     fn a_failed_fsync_of_the_old_file_keeps_the_manifest_on_it() {
         let dir = tempfile::tempdir().unwrap();
         let aof = fresh(dir.path(), AppendFsync::No);
-        let store = Keyspace::new(1);
+        let store = Arc::new(Keyspace::new(1));
         aof.fail_fsyncs.store(1, Ordering::Release);
         assert!(write(&aof, &store, 0));
         wait_rewrite_done(&aof);

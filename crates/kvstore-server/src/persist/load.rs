@@ -16,6 +16,7 @@ use super::record::{self, Next};
 use super::{snapshot, PersistError};
 use crate::cmd::{self, Ctx};
 use crate::config::ReplyMode;
+use crate::keyspace::CutKind;
 use crate::state::{Session, Shared};
 
 /// The result of walking an incremental file.
@@ -231,15 +232,15 @@ fn load_aof(
                 base: 1,
                 incrs: vec![1],
             };
-            let snap = shared.keyspace.snapshot();
-            loaded.aof_size = snapshot::write(
-                &layout.base(1),
-                snap.len(),
-                snap.records(),
-                snap.libraries(),
-                "init",
-            )?;
-            drop(snap);
+            // Read in place: nothing else runs yet, and a copy would double
+            // the memory of what was just loaded.
+            let Some(cut) = shared.keyspace.cut(CutKind::Rewrite) else {
+                return Err(PersistError::Config(
+                    "a rewrite is already in progress".into(),
+                ));
+            };
+            loaded.aof_size = snapshot::write(&layout.base(1), &cut, "init")?;
+            drop(cut);
             let incr = layout.incr(1);
             fs::write(&incr, AOF_MAGIC).map_err(|e| PersistError::io(&incr, e))?;
             fs::File::open(&incr)

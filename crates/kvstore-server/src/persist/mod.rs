@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 use tracing::{error, info};
 
 use crate::config::{AppendFsync, Config};
-use crate::keyspace::{Keyspace, Snapshot};
+use crate::keyspace::{Cut, CutKind, Keyspace, Walk};
 use crate::state::{Durability, Log, Refusal, SaveDone, Shared};
 
 pub use aof::Aof;
@@ -235,7 +235,10 @@ impl Persist {
         }
         s.last_attempt.store(unix_now(), Ordering::Relaxed);
         let dirty = s.dirty.load(Ordering::Acquire);
-        let records = self.keyspace.snapshot();
+        let Some(records) = self.keyspace.cut(CutKind::Snapshot) else {
+            s.running.store(false, Ordering::Release);
+            return Err(SaveError::InProgress);
+        };
         let state = Arc::clone(s);
         let path = self.settings.dump.clone();
         let spawned = std::thread::Builder::new()
@@ -337,16 +340,10 @@ impl Persist {
 fn write_dump(
     state: &SaveState,
     path: &Path,
-    records: &Snapshot,
+    records: &Cut,
     dirty: u64,
 ) -> Result<(), PersistError> {
-    match snapshot::write(
-        path,
-        records.len(),
-        records.records(),
-        records.libraries(),
-        "save",
-    ) {
+    match snapshot::write(path, records, "save") {
         Ok(size) => {
             state.dirty.fetch_sub(
                 dirty.min(state.dirty.load(Ordering::Acquire)),
@@ -360,7 +357,7 @@ fn write_dump(
             state.saves.fetch_add(1, Ordering::Relaxed);
             info!(
                 "snapshot saved: {} keys, {size} bytes, {}",
-                records.len(),
+                records.keys(),
                 path.display()
             );
             Ok(())
@@ -746,9 +743,12 @@ impl Persist {
             std::thread::sleep(Duration::from_millis(5));
         }
         let dirty = self.save.dirty.load(Ordering::Acquire);
-        let records = self.keyspace.snapshot();
-        let result = write_dump(&self.save, &self.settings.dump, &records, dirty);
-        drop(records);
+        let result = match self.keyspace.cut(CutKind::Snapshot) {
+            Some(records) => write_dump(&self.save, &self.settings.dump, &records, dirty),
+            None => Err(PersistError::Config(
+                "a snapshot is already being written".into(),
+            )),
+        };
         self.save.running.store(false, Ordering::Release);
         result.map_err(|e| format!("the final snapshot failed: {e}"))
     }

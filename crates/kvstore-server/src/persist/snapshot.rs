@@ -24,6 +24,8 @@
 use std::fs::{self, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::Value;
@@ -31,7 +33,7 @@ use kvstore_protocol::Value;
 use super::fsutil::{commit_temp, discard_temp, temp_path};
 use super::record::{self, Next};
 use super::{failpoint, PersistError};
-use crate::keyspace::Record;
+use crate::keyspace::{Record, Visitor, Walk};
 
 pub const MAGIC: &[u8; 8] = b"KVSNAP\x02\x00";
 /// The magic of version 1, which had no library records.
@@ -59,22 +61,16 @@ impl Entry {
     }
 }
 
-/// Writes `entries` (`count` of them) to `path` atomically (temporary
-/// file, fsync, rename, directory fsync). Returns the file size. `why`
-/// (`save`, `rewrite`, `init`) names the failpoints on the way.
+/// Writes what `source` holds to `path` atomically (temporary file, fsync,
+/// rename, directory fsync). Returns the file size. `why` (`save`,
+/// `rewrite`, `init`) names the failpoints on the way.
 ///
-/// Takes an iterator so that callers can hand over a
-/// [`crate::store::Snapshot`] whose values are decoded here, one at a time,
-/// on the thread doing the I/O.
-pub fn write<'a>(
-    path: &Path,
-    count: usize,
-    entries: impl Iterator<Item = (usize, &'a Record)>,
-    libraries: &[Bytes],
-    why: &str,
-) -> Result<u64, PersistError> {
+/// The source is visited shard by shard (see [`crate::keyspace::cut`]):
+/// records are encoded under a shard's read lock and written out after it
+/// is released, so no write waits on the disk.
+pub fn write(path: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistError> {
     let tmp = temp_path(path);
-    let result = write_temp(&tmp, count, entries, libraries, why);
+    let result = write_temp(&tmp, source, why);
     match result {
         Ok(size) => {
             failpoint(&format!("{why}-before-rename"));
@@ -88,29 +84,26 @@ pub fn write<'a>(
     }
 }
 
-/// The body of [`write`]: everything up to the fsync of the temporary file.
-fn write_temp<'a>(
-    tmp: &Path,
-    count: usize,
-    entries: impl Iterator<Item = (usize, &'a Record)>,
-    libraries: &[Bytes],
-    why: &str,
-) -> Result<u64, PersistError> {
-    let io = |e| PersistError::io(tmp, e);
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(tmp)
-        .map_err(io)?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    out.write_all(MAGIC).map_err(io)?;
-    let mut size = MAGIC.len() as u64;
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut written = 0u64;
-    for (i, (db, rec)) in entries.enumerate() {
+/// Encodes records as a snapshot's entries; see [`write`].
+struct Encoder<'a> {
+    out: BufWriter<fs::File>,
+    tmp: &'a Path,
+    buf: BytesMut,
+    size: u64,
+    written: u64,
+    /// The failpoint `{why}-half-written` fires after this many records.
+    half: u64,
+    why: &'a str,
+    /// Test hook: a pause after each shard written (see [`save_delay`]).
+    delay: Option<Duration>,
+}
+
+impl Visitor for Encoder<'_> {
+    type Error = PersistError;
+
+    fn record(&mut self, db: usize, rec: &Record) {
         let (kind, value) = rec.to_parts();
-        let pair = Value::Array(vec![
+        let entry = Value::Array(vec![
             Value::Bulk(Bytes::copy_from_slice(rec.key())),
             value,
             Value::Integer(db as i64),
@@ -118,23 +111,77 @@ fn write_temp<'a>(
                 .map_or(Value::Null, |d| Value::Integer(d as i64)),
             Value::simple(kind),
         ]);
-        size += record::push(&mut buf, &pair) as u64;
-        written += 1;
-        if buf.len() >= 32 * 1024 {
-            out.write_all(&buf).map_err(io)?;
-            buf.clear();
+        if self.written == self.half {
+            failpoint(&format!("{}-half-written", self.why));
         }
-        if i == count / 2 {
-            failpoint(&format!("{why}-half-written"));
-        }
+        self.size += record::push(&mut self.buf, &entry) as u64;
+        self.written += 1;
     }
-    for code in libraries {
+
+    fn unlocked(&mut self) -> Result<(), PersistError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.out
+            .write_all(&self.buf)
+            .map_err(|e| PersistError::io(self.tmp, e))?;
+        self.buf.clear();
+        if let Some(d) = self.delay {
+            std::thread::sleep(d);
+        }
+        Ok(())
+    }
+}
+
+/// `KVSTORE_DEBUG_SAVE_DELAY_US=N`: a snapshot or rewrite pauses N µs after
+/// each shard it writes, so that a test can write while one is in progress.
+/// A test hook, not a setting.
+fn save_delay() -> Option<Duration> {
+    static DELAY: OnceLock<Option<Duration>> = OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("KVSTORE_DEBUG_SAVE_DELAY_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_micros)
+    })
+}
+
+/// The body of [`write`]: everything up to the fsync of the temporary file.
+fn write_temp(tmp: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistError> {
+    let io = |e| PersistError::io(tmp, e);
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(tmp)
+        .map_err(io)?;
+    let mut enc = Encoder {
+        out: BufWriter::with_capacity(1 << 20, file),
+        tmp,
+        buf: BytesMut::with_capacity(64 * 1024),
+        size: MAGIC.len() as u64,
+        written: 0,
+        half: source.keys() as u64 / 2,
+        why,
+        delay: save_delay(),
+    };
+    enc.out.write_all(MAGIC).map_err(io)?;
+    source.walk(&mut enc)?;
+    let Encoder {
+        out,
+        mut buf,
+        mut size,
+        written,
+        ..
+    } = enc;
+    for code in source.libraries() {
         let lib = Value::Array(vec![Value::simple("FUNCTION"), Value::Bulk(code.clone())]);
         size += record::push(&mut buf, &lib) as u64;
     }
     // The END record counts what was written, so it always matches.
     let end = Value::Array(vec![Value::simple("END"), Value::Integer(written as i64)]);
     size += record::push(&mut buf, &end) as u64;
+    let mut out = out;
     out.write_all(&buf).map_err(io)?;
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
@@ -310,15 +357,29 @@ mod tests {
             .iter()
             .map(|e| (e.db, e.record().unwrap()))
             .collect();
-        let iter = records.iter().map(|(d, r)| (*d, r));
-        write(
-            path,
-            records.len(),
-            iter,
-            &[Bytes::from_static(b"#!lua name=l\n")],
-            "test",
-        )
-        .unwrap();
+        let source = Records(records, vec![Bytes::from_static(b"#!lua name=l\n")]);
+        write(path, &source, "test").unwrap();
+    }
+
+    /// Records and libraries as a [`Walk`] visits them.
+    struct Records(Vec<(usize, Record)>, Vec<Bytes>);
+
+    impl Walk for Records {
+        fn keys(&self) -> usize {
+            self.0.len()
+        }
+
+        fn libraries(&self) -> &[Bytes] {
+            &self.1
+        }
+
+        fn walk<V: Visitor>(&self, v: &mut V) -> Result<(), V::Error> {
+            for (d, r) in &self.0 {
+                v.record(*d, r);
+                v.unlocked()?;
+            }
+            Ok(())
+        }
     }
 
     #[test]
