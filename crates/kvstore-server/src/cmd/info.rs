@@ -531,7 +531,10 @@ fn write_memory(
         ("rss_overhead_bytes", &diff(m.rss, resident)),
         ("mem_fragmentation_ratio", &ratio(m.rss, used)),
         ("mem_fragmentation_bytes", &diff(m.rss, used)),
-        ("mem_not_counted_for_evict", &aof_buffer),
+        (
+            "mem_not_counted_for_evict",
+            &(aof_buffer + shared.keyspace.kept_bytes() as i64),
+        ),
         ("mem_replication_backlog", &0),
         ("mem_total_replication_buffers", &0),
         ("mem_clients_slaves", &0),

@@ -26,7 +26,7 @@ pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 #[inline]
 pub fn refused(ctx: &Ctx<'_>, cmd: &Command) -> Option<Value> {
     let max = ctx.shared.keyspace.eviction.maxmemory();
-    if max == 0 || crate::memory::used() as u64 <= max {
+    if max == 0 || counted(ctx.shared) <= max {
         return None;
     }
     let failed = evict(ctx.shared, max) == Outcome::Failed;
@@ -46,8 +46,15 @@ pub fn refused(ctx: &Ctx<'_>, cmd: &Command) -> Option<Value> {
 pub fn script_refused(shared: &Shared) -> bool {
     let max = shared.keyspace.eviction.maxmemory();
     max != 0
-        && crate::memory::used() as u64 > max
+        && counted(shared) > max
         && shared.keyspace.eviction.policy() == crate::keyspace::evict::Policy::NoEviction
+}
+
+/// The memory `maxmemory` is weighed against: what is allocated, less the
+/// copies a snapshot in progress keeps (see `keyspace::cut`).
+#[inline]
+pub fn counted(shared: &Shared) -> u64 {
+    crate::memory::used().saturating_sub(shared.keyspace.kept_bytes()) as u64
 }
 
 /// Evicts until memory is under `max` or the policy can go no further,
@@ -60,7 +67,7 @@ pub fn evict(shared: &Shared, max: u64) -> Outcome {
         return Outcome::Running;
     };
     let mut evicted = Vec::new();
-    let mut over = || crate::memory::used() as u64 > max;
+    let mut over = || counted(shared) > max;
     let outcome = if shared.persist.tracks_writes() {
         let mut outcome = Outcome::Done;
         shared.persist.write(&mut |log: &mut Log| {

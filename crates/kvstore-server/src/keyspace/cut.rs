@@ -16,7 +16,7 @@
 //! have a cut in progress) under the shard lock they already hold: when no
 //! cut runs, that is all they pay.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -49,6 +49,9 @@ pub struct Cuts {
     /// Numbers cuts; never 0, so a fresh shard counts as unread.
     next_epoch: AtomicU32,
     slots: [Slot; KINDS],
+    /// About what the kept copies take: left out of the memory that
+    /// eviction weighs, as Redis leaves its fork's copied pages out.
+    kept_bytes: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -64,6 +67,17 @@ struct Slot {
 struct Kept {
     db: usize,
     records: Vec<Record>,
+    /// About what `records` take, counted in [`Cuts::kept_bytes`].
+    bytes: usize,
+}
+
+impl Kept {
+    fn new(db: usize, records: Vec<Record>) -> Kept {
+        // Sampled, so that a large container costs little to weigh.
+        let bytes = records.iter().map(|r| r.memory(8)).sum::<usize>()
+            + records.capacity() * std::mem::size_of::<Record>();
+        Kept { db, records, bytes }
+    }
 }
 
 impl Cuts {
@@ -78,6 +92,21 @@ impl Cuts {
         }
     }
 
+    /// About how much memory copies kept for cuts hold now.
+    pub fn kept_bytes(&self) -> usize {
+        self.kept_bytes.load(Ordering::Relaxed)
+    }
+
+    fn push(&self, k: usize, kept: Kept) {
+        self.kept_bytes.fetch_add(kept.bytes, Ordering::Relaxed);
+        self.slots[k].kept.lock().push(kept);
+    }
+
+    fn forget(&self, kept: &[Kept]) {
+        let bytes: usize = kept.iter().map(|k| k.bytes).sum();
+        self.kept_bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
     /// True while some cut is in progress.
     pub(super) fn any(&self) -> bool {
         self.active.load(Ordering::Relaxed) != 0
@@ -89,7 +118,7 @@ impl Cuts {
             if let Some(now) = self.claim(k, slot, shard, active) {
                 let records = live(table, now);
                 if !records.is_empty() {
-                    slot.kept.lock().push(Kept { db, records });
+                    self.push(k, Kept::new(db, records));
                 }
             }
         }
@@ -116,7 +145,7 @@ impl Cuts {
                 let records: Vec<Record> =
                     table.map.into_iter().filter(|r| !r.expired(*now)).collect();
                 if !records.is_empty() {
-                    self.slots[*k].kept.lock().push(Kept { db, records });
+                    self.push(*k, Kept::new(db, records));
                 }
                 None
             }
@@ -124,7 +153,7 @@ impl Cuts {
                 for &(k, now) in &wanting {
                     let records = live(&table, now);
                     if !records.is_empty() {
-                        self.slots[k].kept.lock().push(Kept { db, records });
+                        self.push(k, Kept::new(db, records));
                     }
                 }
                 Some(table)
@@ -216,12 +245,14 @@ impl Keyspace {
         let now = self.clock().now();
         slot.epoch.store(epoch, Ordering::Relaxed);
         slot.now.store(now, Ordering::Relaxed);
-        slot.kept.lock().clear();
+        let stale = std::mem::take(&mut *slot.kept.lock());
+        cuts.forget(&stale);
         // Every writer takes a shard lock held here before it looks at
         // this, so each sees the cut whole or not at all.
         cuts.active.fetch_or(bit, Ordering::Relaxed);
         let keys = guards.iter().map(|g| g.map.len()).sum();
         drop(guards);
+        drop(stale);
         let libraries = self.functions.read().sources();
         Some(Cut {
             ks: Arc::clone(self),
@@ -288,6 +319,7 @@ impl Cut {
                 v.record(kept.db, r);
             }
             // The copies are freed here, before the next shard is read.
+            self.ks.cuts.forget(std::slice::from_ref(&kept));
             drop(kept);
             v.unlocked()?;
         }
@@ -303,6 +335,7 @@ impl Drop for Cut {
         cuts.active
             .fetch_and(!(1u8 << self.kind as usize), Ordering::Relaxed);
         let kept = std::mem::take(&mut *cuts.slots[self.kind as usize].kept.lock());
+        cuts.forget(&kept);
         drop(guards);
         drop(kept);
     }
@@ -353,6 +386,13 @@ mod tests {
         let mut seen = Seen::default();
         let Ok(()) = snap.walk(&mut seen);
         seen.got
+    }
+
+    /// The keyspace as now, but with `key` (in db 1) at `value`.
+    fn state_with(ks: &Keyspace, key: &[u8], value: &[u8]) -> BTreeMap<(usize, Vec<u8>), Vec<u8>> {
+        let mut s = state(ks);
+        s.insert((1, key.to_vec()), value.to_vec());
+        s
     }
 
     fn walk(cut: &Cut) -> Seen {
@@ -440,10 +480,14 @@ mod tests {
         let cut = ks.cut(Kind::Snapshot).unwrap();
         ks.db(1).set_str(b"k1", b"new");
         assert!(!ks.cuts.slots[0].kept.lock().is_empty());
+        assert!(ks.kept_bytes() > 0, "the copy is weighed");
         drop(cut);
         assert!(ks.cuts.slots[0].kept.lock().is_empty());
+        assert_eq!(ks.kept_bytes(), 0);
         let cut = ks.cut(Kind::Snapshot).unwrap();
-        assert_eq!(walk(&cut).got, state(&ks));
+        ks.db(1).set_str(b"k1", b"newer");
+        assert_eq!(walk(&cut).got, state_with(&ks, b"k1", b"new"));
+        assert_eq!(ks.kept_bytes(), 0, "a walk frees what it took");
     }
 
     #[test]

@@ -153,6 +153,13 @@ impl Keyspace {
         self.len() == 0
     }
 
+    /// Memory held by copies that snapshots in progress keep of shards
+    /// written to since they began: eviction leaves it out, as Redis's
+    /// does its fork's copied pages.
+    pub fn kept_bytes(&self) -> usize {
+        self.cuts.kept_bytes()
+    }
+
     /// Write-locks the shards of `keys` (database, key) in ascending
     /// (database, shard) order, for an operation on all of them at once.
     pub fn lock<'a>(&'a self, keys: &[(usize, &[u8])]) -> Locked<'a> {

@@ -68,7 +68,7 @@ pub fn try_serve(
             }
             // Over `maxmemory`, the general path evicts or refuses.
             let max = shared.keyspace.eviction.maxmemory();
-            if max != 0 && crate::memory::used() as u64 > max {
+            if max != 0 && crate::cmd::maxmemory::counted(shared) > max {
                 return None;
             }
             let db = shared.keyspace.db(session.db);
