@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 
 use super::db::{Shard, Table};
 use super::record::Record;
-use super::Keyspace;
+use super::{Keyspace, SHARDS};
 
 /// The kinds of cut that may be in progress at once, one of each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +199,11 @@ pub trait Visitor {
 /// record: a [`Cut`], or a [`super::Snapshot`] taken whole.
 pub trait Walk {
     /// About how many records [`Walk::walk`] visits.
-    fn keys(&self) -> usize;
+    fn keys(&self) -> usize {
+        self.sizes().iter().sum()
+    }
+    /// About how many records [`Walk::walk`] visits in each database.
+    fn sizes(&self) -> Vec<usize>;
     /// The function libraries' sources at the instant.
     fn libraries(&self) -> &[Bytes];
     /// Visits every live record, once each. Stops at the first error `v`
@@ -214,7 +218,8 @@ pub struct Cut {
     kind: Kind,
     epoch: u32,
     now: u64,
-    keys: usize,
+    /// Keys in each database at the cut.
+    sizes: Vec<usize>,
     libraries: Vec<Bytes>,
 }
 
@@ -250,7 +255,10 @@ impl Keyspace {
         // Every writer takes a shard lock held here before it looks at
         // this, so each sees the cut whole or not at all.
         cuts.active.fetch_or(bit, Ordering::Relaxed);
-        let keys = guards.iter().map(|g| g.map.len()).sum();
+        let sizes = guards
+            .chunks(SHARDS)
+            .map(|db| db.iter().map(|g| g.map.len()).sum())
+            .collect();
         drop(guards);
         drop(stale);
         let libraries = self.functions.read().sources();
@@ -259,7 +267,7 @@ impl Keyspace {
             kind,
             epoch,
             now,
-            keys,
+            sizes,
             libraries,
         })
     }
@@ -274,9 +282,10 @@ impl Keyspace {
 }
 
 impl Walk for Cut {
-    /// Keys in the keyspace at the cut, those past their deadline included.
-    fn keys(&self) -> usize {
-        self.keys
+    /// Keys in each database at the cut, those past their deadline
+    /// included.
+    fn sizes(&self) -> Vec<usize> {
+        self.sizes.clone()
     }
 
     fn libraries(&self) -> &[Bytes] {

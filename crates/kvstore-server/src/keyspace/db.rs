@@ -286,10 +286,37 @@ impl Db {
 
     /// Stores a record built elsewhere (loading, RESTORE), replacing the key.
     pub fn insert_record(&self, record: Record) -> bool {
-        let key = record.key().to_vec();
-        let h = self.hash(&key);
+        // The key must outlive the record's move into the table: a copy,
+        // on the stack for the usual short key (loading makes millions).
+        let mut short = [0u8; 64];
+        let long;
+        let key = match record.key() {
+            k if k.len() <= short.len() => {
+                short[..k.len()].copy_from_slice(k);
+                &short[..k.len()]
+            }
+            k => {
+                long = k.to_vec();
+                &long[..]
+            }
+        };
+        let h = self.hash(key);
         let mut table = self.write_shard(Self::shard_of(h));
-        self.entry_in(&mut table, h, &key, |slot| slot.replace(record).is_some())
+        self.entry_in(&mut table, h, key, |slot| slot.replace(record).is_some())
+    }
+
+    /// Makes room for about `keys` more keys spread over the shards, so
+    /// that loading them does not grow each table step by step.
+    pub fn reserve(&self, keys: usize) {
+        let per_shard = keys / SHARDS + keys / SHARDS / 8 + 1;
+        for i in 0..SHARDS {
+            let mut table = self.write_shard(i);
+            let hasher = &self.hasher;
+            // Best effort: a table that cannot grow now grows as keys come.
+            let _ = table
+                .map
+                .try_reserve(per_shard, |r| hasher.hash_one(r.key()));
+        }
     }
 
     /// A read-modify-write of `key` under its shard's write lock: `f` sees

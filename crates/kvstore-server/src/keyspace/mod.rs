@@ -266,12 +266,17 @@ impl Keyspace {
             }
         }
         let libraries = self.functions.read().sources();
-        Snapshot { records, libraries }
+        Snapshot {
+            databases: self.dbs.len(),
+            records,
+            libraries,
+        }
     }
 }
 
 /// The keyspace as of one instant; see [`Keyspace::snapshot`].
 pub struct Snapshot {
+    databases: usize,
     records: Vec<(usize, Record)>,
     libraries: Vec<bytes::Bytes>,
 }
@@ -279,6 +284,16 @@ pub struct Snapshot {
 impl Walk for Snapshot {
     fn keys(&self) -> usize {
         self.records.len()
+    }
+
+    fn sizes(&self) -> Vec<usize> {
+        let mut out = vec![0; self.databases];
+        for (d, _) in &self.records {
+            if let Some(n) = out.get_mut(*d) {
+                *n += 1;
+            }
+        }
+        out
     }
 
     fn libraries(&self) -> &[bytes::Bytes] {

@@ -270,21 +270,27 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
     let mut dropped = 0u64;
     let mut bad = None;
     let mut libraries = Vec::new();
-    let n = snapshot::read_all(
+    let n = snapshot::read_records(
         path,
-        &mut |e| {
-            if drop_expired && e.deadline.is_some_and(|d| d <= now) {
+        &mut |db, r| {
+            if drop_expired && r.deadline().is_some_and(|d| d <= now) {
                 dropped += 1;
                 return;
             }
-            match e.record() {
-                Ok(r) => {
-                    shared.keyspace.db(e.db).insert_record(r);
-                }
-                Err(why) => bad = Some(why),
-            }
+            shared.keyspace.db(db).insert_record(r);
         },
         &mut |code| libraries.push(code),
+        &mut |sizes| {
+            // A hint, bounded by what the file could hold (a record takes
+            // well over 16 bytes), so that no count can ask for much more
+            // memory than the keys will.
+            let cap = fs::metadata(path).map_or(0, |m| m.len() as usize / 16);
+            for (db, &n) in sizes.iter().enumerate() {
+                if let Some(d) = shared.keyspace.get_db(db) {
+                    d.reserve(n.min(cap));
+                }
+            }
+        },
     )?;
     // Libraries load as FUNCTION LOAD does, through the command table,
     // which compiles them and records what they register.

@@ -104,6 +104,12 @@ const NO_LIMIT: usize = usize::MAX >> 4;
 
 /// Decodes a payload into the one frame it must hold.
 pub fn decode_payload(payload: &[u8]) -> Result<Value, String> {
+    decode_owned(BytesMut::from(payload))
+}
+
+/// [`decode_payload`] of a payload the caller gives up: its strings become
+/// parts of it, without a copy.
+pub fn decode_owned(mut buf: BytesMut) -> Result<Value, String> {
     // The record was checksummed by this program, so the live limits (which
     // the user may have lowered since) must not reject it.
     // Depth stays bounded even so: values are built recursively, and a
@@ -115,7 +121,6 @@ pub fn decode_payload(payload: &[u8]) -> Result<Value, String> {
         max_line: NO_LIMIT,
         max_frame_len: NO_LIMIT,
     });
-    let mut buf = BytesMut::from(payload);
     match decoder.decode(&mut buf) {
         Ok(Some(v)) if buf.is_empty() => Ok(v),
         Ok(Some(_)) => Err("trailing bytes after the frame".into()),

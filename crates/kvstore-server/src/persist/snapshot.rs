@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! "KVSNAP" version:u16 LE
+//! record            version 3: [+SIZES, [keys in db 0, db 1, ...]] (a hint
+//!                   for loading: tables are sized once, not grown)
 //! record*           one per key: [key (bulk), value, db, deadline, kind]
 //!                   (deadline: Unix ms, or null; kind: `v` for a string or
 //!                   seed value, else the container's TYPE name; files
@@ -11,9 +13,10 @@
 //! record            [+END, count]   (count: key records)
 //! ```
 //!
-//! Version 1 files (written before function libraries) are read as they
-//! are; version 2 added the library records, so a version-1 reader would
-//! refuse a newer file rather than drop its libraries unseen.
+//! Older versions are read as they are: version 1 was written before
+//! function libraries, version 2 before the sizes record. Each change
+//! bumps the version so that an older reader refuses a newer file rather
+//! than drop what it does not know unseen.
 //!
 //! Records use the framing of [`super::record`], so every entry carries its
 //! own checksum and damage is reported with its byte offset. A snapshot
@@ -22,7 +25,7 @@
 //! append-only file.
 
 use std::fs::{self, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -35,13 +38,17 @@ use super::record::{self, Next};
 use super::{failpoint, PersistError};
 use crate::keyspace::{Record, Visitor, Walk};
 
-pub const MAGIC: &[u8; 8] = b"KVSNAP\x02\x00";
-/// The magic of version 1, which had no library records.
+pub const MAGIC: &[u8; 8] = b"KVSNAP\x03\x00";
+/// The magic of version 2, which had no sizes record.
+const MAGIC_V2: &[u8; 8] = b"KVSNAP\x02\x00";
+/// The magic of version 1, which had no library records either.
 const MAGIC_V1: &[u8; 8] = b"KVSNAP\x01\x00";
 
 /// True if `data` begins like a snapshot file of any version.
 pub fn is_snapshot(data: &[u8]) -> bool {
-    data.starts_with(MAGIC) || data.starts_with(MAGIC_V1)
+    [MAGIC, MAGIC_V2, MAGIC_V1]
+        .iter()
+        .any(|m| data.starts_with(&m[..]))
 }
 
 /// One key as a snapshot holds it.
@@ -166,6 +173,17 @@ fn write_temp(tmp: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistE
         delay: save_delay(),
     };
     enc.out.write_all(MAGIC).map_err(io)?;
+    let sizes = Value::Array(vec![
+        Value::simple("SIZES"),
+        Value::Array(
+            source
+                .sizes()
+                .into_iter()
+                .map(|n| Value::Integer(n as i64))
+                .collect(),
+        ),
+    ]);
+    enc.size += record::push(&mut enc.buf, &sizes) as u64;
     source.walk(&mut enc)?;
     let Encoder {
         out,
@@ -200,8 +218,37 @@ pub fn read_all(
     f: &mut dyn FnMut(Entry),
     lib: &mut dyn FnMut(Bytes),
 ) -> Result<u64, PersistError> {
-    let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
-    parse(path, &data, f, lib)
+    parse(
+        path,
+        &mut |e| {
+            e.record()?;
+            f(e);
+            Ok(())
+        },
+        lib,
+        &mut |_| {},
+    )
+}
+
+/// Reads the snapshot at `path` as records ready to insert, each built
+/// once, with its database. Libraries go to `lib`; `sizes` gets how many
+/// keys each database had when the file was written, before any of them,
+/// if the file says. Returns the number of records.
+pub fn read_records(
+    path: &Path,
+    f: &mut dyn FnMut(usize, Record),
+    lib: &mut dyn FnMut(Bytes),
+    sizes: &mut dyn FnMut(&[usize]),
+) -> Result<u64, PersistError> {
+    parse(
+        path,
+        &mut |e| {
+            f(e.db, e.record()?);
+            Ok(())
+        },
+        lib,
+        sizes,
+    )
 }
 
 /// Checks the snapshot at `path` without keeping anything.
@@ -209,43 +256,163 @@ pub fn verify(path: &Path) -> Result<u64, PersistError> {
     read(path, |_| {})
 }
 
+/// How much of a file [`Records`] reads at a time.
+const CHUNK: usize = 4 << 20;
+
+/// The records of a file, read a few MiB at a time, so that loading never
+/// holds the whole file in memory. Payloads are handed out as parts of the
+/// read buffer, without a copy.
+struct Records<'p> {
+    path: &'p Path,
+    file: fs::File,
+    buf: BytesMut,
+    /// The file offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+}
+
+impl<'p> Records<'p> {
+    fn open(path: &'p Path) -> Result<Records<'p>, PersistError> {
+        let file = fs::File::open(path).map_err(|e| PersistError::io(path, e))?;
+        Ok(Records {
+            path,
+            file,
+            buf: BytesMut::new(),
+            base: 0,
+            eof: false,
+        })
+    }
+
+    fn corrupt(&self, offset: u64, reason: String) -> PersistError {
+        PersistError::Corrupt {
+            path: self.path.to_path_buf(),
+            offset,
+            reason,
+        }
+    }
+
+    /// The first `n` bytes of the file, or fewer if it is shorter.
+    fn head(&mut self, n: usize) -> Result<BytesMut, PersistError> {
+        while self.buf.len() < n && !self.eof {
+            self.fill(n)?;
+        }
+        let n = n.min(self.buf.len());
+        self.base += n as u64;
+        Ok(self.buf.split_to(n))
+    }
+
+    /// The next record's payload and its offset; `None` where the file
+    /// ends exactly.
+    fn next(&mut self) -> Result<Option<(BytesMut, u64)>, PersistError> {
+        loop {
+            let (at, end) = match record::next(&self.buf, 0) {
+                Next::Record { payload, end } => (end - payload.len(), end),
+                Next::End if self.eof => return Ok(None),
+                Next::Torn(why) | Next::Corrupt(why) if self.eof => {
+                    return Err(self.corrupt(self.base, why))
+                }
+                Next::Corrupt(why) => return Err(self.corrupt(self.base, why)),
+                Next::End | Next::Torn(_) => {
+                    // A record that straddles the buffer's end: room for
+                    // all of it (its length is checked against the file
+                    // when the header's own checksum is).
+                    let need = match self.buf.get(..8) {
+                        Some(len) => {
+                            let mut b = [0u8; 8];
+                            b.copy_from_slice(len);
+                            usize::try_from(u64::from_le_bytes(b))
+                                .unwrap_or(usize::MAX)
+                                .saturating_add(record::HEADER_LEN)
+                        }
+                        None => record::HEADER_LEN,
+                    };
+                    self.fill(need)?;
+                    continue;
+                }
+            };
+            let offset = self.base;
+            let mut payload = self.buf.split_to(end);
+            let _ = payload.split_to(at);
+            self.base += end as u64;
+            return Ok(Some((payload, offset)));
+        }
+    }
+
+    /// Reads until the buffer holds `need` bytes (at least a chunk's
+    /// worth), or the file ends. A `need` past the end of the file is
+    /// not allocated for: the record is then torn, or its header damaged.
+    fn fill(&mut self, need: usize) -> Result<(), PersistError> {
+        let io = |e| PersistError::io(self.path, e);
+        let size = self.file.metadata().map_err(io)?.len();
+        let left = size.saturating_sub(self.base) as usize;
+        let want = need.max(CHUNK).min(left.max(self.buf.len()));
+        let have = self.buf.len();
+        if want <= have {
+            self.eof = true;
+            return Ok(());
+        }
+        self.buf.resize(want, 0);
+        let mut filled = have;
+        while filled < want {
+            match self.file.read(&mut self.buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(filled);
+                    return Err(io(e));
+                }
+            }
+        }
+        self.buf.truncate(filled);
+        if filled == have {
+            self.eof = true;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a snapshot record by record, handing each key's entry to `entry`
+/// (whose error is reported as damage at that record's offset).
 fn parse(
     path: &Path,
-    data: &[u8],
-    f: &mut dyn FnMut(Entry),
+    entry: &mut dyn FnMut(Entry) -> Result<(), String>,
     lib: &mut dyn FnMut(Bytes),
+    sizes: &mut dyn FnMut(&[usize]),
 ) -> Result<u64, PersistError> {
-    let corrupt = |offset: usize, reason: String| PersistError::Corrupt {
-        path: path.to_path_buf(),
-        offset: offset as u64,
-        reason,
-    };
-    let head = data.get(..MAGIC.len());
-    let v1 = head == Some(&MAGIC_V1[..]);
-    if !v1 && head != Some(&MAGIC[..]) {
-        return Err(corrupt(0, "not a kvstore snapshot (bad magic)".into()));
+    let mut records = Records::open(path)?;
+    let head = records.head(MAGIC.len())?;
+    let v1 = head[..] == MAGIC_V1[..];
+    let v3 = head[..] == MAGIC[..];
+    if !v1 && !v3 && head[..] != MAGIC_V2[..] {
+        return Err(records.corrupt(0, "not a kvstore snapshot (bad magic)".into()));
     }
-    let mut at = MAGIC.len();
     let mut count = 0u64;
     loop {
-        let (payload, end) = match record::next(data, at) {
-            Next::Record { payload, end } => (payload, end),
-            Next::End => return Err(corrupt(at, "snapshot ends without its END record".into())),
-            Next::Torn(why) | Next::Corrupt(why) => return Err(corrupt(at, why)),
+        let Some((payload, at)) = records.next()? else {
+            return Err(
+                records.corrupt(records.base, "snapshot ends without its END record".into())
+            );
         };
-        let value = record::decode_payload(payload).map_err(|why| corrupt(at, why))?;
+        let corrupt = |why: String| PersistError::Corrupt {
+            path: path.to_path_buf(),
+            offset: at,
+            reason: why,
+        };
+        let end = records.base;
+        let value = record::decode_owned(payload).map_err(corrupt)?;
         let Value::Array(items) = value else {
-            return Err(corrupt(at, "entry is not an array".into()));
+            return Err(corrupt("entry is not an array".into()));
         };
         let mut items = items.into_iter();
         let (first, value) = match (items.next(), items.next()) {
             (Some(a), Some(b)) => (a, b),
-            _ => return Err(corrupt(at, "entry is too short".into())),
+            _ => return Err(corrupt("entry is too short".into())),
         };
         let rest: Vec<Value> = items.collect();
         match first {
             Value::Bulk(key) => {
-                let entry = match &rest[..] {
+                let e = match &rest[..] {
                     [] => Entry {
                         db: 0,
                         key,
@@ -260,40 +427,50 @@ fn parse(
                         deadline: match deadline {
                             Value::Integer(d) if *d >= 0 => Some(*d as u64),
                             Value::Null => None,
-                            _ => return Err(corrupt(at, "bad deadline".into())),
+                            _ => return Err(corrupt("bad deadline".into())),
                         },
                         kind: String::from_utf8_lossy(kind).into_owned(),
                     },
-                    _ => return Err(corrupt(at, "entry has the wrong shape".into())),
+                    _ => return Err(corrupt("entry has the wrong shape".into())),
                 };
-                if let Err(why) = entry.record() {
-                    return Err(corrupt(at, why));
-                }
-                f(entry);
-                super::progress::advance(end as u64);
+                entry(e).map_err(corrupt)?;
+                super::progress::advance(end);
                 count += 1;
+            }
+            Value::Simple(tag) if &tag[..] == b"SIZES" && v3 && count == 0 && rest.is_empty() => {
+                let Value::Array(counts) = value else {
+                    return Err(corrupt("sizes record is not an array".into()));
+                };
+                let counts: Vec<usize> = counts
+                    .iter()
+                    .map(|n| match n {
+                        Value::Integer(n) => usize::try_from(*n).ok(),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| corrupt("sizes record holds a bad count".into()))?;
+                sizes(&counts);
             }
             Value::Simple(tag) if &tag[..] == b"FUNCTION" && !v1 && rest.is_empty() => {
                 let Value::Bulk(code) = value else {
-                    return Err(corrupt(at, "function library is not a string".into()));
+                    return Err(corrupt("function library is not a string".into()));
                 };
                 lib(code);
             }
             Value::Simple(tag) if &tag[..] == b"END" && rest.is_empty() => {
                 if value != Value::Integer(count as i64) {
-                    return Err(corrupt(
-                        at,
-                        format!("END record says {value:?} entries, found {count}"),
-                    ));
+                    return Err(corrupt(format!(
+                        "END record says {value:?} entries, found {count}"
+                    )));
                 }
-                if end != data.len() {
-                    return Err(corrupt(end, "bytes after the END record".into()));
+                records.fill(1)?;
+                if !records.buf.is_empty() {
+                    return Err(records.corrupt(end, "bytes after the END record".into()));
                 }
                 return Ok(count);
             }
-            _ => return Err(corrupt(at, "entry key is not a string".into())),
+            _ => return Err(corrupt("entry key is not a string".into())),
         }
-        at = end;
     }
 }
 
@@ -369,6 +546,17 @@ mod tests {
             self.0.len()
         }
 
+        fn sizes(&self) -> Vec<usize> {
+            let mut out = Vec::new();
+            for (d, _) in &self.0 {
+                if out.len() <= *d {
+                    out.resize(d + 1, 0);
+                }
+                out[*d] += 1;
+            }
+            out
+        }
+
         fn libraries(&self) -> &[Bytes] {
             &self.1
         }
@@ -399,6 +587,54 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, ["dump.kvs"], "no temporary file is left");
+    }
+
+    /// Values that straddle the reader's chunks, and one larger than a
+    /// chunk, come back whole; the sizes record reports each database.
+    #[test]
+    fn records_across_and_beyond_a_chunk_come_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.kvs");
+        let mut entries = Vec::new();
+        for (i, len) in [CHUNK - 100, 300, CHUNK + CHUNK / 2, 5, CHUNK / 3]
+            .into_iter()
+            .enumerate()
+        {
+            let value = Value::Bulk(Bytes::from(vec![b'a' + i as u8; len]));
+            entries.push(entry(i % 2, &format!("k{i}"), value, None, "v"));
+        }
+        let records = entries
+            .iter()
+            .map(|e| (e.db, e.record().unwrap()))
+            .collect();
+        write(&path, &Records(records, vec![]), "test").unwrap();
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        let n = read_records(
+            &path,
+            &mut |db, r| got.push((db, r.key().to_vec(), r.view().to_value())),
+            &mut |_| {},
+            &mut |s| sizes = s.to_vec(),
+        )
+        .unwrap();
+        assert_eq!(n, 5);
+        assert_eq!(sizes, [3, 2]);
+        let want: Vec<_> = entries
+            .iter()
+            .map(|e| (e.db, e.key.to_vec(), e.value.clone()))
+            .collect();
+        assert_eq!(got, want);
+        // Cut anywhere, even past the first chunk, it is refused.
+        let data = fs::read(&path).unwrap();
+        for cut in [CHUNK + 7, 2 * CHUNK + 1, data.len() - 1] {
+            fs::write(&path, &data[..cut]).unwrap();
+            assert!(verify(&path).is_err(), "cut at {cut}");
+        }
+        let mut longer = data.clone();
+        longer.push(0);
+        fs::write(&path, &longer).unwrap();
+        let err = verify(&path).unwrap_err().to_string();
+        assert!(err.contains("bytes after the END record"), "{err}");
     }
 
     #[test]
