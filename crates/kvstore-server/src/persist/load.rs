@@ -13,7 +13,7 @@ use super::fsutil::{parent, sync_dir, temp_target};
 use super::manifest::{Layout, Manifest};
 use super::progress::{advance, file_done, set_total};
 use super::record::{self, Next};
-use super::{snapshot, PersistError};
+use super::{rdb, snapshot, PersistError};
 use crate::cmd::{self, Ctx};
 use crate::config::ReplyMode;
 use crate::state::{Session, Shared};
@@ -261,7 +261,8 @@ fn file_len(path: &Path) -> Result<u64, PersistError> {
         .map_err(|e| PersistError::io(path, e))
 }
 
-/// Loads a snapshot; `drop_expired` leaves out the keys whose deadline
+/// Loads a snapshot, kvstore's own or a Redis RDB file (told apart by
+/// their first bytes); `drop_expired` leaves out the keys whose deadline
 /// passed while the server was down (a base file of the AOF keeps them:
 /// the log after it may have changed their deadline).
 fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(), PersistError> {
@@ -269,22 +270,33 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
     let mut dropped = 0u64;
     let mut bad = None;
     let mut libraries = Vec::new();
-    let n = snapshot::read_all(
-        path,
-        &mut |e| {
-            if drop_expired && e.deadline.is_some_and(|d| d <= now) {
-                dropped += 1;
-                return;
+    let mut take = |e: snapshot::Entry| {
+        if drop_expired && e.deadline.is_some_and(|d| d <= now) {
+            dropped += 1;
+            return;
+        }
+        match e.record() {
+            Ok(r) => {
+                shared.keyspace.db(e.db).insert_record(r);
             }
-            match e.record() {
-                Ok(r) => {
-                    shared.keyspace.db(e.db).insert_record(r);
-                }
-                Err(why) => bad = Some(why),
-            }
-        },
-        &mut |code| libraries.push(code),
-    )?;
+            Err(why) => bad = Some(why),
+        }
+    };
+    let mut lib = |code| libraries.push(code);
+    let rdb = if starts_as_rdb(path)? {
+        Some(rdb::read(
+            path,
+            shared.keyspace.databases(),
+            &mut take,
+            &mut lib,
+        )?)
+    } else {
+        None
+    };
+    let n = match &rdb {
+        Some(summary) => summary.keys,
+        None => snapshot::read_all(path, &mut take, &mut lib)?,
+    };
     // Libraries load as FUNCTION LOAD does, through the command table,
     // which compiles them and records what they register.
     let mut session = Session::new(0, shared.local_addr, ReplyMode::Redis);
@@ -313,7 +325,34 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
         n - dropped,
         path.display()
     );
+    if let Some(s) = rdb {
+        info!(
+            "{} is a Redis RDB file (version {}, written by Redis {}; {} empty keys skipped, {} function libraries): the next save writes kvstore's own snapshot format in its place",
+            path.display(),
+            s.version,
+            s.redis_ver.as_deref().unwrap_or("of unknown version"),
+            s.empty,
+            s.libraries
+        );
+    }
     Ok(())
+}
+
+/// True if the file at `path` begins with the RDB magic.
+fn starts_as_rdb(path: &Path) -> Result<bool, PersistError> {
+    use std::io::Read;
+    let mut head = [0u8; 5];
+    let mut f = fs::File::open(path).map_err(|e| PersistError::io(path, e))?;
+    let mut got = 0;
+    while got < head.len() {
+        match f.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(PersistError::io(path, e)),
+        }
+    }
+    Ok(rdb::is_rdb(&head[..got]))
 }
 
 /// Replays one incremental file through the command table, exactly as the
