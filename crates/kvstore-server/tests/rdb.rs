@@ -439,6 +439,18 @@ fn damaged_truncated_and_unfit_files_are_refused() {
             && log.contains("checksum"),
         "{log}"
     );
+    // kvstore-check says the same.
+    let bad = src.path().join("flipped.rdb");
+    std::fs::write(&bad, &flipped).expect("write");
+    let check = Command::new(durability_common::CHECK_BIN)
+        .arg(&bad)
+        .output()
+        .expect("kvstore-check");
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        !check.status.success() && text.contains(&format!("byte offset {end}")),
+        "{text}"
+    );
     // Cut short: the walk names where the file stops making sense.
     let (status, log) = start(&good[..good.len() - 20], &[]);
     assert!(!status.success());

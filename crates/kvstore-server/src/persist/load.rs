@@ -341,18 +341,11 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
 /// True if the file at `path` begins with the RDB magic.
 fn starts_as_rdb(path: &Path) -> Result<bool, PersistError> {
     use std::io::Read;
-    let mut head = [0u8; 5];
-    let mut f = fs::File::open(path).map_err(|e| PersistError::io(path, e))?;
-    let mut got = 0;
-    while got < head.len() {
-        match f.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(PersistError::io(path, e)),
-        }
-    }
-    Ok(rdb::is_rdb(&head[..got]))
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(5).read_to_end(&mut head))
+        .map_err(|e| PersistError::io(path, e))?;
+    Ok(rdb::is_rdb(&head))
 }
 
 /// Replays one incremental file through the command table, exactly as the
