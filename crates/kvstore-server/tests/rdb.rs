@@ -339,9 +339,12 @@ fn redis_loads_what_kvstore_exports() {
     fill(&mut k);
     let rdir = tempfile::tempdir().expect("tempdir");
     let out = rdir.path().join("dump.rdb");
+    // Beside the running server, whose directory it leaves as it was.
+    let before = listing(kdir.path());
     let (ok_exit, log) = export(kdir.path(), &out, &["--appendonly", "yes"]);
     assert!(ok_exit, "{log}");
     assert!(log.contains("as an RDB file"), "{log}");
+    assert_eq!(listing(kdir.path()), before);
 
     let check = Command::new(&check_bin)
         .arg(&out)
@@ -369,6 +372,39 @@ fn redis_loads_what_kvstore_exports() {
     // And its own save and reload of them agree.
     ok(&mut r, words(&["DEBUG", "RELOAD"]));
     same_data(&mut k, &mut r);
+}
+
+/// Every file in `dir` with its contents.
+fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("read_dir")
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_export_changes_nothing_in_the_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kv = Proc::start(dir.path(), &[]);
+    kv.connect().cmd(&["SET", "k", "v"]);
+    kv.connect().cmd(&["SAVE"]);
+    drop(kv);
+    let before = listing(dir.path());
+    // With --appendonly and no log yet, a start would create the log.
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let out = out_dir.path().join("dump.rdb");
+    let (ok_exit, log) = export(dir.path(), &out, &["--appendonly", "yes"]);
+    assert!(ok_exit, "{log}");
+    assert_eq!(listing(dir.path()), before);
+    let kv = kvstore(out_dir.path(), &["--dbfilename", "dump.rdb"]);
+    assert_eq!(kv.connect().cmd(&["GET", "k"]), b("v"));
+    // A directory that is not there exports nothing.
+    let (ok_exit, log) = export(&dir.path().join("nope"), &out, &[]);
+    assert!(!ok_exit && log.contains("is not a directory"), "{log}");
 }
 
 #[test]

@@ -145,6 +145,17 @@ pub struct Loaded {
     pub aof_size: u64,
 }
 
+/// How the directory is opened.
+#[derive(Debug, Clone, Copy)]
+struct Opening {
+    load_truncated: bool,
+    start_empty: bool,
+    /// For `--rdb-export`, possibly beside a server running on the same
+    /// directory: change nothing there (no clean-up, no cut, no new log),
+    /// and take a torn last record for one still being written.
+    read_only: bool,
+}
+
 /// Loads the data at start-up into the keyspace: the AOF when it is on
 /// (creating it if it does not exist yet, from the snapshot if there is
 /// one), else the snapshot if there is one.
@@ -156,8 +167,43 @@ pub fn load(
     load_truncated: bool,
     start_empty: bool,
 ) -> Result<Loaded, PersistError> {
+    let how = Opening {
+        load_truncated,
+        start_empty,
+        read_only: false,
+    };
+    load_with(shared, layout, dump, aof_on, how)
+}
+
+/// [`load`] without changing anything in the directory: the AOF's files
+/// or the snapshot are only read. A torn last record of the log is left
+/// out (a server may be writing it), and with `--appendonly` but no log
+/// yet the snapshot is loaded and no log created.
+pub fn load_read_only(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    aof_on: bool,
+) -> Result<Loaded, PersistError> {
+    let how = Opening {
+        load_truncated: true,
+        start_empty: false,
+        read_only: true,
+    };
+    load_with(shared, layout, dump, aof_on, how)
+}
+
+fn load_with(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    aof_on: bool,
+    how: Opening,
+) -> Result<Loaded, PersistError> {
     let mut loaded = Loaded::default();
-    remove_temporaries(layout, dump);
+    if !how.read_only {
+        remove_temporaries(layout, dump);
+    }
     if !aof_on {
         if dump.exists() {
             set_total(fs::metadata(dump).map_or(0, |m| m.len()));
@@ -172,14 +218,7 @@ pub fn load(
     // invisible, and the expiry cycle removes them.
     let clock = shared.keyspace.clock();
     clock.freeze(true);
-    let result = load_aof(
-        shared,
-        layout,
-        dump,
-        load_truncated,
-        start_empty,
-        &mut loaded,
-    );
+    let result = load_aof(shared, layout, dump, how, &mut loaded);
     clock.freeze(false);
     result?;
     loaded.keys = shared.keyspace.len();
@@ -190,13 +229,14 @@ fn load_aof(
     shared: &Shared,
     layout: &Layout,
     dump: &Path,
-    load_truncated: bool,
-    start_empty: bool,
+    how: Opening,
     loaded: &mut Loaded,
 ) -> Result<(), PersistError> {
     let manifest = match layout.read()? {
         Some(m) => {
-            remove_leftovers(layout, Some(&m));
+            if !how.read_only {
+                remove_leftovers(layout, Some(&m));
+            }
             set_total(
                 layout
                     .files(&m)
@@ -211,14 +251,21 @@ fn load_aof(
             for (i, &seq) in m.incrs.iter().enumerate() {
                 let last = i + 1 == m.incrs.len();
                 let path = layout.incr(seq);
-                let (n, size) = replay(shared, &mut session, &path, last, load_truncated)?;
+                let (n, size) = replay(shared, &mut session, &path, last, how)?;
                 loaded.commands += n;
                 loaded.aof_size += size;
             }
             m
         }
+        None if how.read_only => {
+            orphans(layout, false)?;
+            if dump.exists() {
+                load_snapshot(shared, dump, false)?;
+            }
+            return Ok(());
+        }
         None => {
-            orphans(layout, start_empty)?;
+            orphans(layout, how.start_empty)?;
             remove_leftovers(layout, None);
             if dump.exists() {
                 info!(
@@ -355,8 +402,9 @@ fn replay(
     session: &mut Session,
     path: &Path,
     last: bool,
-    load_truncated: bool,
+    how: Opening,
 ) -> Result<(u64, u64), PersistError> {
+    let load_truncated = how.load_truncated;
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
     let mut failed = 0u64;
     // Where the transaction being replayed began, if one is open.
@@ -396,7 +444,9 @@ fn replay(
             "{}: the log ends inside a transaction begun at byte offset {at}; cutting it off",
             path.display()
         );
-        truncate(path, at)?;
+        if !how.read_only {
+            truncate(path, at)?;
+        }
         scan.good_end = at;
         scan.problem = None;
     }
@@ -409,14 +459,23 @@ fn replay(
     match scan.problem {
         None => {}
         Some(p) if p.torn && last && load_truncated => {
-            warn!(
-                "{}: torn last record at byte offset {} ({}); cutting off {} bytes and starting",
-                path.display(),
-                p.offset,
-                p.reason,
-                scan.len - scan.good_end
-            );
-            truncate(path, scan.good_end)?;
+            if how.read_only {
+                warn!(
+                    "{}: torn last record at byte offset {} ({}): left out, as a record a running server may still be writing",
+                    path.display(),
+                    p.offset,
+                    p.reason
+                );
+            } else {
+                warn!(
+                    "{}: torn last record at byte offset {} ({}); cutting off {} bytes and starting",
+                    path.display(),
+                    p.offset,
+                    p.reason,
+                    scan.len - scan.good_end
+                );
+                truncate(path, scan.good_end)?;
+            }
         }
         Some(p) if p.torn && last => {
             return Err(PersistError::Truncated {

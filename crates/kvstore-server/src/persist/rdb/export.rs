@@ -1,5 +1,6 @@
-//! `--rdb-export FILE`: load the data directory as a start-up would, then
-//! write everything as an RDB file Redis 7 loads, without serving.
+//! `--rdb-export FILE`: load the data directory as a start-up would (but
+//! changing nothing in it), then write everything as an RDB file Redis 7
+//! loads, without serving.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -10,29 +11,34 @@ use tracing::info;
 use super::write::{write, Written};
 use crate::config::Config;
 use crate::keyspace::Keyspace;
-use crate::persist::{check_dir, load, Persist, PersistError, Settings};
+use crate::persist::{load, Persist, PersistError, Settings};
 use crate::state::Shared;
 
 /// Loads `config`'s data (the AOF if it is on, else the snapshot) and
-/// writes it to `out`. Blocking. Opening the directory does what a start
-/// does: with `--appendonly` and no log yet, the log is created from the
-/// snapshot, and a torn last record is cut off as `--aof-load-truncated`
-/// says.
+/// writes it to `out`. Blocking. Nothing in the data directory changes:
+/// a server may be running on it (see [`load::load_read_only`]).
 pub fn export(config: &Config, out: &Path) -> Result<Written, PersistError> {
     let settings = Settings::from_config(config)?;
-    check_dir(&config.dir)?;
+    // A mistyped directory must not export an empty file.
+    match std::fs::metadata(&config.dir) {
+        Ok(m) if m.is_dir() => {}
+        _ => {
+            return Err(PersistError::Config(format!(
+                "--dir '{}' is not a directory",
+                config.dir.display()
+            )))
+        }
+    }
     config.apply_encodings();
     let keyspace = Arc::new(Keyspace::new(config.databases));
     let persist = Arc::new(Persist::new(settings.clone(), Arc::clone(&keyspace)));
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let shared = Shared::new(keyspace, config.clone(), addr, persist);
-    let loaded = load::load(
+    let loaded = load::load_read_only(
         &shared,
         &settings.layout,
         &settings.dump,
         settings.appendonly,
-        settings.load_truncated,
-        settings.aof_start_empty,
     )?;
     info!("{} keys loaded for the export", loaded.keys);
     let snap = shared.keyspace.snapshot();
