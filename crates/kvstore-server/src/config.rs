@@ -297,6 +297,13 @@ pub struct Config {
     #[arg(long, default_value = "dump.kvs")]
     pub dbfilename: String,
 
+    /// Instead of serving: load the data in `--dir` as a start would (but
+    /// changing nothing there), write it to FILE as a Redis RDB file
+    /// (version 10, which Redis 7 loads), and exit (non-zero, with the
+    /// reason, if anything fails).
+    #[arg(long, value_name = "FILE")]
+    pub rdb_export: Option<PathBuf>,
+
     /// A hash stays compact (listpack) up to this many fields.
     #[arg(long, alias = "hash-max-ziplist-entries", default_value_t = 512)]
     pub hash_max_listpack_entries: usize,

@@ -14,6 +14,12 @@ fn main() -> anyhow::Result<()> {
              manager (see deploy/kvstore.service)"
         );
     }
+    if let Some(out) = &config.rdb_export {
+        // An offline action: no port, no pid file, nothing served.
+        kvstore_server::persist::rdb::export::export(&config, out)
+            .with_context(|| format!("cannot export to {}", out.display()))?;
+        return Ok(());
+    }
     let _pidfile = config.pidfile.as_deref().map(PidFile::create).transpose()?;
     let threads = config
         .threads

@@ -13,7 +13,7 @@ use super::fsutil::{parent, sync_dir, temp_target};
 use super::manifest::{Layout, Manifest};
 use super::progress::{advance, file_done, set_total};
 use super::record::{self, Next};
-use super::{snapshot, PersistError};
+use super::{rdb, snapshot, PersistError};
 use crate::cmd::{self, Ctx};
 use crate::config::ReplyMode;
 use crate::keyspace::CutKind;
@@ -146,6 +146,17 @@ pub struct Loaded {
     pub aof_size: u64,
 }
 
+/// How the directory is opened.
+#[derive(Debug, Clone, Copy)]
+struct Opening {
+    load_truncated: bool,
+    start_empty: bool,
+    /// For `--rdb-export`, possibly beside a server running on the same
+    /// directory: change nothing there (no clean-up, no cut, no new log),
+    /// and take a torn last record for one still being written.
+    read_only: bool,
+}
+
 /// Loads the data at start-up into the keyspace: the AOF when it is on
 /// (creating it if it does not exist yet, from the snapshot if there is
 /// one), else the snapshot if there is one.
@@ -157,8 +168,43 @@ pub fn load(
     load_truncated: bool,
     start_empty: bool,
 ) -> Result<Loaded, PersistError> {
+    let how = Opening {
+        load_truncated,
+        start_empty,
+        read_only: false,
+    };
+    load_with(shared, layout, dump, aof_on, how)
+}
+
+/// [`load`] without changing anything in the directory: the AOF's files
+/// or the snapshot are only read. A torn last record of the log is left
+/// out (a server may be writing it), and with `--appendonly` but no log
+/// yet the snapshot is loaded and no log created.
+pub fn load_read_only(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    aof_on: bool,
+) -> Result<Loaded, PersistError> {
+    let how = Opening {
+        load_truncated: true,
+        start_empty: false,
+        read_only: true,
+    };
+    load_with(shared, layout, dump, aof_on, how)
+}
+
+fn load_with(
+    shared: &Shared,
+    layout: &Layout,
+    dump: &Path,
+    aof_on: bool,
+    how: Opening,
+) -> Result<Loaded, PersistError> {
     let mut loaded = Loaded::default();
-    remove_temporaries(layout, dump);
+    if !how.read_only {
+        remove_temporaries(layout, dump);
+    }
     if !aof_on {
         if dump.exists() {
             set_total(fs::metadata(dump).map_or(0, |m| m.len()));
@@ -173,14 +219,7 @@ pub fn load(
     // invisible, and the expiry cycle removes them.
     let clock = shared.keyspace.clock();
     clock.freeze(true);
-    let result = load_aof(
-        shared,
-        layout,
-        dump,
-        load_truncated,
-        start_empty,
-        &mut loaded,
-    );
+    let result = load_aof(shared, layout, dump, how, &mut loaded);
     clock.freeze(false);
     result?;
     loaded.keys = shared.keyspace.len();
@@ -191,13 +230,14 @@ fn load_aof(
     shared: &Shared,
     layout: &Layout,
     dump: &Path,
-    load_truncated: bool,
-    start_empty: bool,
+    how: Opening,
     loaded: &mut Loaded,
 ) -> Result<(), PersistError> {
     let manifest = match layout.read()? {
         Some(m) => {
-            remove_leftovers(layout, Some(&m));
+            if !how.read_only {
+                remove_leftovers(layout, Some(&m));
+            }
             set_total(
                 layout
                     .files(&m)
@@ -212,14 +252,21 @@ fn load_aof(
             for (i, &seq) in m.incrs.iter().enumerate() {
                 let last = i + 1 == m.incrs.len();
                 let path = layout.incr(seq);
-                let (n, size) = replay(shared, &mut session, &path, last, load_truncated)?;
+                let (n, size) = replay(shared, &mut session, &path, last, how)?;
                 loaded.commands += n;
                 loaded.aof_size += size;
             }
             m
         }
+        None if how.read_only => {
+            orphans(layout, false)?;
+            if dump.exists() {
+                load_snapshot(shared, dump, false)?;
+            }
+            return Ok(());
+        }
         None => {
-            orphans(layout, start_empty)?;
+            orphans(layout, how.start_empty)?;
             remove_leftovers(layout, None);
             if dump.exists() {
                 info!(
@@ -262,7 +309,8 @@ fn file_len(path: &Path) -> Result<u64, PersistError> {
         .map_err(|e| PersistError::io(path, e))
 }
 
-/// Loads a snapshot; `drop_expired` leaves out the keys whose deadline
+/// Loads a snapshot, kvstore's own or a Redis RDB file (told apart by
+/// their first bytes); `drop_expired` leaves out the keys whose deadline
 /// passed while the server was down (a base file of the AOF keeps them:
 /// the log after it may have changed their deadline).
 fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(), PersistError> {
@@ -270,28 +318,54 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
     let mut dropped = 0u64;
     let mut bad = None;
     let mut libraries = Vec::new();
-    let n = snapshot::read_records(
-        path,
-        &mut |db, r| {
-            if drop_expired && r.deadline().is_some_and(|d| d <= now) {
+    let mut lib = |code| libraries.push(code);
+    let rdb = if starts_as_rdb(path)? {
+        let mut take = |e: snapshot::Entry| {
+            if drop_expired && e.deadline.is_some_and(|d| d <= now) {
                 dropped += 1;
                 return;
             }
-            shared.keyspace.db(db).insert_record(r);
-        },
-        &mut |code| libraries.push(code),
-        &mut |sizes| {
-            // A hint, bounded by what the file could hold (a record takes
-            // well over 16 bytes), so that no count can ask for much more
-            // memory than the keys will.
-            let cap = fs::metadata(path).map_or(0, |m| m.len() as usize / 16);
-            for (db, &n) in sizes.iter().enumerate() {
-                if let Some(d) = shared.keyspace.get_db(db) {
-                    d.reserve(n.min(cap));
+            match e.record() {
+                Ok(r) => {
+                    shared.keyspace.db(e.db).insert_record(r);
                 }
+                Err(why) => bad = Some(why),
             }
-        },
-    )?;
+        };
+        Some(rdb::read(
+            path,
+            shared.keyspace.databases(),
+            &mut take,
+            &mut lib,
+        )?)
+    } else {
+        None
+    };
+    let n = match &rdb {
+        Some(summary) => summary.keys,
+        None => snapshot::read_records(
+            path,
+            &mut |db, r| {
+                if drop_expired && r.deadline().is_some_and(|d| d <= now) {
+                    dropped += 1;
+                    return;
+                }
+                shared.keyspace.db(db).insert_record(r);
+            },
+            &mut lib,
+            &mut |sizes| {
+                // A hint, bounded by what the file could hold (a record
+                // takes well over 16 bytes), so that no count can ask for
+                // much more memory than the keys will.
+                let cap = fs::metadata(path).map_or(0, |m| m.len() as usize / 16);
+                for (db, &n) in sizes.iter().enumerate() {
+                    if let Some(d) = shared.keyspace.get_db(db) {
+                        d.reserve(n.min(cap));
+                    }
+                }
+            },
+        )?,
+    };
     // Libraries load as FUNCTION LOAD does, through the command table,
     // which compiles them and records what they register.
     let mut session = Session::new(0, shared.local_addr, ReplyMode::Redis);
@@ -320,7 +394,27 @@ fn load_snapshot(shared: &Shared, path: &Path, drop_expired: bool) -> Result<(),
         n - dropped,
         path.display()
     );
+    if let Some(s) = rdb {
+        info!(
+            "{} is a Redis RDB file (version {}, written by Redis {}; {} empty keys skipped, {} function libraries): the next save writes kvstore's own snapshot format in its place",
+            path.display(),
+            s.version,
+            s.redis_ver.as_deref().unwrap_or("of unknown version"),
+            s.empty,
+            s.libraries
+        );
+    }
     Ok(())
+}
+
+/// True if the file at `path` begins with the RDB magic.
+fn starts_as_rdb(path: &Path) -> Result<bool, PersistError> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(5).read_to_end(&mut head))
+        .map_err(|e| PersistError::io(path, e))?;
+    Ok(rdb::is_rdb(&head))
 }
 
 /// Replays one incremental file through the command table, exactly as the
@@ -330,8 +424,9 @@ fn replay(
     session: &mut Session,
     path: &Path,
     last: bool,
-    load_truncated: bool,
+    how: Opening,
 ) -> Result<(u64, u64), PersistError> {
+    let load_truncated = how.load_truncated;
     let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
     let mut failed = 0u64;
     // Where the transaction being replayed began, if one is open.
@@ -371,7 +466,9 @@ fn replay(
             "{}: the log ends inside a transaction begun at byte offset {at}; cutting it off",
             path.display()
         );
-        truncate(path, at)?;
+        if !how.read_only {
+            truncate(path, at)?;
+        }
         scan.good_end = at;
         scan.problem = None;
     }
@@ -384,14 +481,23 @@ fn replay(
     match scan.problem {
         None => {}
         Some(p) if p.torn && last && load_truncated => {
-            warn!(
-                "{}: torn last record at byte offset {} ({}); cutting off {} bytes and starting",
-                path.display(),
-                p.offset,
-                p.reason,
-                scan.len - scan.good_end
-            );
-            truncate(path, scan.good_end)?;
+            if how.read_only {
+                warn!(
+                    "{}: torn last record at byte offset {} ({}): left out, as a record a running server may still be writing",
+                    path.display(),
+                    p.offset,
+                    p.reason
+                );
+            } else {
+                warn!(
+                    "{}: torn last record at byte offset {} ({}); cutting off {} bytes and starting",
+                    path.display(),
+                    p.offset,
+                    p.reason,
+                    scan.len - scan.good_end
+                );
+                truncate(path, scan.good_end)?;
+            }
         }
         Some(p) if p.torn && last => {
             return Err(PersistError::Truncated {

@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod load;
 pub mod manifest;
 pub mod progress;
+pub mod rdb;
 pub mod record;
 pub mod schedule;
 pub mod snapshot;
