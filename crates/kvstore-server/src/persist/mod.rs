@@ -9,6 +9,7 @@
 //! that served the writes.
 
 pub mod aof;
+pub mod batch;
 pub mod fsutil;
 pub mod load;
 pub mod manifest;

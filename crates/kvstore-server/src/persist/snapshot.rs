@@ -4,7 +4,9 @@
 //! "KVSNAP" version:u16 LE
 //! record            version 3: [+SIZES, [keys in db 0, db 1, ...]] (a hint
 //!                   for loading: tables are sized once, not grown)
-//! record*           one per key: [key (bulk), value, db, deadline, kind]
+//! record*           version 4: batches of keys (see [`super::batch`]);
+//!                   before it, one record per key:
+//!                   [key (bulk), value, db, deadline, kind]
 //!                   (deadline: Unix ms, or null; kind: `v` for a string or
 //!                   seed value, else the container's TYPE name; files
 //!                   written before databases and deadlines hold pairs
@@ -14,7 +16,8 @@
 //! ```
 //!
 //! Older versions are read as they are: version 1 was written before
-//! function libraries, version 2 before the sizes record. Each change
+//! function libraries, version 2 before the sizes record, version 3 before
+//! batches. Each change
 //! bumps the version so that an older reader refuses a newer file rather
 //! than drop what it does not know unseen.
 //!
@@ -33,12 +36,15 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::Value;
 
+use super::batch::{self, Packed};
 use super::fsutil::{commit_temp, discard_temp, temp_path};
 use super::record::{self, Next};
 use super::{failpoint, PersistError};
 use crate::keyspace::{Record, Visitor, Walk};
 
-pub const MAGIC: &[u8; 8] = b"KVSNAP\x03\x00";
+pub const MAGIC: &[u8; 8] = b"KVSNAP\x04\x00";
+/// The magic of version 3, which had one record per key.
+const MAGIC_V3: &[u8; 8] = b"KVSNAP\x03\x00";
 /// The magic of version 2, which had no sizes record.
 const MAGIC_V2: &[u8; 8] = b"KVSNAP\x02\x00";
 /// The magic of version 1, which had no library records either.
@@ -46,7 +52,7 @@ const MAGIC_V1: &[u8; 8] = b"KVSNAP\x01\x00";
 
 /// True if `data` begins like a snapshot file of any version.
 pub fn is_snapshot(data: &[u8]) -> bool {
-    [MAGIC, MAGIC_V2, MAGIC_V1]
+    [MAGIC, MAGIC_V3, MAGIC_V2, MAGIC_V1]
         .iter()
         .any(|m| data.starts_with(&m[..]))
 }
@@ -103,38 +109,34 @@ struct Encoder<'a> {
     why: &'a str,
     /// Test hook: a pause after each shard written (see [`save_delay`]).
     delay: Option<Duration>,
+    /// `written` at the last pause, so that only shards with keys pause.
+    paused_at: u64,
+    batch: batch::Writer,
 }
 
 impl Visitor for Encoder<'_> {
     type Error = PersistError;
 
     fn record(&mut self, db: usize, rec: &Record) {
-        let (kind, value) = rec.to_parts();
-        let entry = Value::Array(vec![
-            Value::Bulk(Bytes::copy_from_slice(rec.key())),
-            value,
-            Value::Integer(db as i64),
-            rec.deadline()
-                .map_or(Value::Null, |d| Value::Integer(d as i64)),
-            Value::simple(kind),
-        ]);
         if self.written == self.half {
             failpoint(&format!("{}-half-written", self.why));
         }
-        self.size += record::push(&mut self.buf, &entry) as u64;
+        self.size += self.batch.push(db, rec, &mut self.buf) as u64;
         self.written += 1;
     }
 
     fn unlocked(&mut self) -> Result<(), PersistError> {
-        if self.buf.is_empty() {
-            return Ok(());
+        if !self.buf.is_empty() {
+            self.out
+                .write_all(&self.buf)
+                .map_err(|e| PersistError::io(self.tmp, e))?;
+            self.buf.clear();
         }
-        self.out
-            .write_all(&self.buf)
-            .map_err(|e| PersistError::io(self.tmp, e))?;
-        self.buf.clear();
         if let Some(d) = self.delay {
-            std::thread::sleep(d);
+            if self.written > self.paused_at {
+                self.paused_at = self.written;
+                std::thread::sleep(d);
+            }
         }
         Ok(())
     }
@@ -171,6 +173,8 @@ fn write_temp(tmp: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistE
         half: source.keys() as u64 / 2,
         why,
         delay: save_delay(),
+        paused_at: 0,
+        batch: batch::Writer::default(),
     };
     enc.out.write_all(MAGIC).map_err(io)?;
     let sizes = Value::Array(vec![
@@ -190,8 +194,10 @@ fn write_temp(tmp: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistE
         mut buf,
         mut size,
         written,
+        mut batch,
         ..
     } = enc;
+    size += batch.seal(&mut buf) as u64;
     for code in source.libraries() {
         let lib = Value::Array(vec![Value::simple("FUNCTION"), Value::Bulk(code.clone())]);
         size += record::push(&mut buf, &lib) as u64;
@@ -220,9 +226,9 @@ pub fn read_all(
 ) -> Result<u64, PersistError> {
     parse(
         path,
-        &mut |e| {
-            e.record()?;
-            f(e);
+        &mut |k| {
+            k.record()?;
+            f(k.into_entry());
             Ok(())
         },
         lib,
@@ -242,13 +248,43 @@ pub fn read_records(
 ) -> Result<u64, PersistError> {
     parse(
         path,
-        &mut |e| {
-            f(e.db, e.record()?);
+        &mut |k| {
+            f(k.db(), k.record()?);
             Ok(())
         },
         lib,
         sizes,
     )
+}
+
+/// One key as read from a snapshot: from a batch, or a record of its own
+/// (files before version 4).
+enum Loaded<'a> {
+    Packed(Packed<'a>),
+    Entry(Entry),
+}
+
+impl Loaded<'_> {
+    fn db(&self) -> usize {
+        match self {
+            Loaded::Packed(p) => p.db,
+            Loaded::Entry(e) => e.db,
+        }
+    }
+
+    fn record(&self) -> Result<Record, String> {
+        match self {
+            Loaded::Packed(p) => p.record(),
+            Loaded::Entry(e) => e.record(),
+        }
+    }
+
+    fn into_entry(self) -> Entry {
+        match self {
+            Loaded::Packed(p) => p.into_entry(),
+            Loaded::Entry(e) => e,
+        }
+    }
 }
 
 /// Checks the snapshot at `path` without keeping anything.
@@ -376,18 +412,20 @@ impl<'p> Records<'p> {
 /// (whose error is reported as damage at that record's offset).
 fn parse(
     path: &Path,
-    entry: &mut dyn FnMut(Entry) -> Result<(), String>,
+    entry: &mut dyn FnMut(Loaded<'_>) -> Result<(), String>,
     lib: &mut dyn FnMut(Bytes),
     sizes: &mut dyn FnMut(&[usize]),
 ) -> Result<u64, PersistError> {
     let mut records = Records::open(path)?;
     let head = records.head(MAGIC.len())?;
     let v1 = head[..] == MAGIC_V1[..];
-    let v3 = head[..] == MAGIC[..];
+    let v4 = head[..] == MAGIC[..];
+    let v3 = v4 || head[..] == MAGIC_V3[..];
     if !v1 && !v3 && head[..] != MAGIC_V2[..] {
         return Err(records.corrupt(0, "not a kvstore snapshot (bad magic)".into()));
     }
     let mut count = 0u64;
+    let mut scratch = Vec::new();
     loop {
         let Some((payload, at)) = records.next()? else {
             return Err(
@@ -400,6 +438,12 @@ fn parse(
             reason: why,
         };
         let end = records.base;
+        if v4 && payload.first() == Some(&batch::TAG) {
+            count += batch::read(&payload, &mut scratch, &mut |p| entry(Loaded::Packed(p)))
+                .map_err(corrupt)?;
+            super::progress::advance(end);
+            continue;
+        }
         let value = record::decode_owned(payload).map_err(corrupt)?;
         let Value::Array(items) = value else {
             return Err(corrupt("entry is not an array".into()));
@@ -433,7 +477,7 @@ fn parse(
                     },
                     _ => return Err(corrupt("entry has the wrong shape".into())),
                 };
-                entry(e).map_err(corrupt)?;
+                entry(Loaded::Entry(e)).map_err(corrupt)?;
                 super::progress::advance(end);
                 count += 1;
             }
@@ -600,7 +644,17 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            let value = Value::Bulk(Bytes::from(vec![b'a' + i as u8; len]));
+            // Incompressible, so that the file is as large as its values.
+            let mut x = i as u64 + 1;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (x >> 56) as u8
+                })
+                .collect();
+            let value = Value::Bulk(Bytes::from(bytes));
             entries.push(entry(i % 2, &format!("k{i}"), value, None, "v"));
         }
         let records = entries
