@@ -3,11 +3,12 @@
 //! when that pays.
 //!
 //! ```text
-//! payload  'B' codec:u8 raw_len:varint count:varint body
+//! payload  'B' codec:u8 raw_len:varint count:varint db:varint body
 //!          codec 0: body is the entries; 1: body is an LZ4 block of them
-//! entry    tag:u8 db:varint [deadline:varint] key value
-//!          tag: low bits STR 0, INT 1, OTHER 2; bit 7: has a deadline
-//! key      len:varint bytes
+//! entry    tag:u8 [deadline:varint] key value
+//!          tag: bits 0-1 STR 0, INT 1, OTHER 2; bit 2: has a deadline;
+//!          bits 3-7: the key's length plus one if it is under 31, else 0
+//! key      [len:varint, if not in the tag] bytes
 //! value    STR: len:varint bytes | INT: zigzag varint
 //!          OTHER: type name (len:varint bytes), then one RESP3 frame
 //!          (len:varint bytes): containers and seed values
@@ -37,7 +38,10 @@ const STR: u8 = 0;
 const INT: u8 = 1;
 const OTHER: u8 = 2;
 const KIND: u8 = 0x03;
-const HAS_DEADLINE: u8 = 0x80;
+const HAS_DEADLINE: u8 = 0x04;
+const KEY_SHIFT: u32 = 3;
+/// Keys shorter than this have their length in the tag.
+const SHORT_KEY: usize = 31;
 
 const RAW: u8 = 0;
 const LZ4: u8 = 1;
@@ -60,6 +64,8 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 pub struct Writer {
     raw: Vec<u8>,
     count: u64,
+    /// The database of every key in the batch (one database per batch).
+    db: usize,
     packed: Vec<u8>,
     frame: BytesMut,
 }
@@ -68,14 +74,27 @@ impl Writer {
     /// Adds the record at `db` to the batch; seals the batch into `out`
     /// (as one record) once it is full. Returns the bytes added to `out`.
     pub fn push(&mut self, db: usize, rec: &Record, out: &mut BytesMut) -> usize {
+        let mut added = 0;
+        if db != self.db {
+            added = self.seal(out);
+            self.db = db;
+        }
         let deadline = rec.deadline();
+        let key = rec.key();
+        let mut tag = if deadline.is_some() { HAS_DEADLINE } else { 0 };
+        if key.len() < SHORT_KEY {
+            tag |= ((key.len() + 1) as u8) << KEY_SHIFT;
+        }
         let tag_at = self.raw.len();
         self.raw.push(0);
-        put_varint(&mut self.raw, db as u64);
         if let Some(d) = deadline {
             put_varint(&mut self.raw, d);
         }
-        put_bytes(&mut self.raw, rec.key());
+        if key.len() < SHORT_KEY {
+            self.raw.extend_from_slice(key);
+        } else {
+            put_bytes(&mut self.raw, key);
+        }
         let kind = match rec.view() {
             ValueRef::Str(s) => {
                 put_bytes(&mut self.raw, s);
@@ -94,13 +113,12 @@ impl Writer {
                 OTHER
             }
         };
-        self.raw[tag_at] = kind | if deadline.is_some() { HAS_DEADLINE } else { 0 };
+        self.raw[tag_at] = tag | kind;
         self.count += 1;
         if self.raw.len() >= TARGET {
-            self.seal(out)
-        } else {
-            0
+            added += self.seal(out);
         }
+        added
     }
 
     /// Seals what the batch holds into `out`; returns the bytes added.
@@ -111,6 +129,7 @@ impl Writer {
         let mut head = vec![TAG, RAW];
         put_varint(&mut head, self.raw.len() as u64);
         put_varint(&mut head, self.count);
+        put_varint(&mut head, self.db as u64);
         let mut body: &[u8] = &self.raw;
         if self.raw.len() <= COMPRESS_MAX {
             self.packed
@@ -207,6 +226,10 @@ impl<'a> Cursor<'a> {
 
     fn bytes(&mut self) -> Result<&'a [u8], String> {
         let len = usize::try_from(self.varint()?).map_err(|_| "batch length too large")?;
+        self.take(len)
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], String> {
         let end = self
             .at
             .checked_add(len)
@@ -233,6 +256,7 @@ pub fn read(
     let codec = head.byte()?;
     let raw_len = usize::try_from(head.varint()?).map_err(|_| "batch too large")?;
     let count = head.varint()?;
+    let db = usize::try_from(head.varint()?).map_err(|_| "bad database")?;
     let body = &payload[head.at..];
     let entries: &[u8] = match codec {
         RAW if raw_len == body.len() => body,
@@ -262,13 +286,15 @@ pub fn read(
     let mut seen = 0u64;
     while c.at < entries.len() {
         let tag = c.byte()?;
-        let db = usize::try_from(c.varint()?).map_err(|_| "bad database")?;
         let deadline = if tag & HAS_DEADLINE != 0 {
             Some(c.varint()?)
         } else {
             None
         };
-        let key = c.bytes()?;
+        let key = match usize::from(tag >> KEY_SHIFT) {
+            0 => c.bytes()?,
+            n => c.take(n - 1)?,
+        };
         let value = match tag & KIND {
             STR => Stored::Str(c.bytes()?),
             INT => {
@@ -283,9 +309,6 @@ pub fn read(
             }
             _ => return Err(format!("bad batch entry tag {tag}")),
         };
-        if tag & !(KIND | HAS_DEADLINE) != 0 {
-            return Err(format!("bad batch entry tag {tag}"));
-        }
         f(Packed {
             db,
             key,
@@ -378,7 +401,8 @@ mod tests {
     fn every_kind_comes_back_as_it_went() {
         let want = sample();
         let payloads = sealed(&want);
-        assert_eq!(payloads.len(), 2, "the long value fills the first batch");
+        // The long value seals the first batch; then one per database.
+        assert_eq!(payloads.len(), 7);
         let got = read_all(&payloads).unwrap();
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(&want) {
