@@ -170,7 +170,7 @@ pub async fn serve<S: Transport>(
         // Loading, or a disk error: everything takes the general way, which
         // answers -LOADING or -MISCONF.
         let shortcut = shortcut && shared.persist.refusal().is_none();
-        if shortcut && decoder.pending() == 0 {
+        if decoder.pending() == 0 {
             fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
         while !session.quit {

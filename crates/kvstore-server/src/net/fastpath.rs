@@ -96,20 +96,92 @@ pub fn try_serve(
     Some(served)
 }
 
-/// Prefetches the records of the plain GETs and SETs at the front of
-/// `buf`, up to `max` of them, before any is served.
+/// Prefetches the records of the requests at the front of `buf`, up to
+/// `max` of them, before any is served, so that their cache misses
+/// overlap instead of queueing one behind the other. Plain GETs and SETs
+/// are recognised exactly; any other request in the protocol's array form
+/// has its first key guessed: the first argument, or for `EVAL`,
+/// `EVALSHA` and `FCALL` (and their `_RO` forms) the one after the key
+/// count. A wrong guess only warms a slot for nothing; the first frame
+/// that is not a whole array of bulk strings ends the pass.
 pub fn prefetch(buf: &[u8], max_bulk: usize, shared: &Shared, db: usize, max: usize) {
+    // Found first, then fetched: a lone request (no pipelining) has
+    // nothing to overlap with, and is left alone.
+    let mut keys = [(0usize, 0usize); 64];
+    let max = max.min(keys.len());
+    let mut found = 0;
     let mut at = 0;
-    for _ in 0..max {
-        let Some(req) = buf.get(at..).and_then(|rest| parse(rest, max_bulk)) else {
-            return;
+    while found < max {
+        let Some(rest) = buf.get(at..) else {
+            break;
         };
-        shared
-            .keyspace
-            .db(db)
-            .prefetch(&buf[at + req.key.0..at + req.key.1]);
-        at += req.len;
+        let (key, len) = match parse(rest, max_bulk) {
+            Some(req) => (req.key, req.len),
+            None => match first_key(rest, max_bulk) {
+                Some(found) => found,
+                None => break,
+            },
+        };
+        keys[found] = (at + key.0, at + key.1);
+        found += 1;
+        at += len;
     }
+    if found < 2 {
+        return;
+    }
+    let db = shared.keyspace.db(db);
+    for &(start, end) in &keys[..found] {
+        if end > start {
+            db.prefetch(&buf[start..end]);
+        }
+    }
+}
+
+/// The likely first key of the request array at the front of `buf` (an
+/// empty range if it has none), and the request's length.
+fn first_key(buf: &[u8], max_bulk: usize) -> Option<((usize, usize), usize)> {
+    if *buf.first()? != b'*' {
+        return None;
+    }
+    let mut at = 1;
+    let mut n: usize = 0;
+    while let Some(&d) = buf.get(at) {
+        if !d.is_ascii_digit() || at > 8 {
+            break;
+        }
+        n = n * 10 + usize::from(d - b'0');
+        at += 1;
+    }
+    if buf.get(at..at + 2)? != b"\r\n" || n == 0 || n > 1024 {
+        return None;
+    }
+    at += 2;
+    let name = bulk_at(buf, &mut at, max_bulk)?;
+    let name = &buf[name.0..name.1];
+    let scripted = matches!(name.first(), Some(b'e' | b'E' | b'f' | b'F'))
+        && [
+            &b"EVALSHA"[..],
+            b"EVAL",
+            b"FCALL",
+            b"EVALSHA_RO",
+            b"EVAL_RO",
+            b"FCALL_RO",
+        ]
+        .iter()
+        .any(|s| name.eq_ignore_ascii_case(s));
+    let key_index = if scripted { 3 } else { 1 };
+    let mut key = (0, 0);
+    for i in 1..n {
+        let arg = bulk_at(buf, &mut at, max_bulk)?;
+        if i == 2 && scripted && &buf[arg.0..arg.1] == b"0" {
+            // No keys.
+            continue;
+        }
+        if i == key_index {
+            key = arg;
+        }
+    }
+    Some((key, at))
 }
 
 /// Writes the reply to GET for `v`, as the general path would; false (and
@@ -234,6 +306,22 @@ fn bulk_at(buf: &[u8], at: &mut usize, max_bulk: usize) -> Option<(usize, usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guesses_the_first_key_of_other_requests() {
+        let incr = b"*2\r\n$4\r\nINCR\r\n$3\r\nabc\r\n";
+        assert_eq!(first_key(incr, 100), Some(((18, 21), incr.len())));
+        let evalsha = b"*4\r\n$7\r\nevalsha\r\n$2\r\nab\r\n$1\r\n1\r\n$1\r\nk\r\n";
+        assert_eq!(first_key(evalsha, 100), Some(((36, 37), evalsha.len())));
+        let no_keys = b"*3\r\n$4\r\nEVAL\r\n$2\r\nab\r\n$1\r\n0\r\n";
+        assert_eq!(first_key(no_keys, 100), Some(((0, 0), no_keys.len())));
+        let ping = b"*1\r\n$4\r\nPING\r\n";
+        assert_eq!(first_key(ping, 100), Some(((0, 0), ping.len())));
+        // Cut short, inline, or past the bulk limit: nothing.
+        assert_eq!(first_key(&incr[..incr.len() - 1], 100), None);
+        assert_eq!(first_key(b"INCR abc\r\n", 100), None);
+        assert_eq!(first_key(incr, 2), None);
+    }
 
     #[test]
     fn recognises_plain_get_and_set_only() {
