@@ -1,0 +1,126 @@
+//! How much a connection reads at once, and how much it serves before the
+//! other connections of its worker get a turn.
+//!
+//! **Reads.** A read asks for what the request being received still needs
+//! when the decoder knows it (the rest of a bulk string whose length has
+//! arrived), so that a large value is not taken 16 KiB at a time; and a
+//! connection whose recent requests were large asks for one of that size
+//! from the start, so that a 64 KiB SET sent in one write is taken in one
+//! receive. A declared length is trusted only up to a few times what has
+//! arrived: a client cannot make the server reserve a huge buffer by
+//! announcing a string it never sends.
+//!
+//! Every read asks for a little more than it expects: a read that comes
+//! back short of its size tells the runtime the socket is drained, so the
+//! next one waits for the kernel's wake-up instead of trying (and failing)
+//! once more.
+//!
+//! **Turns.** A connection that has served [`TURN_BYTES`] of requests, or
+//! put [`super::reply::FLUSH_AT`] of replies out, writes what it has and
+//! yields to the runtime before serving more, as Redis caps the work of
+//! one client per event. Without this, a client pipelining large values
+//! kept its worker until its socket was drained, and the other clients'
+//! first replies waited for all of it.
+
+/// What a read asks for when nothing says more is coming: Redis's read
+/// size.
+pub const READ_CHUNK: usize = 16 * 1024;
+
+/// Asked for beyond what is expected (see the module's notes).
+const SLACK: usize = 1024;
+
+/// A declared length is trusted up to this many times what has arrived.
+const TRUST: usize = 4;
+
+/// Request bytes one turn serves before yielding (a request is never cut:
+/// the one that crosses this is served whole).
+pub const TURN_BYTES: usize = 64 * 1024;
+
+/// Largest read size learnt from past requests: the worker keeps a read
+/// buffer up to [`super::bufpool::KEEP_CAPACITY`], so one this size is
+/// lent, not allocated, on each read. A larger request is read at the size
+/// the decoder announces.
+const HINT_MAX: usize = super::bufpool::KEEP_CAPACITY / 2;
+
+/// Turns with only small requests after which the learnt size is dropped.
+const HINT_TURNS: u8 = 16;
+
+/// The size of this connection's recent requests, when large.
+#[derive(Debug, Default)]
+pub struct ReadHint {
+    size: usize,
+    turns_left: u8,
+}
+
+impl ReadHint {
+    /// Notes a turn that took `consumed` request bytes for `executed`
+    /// requests.
+    #[inline]
+    pub fn turn(&mut self, consumed: usize, executed: u64) {
+        if executed == 0 {
+            return;
+        }
+        // No division for the usual turn of small requests.
+        if consumed as u64 > READ_CHUNK as u64 * executed {
+            self.size = (consumed / executed as usize).min(HINT_MAX);
+            self.turns_left = HINT_TURNS;
+        } else if self.turns_left > 0 {
+            self.turns_left -= 1;
+            if self.turns_left == 0 {
+                self.size = 0;
+            }
+        }
+    }
+
+    /// How much the next read asks for, with `buffered` bytes of an
+    /// unfinished request in hand of which the decoder knows `missing` more
+    /// are to come (0 if it does not know).
+    #[inline]
+    pub fn want(&self, buffered: usize, missing: usize) -> usize {
+        let usual = READ_CHUNK.max(self.size + SLACK);
+        if missing == 0 {
+            return usual;
+        }
+        usual.max(missing.min(buffered.saturating_mul(TRUST)) + SLACK)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_asks_for_the_rest_of_a_bulk_string_as_far_as_trusted() {
+        let hint = ReadHint::default();
+        assert_eq!(hint.want(0, 0), READ_CHUNK);
+        // 16 KiB of a 64 KiB string in hand: the rest, and a little more.
+        assert_eq!(hint.want(16_384, 49_200), 49_200 + SLACK);
+        // A header announcing 512 MB, and little else: not believed.
+        assert_eq!(hint.want(50, 512 << 20), READ_CHUNK);
+        assert_eq!(hint.want(100_000, 512 << 20), 400_000 + SLACK);
+    }
+
+    #[test]
+    fn large_requests_teach_the_size_of_the_next_read_for_a_while() {
+        let mut hint = ReadHint::default();
+        hint.turn(65_582, 1);
+        assert_eq!(hint.want(0, 0), 65_582 + SLACK);
+        // Two large requests with a small one: their average.
+        hint.turn(2 * 65_582 + 30, 3);
+        assert_eq!(hint.want(0, 0), (2 * 65_582 + 30) / 3 + SLACK);
+        for _ in 1..HINT_TURNS {
+            hint.turn(40, 1);
+        }
+        assert!(hint.want(0, 0) > READ_CHUNK, "still remembered");
+        hint.turn(40, 1);
+        assert_eq!(hint.want(0, 0), READ_CHUNK, "forgotten");
+        hint.turn(10 << 20, 1);
+        assert_eq!(hint.want(0, 0), HINT_MAX + SLACK, "bounded");
+        hint.turn(0, 0);
+        assert_eq!(
+            hint.want(0, 0),
+            HINT_MAX + SLACK,
+            "an idle turn says nothing"
+        );
+    }
+}
