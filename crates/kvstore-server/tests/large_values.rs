@@ -1,6 +1,7 @@
-//! Large values over TCP: how many receives a large request takes, and
-//! that a connection pipelining large values yields to the others after
-//! its budget.
+//! Large values over TCP: how many receives a large request takes, that a
+//! connection pipelining large values yields to the others after its
+//! budget, and that large GET replies written straight from the records
+//! arrive whole and in order however slowly the client reads.
 
 mod common;
 
@@ -115,4 +116,59 @@ fn a_connection_yields_to_others_after_its_budget() {
         switches >= SETS / 2,
         "{switches} switches between the clients: {names:?}"
     );
+}
+
+/// GETs of values large enough to be written straight from their records,
+/// between small replies, to a client that reads nothing until it has
+/// sent them all (so the socket's buffers fill and the writes come up
+/// short): every reply whole, in order.
+#[test]
+fn large_get_replies_arrive_whole_and_in_order() {
+    let server = server(2);
+    let mut con = Raw::connect(server.addr());
+    let sizes = [40 * 1024, 200 * 1024, 1 << 20];
+    let values: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (0..n).map(|j| (j * 7 + i) as u8).collect())
+        .collect();
+    for (i, v) in values.iter().enumerate() {
+        con.send_raw(&request(&[b"SET", format!("big{i}").as_bytes(), v]));
+        assert_eq!(con.read_reply(), b"+OK\r\n");
+    }
+    let mut batch = Vec::new();
+    let rounds = 12;
+    for r in 0..rounds {
+        for i in 0..values.len() {
+            batch.extend(request(&[b"GET", format!("big{i}").as_bytes()]));
+            batch.extend(request(&[b"INCR", b"n"]));
+        }
+        batch.extend(request(&[b"ECHO", format!("round {r}").as_bytes()]));
+    }
+    // Written from another thread: the replies (about 15 MB) fill the
+    // socket long before the requests are all sent.
+    let mut writer = con.clone_stream();
+    let sender = std::thread::spawn(move || {
+        use std::io::Write;
+        writer.write_all(&batch).expect("send the batch");
+    });
+    let mut n = 0;
+    for r in 0..rounds {
+        for v in &values {
+            let mut expected = format!("${}\r\n", v.len()).into_bytes();
+            expected.extend_from_slice(v);
+            expected.extend_from_slice(b"\r\n");
+            let got = con.read_reply();
+            assert!(got == expected, "round {r}: a GET of {} bytes", v.len());
+            n += 1;
+            assert_eq!(con.read_reply(), format!(":{n}\r\n").as_bytes());
+        }
+        let echo = format!("round {r}");
+        assert_eq!(
+            con.read_reply(),
+            format!("${}\r\n{echo}\r\n", echo.len()).as_bytes()
+        );
+    }
+    sender.join().expect("sender");
+    assert_eq!(con.cmd(&["PING"]), "+PONG\r\n");
 }

@@ -41,6 +41,10 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
     fn raw_fd(&self) -> RawFd;
     /// Appends what has already arrived to `buf`, without waiting for more.
     fn read_arrived(&mut self, buf: &mut BytesMut);
+    /// Writes as much of `parts` as the stream takes now, without waiting:
+    /// the bytes written, 0 when it would wait or failed (the next write
+    /// that waits reports the failure).
+    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize;
 }
 
 impl Transport for TcpStream {
@@ -56,6 +60,10 @@ impl Transport for TcpStream {
                 _ => break,
             }
         }
+    }
+
+    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize {
+        self.try_write_vectored(parts).unwrap_or(0)
     }
 }
 
@@ -175,6 +183,8 @@ pub async fn serve<S: Transport>(
         // `floor`, or its replies reach FLUSH_AT.
         let turn_start = rbuf.len();
         let floor = turn_start as isize - TURN_BYTES as isize;
+        // Reply bytes this turn wrote straight to the socket.
+        let mut sent_direct = 0usize;
         // GET/SET requests the shortcut served since the last clock
         // reading, timed and counted together.
         let mut served_fast = [0u64; 2];
@@ -190,7 +200,7 @@ pub async fn serve<S: Transport>(
             fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
         while !session.quit {
-            if wbuf.len() >= FLUSH_AT || rbuf.len() as isize <= floor {
+            if wbuf.len() + sent_direct >= FLUSH_AT || rbuf.len() as isize <= floor {
                 need_more = false;
                 break;
             }
@@ -206,8 +216,14 @@ pub async fn serve<S: Transport>(
                 && shared.intro.shortcut_ok()
                 && session.reply == ReplyControl::On
             {
+                // Straight to the socket only when no reply before it waits
+                // for the log.
+                let direct = (session.aof_wait == 0).then_some(fastpath::Direct {
+                    socket: &mut socket,
+                    sent: &mut sent_direct,
+                });
                 if let Some(served) =
-                    fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
+                    fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf, direct)
                 {
                     // The decoder may have looked at these bytes while they
                     // were incomplete; its bookmarks would now point at the
