@@ -67,8 +67,14 @@ impl Transport for TcpStream {
     }
 }
 
-/// Reads what the client sends next into `rbuf`, at most `want` bytes (see
-/// [`super::turn`]). With `lend`, a connection
+/// Reads what the client sends next into `rbuf`, with room for at least
+/// `want` bytes (see [`super::turn`]): the bytes read, and whether they
+/// filled all the room the read had (the socket may hold more). A read
+/// sized for a large request asks for that much only, so that the next
+/// request's first bytes, which would be moved to the front of the buffer
+/// after, are few; a usual one takes what the buffer has room for.
+///
+/// With `lend`, a connection
 /// with nothing unfinished in `rbuf` gives it back to its thread when it
 /// finds nothing to read, and waits with no buffer at all (see
 /// [`bufpool`]); it borrows one again when woken.
@@ -77,7 +83,7 @@ async fn fill<S: Transport>(
     rbuf: &mut BytesMut,
     lend: bool,
     want: usize,
-) -> io::Result<usize> {
+) -> io::Result<(usize, bool)> {
     use bytes::BufMut;
     use std::future::Future;
     std::future::poll_fn(|cx| {
@@ -86,14 +92,19 @@ async fn fill<S: Transport>(
         } else {
             rbuf.reserve(want);
         }
+        let room = if want > READ_CHUNK {
+            want
+        } else {
+            rbuf.capacity() - rbuf.len()
+        };
         // Pending means nothing was put in the buffer (TLS keeps a partial
         // record inside rustls), and the waker is registered.
-        let mut room = (&mut *rbuf).limit(want);
-        let polled = std::pin::pin!(socket.read_buf(&mut room)).poll(cx);
+        let mut limited = (&mut *rbuf).limit(room);
+        let polled = std::pin::pin!(socket.read_buf(&mut limited)).poll(cx);
         if polled.is_pending() && lend {
             bufpool::give_read(rbuf);
         }
-        polled
+        polled.map_ok(|n| (n, n == room))
     })
     .await
 }
@@ -495,9 +506,9 @@ pub async fn serve<S: Transport>(
             read = fill(&mut socket, &mut rbuf, lend, want) => match read {
                 // A partial frame left in the buffer is simply dropped:
                 // nothing of it was ever applied.
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    read_full = n == want;
+                Ok((0, _)) | Err(_) => break,
+                Ok((n, full)) => {
+                    read_full = full;
                     shared.stats.net.read(n, rbuf.len());
                 }
             },
@@ -654,8 +665,8 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
             _ = stop.as_mut() => break None,
             _ = session.info.kill.killed() => break None,
             read = fill(socket, rbuf, true, READ_CHUNK) => match read {
-                Ok(0) | Err(_) => break None,
-                Ok(n) => shared.stats.net.read(n, rbuf.len()),
+                Ok((0, _)) | Err(_) => break None,
+                Ok((n, _)) => shared.stats.net.read(n, rbuf.len()),
             },
         }
     };

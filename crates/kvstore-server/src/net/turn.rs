@@ -6,9 +6,12 @@
 //! arrived), so that a large value is not taken 16 KiB at a time; and a
 //! connection whose recent requests were large asks for one of that size
 //! from the start, so that a 64 KiB SET sent in one write is taken in one
-//! receive. A declared length is trusted only up to a few times what has
-//! arrived: a client cannot make the server reserve a huge buffer by
-//! announcing a string it never sends.
+//! receive (Redis, likewise, reads a large argument's remaining length,
+//! and its query buffer keeps the size of the last one). A declared length
+//! is trusted only up to a few times what has arrived: a client cannot
+//! make the server reserve a huge buffer by announcing a string it never
+//! sends. Otherwise a read takes what the buffer has room for, at least
+//! [`READ_CHUNK`].
 //!
 //! Every read asks for a little more than it expects: a read that comes
 //! back short of its size tells the runtime the socket is drained, so the
@@ -22,8 +25,7 @@
 //! kept its worker until its socket was drained, and the other clients'
 //! first replies waited for all of it.
 
-/// What a read asks for when nothing says more is coming: Redis's read
-/// size.
+/// The least room a read has: Redis's read size.
 pub const READ_CHUNK: usize = 16 * 1024;
 
 /// Asked for beyond what is expected (see the module's notes).
