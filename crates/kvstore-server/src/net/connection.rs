@@ -428,7 +428,7 @@ pub async fn serve<S: Transport>(
                 }
             }
         }
-        hint.turn(turn_start.saturating_sub(rbuf.len()), executed);
+        hint.turn(turn_start.saturating_sub(rbuf.len()));
         if executed > 0 {
             if served_fast != [0, 0] {
                 cmd::stats::shortcut_served(shared, &mut session.mark, served_fast);

@@ -4,13 +4,14 @@
 //! **Reads.** A read asks for what the request being received still needs
 //! when the decoder knows it (the rest of a bulk string whose length has
 //! arrived), so that a large value is not taken 16 KiB at a time; and a
-//! connection whose recent requests were large asks for one of that size
-//! from the start, so that a 64 KiB SET sent in one write is taken in one
-//! receive (Redis, likewise, reads a large argument's remaining length,
-//! and its query buffer keeps the size of the last one). A declared length
-//! is trusted only up to a few times what has arrived: a client cannot
-//! make the server reserve a huge buffer by announcing a string it never
-//! sends. Otherwise a read takes what the buffer has room for, at least
+//! connection whose recent turns served more than that asks for as much
+//! from the start, so that a 64 KiB SET (or a 40 KiB batch of small
+//! requests) sent in one write is taken in one receive (Redis, likewise,
+//! reads a large argument's remaining length, and its query buffer keeps
+//! the size of the last one). A declared length
+//! is trusted only up to a few times what has arrived (or the size of the
+//! connection's recent requests): a client cannot make the server reserve
+//! a huge buffer by announcing a string it never sends. Otherwise a read takes what the buffer has room for, at least
 //! [`READ_CHUNK`].
 //!
 //! Every read asks for a little more than it expects: a read that comes
@@ -38,16 +39,18 @@ const TRUST: usize = 4;
 /// the one that crosses this is served whole).
 pub const TURN_BYTES: usize = 64 * 1024;
 
-/// Largest read size learnt from past requests: the worker keeps a read
+/// Largest read size learnt from past turns: the worker keeps a read
 /// buffer up to [`super::bufpool::KEEP_CAPACITY`], so one this size is
 /// lent, not allocated, on each read. A larger request is read at the size
 /// the decoder announces.
 const HINT_MAX: usize = super::bufpool::KEEP_CAPACITY / 2;
 
-/// Turns with only small requests after which the learnt size is dropped.
+/// Turns that served less than [`READ_CHUNK`] after which the learnt size
+/// is dropped.
 const HINT_TURNS: u8 = 16;
 
-/// The size of this connection's recent requests, when large.
+/// How much this connection's recent turns served, when more than a read
+/// usually takes.
 #[derive(Debug, Default)]
 pub struct ReadHint {
     size: usize,
@@ -55,16 +58,14 @@ pub struct ReadHint {
 }
 
 impl ReadHint {
-    /// Notes a turn that took `consumed` request bytes for `executed`
-    /// requests.
+    /// Notes a turn that served `consumed` bytes of requests.
     #[inline]
-    pub fn turn(&mut self, consumed: usize, executed: u64) {
-        if executed == 0 {
+    pub fn turn(&mut self, consumed: usize) {
+        if consumed == 0 {
             return;
         }
-        // No division for the usual turn of small requests.
-        if consumed as u64 > READ_CHUNK as u64 * executed {
-            self.size = (consumed / executed as usize).min(HINT_MAX);
+        if consumed > READ_CHUNK {
+            self.size = consumed.min(HINT_MAX);
             self.turns_left = HINT_TURNS;
         } else if self.turns_left > 0 {
             self.turns_left -= 1;
@@ -79,11 +80,14 @@ impl ReadHint {
     /// are to come (0 if it does not know).
     #[inline]
     pub fn want(&self, buffered: usize, missing: usize) -> usize {
-        let usual = READ_CHUNK.max(self.size + SLACK);
         if missing == 0 {
-            return usual;
+            return READ_CHUNK.max(self.size + SLACK);
         }
-        usual.max(missing.min(buffered.saturating_mul(TRUST)) + SLACK)
+        // Just the rest of this request: asking for a whole request's size
+        // again would leave more of the next one in the buffer each time
+        // (to be moved to its front once this one is served).
+        let trusted = buffered.saturating_mul(TRUST).max(self.size);
+        READ_CHUNK.max(missing.min(trusted) + SLACK)
     }
 }
 
@@ -103,22 +107,33 @@ mod tests {
     }
 
     #[test]
-    fn large_requests_teach_the_size_of_the_next_read_for_a_while() {
+    fn after_large_requests_a_read_completes_the_one_begun() {
         let mut hint = ReadHint::default();
-        hint.turn(65_582, 1);
+        hint.turn(65_582);
+        // 1 KiB of the next 64 KiB SET in hand: its rest, trusted since
+        // the last ones were that large, and no more than a little of
+        // the one after.
+        assert_eq!(hint.want(1024, 64_558), 64_558 + SLACK);
+        assert_eq!(hint.want(1024, 10 << 20), 65_582 + SLACK);
+    }
+
+    #[test]
+    fn large_turns_teach_the_size_of_the_next_read_for_a_while() {
+        let mut hint = ReadHint::default();
+        hint.turn(65_582);
         assert_eq!(hint.want(0, 0), 65_582 + SLACK);
-        // Two large requests with a small one: their average.
-        hint.turn(2 * 65_582 + 30, 3);
-        assert_eq!(hint.want(0, 0), (2 * 65_582 + 30) / 3 + SLACK);
+        // A batch of small requests past a usual read.
+        hint.turn(34_400);
+        assert_eq!(hint.want(0, 0), 34_400 + SLACK);
         for _ in 1..HINT_TURNS {
-            hint.turn(40, 1);
+            hint.turn(40);
         }
         assert!(hint.want(0, 0) > READ_CHUNK, "still remembered");
-        hint.turn(40, 1);
+        hint.turn(40);
         assert_eq!(hint.want(0, 0), READ_CHUNK, "forgotten");
-        hint.turn(10 << 20, 1);
+        hint.turn(10 << 20);
         assert_eq!(hint.want(0, 0), HINT_MAX + SLACK, "bounded");
-        hint.turn(0, 0);
+        hint.turn(0);
         assert_eq!(
             hint.want(0, 0),
             HINT_MAX + SLACK,
