@@ -109,6 +109,10 @@ pub struct Decoder {
     elements: u64,
     /// See [`Decoder::set_max_decoded`]; 0 for none.
     max_decoded: usize,
+    /// Where the bulk string the scan last stopped inside ends (its CRLF
+    /// included), so that the caller can size its next read; see
+    /// [`Decoder::missing`].
+    bulk_end: usize,
 }
 
 /// What one decoded element takes besides its bytes: its `Value`.
@@ -143,6 +147,15 @@ impl Decoder {
         self.pos
     }
 
+    /// How many more bytes the frame at the front is known to need, once
+    /// [`Decoder::decode`] has found `buffered` bytes too few: the rest of
+    /// the bulk string it stopped inside (the frame may need more after
+    /// it). 0 when that is not known, as when a header line is cut short.
+    /// A declared length, not bytes that arrived: trust it only so far.
+    pub fn missing(&self, buffered: usize) -> usize {
+        self.bulk_end.saturating_sub(buffered)
+    }
+
     /// Takes the next whole frame off the front of `buf`.
     ///
     /// Returns `Ok(None)`, consuming nothing, while the frame is incomplete.
@@ -169,6 +182,7 @@ impl Decoder {
         self.open.clear();
         self.searched = 0;
         self.elements = 0;
+        self.bulk_end = 0;
     }
 
     /// Finds the length of the first frame in `buf`, or `None` if it has not
@@ -235,6 +249,7 @@ impl Decoder {
                         // len <= max_bulk_len, a usize, so this cannot wrap.
                         let end = next + len as usize + 2;
                         if buf.len() < end {
+                            self.bulk_end = end;
                             return Ok(None);
                         }
                         if &buf[end - 2..end] != b"\r\n" {
@@ -678,6 +693,34 @@ mod tests {
             let got = Decoder::new(limits).decode(&mut buf);
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn says_how_much_of_a_bulk_string_is_still_to_come() {
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::from(&b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123"[..]);
+        assert_eq!(d.decode(&mut buf), Ok(None));
+        // Six more bytes of data, then its CRLF.
+        assert_eq!(d.missing(buf.len()), 8);
+        buf.extend_from_slice(b"456789\r");
+        assert_eq!(d.decode(&mut buf), Ok(None));
+        assert_eq!(d.missing(buf.len()), 1);
+        // A header cut short: nothing known.
+        let mut d = Decoder::default();
+        let mut cut = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1"[..]);
+        assert_eq!(d.decode(&mut cut), Ok(None));
+        assert_eq!(d.missing(cut.len()), 0);
+        // Past the bulk string, waiting for the next element's header.
+        let mut d = Decoder::default();
+        let mut more = BytesMut::from(&b"*3\r\n$1\r\na\r\n$2\r\nbc"[..]);
+        assert_eq!(d.decode(&mut more), Ok(None));
+        assert_eq!(d.missing(more.len()), 2);
+        more.extend_from_slice(b"\r\n$");
+        assert_eq!(d.decode(&mut more), Ok(None));
+        assert_eq!(d.missing(more.len()), 0);
+        more.extend_from_slice(b"1\r\nd\r\n");
+        assert!(matches!(d.decode(&mut more), Ok(Some(_))));
+        assert_eq!(d.missing(0), 0, "forgotten with the frame");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::{debug, info};
 
+use super::turn::{ReadHint, READ_CHUNK, TURN_BYTES};
 use super::{bufpool, fastpath};
 use crate::cmd::{self, Ctx};
 use crate::state::blocking::{BlockRequest, Unblock, Waiter};
@@ -26,7 +27,6 @@ use crate::state::session::ReplyControl;
 use crate::state::Session;
 use crate::state::Shared;
 
-const READ_CHUNK: usize = 16 * 1024;
 /// Replies are sent once this much has piled up, even mid-batch, so that a
 /// long pipeline of large replies does not all sit in memory at once.
 const FLUSH_AT: usize = 256 * 1024;
@@ -41,6 +41,10 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
     fn raw_fd(&self) -> RawFd;
     /// Appends what has already arrived to `buf`, without waiting for more.
     fn read_arrived(&mut self, buf: &mut BytesMut);
+    /// Writes as much of `parts` as the stream takes now, without waiting:
+    /// the bytes written, 0 when it would wait or failed (the next write
+    /// that waits reports the failure).
+    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize;
 }
 
 impl Transport for TcpStream {
@@ -57,27 +61,50 @@ impl Transport for TcpStream {
             }
         }
     }
+
+    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize {
+        self.try_write_vectored(parts).unwrap_or(0)
+    }
 }
 
-/// Reads what the client sends next into `rbuf`. With `lend`, a connection
+/// Reads what the client sends next into `rbuf`, with room for at least
+/// `want` bytes (see [`super::turn`]): the bytes read, and whether they
+/// filled all the room the read had (the socket may hold more). A read
+/// sized for a large request asks for that much only, so that the next
+/// request's first bytes, which would be moved to the front of the buffer
+/// after, are few; a usual one takes what the buffer has room for.
+///
+/// With `lend`, a connection
 /// with nothing unfinished in `rbuf` gives it back to its thread when it
 /// finds nothing to read, and waits with no buffer at all (see
 /// [`bufpool`]); it borrows one again when woken.
-async fn fill<S: Transport>(socket: &mut S, rbuf: &mut BytesMut, lend: bool) -> io::Result<usize> {
+async fn fill<S: Transport>(
+    socket: &mut S,
+    rbuf: &mut BytesMut,
+    lend: bool,
+    want: usize,
+) -> io::Result<(usize, bool)> {
+    use bytes::BufMut;
     use std::future::Future;
     std::future::poll_fn(|cx| {
         if rbuf.capacity() == 0 && lend {
-            *rbuf = bufpool::take_read(READ_CHUNK);
+            *rbuf = bufpool::take_read(want);
         } else {
-            rbuf.reserve(READ_CHUNK);
+            rbuf.reserve(want);
         }
+        let room = if want > READ_CHUNK {
+            want
+        } else {
+            rbuf.capacity() - rbuf.len()
+        };
         // Pending means nothing was put in the buffer (TLS keeps a partial
         // record inside rustls), and the waker is registered.
-        let polled = std::pin::pin!(socket.read_buf(&mut *rbuf)).poll(cx);
+        let mut limited = (&mut *rbuf).limit(room);
+        let polled = std::pin::pin!(socket.read_buf(&mut limited)).poll(cx);
         if polled.is_pending() && lend {
             bufpool::give_read(rbuf);
         }
-        polled
+        polled.map_ok(|n| (n, n == room))
     })
     .await
 }
@@ -156,9 +183,19 @@ pub async fn serve<S: Transport>(
         .store(i64::from(socket.raw_fd()), Ordering::Relaxed);
     let kill_signal = info.kill.killed();
     tokio::pin!(kill_signal);
+    // How much to ask of the next read, learnt from the requests so far.
+    let mut hint = ReadHint::default();
+    // The last read filled all it asked for: the socket may hold more.
+    let mut read_full = false;
     debug!(%peer, id = session.id, "connected");
     loop {
         let mut executed = 0u64;
+        // This turn's budget (see `turn`): it ends once `rbuf` is down to
+        // `floor`, or its replies reach FLUSH_AT.
+        let turn_start = rbuf.len();
+        let floor = turn_start as isize - TURN_BYTES as isize;
+        // Reply bytes this turn wrote straight to the socket.
+        let mut sent_direct = 0usize;
         // GET/SET requests the shortcut served since the last clock
         // reading, timed and counted together.
         let mut served_fast = [0u64; 2];
@@ -174,24 +211,30 @@ pub async fn serve<S: Transport>(
             fastpath::prefetch(&rbuf, max_bulk, shared, session.db, PREFETCH_BATCH);
         }
         while !session.quit {
-            if wbuf.len() >= FLUSH_AT {
+            if wbuf.len() + sent_direct >= FLUSH_AT || rbuf.len() as isize <= floor {
                 need_more = false;
                 break;
             }
-            // A fresh frame at the front may be a plain GET or SET.
+            // The frame at the front may be a plain GET or SET, even one
+            // the decoder has seen arrive in parts.
             // (Inside MULTI every command is queued: no shortcut; nor for
             // a user the ACL may refuse something.)
             if shortcut
                 && session.acl_fast
-                && decoder.pending() == 0
                 && session.multi.is_none()
                 && session.pubsub.is_none()
                 && shared.pubsub.notify_flags() == 0
                 && shared.intro.shortcut_ok()
                 && session.reply == ReplyControl::On
             {
+                // Straight to the socket only when no reply before it waits
+                // for the log.
+                let direct = (session.aof_wait == 0).then_some(fastpath::Direct {
+                    socket: &mut socket,
+                    sent: &mut sent_direct,
+                });
                 if let Some(served) =
-                    fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf)
+                    fastpath::try_serve(&mut rbuf, max_bulk, shared, &session, &mut wbuf, direct)
                 {
                     // The decoder may have looked at these bytes while they
                     // were incomplete; its bookmarks would now point at the
@@ -385,6 +428,7 @@ pub async fn serve<S: Transport>(
                 }
             }
         }
+        hint.turn(turn_start.saturating_sub(rbuf.len()));
         if executed > 0 {
             if served_fast != [0, 0] {
                 cmd::stats::shortcut_served(shared, &mut session.mark, served_fast);
@@ -416,8 +460,10 @@ pub async fn serve<S: Transport>(
         if fatal || session.quit || info.kill.is_killed() {
             break;
         }
-        if !need_more {
-            // Complete requests may still be buffered: serve them first.
+        if !need_more && (!rbuf.is_empty() || read_full) {
+            // The turn's budget is spent with requests still to serve:
+            // the other connections of this worker go first.
+            tokio::task::yield_now().await;
             continue;
         }
         if stopping {
@@ -455,12 +501,16 @@ pub async fn serve<S: Transport>(
         if lend {
             bufpool::give_write(&mut wbuf);
         }
+        let want = hint.want(rbuf.len(), decoder.missing(rbuf.len()));
         tokio::select! {
-            read = fill(&mut socket, &mut rbuf, lend) => match read {
+            read = fill(&mut socket, &mut rbuf, lend, want) => match read {
                 // A partial frame left in the buffer is simply dropped:
                 // nothing of it was ever applied.
-                Ok(0) | Err(_) => break,
-                Ok(n) => shared.stats.net.read(n, rbuf.len()),
+                Ok((0, _)) | Err(_) => break,
+                Ok((n, full)) => {
+                    read_full = full;
+                    shared.stats.net.read(n, rbuf.len());
+                }
             },
             // A subscriber wakes for the messages others publish.
             _ = woken(outbox) => {
@@ -614,9 +664,9 @@ async fn wait_blocked<S: Transport, F: std::future::Future>(
             _ = sleep => break Some(Value::NullArray),
             _ = stop.as_mut() => break None,
             _ = session.info.kill.killed() => break None,
-            read = fill(socket, rbuf, true) => match read {
-                Ok(0) | Err(_) => break None,
-                Ok(n) => shared.stats.net.read(n, rbuf.len()),
+            read = fill(socket, rbuf, true, READ_CHUNK) => match read {
+                Ok((0, _)) | Err(_) => break None,
+                Ok((n, _)) => shared.stats.net.read(n, rbuf.len()),
             },
         }
     };

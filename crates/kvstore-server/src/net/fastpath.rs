@@ -13,9 +13,18 @@
 //! plain string or integer, persistence that must see every write) is left
 //! untouched for the general path, which then gives the same reply, or the
 //! same error, it always has. So this can only ever be a shortcut.
+//!
+//! A large GET reply is written straight from the record to the socket,
+//! with whatever replies are pending before it, in one vectored write
+//! made under the key's read lock: no copy of the value is made unless the
+//! socket cannot take it all at once, and then only of what it left.
+
+use std::io::IoSlice;
 
 use bytes::{Buf, BytesMut};
 use kvstore_protocol::{bulk, int_line, Dialect};
+
+use super::connection::Transport;
 
 use crate::config::ReplyMode;
 use crate::keyspace::clock::unix_ms;
@@ -30,15 +39,29 @@ pub enum Served {
     Set = 1,
 }
 
+/// A GET value at least this long is written to the socket from the
+/// record rather than copied into the output. Below it, copying costs less
+/// than the extra write (and the extra packet the client then reads).
+pub const DIRECT_FROM: usize = 32 * 1024;
+
+/// Where a large GET reply may be written at once: the client's socket,
+/// and a count of the bytes written to it.
+pub struct Direct<'a, S> {
+    pub socket: &'a mut S,
+    pub sent: &'a mut usize,
+}
+
 /// Serves the request at the front of `buf` if it is a plain GET or SET,
-/// appending the reply to `out`. Returns `None`, having touched nothing,
-/// for anything else.
-pub fn try_serve(
+/// appending the reply to `out` (or, for a large value and with `direct`,
+/// writing `out` and the reply to the socket). Returns `None`, having
+/// touched nothing, for anything else.
+pub fn try_serve<S: Transport>(
     buf: &mut BytesMut,
     max_bulk: usize,
     shared: &Shared,
     session: &Session,
     out: &mut BytesMut,
+    direct: Option<Direct<'_, S>>,
 ) -> Option<Served> {
     let req = parse(buf, max_bulk)?;
     let key = &buf[req.key.0..req.key.1];
@@ -53,7 +76,13 @@ pub fn try_serve(
             let served = shared
                 .keyspace
                 .db(session.db)
-                .with_ref(key, |v| reply_get(v, session, out));
+                .with_ref(key, |v| match (v, direct) {
+                    (Some(ValueRef::Str(s)), Some(d)) if s.len() >= DIRECT_FROM => {
+                        write_bulk(s, out, d, shared);
+                        true
+                    }
+                    (v, _) => reply_get(v, session, out),
+                });
             if !served {
                 return None;
             }
@@ -199,6 +228,54 @@ fn reply_get(v: Option<ValueRef<'_>>, session: &Session, out: &mut BytesMut) -> 
         Some(ValueRef::Seed(_) | ValueRef::Obj(_)) => return false,
     }
     true
+}
+
+/// Writes `out` and then `value` as a bulk string to the socket, as far as
+/// it takes them now; what it does not take is left in `out`, in order.
+fn write_bulk<S: Transport>(value: &[u8], out: &mut BytesMut, d: Direct<'_, S>, shared: &Shared) {
+    let mut text = itoa::Buffer::new();
+    let digits = text.format(value.len()).as_bytes();
+    // `$`, at most 20 digits, CRLF.
+    let mut head = [0u8; 24];
+    head[0] = b'$';
+    head[1..1 + digits.len()].copy_from_slice(digits);
+    head[1 + digits.len()..3 + digits.len()].copy_from_slice(b"\r\n");
+    let parts: [&[u8]; 3] = [&head[..3 + digits.len()], value, b"\r\n"];
+    let n = d.socket.write_now(&[
+        IoSlice::new(out),
+        IoSlice::new(parts[0]),
+        IoSlice::new(parts[1]),
+        IoSlice::new(parts[2]),
+    ]);
+    if n > 0 {
+        shared.stats.net.wrote(n);
+        *d.sent += n;
+    }
+    keep_unwritten(out, n, &parts);
+}
+
+/// After a write of `n` bytes of `out` followed by `parts`: leaves in
+/// `out` what was not written.
+fn keep_unwritten(out: &mut BytesMut, n: usize, parts: &[&[u8]]) {
+    let mut skip = match n.checked_sub(out.len()) {
+        Some(past) => {
+            out.clear();
+            past
+        }
+        None => {
+            out.advance(n);
+            0
+        }
+    };
+    for p in parts {
+        match p.get(skip..) {
+            Some(rest) => {
+                out.extend_from_slice(rest);
+                skip = 0;
+            }
+            None => skip -= p.len(),
+        }
+    }
 }
 
 /// A recognised request: byte ranges of the key and the value (SET only)
@@ -423,6 +500,119 @@ mod tests {
                     proptest::prop_assert_eq!(items[2].as_bytes(), Some(&wire[s..e]));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn what_a_short_write_left_stays_in_order() {
+        let parts: [&[u8]; 3] = [b"$5\r\n", b"hello", b"\r\n"];
+        let whole = b"+OK\r\n$5\r\nhello\r\n";
+        for n in 0..=whole.len() {
+            let mut out = BytesMut::from(&b"+OK\r\n"[..]);
+            keep_unwritten(&mut out, n, &parts);
+            assert_eq!(&out[..], &whole[n..], "after {n} bytes written");
+        }
+    }
+
+    /// A socket that takes at most `room` bytes a write.
+    struct Narrow {
+        room: usize,
+        got: Vec<u8>,
+    }
+
+    impl tokio::io::AsyncRead for Narrow {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Pending
+        }
+    }
+
+    impl tokio::io::AsyncWrite for Narrow {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    impl Transport for Narrow {
+        fn raw_fd(&self) -> std::os::fd::RawFd {
+            -1
+        }
+        fn read_arrived(&mut self, _: &mut BytesMut) {}
+        fn write_now(&mut self, parts: &[IoSlice<'_>]) -> usize {
+            let before = self.got.len();
+            for p in parts {
+                let take = p.len().min(self.room - (self.got.len() - before));
+                self.got.extend_from_slice(&p[..take]);
+            }
+            self.got.len() - before
+        }
+    }
+
+    #[test]
+    fn a_large_get_goes_to_the_socket_with_the_replies_before_it() {
+        let config = crate::config::Config::default();
+        let keyspace = std::sync::Arc::new(crate::keyspace::Keyspace::new(16));
+        let settings = crate::persist::Settings::from_config(&config).expect("settings");
+        let persist = std::sync::Arc::new(crate::persist::Persist::new(
+            settings,
+            std::sync::Arc::clone(&keyspace),
+        ));
+        let addr = "127.0.0.1:0".parse().expect("addr");
+        let shared = Shared::new(keyspace, config, addr, persist);
+        let session = Session::new(1, addr, ReplyMode::Redis);
+        let value: Vec<u8> = (0..DIRECT_FROM + 5).map(|i| i as u8).collect();
+        shared.keyspace.db(0).set_str(b"big", &value);
+        shared.keyspace.db(0).set_str(b"small", b"v");
+        let mut expected = b"+OK\r\n".to_vec();
+        expected.extend_from_slice(format!("${}\r\n", value.len()).as_bytes());
+        expected.extend_from_slice(&value);
+        expected.extend_from_slice(b"\r\n$1\r\nv\r\n");
+        // Room for everything, for some of it, and for nothing.
+        for room in [usize::MAX / 2, 1000, 0] {
+            let mut socket = Narrow {
+                room,
+                got: Vec::new(),
+            };
+            let mut sent = 0;
+            let mut out = BytesMut::from(&b"+OK\r\n"[..]);
+            for key in ["big", "small"] {
+                let mut req = BytesMut::new();
+                kvstore_protocol::encode_command(["GET", key].iter(), &mut req);
+                let direct = Direct {
+                    socket: &mut socket,
+                    sent: &mut sent,
+                };
+                let served =
+                    try_serve(&mut req, 1 << 20, &shared, &session, &mut out, Some(direct));
+                assert_eq!(served, Some(Served::Get));
+                assert!(req.is_empty());
+            }
+            assert_eq!(sent, socket.got.len());
+            // The small reply after it is copied, as always.
+            let at_once = expected.len() - b"$1\r\nv\r\n".len();
+            assert_eq!(sent, room.min(at_once), "written at once");
+            let mut all = socket.got.clone();
+            all.extend_from_slice(&out);
+            assert_eq!(all, expected, "room {room}");
         }
     }
 

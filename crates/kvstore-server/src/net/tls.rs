@@ -112,6 +112,12 @@ impl Transport for TlsStream<TcpStream> {
     fn read_arrived(&mut self, buf: &mut BytesMut) {
         super::connection::read_without_waiting(self, buf);
     }
+
+    /// Never: rustls copies what it encrypts into its own buffer, so a
+    /// write straight from a record would save no copy.
+    fn write_now(&mut self, _parts: &[std::io::IoSlice<'_>]) -> usize {
+        0
+    }
 }
 
 /// The rustls configuration the `tls-*` settings of `config` ask for.

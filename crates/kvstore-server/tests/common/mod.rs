@@ -110,6 +110,11 @@ impl Raw {
         String::from_utf8_lossy(&self.read_reply()).into_owned()
     }
 
+    /// A second handle on the socket, for writing from another thread.
+    pub fn clone_stream(&self) -> TcpStream {
+        self.stream.try_clone().expect("clone the socket")
+    }
+
     /// The socket, for reading it directly.
     pub fn into_stream(self) -> TcpStream {
         self.stream
