@@ -27,14 +27,18 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(1);
     // One worker needs no work stealing: the single-threaded scheduler
     // does the same job with fewer atomics and cross-thread wake-ups.
+    // Each worker hands back the memory it holds for freed data on its
+    // way to idling, when a purge asks (see memory.rs).
     let runtime = if threads == 1 {
         tokio::runtime::Builder::new_current_thread()
+            .on_thread_park(kvstore_server::memory::on_park)
             .enable_all()
             .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_stack_size(kvstore_server::WORKER_STACK_SIZE)
+            .on_thread_park(kvstore_server::memory::on_park)
             .enable_all()
             .build()
     }

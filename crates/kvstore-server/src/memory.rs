@@ -14,10 +14,22 @@
 //! adds it to the shared total only once it passes [`FLUSH_AT`] either way,
 //! so the count costs one shared atomic operation per 64 KiB allocated,
 //! not one per allocation; the total is off by at most that per thread.
+//!
+//! Freed memory goes back to the system only when mimalloc purges the
+//! pages it freed, and it does that lazily, from inside a later call into
+//! it, a second or more after the free: an idle server would keep the
+//! memory of data it no longer holds until traffic came. So a reclaimer
+//! thread ([`start_reclaimer`]) watches the live-byte count and, once it
+//! has fallen well below its recent high, has the allocator purge at
+//! once; it is one thread for the process, like the allocator itself. A
+//! page is freed only by the thread that allocates from it, so each
+//! runtime thread also tidies its own pages as it goes idle ([`on_park`]),
+//! and purges them after a purge was asked for.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -154,7 +166,10 @@ pub fn info() -> MemoryInfo {
     MemoryInfo {
         used,
         peak_used: PEAK.load(Ordering::Relaxed).max(used),
-        rss,
+        // mimalloc's own figure on Linux is what it has committed, which
+        // counts pages never touched and misses everything it did not
+        // allocate (thread stacks, the binary): the kernel's is the real one.
+        rss: resident().unwrap_or(rss),
         peak_rss,
         committed: commit,
         user_ms: user,
@@ -162,18 +177,172 @@ pub fn info() -> MemoryInfo {
     }
 }
 
-/// Asks the allocator to give memory freed by this thread back to the
-/// system now, rather than when it next gets round to it: called after
-/// freeing many values at once (an expiry pass, a flush), so that resident
-/// memory follows the data.
+/// The process's resident set as the kernel counts it (`VmRSS`), from
+/// `/proc/self/statm`: a read of a few dozen bytes that the kernel answers
+/// from memory, as Redis reads it for `used_memory_rss`.
+fn resident() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(page).ok().map(|p| pages.saturating_mul(p))
+}
+
+/// Lets the allocator tidy what this thread freed (cheap: it looks only
+/// at this thread's own pages): called after freeing many values at once
+/// (an expiry pass). Handing the pages back to the system is left to the
+/// reclaimer, so a steady trickle of frees is not purged on every call.
 pub fn release() {
     // SAFETY: mi_collect only walks the calling thread's heap; it has no
     // preconditions.
     unsafe { libmimalloc_sys::mi_collect(false) };
 }
 
+/// Hands every page the allocator holds free back to the system now:
+/// `MEMORY PURGE`, and after a flush. Forced, the collection frees this
+/// thread's empty pages and purges the free pages of every arena, whichever
+/// thread freed them. A page that another thread still owns (one it was
+/// allocating from) is that thread's to free, even once every block in
+/// it has been freed elsewhere: so each runtime thread is asked to do the
+/// same when it next goes idle (see [`on_park`]).
+pub fn purge() {
+    collect_forced();
+    PURGES.fetch_add(1, Ordering::Relaxed);
+}
+
+fn collect_forced() {
+    // SAFETY: as in `release`; forcing only changes how much it frees.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
+/// Purges asked for so far: a runtime thread that has not seen the
+/// latest collects on its way to idling.
+static PURGES: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The purge this thread last answered, and when it last tidied.
+    static PARKED: Cell<(u64, Option<Instant>)> = const { Cell::new((0, None)) };
+}
+
+/// A runtime thread tidies its pages at most this often when idling: a
+/// tidy takes microseconds, and a busy worker idles many thousand times a
+/// second.
+const TIDY_EVERY: Duration = Duration::from_millis(10);
+
+/// For the runtime's park hook, just before a worker thread idles. If a
+/// purge was asked for since it last answered one, it frees and purges
+/// its own pages; otherwise, at most every [`TIDY_EVERY`], it tidies them
+/// ([`release`]), which frees pages whose blocks other threads freed (a
+/// table that grew on another worker, a key deleted there).
+///
+/// The runtime may leave a worker asleep for as long as others keep up
+/// with the work (its timers wake only one), so a purge asked for later
+/// may never reach it: what it tidied on its way to sleep is what stays
+/// out of the purge's reach, and that is the little it freed within its
+/// last few milliseconds of work.
+pub fn on_park() {
+    let asked = PURGES.load(Ordering::Relaxed);
+    let due = PARKED.try_with(|parked| {
+        let (answered, tidied) = parked.get();
+        let now = Instant::now();
+        if answered != asked {
+            parked.set((asked, Some(now)));
+            Some(true)
+        } else if tidied.is_none_or(|t| now.duration_since(t) >= TIDY_EVERY) {
+            parked.set((asked, Some(now)));
+            Some(false)
+        } else {
+            None
+        }
+    });
+    match due {
+        Ok(Some(true)) => collect_forced(),
+        Ok(Some(false)) => release(),
+        _ => {}
+    }
+}
+
+/// How often the reclaimer looks at the live-byte count.
+const RECLAIM_EVERY: Duration = Duration::from_millis(200);
+/// It purges once the live bytes are this far below their high since the
+/// last purge, or a sixteenth of that high if more: far enough that a
+/// workload which frees and allocates in step (expiry beside new writes)
+/// never sets it off, while deleting a large share of the data does.
+const RECLAIM_AT: usize = 4 << 20;
+
+/// Starts the reclaimer thread (once per process; later calls do nothing).
+/// It sleeps between looks and costs one atomic load per look.
+pub fn start_reclaimer() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("mem-reclaim".into())
+            .spawn(|| {
+                let mut reclaim = Reclaim::new(used());
+                loop {
+                    std::thread::sleep(RECLAIM_EVERY);
+                    if reclaim.look(used()) {
+                        purge();
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            // Memory still goes back, only later: as traffic comes.
+            tracing::warn!("cannot start the memory reclaimer: {e}");
+        }
+    });
+}
+
+/// The reclaimer's decision, apart from the thread and the allocator.
+#[derive(Debug)]
+struct Reclaim {
+    /// The highest live-byte count seen since the last purge.
+    high: usize,
+}
+
+impl Reclaim {
+    fn new(now: usize) -> Reclaim {
+        Reclaim { high: now }
+    }
+
+    /// Takes the live-byte count `now`; true if it is time to purge.
+    fn look(&mut self, now: usize) -> bool {
+        if now >= self.high {
+            self.high = now;
+            return false;
+        }
+        if self.high - now < RECLAIM_AT.max(self.high / 16) {
+            return false;
+        }
+        self.high = now;
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{Reclaim, RECLAIM_AT};
+
+    #[test]
+    fn the_reclaimer_purges_after_a_large_fall_only() {
+        const MIB: usize = 1 << 20;
+        let mut r = Reclaim::new(10 * MIB);
+        assert!(!r.look(200 * MIB), "growth");
+        assert!(
+            !r.look(200 * MIB - RECLAIM_AT),
+            "a sixteenth of 200 MiB is more"
+        );
+        assert!(r.look(150 * MIB), "a quarter gone");
+        assert!(!r.look(149 * MIB), "the high restarts from the purge");
+        assert!(!r.look(151 * MIB));
+        assert!(!r.look(142 * MIB), "9 MiB is under a sixteenth of 151");
+        assert!(r.look(141 * MIB));
+        let mut small = Reclaim::new(40 * MIB);
+        assert!(small.look(40 * MIB - RECLAIM_AT), "4 MiB of 40");
+        let mut tiny = Reclaim::new(MIB);
+        assert!(!tiny.look(0), "a small heap emptied: not worth a purge");
+    }
+
     #[test]
     fn reports_growth() {
         let before = super::info();

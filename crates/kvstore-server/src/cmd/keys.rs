@@ -268,8 +268,10 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     ctx.shared.watches.touch_db(Some(ctx.session.db));
     ctx.shared.tracking.flush(false);
     // A synchronous flush frees off the worker: see `free_off_worker`.
-    super::off_worker(|| ctx.shared.keyspace.clear_db(ctx.db(), lazy));
-    crate::memory::release();
+    super::off_worker(|| {
+        ctx.shared.keyspace.clear_db(ctx.db(), lazy);
+        purge_unless(lazy);
+    });
     Value::ok()
 }
 
@@ -278,9 +280,20 @@ pub fn flushall(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     let lazy = tri!(flush_mode(ctx, args));
     ctx.shared.watches.touch_db(None);
     ctx.shared.tracking.flush(true);
-    super::off_worker(|| ctx.shared.keyspace.clear(lazy));
-    crate::memory::release();
+    super::off_worker(|| {
+        ctx.shared.keyspace.clear(lazy);
+        purge_unless(lazy);
+    });
     Value::ok()
+}
+
+/// After a synchronous flush, hands the memory it freed back to the system
+/// at once, as Redis's flush does. A lazy flush frees on the background
+/// thread, after the reply; the reclaimer (see `memory.rs`) purges then.
+fn purge_unless(lazy: bool) {
+    if !lazy {
+        crate::memory::purge();
+    }
 }
 
 pub fn dbsize(ctx: &mut Ctx<'_>, _args: &[Value]) -> Value {

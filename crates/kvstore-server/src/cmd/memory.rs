@@ -45,7 +45,7 @@ pub fn memory(ctx: &mut Ctx<'_>, args: &[Value]) -> Value {
     } else if is_word(sub, "MALLOC-STATS") && rest.is_empty() {
         Value::Bulk("Stats not supported for the current allocator".into())
     } else if is_word(sub, "PURGE") && rest.is_empty() {
-        crate::memory::release();
+        crate::memory::purge();
         Value::ok()
     } else if is_word(sub, "HELP") && rest.is_empty() {
         Value::Array(HELP.iter().map(|l| Value::simple(l)).collect())

@@ -356,13 +356,18 @@ impl Db {
         };
         let mut slot = Slot { entry };
         let result = f(&mut slot);
-        let after = match &slot.entry {
+        let (vacant, after) = match &slot.entry {
             SlotEntry::Occupied(e) => {
                 super::evict::touch(e.get());
-                e.get().deadline()
+                (false, e.get().deadline())
             }
-            _ => None,
+            _ => (true, None),
         };
+        // A key that went (now, or as expired on the way in) may leave
+        // the table mostly empty.
+        if vacant {
+            shrink_if_sparse(map, &self.hasher);
+        }
         self.account(volatile, h, before, after);
         result
     }
@@ -643,6 +648,7 @@ impl Db {
         }
         let expired = is_expired(r, &self.clock);
         let (old, _) = e.remove();
+        shrink_if_sparse(map, &self.hasher);
         if old.deadline().is_some() {
             *volatile -= 1;
             self.volatile.fetch_sub(1, Ordering::Relaxed);
@@ -687,10 +693,7 @@ impl Db {
             *volatile -= dead.len();
             self.volatile.fetch_sub(dead.len(), Ordering::Relaxed);
             shard.next_expiry.store(next, Ordering::Relaxed);
-            if map.capacity() > 64 && map.len() < map.capacity() / 4 {
-                let hasher = &self.hasher;
-                map.shrink_to(map.len() * 2, |r| hasher.hash_one(r.key()));
-            }
+            shrink_if_sparse(map, &self.hasher);
         }
         self.expired.fetch_add(dead.len() as u64, Ordering::Relaxed);
         for r in &dead {
@@ -761,6 +764,20 @@ impl Db {
         a.0.volatile
             .store(b.0.volatile.load(Ordering::Relaxed), Ordering::Relaxed);
         b.0.volatile.store(va, Ordering::Relaxed);
+    }
+}
+
+/// Gives a table that keys have left most of its memory back: one under
+/// a quarter full is rebuilt at twice its length (an empty one frees its
+/// block). The gap between a quarter and the next growth at seven eighths
+/// means a table that shrank must lose or gain about as many keys again
+/// before it is rebuilt again, so deleting and adding keys one at a time
+/// costs O(1) per key over time, as growing alone does.
+#[inline]
+fn shrink_if_sparse(map: &mut HashTable<Record>, hasher: &DefaultHashBuilder) {
+    let (len, capacity) = (map.len(), map.capacity());
+    if capacity > 0 && len <= capacity / 4 {
+        map.shrink_to(len * 2, |r| hasher.hash_one(r.key()));
     }
 }
 
@@ -896,6 +913,39 @@ mod tests {
         assert_eq!(s.get(b"k1234"), Some(Value::Integer(1234)));
         assert_eq!(s.clear(), 10_000);
         assert_eq!(s.get(b"k1234"), None);
+    }
+
+    fn capacity(db: &Db) -> usize {
+        db.shards.iter().map(|s| s.lock.read().map.capacity()).sum()
+    }
+
+    #[test]
+    fn tables_shrink_as_keys_leave() {
+        let s = db();
+        for i in 0..20_000 {
+            put(&s, &format!("k{i}"), i);
+        }
+        let full = capacity(&s);
+        assert!(full >= 20_000);
+        for i in 0..19_000 {
+            assert!(s.delete(format!("k{i}").as_bytes()));
+        }
+        let sparse = capacity(&s);
+        assert!(
+            sparse * 4 < full,
+            "{full} slots, then {sparse} for 1000 keys"
+        );
+        assert_eq!(s.get(b"k19999"), Some(Value::Integer(19_999)));
+        assert_eq!(s.len(), 1000);
+        // Keys found past their deadline go by the same path.
+        let past = s.now() - 1;
+        for i in 19_000..19_500 {
+            s.set(format!("k{i}").as_bytes(), NewValue::Int(1), Some(past));
+        }
+        for i in 19_000..20_000 {
+            s.entry(format!("k{i}").as_bytes(), |slot| slot.remove());
+        }
+        assert_eq!(capacity(&s), 0, "an empty table holds no block");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! checks that `kvstore-check` shares.
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use kvstore_protocol::Value;
@@ -37,55 +37,200 @@ pub struct Problem {
     pub reason: String,
 }
 
-/// Walks the records of an incremental file, handing each request to
-/// `visit` with its byte offset (it may reject it). Stops at the first
-/// problem.
-pub fn scan_incr(data: &[u8], mut visit: impl FnMut(Value, u64) -> Result<(), String>) -> Scan {
-    let len = data.len() as u64;
-    let problem = |offset: usize, torn: bool, reason: String| Problem {
-        offset: offset as u64,
-        torn,
-        reason,
-    };
-    if data.len() < AOF_MAGIC.len() || &data[..AOF_MAGIC.len()] != AOF_MAGIC {
+/// Walks the records of an incremental file held in memory, handing each
+/// request to `visit` with its byte offset (it may reject it). Stops at
+/// the first problem. See [`scan_incr_from`].
+pub fn scan_incr(data: &[u8], visit: impl FnMut(Value, u64) -> Result<(), String>) -> Scan {
+    // Reading from a slice cannot fail; were it to, the file reads as
+    // damaged from its start.
+    scan_incr_from(data, CHUNK, visit).unwrap_or_else(|e| Scan {
+        records: 0,
+        good_end: 0,
+        len: data.len() as u64,
+        problem: Some(Problem {
+            offset: 0,
+            torn: false,
+            reason: e.to_string(),
+        }),
+    })
+}
+
+/// How much of an incremental file is read at a time while it is walked.
+const CHUNK: usize = 4 << 20;
+
+/// [`scan_incr`] of a file read from `source` about `chunk` bytes at a
+/// time, so that replaying a log never holds the whole of it: only the
+/// records not yet replayed in the last chunk read, or one record longer
+/// than a chunk. The outcome is exactly what walking the whole file in
+/// memory gives (a zero-filled tail is a torn end however long it is);
+/// the error is a failure to read.
+pub fn scan_incr_from(
+    source: impl Read,
+    chunk: usize,
+    mut visit: impl FnMut(Value, u64) -> Result<(), String>,
+) -> std::io::Result<Scan> {
+    let mut input = Chunks::new(source, chunk.max(1));
+    while input.rest().len() < AOF_MAGIC.len() && input.more()? {}
+    let head = input.rest();
+    if head.len() < AOF_MAGIC.len() || &head[..AOF_MAGIC.len()] != AOF_MAGIC {
         // A crash right after creating the file can leave part of the magic.
-        let torn = AOF_MAGIC.starts_with(data);
-        return Scan {
+        let torn = AOF_MAGIC.starts_with(head);
+        input.skip_to_end()?;
+        return Ok(Scan {
             records: 0,
             good_end: 0,
-            len,
-            problem: Some(problem(
-                0,
+            len: input.total,
+            problem: Some(Problem {
+                offset: 0,
                 torn,
-                "not a kvstore append-only file (bad magic)".into(),
-            )),
-        };
+                reason: "not a kvstore append-only file (bad magic)".into(),
+            }),
+        });
     }
-    let mut at = AOF_MAGIC.len();
+    input.consume(AOF_MAGIC.len());
+    let mut at = AOF_MAGIC.len() as u64;
     let mut records = 0;
+    // Zero bytes already read past `at` and let go: a file extended but
+    // never written is torn there if nothing else follows them.
+    let mut zeros = 0u64;
     let problem = loop {
-        match record::next(data, at) {
+        let problem = |torn: bool, reason: String| Problem {
+            offset: at,
+            torn,
+            reason,
+        };
+        let rest = input.rest();
+        if zeros > 0 {
+            if rest.iter().any(|&b| b != 0) {
+                // A header that begins with sixteen zero bytes, as the
+                // whole file in memory would have shown it.
+                break Some(problem(false, "record header checksum mismatch".into()));
+            }
+            if input.eof {
+                let zeros = zeros + rest.len() as u64;
+                break Some(problem(true, format!("{zeros} zero bytes at the end")));
+            }
+        }
+        match record::next(rest, 0) {
             Next::Record { payload, end } => {
                 let outcome = record::decode_payload(payload).and_then(|frame| {
                     check_request(&frame)?;
-                    visit(frame, at as u64)
+                    visit(frame, at)
                 });
                 if let Err(why) = outcome {
-                    break Some(problem(at, false, why));
+                    break Some(problem(false, why));
                 }
                 records += 1;
-                at = end;
+                at += end as u64;
+                input.consume(end);
             }
-            Next::End => break None,
-            Next::Torn(why) => break Some(problem(at, true, why)),
-            Next::Corrupt(why) => break Some(problem(at, false, why)),
+            Next::End if input.eof => break None,
+            Next::Torn(why) if input.eof => break Some(problem(true, why)),
+            Next::Corrupt(why) => break Some(problem(false, why)),
+            Next::End | Next::Torn(_) => {
+                // More of the file decides it. A run of zeros is counted
+                // rather than kept, so no tail of them takes memory.
+                if rest.len() >= record::HEADER_LEN && rest.iter().all(|&b| b == 0) {
+                    zeros += rest.len() as u64;
+                    input.consume(rest.len());
+                }
+                input.more()?;
+            }
         }
     };
-    Scan {
+    if problem.is_some() {
+        // The file's length is part of the report.
+        input.skip_to_end()?;
+    }
+    Ok(Scan {
         records,
-        good_end: at as u64,
-        len,
+        good_end: at,
+        len: input.total,
         problem,
+    })
+}
+
+/// A byte source read a chunk at a time into one buffer, with what was
+/// consumed dropped before the next read.
+struct Chunks<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// Where the unconsumed bytes begin in `buf`.
+    start: usize,
+    chunk: usize,
+    /// Bytes read so far.
+    total: u64,
+    eof: bool,
+}
+
+impl<R: Read> Chunks<R> {
+    fn new(source: R, chunk: usize) -> Chunks<R> {
+        Chunks {
+            source,
+            buf: Vec::new(),
+            start: 0,
+            chunk,
+            total: 0,
+            eof: false,
+        }
+    }
+
+    fn rest(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.buf.len());
+    }
+
+    /// Reads more after what is unconsumed: up to a chunk's worth in all,
+    /// or a chunk more when a record longer than that is being read; false
+    /// once the source has ended. The buffer grows only by what is read,
+    /// so a length in a damaged header never sizes it.
+    fn more(&mut self) -> std::io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.drain(..self.start);
+        self.start = 0;
+        let have = self.buf.len();
+        let want = if have < self.chunk {
+            self.chunk
+        } else {
+            have + self.chunk
+        };
+        self.buf
+            .try_reserve_exact(want - have)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        self.buf.resize(want, 0);
+        let mut filled = have;
+        while filled < self.buf.len() {
+            match self.source.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(filled);
+                    return Err(e);
+                }
+            }
+        }
+        self.buf.truncate(filled);
+        self.total += (filled - have) as u64;
+        Ok(filled > have || !self.eof)
+    }
+
+    /// Reads the rest of the source only to count it.
+    fn skip_to_end(&mut self) -> std::io::Result<()> {
+        loop {
+            self.consume(self.buf.len());
+            if !self.more()? {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -427,11 +572,13 @@ fn replay(
     how: Opening,
 ) -> Result<(u64, u64), PersistError> {
     let load_truncated = how.load_truncated;
-    let data = fs::read(path).map_err(|e| PersistError::io(path, e))?;
+    let file = fs::File::open(path).map_err(|e| PersistError::io(path, e))?;
     let mut failed = 0u64;
     // Where the transaction being replayed began, if one is open.
     let mut multi_at = None;
-    let mut scan = scan_incr(&data, |frame, at| {
+    // Read a chunk at a time: the whole log held in memory beside the keys
+    // it builds would double what loading takes at its peak.
+    let mut scan = scan_incr_from(file, CHUNK, |frame, at| {
         advance(at);
         let opens = is_word_request(&frame, b"multi");
         let reply = cmd::execute(&mut Ctx::new(shared, session), frame);
@@ -444,7 +591,8 @@ fn replay(
             failed += 1;
         }
         Ok(())
-    });
+    })
+    .map_err(|e| PersistError::io(path, e))?;
     let cut_ok = scan
         .problem
         .as_ref()
@@ -514,7 +662,7 @@ fn replay(
             })
         }
     }
-    file_done(data.len() as u64);
+    file_done(scan.len);
     info!("replayed {} commands from {}", scan.records, path.display());
     Ok((scan.records, scan.good_end.max(AOF_MAGIC.len() as u64)))
 }
@@ -616,5 +764,149 @@ fn remove_leftovers(layout: &Layout, m: Option<&Manifest>) {
                 warn!("cannot remove {}: {e}", path.display());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+
+    /// The walk as it was done before files were read in chunks, over the
+    /// whole file in memory: what the chunked walk must agree with.
+    fn walk_whole(data: &[u8], mut visit: impl FnMut(Value, u64) -> Result<(), String>) -> Scan {
+        let len = data.len() as u64;
+        let problem = |offset: usize, torn: bool, reason: String| Problem {
+            offset: offset as u64,
+            torn,
+            reason,
+        };
+        if data.len() < AOF_MAGIC.len() || &data[..AOF_MAGIC.len()] != AOF_MAGIC {
+            let torn = AOF_MAGIC.starts_with(data);
+            let bad = problem(0, torn, "not a kvstore append-only file (bad magic)".into());
+            return Scan {
+                records: 0,
+                good_end: 0,
+                len,
+                problem: Some(bad),
+            };
+        }
+        let mut at = AOF_MAGIC.len();
+        let mut records = 0;
+        let problem = loop {
+            match record::next(data, at) {
+                Next::Record { payload, end } => {
+                    let outcome = record::decode_payload(payload).and_then(|frame| {
+                        check_request(&frame)?;
+                        visit(frame, at as u64)
+                    });
+                    if let Err(why) = outcome {
+                        break Some(problem(at, false, why));
+                    }
+                    records += 1;
+                    at = end;
+                }
+                Next::End => break None,
+                Next::Torn(why) => break Some(problem(at, true, why)),
+                Next::Corrupt(why) => break Some(problem(at, false, why)),
+            }
+        };
+        Scan {
+            records,
+            good_end: at as u64,
+            len,
+            problem,
+        }
+    }
+
+    fn log(records: usize) -> Vec<u8> {
+        let mut out = BytesMut::from(&AOF_MAGIC[..]);
+        for i in 0..records {
+            let value = "v".repeat(i % 40);
+            let words = ["SET", &format!("key:{i}"), &value].map(Value::bulk);
+            record::push(&mut out, &Value::Array(words.to_vec()));
+        }
+        out.to_vec()
+    }
+
+    /// Every way a file can end or be damaged, walked whole and in chunks
+    /// of many sizes (record boundaries fall everywhere in a chunk), with
+    /// a visitor that refuses one record: same outcome, same visits.
+    #[test]
+    fn reading_in_chunks_changes_nothing() {
+        let good = log(60);
+        let mut files: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            AOF_MAGIC[..3].to_vec(),
+            b"not a log at all".to_vec(),
+            AOF_MAGIC.to_vec(),
+            good.clone(),
+        ];
+        for cut in [1, 5, 15, 16, 17, 30] {
+            files.push(good[..good.len() - cut].to_vec());
+        }
+        for zeros in [1, 15, 16, 17, 100, 5000] {
+            let mut f = good.clone();
+            f.resize(good.len() + zeros, 0);
+            files.push(f.clone());
+            f.push(b'x');
+            files.push(f.clone());
+            f.extend_from_slice(&good[AOF_MAGIC.len()..]);
+            files.push(f);
+        }
+        for at in [
+            AOF_MAGIC.len() + 3,
+            AOF_MAGIC.len() + 12,
+            good.len() / 2,
+            good.len() - 2,
+        ] {
+            let mut f = good.clone();
+            f[at] ^= 0x20;
+            files.push(f);
+        }
+        for file in &files {
+            for refuse in [None, Some(7)] {
+                let mut seen = Vec::new();
+                let mut visit = |frame: Value, at: u64| {
+                    seen.push(at);
+                    match refuse {
+                        Some(n) if seen.len() == n => Err(format!("refused {frame:?}")),
+                        _ => Ok(()),
+                    }
+                };
+                let whole = format!("{:?}", walk_whole(file, &mut visit));
+                let expected = std::mem::take(&mut seen);
+                for chunk in [1, 2, 7, 16, 33, 256, 4096, CHUNK] {
+                    let mut visit = |frame: Value, at: u64| {
+                        seen.push(at);
+                        match refuse {
+                            Some(n) if seen.len() == n => Err(format!("refused {frame:?}")),
+                            _ => Ok(()),
+                        }
+                    };
+                    let chunked = scan_incr_from(&file[..], chunk, &mut visit)
+                        .map(|s| format!("{s:?}"))
+                        .unwrap_or_else(|e| e.to_string());
+                    assert_eq!(chunked, whole, "chunks of {chunk}, file of {}", file.len());
+                    assert_eq!(std::mem::take(&mut seen), expected, "chunks of {chunk}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_zero_tail_is_a_torn_end() {
+        let mut file = log(3);
+        let good = file.len() as u64;
+        file.resize(file.len() + (10 << 20), 0);
+        let scan = scan_incr_from(&file[..], 4096, |_, _| Ok(())).unwrap();
+        assert_eq!((scan.records, scan.good_end), (3, good));
+        let problem = scan.problem.unwrap();
+        assert!(problem.torn);
+        assert_eq!(
+            problem.reason,
+            format!("{} zero bytes at the end", 10 << 20)
+        );
     }
 }

@@ -153,6 +153,8 @@ impl Shared {
             }
             invalidate.invalidate(&[key], None);
         }));
+        // Memory freed while nobody sends anything still goes back.
+        crate::memory::start_reclaimer();
         Shared {
             keyspace,
             config: RwLock::new(config),
