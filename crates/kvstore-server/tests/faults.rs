@@ -255,10 +255,13 @@ fn shutdown_refuses_to_lose_data_when_the_snapshot_fails() {
         error_text(&c.cmd(&["SHUTDOWN"])).as_deref(),
         Some("ERR Errors trying to SHUTDOWN. Check logs.")
     );
-    // Still serving, and it says why in the log.
+    // Still serving, and it says why in the log (read from the server's
+    // stderr by a thread of its own, so it may arrive a little later).
     assert_eq!(c.cmd(&["GET", "k"]), Value::from("v"));
     assert!(
-        server.log().contains("the final snapshot failed"),
+        eventually(Duration::from_secs(10), || server
+            .log()
+            .contains("the final snapshot failed")),
         "{}",
         server.log()
     );

@@ -16,173 +16,15 @@
 //! have a cut in progress) under the shard lock they already hold: when no
 //! cut runs, that is all they pay.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use parking_lot::Mutex;
 
-use super::db::{Shard, Table};
+use super::cuts::{Kind, Slot};
+use super::db::Table;
 use super::record::Record;
 use super::{Keyspace, SHARDS};
-
-/// The kinds of cut that may be in progress at once, one of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `SAVE`, `BGSAVE`, the save schedule and the final snapshot.
-    Snapshot = 0,
-    /// The base file of an append-only-file rewrite.
-    Rewrite = 1,
-}
-
-const KINDS: usize = 2;
-
-/// Per shard: the epoch of the last cut of each kind that read it.
-#[derive(Default)]
-pub(super) struct Marks([AtomicU32; KINDS]);
-
-/// What every database shares about the cuts in progress.
-#[derive(Default)]
-pub struct Cuts {
-    /// Bit `k` is set while a cut of kind `k` is in progress.
-    active: AtomicU8,
-    /// Numbers cuts; never 0, so a fresh shard counts as unread.
-    next_epoch: AtomicU32,
-    slots: [Slot; KINDS],
-    /// About what the kept copies take: left out of the memory that
-    /// eviction weighs, as Redis leaves its fork's copied pages out.
-    kept_bytes: AtomicUsize,
-}
-
-#[derive(Default)]
-struct Slot {
-    epoch: AtomicU32,
-    /// The clock at the cut: records past their deadline then are left out.
-    now: AtomicU64,
-    /// Shards copied by writers before the walk reached them.
-    kept: Mutex<Vec<Kept>>,
-}
-
-/// A shard's live records as of the cut, in database `db`.
-struct Kept {
-    db: usize,
-    records: Vec<Record>,
-    /// About what `records` take, counted in [`Cuts::kept_bytes`].
-    bytes: usize,
-}
-
-impl Kept {
-    fn new(db: usize, records: Vec<Record>) -> Kept {
-        // Sampled, so that a large container costs little to weigh.
-        let bytes = records.iter().map(|r| r.memory(8)).sum::<usize>()
-            + records.capacity() * std::mem::size_of::<Record>();
-        Kept { db, records, bytes }
-    }
-}
-
-impl Cuts {
-    /// Called by a writer that has just write-locked `shard` (of database
-    /// `db`), before it changes anything: keeps the shard's records for
-    /// every cut in progress that has not read it yet.
-    #[inline]
-    pub(super) fn before_write(&self, db: usize, shard: &Shard, table: &Table) {
-        let active = self.active.load(Ordering::Relaxed);
-        if active != 0 {
-            self.keep(db, shard, table, active);
-        }
-    }
-
-    /// About how much memory copies kept for cuts hold now.
-    pub fn kept_bytes(&self) -> usize {
-        self.kept_bytes.load(Ordering::Relaxed)
-    }
-
-    fn push(&self, k: usize, kept: Kept) {
-        self.kept_bytes.fetch_add(kept.bytes, Ordering::Relaxed);
-        self.slots[k].kept.lock().push(kept);
-    }
-
-    fn forget(&self, kept: &[Kept]) {
-        let bytes: usize = kept.iter().map(|k| k.bytes).sum();
-        self.kept_bytes.fetch_sub(bytes, Ordering::Relaxed);
-    }
-
-    /// True while some cut is in progress.
-    pub(super) fn any(&self) -> bool {
-        self.active.load(Ordering::Relaxed) != 0
-    }
-
-    #[cold]
-    fn keep(&self, db: usize, shard: &Shard, table: &Table, active: u8) {
-        for (k, slot) in self.slots.iter().enumerate() {
-            if let Some(now) = self.claim(k, slot, shard, active) {
-                let records = live(table, now);
-                if !records.is_empty() {
-                    self.push(k, Kept::new(db, records));
-                }
-            }
-        }
-    }
-
-    /// Like [`Cuts::before_write`] for a writer that is about to empty the
-    /// shard (a flush): hands over `table` itself instead of a copy to the
-    /// one cut that needs it, if there is only one. Returns the table if no
-    /// cut took it, for the caller to free.
-    pub(super) fn before_take(&self, db: usize, shard: &Shard, table: Table) -> Option<Table> {
-        let active = self.active.load(Ordering::Relaxed);
-        if active == 0 {
-            return Some(table);
-        }
-        let wanting: Vec<(usize, u64)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(k, slot)| Some((k, self.claim(k, slot, shard, active)?)))
-            .collect();
-        match wanting.as_slice() {
-            [] => Some(table),
-            [(k, now)] => {
-                let records: Vec<Record> =
-                    table.map.into_iter().filter(|r| !r.expired(*now)).collect();
-                if !records.is_empty() {
-                    self.push(*k, Kept::new(db, records));
-                }
-                None
-            }
-            _ => {
-                for &(k, now) in &wanting {
-                    let records = live(&table, now);
-                    if !records.is_empty() {
-                        self.push(k, Kept::new(db, records));
-                    }
-                }
-                Some(table)
-            }
-        }
-    }
-
-    /// Marks `shard` read for the cut of kind `k` if it is in progress and
-    /// has not read it; then the cut's instant, to filter by.
-    fn claim(&self, k: usize, slot: &Slot, shard: &Shard, active: u8) -> Option<u64> {
-        if active & (1 << k) == 0 {
-            return None;
-        }
-        let epoch = slot.epoch.load(Ordering::Relaxed);
-        if shard.marks.0[k].swap(epoch, Ordering::Relaxed) == epoch {
-            return None;
-        }
-        Some(slot.now.load(Ordering::Relaxed))
-    }
-}
-
-fn live(table: &Table, now: u64) -> Vec<Record> {
-    table
-        .map
-        .iter()
-        .filter(|r| !r.expired(now))
-        .cloned()
-        .collect()
-}
 
 /// Visits a cut (or any other copy of the keyspace at one instant).
 pub trait Visitor {
@@ -302,7 +144,7 @@ impl Walk for Cut {
                 self.drain(slot, v)?;
                 {
                     let table = shard.lock.read();
-                    if shard.marks.0[k].swap(self.epoch, Ordering::Relaxed) == self.epoch {
+                    if shard.marks.mark(k, self.epoch) == self.epoch {
                         continue;
                     }
                     for r in table.map.iter().filter(|r| !r.expired(self.now)) {

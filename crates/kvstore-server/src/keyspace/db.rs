@@ -27,7 +27,7 @@ use kvstore_protocol::Value;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::clock::Clock;
-use super::cut::{Cuts, Marks};
+use super::cuts::{Cuts, Marks};
 use super::record::{NewValue, Record, ValueRef};
 use super::sampled::Sampled;
 
@@ -137,7 +137,7 @@ impl Db {
     pub(super) fn write_shard(&self, index: usize) -> Guard<'_> {
         let shard = &self.shards[index];
         let table = shard.lock.write();
-        self.cuts.before_write(self.index, shard, &table);
+        self.cuts.before_write(self.index, &shard.marks, &table.map);
         table
     }
 
@@ -727,8 +727,9 @@ impl Db {
             for (shard, g) in self.shards.iter().zip(guards.iter_mut()) {
                 let table = std::mem::take(&mut **g);
                 let n = if self.cuts.any() { live(&table) } else { 0 };
-                match self.cuts.before_take(self.index, shard, table) {
-                    Some(t) => tables.push(t),
+                let Table { map, volatile } = table;
+                match self.cuts.before_take(self.index, &shard.marks, map) {
+                    Some(map) => tables.push(Table { map, volatile }),
                     None => handed += n,
                 }
             }

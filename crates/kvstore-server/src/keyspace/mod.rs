@@ -10,6 +10,7 @@
 pub mod access;
 pub mod clock;
 pub mod cut;
+pub mod cuts;
 pub mod db;
 pub mod evict;
 pub mod functions;
@@ -36,7 +37,8 @@ use hashbrown::DefaultHashBuilder;
 pub const MAX_NESTING_CEILING: usize = 1024;
 
 pub use clock::Clock;
-pub use cut::{Cut, Kind as CutKind, Visitor, Walk};
+pub use cut::{Cut, Visitor, Walk};
+pub use cuts::Kind as CutKind;
 pub use db::{Db, Guard, Slot, Table, SHARDS};
 pub use object::Object;
 pub use record::{NewValue, Record, ValueRef};
@@ -61,7 +63,7 @@ pub struct Keyspace {
     /// command finds them past their deadline.
     pub active_expire: std::sync::atomic::AtomicBool,
     /// The cuts in progress (see [`cut`]).
-    cuts: Arc<cut::Cuts>,
+    cuts: Arc<cuts::Cuts>,
 }
 
 impl Keyspace {
@@ -72,7 +74,7 @@ impl Keyspace {
         let expired = Arc::new(AtomicU64::new(0));
         let moves = Arc::new(db::Moves::default());
         let lookups = Arc::new(db::Lookups::default());
-        let cuts = Arc::new(cut::Cuts::default());
+        let cuts = Arc::new(cuts::Cuts::default());
         let dbs = (0..databases.max(1))
             .map(|i| {
                 Db::new(

@@ -5,17 +5,16 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::BytesMut;
 use kvstore_protocol::{encode_as, Decoder, Value};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 use tracing::{debug, info};
 
+pub use super::transport::Transport;
 use super::turn::{ReadHint, READ_CHUNK, TURN_BYTES};
 use super::{bufpool, fastpath};
 use crate::cmd::{self, Ctx};
@@ -34,38 +33,6 @@ const FLUSH_AT: usize = 256 * 1024;
 const PREFETCH_BATCH: usize = 32;
 /// Longest a closing connection waits to say goodbye (TLS's close_notify).
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// A client's byte stream: a TCP socket, or TLS over one.
-pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
-    /// The socket's descriptor, for `CLIENT LIST`.
-    fn raw_fd(&self) -> RawFd;
-    /// Appends what has already arrived to `buf`, without waiting for more.
-    fn read_arrived(&mut self, buf: &mut BytesMut);
-    /// Writes as much of `parts` as the stream takes now, without waiting:
-    /// the bytes written, 0 when it would wait or failed (the next write
-    /// that waits reports the failure).
-    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize;
-}
-
-impl Transport for TcpStream {
-    fn raw_fd(&self) -> RawFd {
-        self.as_raw_fd()
-    }
-
-    fn read_arrived(&mut self, buf: &mut BytesMut) {
-        loop {
-            buf.reserve(READ_CHUNK);
-            match self.try_read_buf(buf) {
-                Ok(n) if n > 0 => {}
-                _ => break,
-            }
-        }
-    }
-
-    fn write_now(&mut self, parts: &[std::io::IoSlice<'_>]) -> usize {
-        self.try_write_vectored(parts).unwrap_or(0)
-    }
-}
 
 /// Reads what the client sends next into `rbuf`, with room for at least
 /// `want` bytes (see [`super::turn`]): the bytes read, and whether they
@@ -107,22 +74,6 @@ async fn fill<S: Transport>(
         polled.map_ok(|n| (n, n == room))
     })
     .await
-}
-
-/// [`Transport::read_arrived`] for a stream with no `try_read`: each read
-/// is polled once, and a read that would wait ends it.
-pub fn read_without_waiting<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) {
-    use std::future::Future;
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        buf.reserve(READ_CHUNK);
-        let read = stream.read_buf(buf);
-        tokio::pin!(read);
-        match read.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(Ok(n)) if n > 0 => {}
-            _ => break,
-        }
-    }
 }
 
 /// Writes all of `buf` and flushes it: TLS keeps what the socket did not

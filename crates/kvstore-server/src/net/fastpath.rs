@@ -24,7 +24,7 @@ use std::io::IoSlice;
 use bytes::{Buf, BytesMut};
 use kvstore_protocol::{bulk, int_line, Dialect};
 
-use super::connection::Transport;
+use super::transport::Transport;
 
 use crate::config::ReplyMode;
 use crate::keyspace::clock::unix_ms;

@@ -11,6 +11,7 @@ mod ratelog;
 pub mod reply;
 pub mod sockopt;
 pub mod tls;
+pub mod transport;
 mod turn;
 
 pub use background::BackgroundServer;

@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::connection::Transport;
+use super::transport::Transport;
 use crate::config::{Config, TlsAuthClients};
 use crate::state::tls::TlsReload;
 
@@ -110,7 +110,7 @@ impl Transport for TlsStream<TcpStream> {
     }
 
     fn read_arrived(&mut self, buf: &mut BytesMut) {
-        super::connection::read_without_waiting(self, buf);
+        super::transport::read_without_waiting(self, buf);
     }
 
     /// Never: rustls copies what it encrypts into its own buffer, so a

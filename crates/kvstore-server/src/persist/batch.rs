@@ -21,8 +21,8 @@
 use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode_as, Dialect, Value};
 
+use super::entry::Entry;
 use super::record;
-use super::snapshot::Entry;
 use crate::keyspace::{NewValue, Record, ValueRef};
 
 /// The first byte of a batch's payload (a protocol frame never starts so).
@@ -326,7 +326,6 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::persist::snapshot::Entry;
 
     fn entry(db: usize, key: &str, kind: &str, value: Value, deadline: Option<u64>) -> Entry {
         Entry {

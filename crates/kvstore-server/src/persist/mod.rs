@@ -10,6 +10,7 @@
 
 pub mod aof;
 pub mod batch;
+pub mod entry;
 pub mod fsutil;
 pub mod load;
 pub mod manifest;

@@ -57,22 +57,7 @@ pub fn is_snapshot(data: &[u8]) -> bool {
         .any(|m| data.starts_with(&m[..]))
 }
 
-/// One key as a snapshot holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub db: usize,
-    pub key: Bytes,
-    pub value: Value,
-    pub deadline: Option<u64>,
-    pub kind: String,
-}
-
-impl Entry {
-    /// The record this entry describes.
-    pub fn record(&self) -> Result<Record, String> {
-        Record::from_parts(&self.key, &self.kind, &self.value, self.deadline)
-    }
-}
+pub use super::entry::Entry;
 
 /// Writes what `source` holds to `path` atomically (temporary file, fsync,
 /// rename, directory fsync). Returns the file size. `why` (`save`,
