@@ -6,9 +6,9 @@
 mod common;
 mod spawn;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::Raw;
+use common::{eventually, info_field, Raw};
 use spawn::Running;
 
 fn start(args: &[&str]) -> (tempfile::TempDir, Running) {
@@ -22,19 +22,8 @@ fn start(args: &[&str]) -> (tempfile::TempDir, Running) {
     (dir, server)
 }
 
-/// An integer field of `INFO section`.
-fn info(con: &mut Raw, section: &str, name: &str) -> u64 {
-    let text = con.cmd(&["INFO", section]);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        .trim()
-        .parse()
-        .expect("number")
-}
-
 fn used(con: &mut Raw) -> u64 {
-    info(con, "memory", "used_memory")
+    info_field(con, "memory", "used_memory")
 }
 
 /// Sends every command first, then reads every reply (returned in order).
@@ -109,7 +98,7 @@ fn noeviction_refuses_writes_with_redis_text_but_serves_reads_and_deletes() {
     assert_eq!(con.cmd(&["GET", "k"]), "$1\r\nv\r\n");
     assert_eq!(con.cmd(&["DEL", "k"]), ":1\r\n");
     assert_eq!(con.cmd(&["INCR", "n"]), oom);
-    assert_eq!(info(&mut con, "stats", "evicted_keys"), 0);
+    assert_eq!(info_field(&mut con, "stats", "evicted_keys"), 0);
     // Queued writes are refused too; EXEC of the doomed transaction fails.
     assert_eq!(con.cmd(&["MULTI"]), "+OK\r\n");
     assert_eq!(con.cmd(&["SET", "k", "v"]), oom);
@@ -173,7 +162,7 @@ fn maxmemory_settings_parse_as_redis_does() {
         con.cmd(&["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"]),
         "+OK\r\n"
     );
-    assert_eq!(info(&mut con, "memory", "maxmemory"), 1_000_000_000);
+    assert_eq!(info_field(&mut con, "memory", "maxmemory"), 1_000_000_000);
 }
 
 #[test]
@@ -208,7 +197,7 @@ fn allkeys_lru_evicts_the_least_recently_used() {
         assert!(exists(&mut con, &format!("hot:{i}")));
     }
     squeeze(&mut con, 300_000);
-    let evicted = info(&mut con, "stats", "evicted_keys");
+    let evicted = info_field(&mut con, "stats", "evicted_keys");
     assert!(evicted >= 20, "evicted {evicted}");
     for i in 0..10 {
         assert!(exists(&mut con, &format!("hot:{i}")), "hot:{i} was evicted");
@@ -236,7 +225,7 @@ fn allkeys_lfu_evicts_the_least_frequently_used() {
         pipeline(&mut con, &cmds);
     }
     squeeze(&mut con, 300_000);
-    assert!(info(&mut con, "stats", "evicted_keys") >= 20);
+    assert!(info_field(&mut con, "stats", "evicted_keys") >= 20);
     for i in 0..10 {
         assert!(exists(&mut con, &format!("hot:{i}")), "hot:{i} was evicted");
     }
@@ -248,7 +237,7 @@ fn allkeys_random_evicts_until_memory_fits() {
     let mut con = Raw::connect(server.addr);
     fill(&mut con, "k:", 100, 10_000, None);
     squeeze(&mut con, 300_000);
-    let evicted = info(&mut con, "stats", "evicted_keys");
+    let evicted = info_field(&mut con, "stats", "evicted_keys");
     assert!(evicted >= 20, "evicted {evicted}");
     let left = con.cmd(&["DBSIZE"]);
     assert_eq!(left, format!(":{}\r\n", 100 - evicted));
@@ -261,7 +250,7 @@ fn volatile_policy_spares_keys_without_ttl(policy: &str) {
     fill(&mut con, "keep:", 50, 10_000, None);
     fill(&mut con, "ttl:", 50, 10_000, Some(&|_| 1000));
     squeeze(&mut con, 200_000);
-    let evicted = info(&mut con, "stats", "evicted_keys");
+    let evicted = info_field(&mut con, "stats", "evicted_keys");
     assert!(evicted >= 10, "{policy}: evicted {evicted}");
     for i in 0..50 {
         assert!(exists(&mut con, &format!("keep:{i}")), "{policy}: keep:{i}");
@@ -317,7 +306,7 @@ fn volatile_ttl_evicts_the_nearest_deadlines_first() {
         Some(&|i| 1000 + i as u64 * 100),
     );
     squeeze(&mut con, 200_000);
-    let evicted = info(&mut con, "stats", "evicted_keys") as usize;
+    let evicted = info_field(&mut con, "stats", "evicted_keys") as usize;
     assert!((10..60).contains(&evicted), "evicted {evicted}");
     for i in 0..60 {
         assert_eq!(
@@ -346,7 +335,7 @@ fn evictions_are_announced_and_touch_watched_keys() {
     fill(&mut con, "k:", 1, 2_000_000, None);
     assert_eq!(watcher.cmd(&["WATCH", "k:0"]), "+OK\r\n");
     squeeze(&mut con, 1_000_000);
-    assert_eq!(info(&mut con, "stats", "evicted_keys"), 1);
+    assert_eq!(info_field(&mut con, "stats", "evicted_keys"), 1);
     assert_eq!(con.cmd(&["EXISTS", "k:0"]), ":0\r\n");
     let msg = String::from_utf8_lossy(&sub.read_reply()).into_owned();
     assert!(
@@ -408,7 +397,7 @@ fn past_maxclients_a_client_is_told_and_closed() {
         );
         assert!(c.is_closed());
     }
-    assert_eq!(info(&mut a, "stats", "rejected_connections"), 3);
+    assert_eq!(info_field(&mut a, "stats", "rejected_connections"), 3);
     drop(b);
     // The slot comes back once the server has seen the close.
     assert!(eventually(Duration::from_secs(10), || {
@@ -550,7 +539,7 @@ fn a_request_is_bounded_by_its_decoded_size() {
         "-ERR Protocol error: query buffer limit of 67108864 bytes exceeded\r\n"
     );
     let mut other = Raw::connect(server.addr);
-    let peak = info(&mut other, "memory", "used_memory_peak");
+    let peak = info_field(&mut other, "memory", "used_memory_peak");
     assert!(
         peak < before + 3 * wire.len() as u64,
         "the request cost {} bytes at its peak, for {} on the wire",
@@ -643,16 +632,4 @@ fn an_idle_server_is_small() {
         anon_kb < 20_000,
         "{anon_kb} kB of anonymous memory resident"
     );
-}
-
-/// Polls `f` until it holds or `limit` passes.
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    f()
 }

@@ -11,18 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use common::Raw;
+use common::{info_field, Raw};
 use kvstore_protocol::encode_command;
-
-fn info(con: &mut Raw, section: &str, name: &str) -> u64 {
-    let text = con.cmd(&["INFO", section]);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        .trim()
-        .parse()
-        .expect("number")
-}
 
 /// `SET big <1 MiB>` then one `MGET big big …` of 3000 keys: a 36 KB
 /// request for a 3 GiB reply. Under a 4 GiB address-space limit the
@@ -124,7 +114,7 @@ fn allkeys_lru_keeps_a_hot_set_while_three_times_the_cap_is_written() {
         for _ in 0..64 {
             assert_eq!(writer.read_reply(), b"+OK\r\n", "no write fails");
         }
-        highest = highest.max(info(&mut watcher, "memory", "used_memory"));
+        highest = highest.max(info_field(&mut watcher, "memory", "used_memory"));
     }
     done.store(true, Ordering::Relaxed);
     reader.join().expect("reader");
@@ -133,7 +123,7 @@ fn allkeys_lru_keeps_a_hot_set_while_three_times_the_cap_is_written() {
         highest * 4 <= cap * 5,
         "used_memory reached {highest}, over 1.25 x {cap}"
     );
-    assert!(info(&mut watcher, "stats", "evicted_keys") as usize >= writes / 2);
+    assert!(info_field(&mut watcher, "stats", "evicted_keys") as usize >= writes / 2);
     let survivors = (0..200)
         .filter(|i| watcher.cmd(&["EXISTS", &format!("hot:{i}")]) == ":1\r\n")
         .count();

@@ -8,9 +8,9 @@
 mod common;
 mod spawn;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::Raw;
+use common::{eventually, info_field, Raw};
 use spawn::Running;
 
 fn start(args: &[&str]) -> (tempfile::TempDir, Running) {
@@ -23,17 +23,6 @@ fn start_in(dir: &std::path::Path, args: &[&str]) -> Running {
     let mut all = vec!["--port", "0", "--reply-mode", "redis", "--save", ""];
     all.extend_from_slice(args);
     spawn::start(dir, &all)
-}
-
-/// An integer field of `INFO memory`.
-fn info_memory(con: &mut Raw, name: &str) -> u64 {
-    let text = con.cmd(&["INFO", "memory"]);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        .trim()
-        .parse()
-        .expect("number")
 }
 
 /// The server's resident anonymous memory in bytes (its heap, stacks and
@@ -77,18 +66,6 @@ fn delete_all(con: &mut Raw, n: usize) {
     }
 }
 
-/// Polls `f` until it holds or `limit` passes.
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    f()
-}
-
 const KEYS: usize = 300_000;
 
 /// How long the memory may take to come back. Not a speed requirement
@@ -117,7 +94,7 @@ fn mostly_back(server: &Running, fresh: u64, full: u64) -> bool {
 fn deleting_every_key_shrinks_the_tables_and_gives_the_memory_back() {
     let (_dir, server) = start(&[]);
     let mut con = Raw::connect(server.addr);
-    let before = info_memory(&mut con, "used_memory");
+    let before = info_field(&mut con, "memory", "used_memory");
     let (fresh, full) = loaded(&server, &mut con);
     delete_all(&mut con, KEYS);
     // Nothing is sent from here until the memory is back.
@@ -128,7 +105,7 @@ fn deleting_every_key_shrinks_the_tables_and_gives_the_memory_back() {
     );
     // The tables' blocks went with the keys: what is live is what was
     // before the keys came (300,000 keys' tables take about 5 MiB).
-    let after = info_memory(&mut con, "used_memory");
+    let after = info_field(&mut con, "memory", "used_memory");
     assert!(
         after < before + (1 << 20),
         "{before} bytes used before the keys, {after} after they all went"
@@ -149,7 +126,7 @@ fn flushall_gives_the_memory_back_at_once() {
         anon(&server)
     );
     // The kernel's figure is what INFO reports as used_memory_rss.
-    let rss = info_memory(&mut con, "used_memory_rss");
+    let rss = info_field(&mut con, "memory", "used_memory_rss");
     assert!(rss < full, "used_memory_rss {rss}, loaded {full}");
 }
 
@@ -189,8 +166,8 @@ fn replaying_the_log_peaks_little_above_the_data() {
         "the log never finished loading"
     );
     assert_eq!(con.cmd(&["DBSIZE"]), format!(":{KEYS}\r\n"));
-    let used = info_memory(&mut con, "used_memory");
-    let peak = info_memory(&mut con, "used_memory_peak");
+    let used = info_field(&mut con, "memory", "used_memory");
+    let peak = info_field(&mut con, "memory", "used_memory_peak");
     eprintln!("used {used}, peak {peak} after loading {KEYS} keys");
     assert!(
         peak * 10 <= used * 12,

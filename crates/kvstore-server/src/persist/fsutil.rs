@@ -45,17 +45,22 @@ pub fn discard_temp(tmp: &Path) {
     let _ = fs::remove_file(tmp);
 }
 
+/// Creates (or empties) the temporary file `tmp` for writing.
+pub fn create_temp(tmp: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(tmp)
+}
+
 /// Replaces `path` with `data` so that a crash at any moment leaves either
 /// the old file or the new one, never a mix: write a temporary file, fsync
 /// it, rename it over, fsync the directory.
 pub fn replace_file(path: &Path, data: &[u8]) -> Result<(), PersistError> {
     let tmp = temp_path(path);
     let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
+        let mut f = create_temp(&tmp)?;
         f.write_all(data)?;
         f.sync_all()
     };

@@ -27,7 +27,7 @@
 //! written and is refused. The same format serves as the base file of the
 //! append-only file.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -37,7 +37,7 @@ use bytes::{Bytes, BytesMut};
 use kvstore_protocol::Value;
 
 use super::batch::{self, Packed};
-use super::fsutil::{commit_temp, discard_temp, temp_path};
+use super::fsutil::{commit_temp, create_temp, discard_temp, temp_path};
 use super::record::{self, Next};
 use super::{failpoint, PersistError};
 use crate::keyspace::{Record, Visitor, Walk};
@@ -143,12 +143,7 @@ fn save_delay() -> Option<Duration> {
 /// The body of [`write`]: everything up to the fsync of the temporary file.
 fn write_temp(tmp: &Path, source: &impl Walk, why: &str) -> Result<u64, PersistError> {
     let io = |e| PersistError::io(tmp, e);
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(tmp)
-        .map_err(io)?;
+    let file = create_temp(tmp).map_err(io)?;
     let mut enc = Encoder {
         out: BufWriter::with_capacity(1 << 20, file),
         tmp,

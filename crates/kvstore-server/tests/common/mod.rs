@@ -12,6 +12,29 @@ use std::time::Duration;
 use bytes::BytesMut;
 use kvstore_protocol::{encode_command, Decoder};
 
+/// An integer field of `INFO section`, read over a raw connection.
+pub fn info_field(con: &mut Raw, section: &str, name: &str) -> u64 {
+    let text = con.cmd(&["INFO", section]);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .trim()
+        .parse()
+        .expect("number")
+}
+
+/// Polls `f` until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    f()
+}
+
 /// Runs redis-cli one-shot against `addr` (its stdout is no terminal, so
 /// raw replies) and returns what it printed; a failure fails the test.
 pub fn redis_cli(bin: &std::path::Path, addr: SocketAddr, args: &[&str]) -> String {

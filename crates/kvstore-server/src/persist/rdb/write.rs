@@ -15,7 +15,6 @@
 //!
 //! Strings are not LZF-compressed: Redis reads them either way.
 
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -25,7 +24,7 @@ use super::{len, op, ty, CRC64, WRITE_VERSION};
 use crate::cmd::printable;
 use crate::keyspace::object::{canonical_int, Piece};
 use crate::keyspace::{Record, ValueRef};
-use crate::persist::fsutil::{commit_temp, discard_temp, temp_path};
+use crate::persist::fsutil::{commit_temp, create_temp, discard_temp, temp_path};
 use crate::persist::PersistError;
 
 /// The Redis version the file says wrote it: the one whose format it is.
@@ -85,12 +84,7 @@ where
         sizes[db].1 += u64::from(rec.deadline().is_some());
     }
     let io = |e| PersistError::io(tmp, e);
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(tmp)
-        .map_err(io)?;
+    let file = create_temp(tmp).map_err(io)?;
     let mut out = Out::new(BufWriter::with_capacity(1 << 20, file));
     out.put(format!("REDIS{WRITE_VERSION:04}").as_bytes());
     let ctime = crate::keyspace::clock::unix_ms() / 1000;
