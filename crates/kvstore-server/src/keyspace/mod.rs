@@ -19,6 +19,7 @@ pub mod lazyfree;
 pub mod object;
 pub mod record;
 mod sampled;
+mod slab;
 mod spread;
 pub mod strbuf;
 pub mod striped;
