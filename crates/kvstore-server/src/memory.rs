@@ -283,6 +283,11 @@ pub fn start_reclaimer() {
                     std::thread::sleep(RECLAIM_EVERY);
                     if reclaim.look(used()) {
                         purge();
+                    } else {
+                        // This thread holds no pages: collecting only
+                        // purges what has waited out mimalloc's delay,
+                        // which otherwise waits for some thread to call in.
+                        release();
                     }
                 }
             });

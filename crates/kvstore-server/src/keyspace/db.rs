@@ -5,6 +5,8 @@
 //! Each key is hashed once; the hash picks the shard (from middle bits) and
 //! is reused for the probe inside it (hashbrown takes the low bits for the
 //! bucket and the top seven for its tag, so the shard bits must be neither).
+//! The shards are of eight sizes, so that they do not all double at once
+//! (see `spread.rs`).
 //!
 //! Expiry: a deadline lives in the key's record. Each shard counts its keys
 //! with a deadline and keeps a lower bound of the earliest one
@@ -33,7 +35,6 @@ use super::sampled::Sampled;
 
 /// Number of shards per database; a power of two.
 pub const SHARDS: usize = 1024;
-const SHARD_SHIFT: u32 = 32;
 const NO_EXPIRY: u64 = u64::MAX;
 
 /// The table of one shard.
@@ -145,8 +146,9 @@ impl Db {
         self.hasher.hash_one(key)
     }
 
+    #[inline]
     pub(super) fn shard_of(hash: u64) -> usize {
-        (hash >> SHARD_SHIFT) as usize & (SHARDS - 1)
+        super::spread::shard_of(hash)
     }
 
     fn shard(&self, hash: u64) -> &Shard {
@@ -308,8 +310,9 @@ impl Db {
     /// Makes room for about `keys` more keys spread over the shards, so
     /// that loading them does not grow each table step by step.
     pub fn reserve(&self, keys: usize) {
-        let per_shard = keys / SHARDS + keys / SHARDS / 8 + 1;
         for i in 0..SHARDS {
+            let expected = super::spread::expected(keys, i);
+            let per_shard = expected + expected / 8 + 1;
             let mut table = self.write_shard(i);
             let hasher = &self.hasher;
             // Best effort: a table that cannot grow now grows as keys come.

@@ -20,6 +20,8 @@ pub mod lazyfree;
 pub mod object;
 pub mod record;
 mod sampled;
+mod slab;
+mod spread;
 pub mod strbuf;
 pub mod striped;
 mod varint;

@@ -29,8 +29,10 @@
 //! under a new key, copy a pointer and never the value, and APPEND can grow
 //! a string in place with spare capacity.
 //!
-//! The block is a `Box<[u8]>` whose length is not stored: it is read back
-//! from the header, which is all the unsafe code here relies on.
+//! The block's length is not stored: it is read back from the header,
+//! which is all the unsafe code here relies on. A block of 9 to 128 bytes
+//! comes from a slab of blocks of its exact length (`slab.rs`), one of
+//! another length is a `Box<[u8]>`: the length says which.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,8 +40,9 @@ use bytes::{Bytes, BytesMut};
 use kvstore_protocol::{encode, Decoder, Limits, Value};
 
 use super::object::Object;
+use super::slab;
 use super::strbuf::StrBuf;
-use super::varint::{put_varint, read_varint, read_varint_raw, varint_len};
+use super::varint::{read_varint, read_varint_raw, varint_len, write_varint};
 
 const STR: u8 = 0;
 const INT: u8 = 1;
@@ -212,27 +215,83 @@ impl Record {
             Payload::Int(_) | Payload::Ptr(_) => 8,
         };
         let deadline_len = if deadline.is_some() { 8 } else { 0 };
+        let len = 1 + deadline_len + varint_len(key.len()) + key.len() + payload_len;
+        let fill = |block: &mut [u8]| {
+            block[0] = kind | if deadline.is_some() { EXPIRES } else { 0 };
+            let mut at = 1;
+            if let Some(d) = deadline {
+                block[1..9].copy_from_slice(&d.to_le_bytes());
+                at = 9;
+            }
+            at += write_varint(&mut block[at..], key.len());
+            block[at..at + key.len()].copy_from_slice(key);
+            at += key.len();
+            match payload {
+                Payload::Inline(b) => {
+                    at += write_varint(&mut block[at..], b.len());
+                    block[at..at + b.len()].copy_from_slice(b);
+                    at += b.len();
+                }
+                Payload::Int(n) => {
+                    block[at..at + 8].copy_from_slice(&n.to_le_bytes());
+                    at += 8;
+                }
+                Payload::Ptr(p) => {
+                    block[at..at + 8].copy_from_slice(&(p as u64).to_le_bytes());
+                    at += 8;
+                }
+            }
+            debug_assert_eq!(at, block.len());
+        };
+        if slab::fits(len) {
+            let mut block = [0u8; slab::MAX];
+            fill(&mut block[..len]);
+            return Self::from_block(slab::alloc_copy(&block[..len]));
+        }
         // Exactly sized: shrinking a larger buffer later would leave the
         // block in the allocator's bigger size class.
-        let mut block =
-            Vec::with_capacity(1 + deadline_len + varint_len(key.len()) + key.len() + payload_len);
-        block.push(kind | if deadline.is_some() { EXPIRES } else { 0 });
-        if let Some(d) = deadline {
-            block.extend_from_slice(&d.to_le_bytes());
+        let mut block = vec![0u8; len].into_boxed_slice();
+        fill(&mut block);
+        Self::from_block(Box::into_raw(block) as *mut u8)
+    }
+
+    /// A new block holding a copy of `bytes`: from a slab if it is short
+    /// enough, else the allocator's.
+    fn alloc_block(bytes: &[u8]) -> *mut u8 {
+        if slab::fits(bytes.len()) {
+            return slab::alloc_copy(bytes);
         }
-        put_varint(&mut block, key.len());
-        block.extend_from_slice(key);
-        match payload {
-            Payload::Inline(b) => {
-                put_varint(&mut block, b.len());
-                block.extend_from_slice(b);
-            }
-            Payload::Int(n) => block.extend_from_slice(&n.to_le_bytes()),
-            Payload::Ptr(p) => block.extend_from_slice(&(p as u64).to_le_bytes()),
+        let copy: Box<[u8]> = bytes.into();
+        Box::into_raw(copy) as *mut u8
+    }
+
+    /// Frees this record's block, wherever it came from, and nothing it
+    /// points to.
+    ///
+    /// # Safety
+    /// The record must not be used after this, nor dropped.
+    unsafe fn free_block(&self) {
+        let len = self.block().len();
+        if slab::fits(len) {
+            // SAFETY: blocks of this length come from `slab::alloc_copy`
+            // (see `build` and `alloc_block`), and the caller lets this one go.
+            unsafe { slab::free(self.base(), len) };
+        } else {
+            let slice = std::ptr::slice_from_raw_parts_mut(self.base(), len);
+            // SAFETY: the pointer and length are those of a Box<[u8]>
+            // leaked by `build` or `alloc_block`; the caller lets it go.
+            drop(unsafe { Box::from_raw(slice) });
         }
-        debug_assert_eq!(block.len(), block.capacity());
-        let boxed: Box<[u8]> = block.into_boxed_slice();
-        Self::from_block(Box::into_raw(boxed) as *mut u8)
+    }
+
+    /// What the block costs the allocator (or its slab).
+    fn block_footprint(&self) -> usize {
+        let len = self.block().len();
+        if slab::fits(len) {
+            slab::footprint(len)
+        } else {
+            super::object::alloc_size(len)
+        }
     }
 
     /// A record owning the leaked block at `raw`, with a fresh access field.
@@ -430,12 +489,9 @@ impl Record {
     /// # Safety
     /// The pointee must be owned by someone else from now on.
     unsafe fn free_block_only(self) {
-        let len = self.block().len();
-        let slice = std::ptr::slice_from_raw_parts_mut(self.base(), len);
+        // SAFETY: `forget` below keeps Drop from freeing it again.
+        unsafe { self.free_block() };
         std::mem::forget(self);
-        // SAFETY: the pointer and length are those of the Box<[u8]> that
-        // `build` leaked; `forget` keeps Drop from freeing it again.
-        drop(unsafe { Box::from_raw(slice) });
     }
 
     pub fn view(&self) -> ValueRef<'_> {
@@ -571,7 +627,7 @@ impl Record {
     /// key's share of its table). A large container's members are sampled
     /// (`samples`, 0 for all).
     pub fn memory(&self, samples: usize) -> usize {
-        let own = super::object::alloc_size(self.block().len());
+        let own = self.block_footprint();
         match self.tag() & KIND {
             RAW => {
                 // SAFETY: a RAW payload is the pointer of a Box<StrBuf> that
@@ -643,11 +699,8 @@ impl Drop for Record {
             OBJ => drop(unsafe { Box::from_raw(self.pointer() as *mut Object) }),
             _ => {}
         }
-        let len = self.block().len();
-        let slice = std::ptr::slice_from_raw_parts_mut(self.base(), len);
-        // SAFETY: the pointer and length are those of the Box<[u8]> that
-        // `build` leaked, and nothing else frees it.
-        drop(unsafe { Box::from_raw(slice) });
+        // SAFETY: the record is going away, and nothing else frees it.
+        unsafe { self.free_block() };
     }
 }
 
@@ -665,8 +718,7 @@ impl Clone for Record {
                 self.deadline(),
             ),
             _ => {
-                let copy: Box<[u8]> = self.block().into();
-                let r = Record::from_block(Box::into_raw(copy) as *mut u8);
+                let r = Record::from_block(Self::alloc_block(self.block()));
                 r.set_access(self.access());
                 r
             }

@@ -18,6 +18,19 @@ pub fn put_varint(out: &mut Vec<u8>, mut n: usize) {
     out.push(n as u8);
 }
 
+/// Writes `n` at the start of `out`, which must have room for it
+/// ([`varint_len`] bytes); returns how many bytes it took.
+pub fn write_varint(out: &mut [u8], mut n: usize) -> usize {
+    let mut i = 0;
+    while n >= 0x80 {
+        out[i] = (n as u8) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    out[i] = n as u8;
+    i + 1
+}
+
 pub fn read_varint(bytes: &[u8]) -> (usize, usize) {
     let mut n = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
