@@ -29,6 +29,18 @@ impl Redis {
     /// Starts redis-server on `dir` (loading its `dump.rdb` if there is
     /// one) and waits until it answers.
     fn start(bin: &Path, dir: &Path) -> Redis {
+        // The free port is found by binding and letting go, so another test's
+        // server may take it first: then this one exits, and the one that
+        // answers is not ours. Try again on another port.
+        for _ in 0..5 {
+            if let Some(redis) = Redis::try_start(bin, dir) {
+                return redis;
+            }
+        }
+        panic!("redis-server did not start on any of five ports");
+    }
+
+    fn try_start(bin: &Path, dir: &Path) -> Option<Redis> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -47,12 +59,21 @@ impl Redis {
         let mut redis = Redis { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(Some(status)) = redis.child.try_wait() {
-                panic!("redis-server exited at start-up: {status}");
+            if let Ok(Some(_)) = redis.child.try_wait() {
+                return None;
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                wait_ready(&mut Conn::connect(port));
-                return redis;
+                let mut c = Conn::connect(port);
+                let pid = c
+                    .info("server")
+                    .into_iter()
+                    .find(|(k, _)| k == "process_id")
+                    .map(|(_, v)| v);
+                if pid != Some(redis.child.id().to_string()) {
+                    return None;
+                }
+                wait_ready(&mut c);
+                return Some(redis);
             }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
