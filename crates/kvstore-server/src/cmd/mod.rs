@@ -25,6 +25,7 @@ mod keys;
 pub mod keyspec;
 mod lists;
 mod lua_bit;
+mod lua_call;
 mod lua_cjson;
 mod lua_libs;
 mod lua_msgpack;
