@@ -282,6 +282,38 @@ pub(super) fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
     Ok(t)
 }
 
+/// Sets the global `name` to a new array of `items`, directly on the
+/// stack: through mlua's tables it cost more than the script it set up
+/// (a reference slot per value, the names made into Lua strings anew).
+/// Nothing here can raise: the key is a string, the globals' metatable
+/// is bypassed, and the interpreter has no memory limit (its allocator
+/// aborts rather than fail).
+///
+/// # Safety
+/// `state` is the main state of a Lua not running anything.
+unsafe fn set_global_array(
+    state: *mut mlua::ffi::lua_State,
+    name: &std::ffi::CStr,
+    items: &[Bytes],
+) -> bool {
+    use mlua::ffi;
+    // SAFETY: the caller's contract; three slots are made sure of and
+    // the stack is left as it was.
+    unsafe {
+        if ffi::lua_checkstack(state, 3) == 0 {
+            return false;
+        }
+        ffi::lua_pushstring(state, name.as_ptr());
+        ffi::lua_createtable(state, i32::try_from(items.len()).unwrap_or(0), 0);
+        for (i, item) in items.iter().enumerate() {
+            ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+            ffi::lua_rawseti_(state, -2, i32::try_from(i + 1).unwrap_or(i32::MAX));
+        }
+        ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+        true
+    }
+}
+
 /// One sandboxed interpreter per worker thread, with the scripts it has
 /// compiled, by SHA1.
 struct Vm {
@@ -759,13 +791,17 @@ fn call_vm(
         };
         let mut state = CallState::new(ctx, effects, read_only);
         let lua = &vm.lua;
-        let result = (|| {
-            let globals = lua.globals();
-            globals.raw_set("KEYS", strings(lua, keys)?)?;
-            globals.raw_set("ARGV", strings(lua, argv)?)?;
+        // SAFETY: outside any call into Lua, the state's stack is ours.
+        unsafe {
+            let raw = lua.state();
+            if !(set_global_array(raw, c"KEYS", keys) && set_global_array(raw, c"ARGV", argv)) {
+                return Value::error("ERR reached lua stack limit");
+            }
+        }
+        let result = {
             let _current = Current::enter(&mut state);
             vm.run.call::<LuaValue>(func)
-        })();
+        };
         VM_MEMORY.note(VmKind::Eval, lua.used_memory());
         outcome(result, state.call_line, sha, "user_script")
     })
