@@ -608,8 +608,10 @@ pub(super) fn split_args(args: &[Value]) -> Result<(Vec<Bytes>, Vec<Bytes>), Val
             "ERR Number of keys can't be greater than number of args",
         ));
     }
+    // The request's own bytes, shared rather than copied.
     let text = |v: &Value| match v {
         Value::Integer(i) => Bytes::from(i.to_string()),
+        Value::Bulk(b) | Value::Simple(b) => b.clone(),
         other => Bytes::copy_from_slice(other.as_bytes().unwrap_or_default()),
     };
     let (keys, argv) = rest.split_at(n as usize);
@@ -672,10 +674,12 @@ fn run_script(ctx: &mut Ctx<'_>, sha: &str, args: &[Value], read_only: bool) -> 
     let Some(body) = ctx.shared.scripts.lock().get(sha).cloned() else {
         return Value::error("NOSCRIPT No matching script. Please use EVAL.");
     };
+    // Only a function's command is ever shown (FUNCTION STATS): a
+    // script's is not kept.
     let running = Running {
         started: Instant::now(),
         name: String::new(),
-        command: args.to_vec(),
+        command: Vec::new(),
         function: false,
     };
     run_exclusive(ctx, running, &mut |ctx, effects| {
