@@ -88,6 +88,11 @@ pub(super) struct CallState<'c, 'a> {
     /// to Lua as Redis documents (`{map=…}`, `{set=…}`, `{double=…}`,
     /// booleans, nil).
     pub resp3: bool,
+    /// Whether the worker's other tasks have been handed to another
+    /// thread (see `super::leave_worker`).
+    pub left_worker: bool,
+    /// When to try that again, after a try that could not tell.
+    pub leave_again: Option<Instant>,
 }
 
 impl<'c, 'a> CallState<'c, 'a> {
@@ -103,6 +108,8 @@ impl<'c, 'a> CallState<'c, 'a> {
             read_only,
             call_line: None,
             resp3: false,
+            left_worker: false,
+            leave_again: None,
             started: Instant::now(),
             threshold,
         }
@@ -112,6 +119,10 @@ impl<'c, 'a> CallState<'c, 'a> {
 /// How many Lua instructions run between two looks at the clock and the
 /// kill flag: rare enough to cost nothing, often enough to stop promptly.
 const HOOK_EVERY: u32 = 10_000;
+
+/// How long a script waits before trying again to hand its worker's other
+/// tasks over (each try may stall it for up to 2 ms).
+const LEAVE_AGAIN: Duration = Duration::from_millis(100);
 
 /// Installs the hook that marks a long script busy and stops a killed one.
 pub(super) fn install_hook(lua: &Lua) -> mlua::Result<()> {
@@ -133,6 +144,12 @@ pub(super) fn install_hook(lua: &Lua) -> mlua::Result<()> {
             // length of the call, on this thread; a hook runs between Lua
             // instructions, never while redis.call holds the state.
             let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
+            // Long enough already: a script that reaches its first tick
+            // is rare, and runs far longer than the hand-over takes.
+            if !state.left_worker && state.leave_again.is_none_or(|t| Instant::now() >= t) {
+                state.left_worker = super::leave_worker();
+                state.leave_again = Some(Instant::now() + LEAVE_AGAIN);
+            }
             let script = &state.ctx.shared.script;
             if !script.busy() && state.started.elapsed() >= state.threshold {
                 script.set_busy();
@@ -705,7 +722,11 @@ pub(super) fn run_exclusive(ctx: &mut Ctx<'_>, running: Running, body: &mut Body
     shared.script.start(running);
     // A SELECT inside the script is the script's own (as in Redis).
     let db = ctx.session.db;
-    let reply = super::off_worker(|| run_alone(ctx, body));
+    // Run here, on the worker: a script that turns out to be long hands
+    // the worker's other tasks to another thread from its instruction
+    // hook (`super::leave_worker`), so that they can be told -BUSY or
+    // send SCRIPT KILL.
+    let reply = run_alone(ctx, body);
     ctx.session.db = db;
     shared.script.finish();
     reply
