@@ -229,6 +229,56 @@ fn the_log_holds_a_scripts_effects() {
     assert!(server.term().success());
 }
 
+/// A script long enough to leave its worker (it hands the worker's other
+/// tasks to another thread from its instruction hook) goes on running
+/// commands and replies as any other, and clients beside it are served
+/// once it is done; short scripts before and after are unaffected.
+#[test]
+fn a_long_script_leaves_its_worker_and_carries_on() {
+    let server = BackgroundServer::start();
+    let addr = server.addr();
+    let mut con = connect(addr);
+    assert_eq!(
+        ok(
+            &mut con,
+            &["EVAL", "return redis.call('INCR', KEYS[1])", "1", "n"]
+        ),
+        R::Int(1)
+    );
+    let long = "local s = 0 \
+        for i = 1, 300000 do s = s + i end \
+        redis.call('SET', KEYS[1], s) \
+        for i = 1, 300000 do s = s - i end \
+        return {redis.call('INCR', KEYS[2]), redis.call('GET', KEYS[1]), s}";
+    let others: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut c = connect(addr);
+                for _ in 0..50 {
+                    ok(&mut c, &["INCR", &format!("c{i}")]);
+                }
+            })
+        })
+        .collect();
+    for round in 0..3 {
+        assert_eq!(
+            ok(&mut con, &["EVAL", long, "2", "sum", "n"]),
+            R::Array(vec![R::Int(2 + round), bulk("45000150000"), R::Int(0)])
+        );
+    }
+    for t in others {
+        t.join().expect("client");
+    }
+    assert_eq!(ok(&mut con, &["GET", "c3"]), bulk("50"));
+    assert_eq!(
+        ok(
+            &mut con,
+            &["EVAL", "return redis.call('INCR', KEYS[1])", "1", "n"]
+        ),
+        R::Int(5)
+    );
+}
+
 /// Polls `PING` on a connection of its own until the server answers -BUSY.
 fn until_busy(addr: std::net::SocketAddr, want: &str) {
     let mut r = common::Raw::connect(addr);

@@ -25,6 +25,7 @@ mod keys;
 pub mod keyspec;
 mod lists;
 mod lua_bit;
+mod lua_call;
 mod lua_cjson;
 mod lua_libs;
 mod lua_msgpack;
@@ -498,6 +499,49 @@ pub fn off_worker<R>(f: impl FnOnce() -> R) -> R {
         Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
         _ => f(),
     }
+}
+
+/// For a command already running that turned out to be long (a script,
+/// from its instruction hook): hands this worker's other tasks to another
+/// thread, as [`off_worker`] does, for the rest of the command. Returns
+/// whether that is done (or there is nothing to hand over: a single
+/// worker, or no runtime); false means it should be tried again later.
+///
+/// `block_in_place` gives the worker to a new thread only for the length
+/// of its closure, and takes it back at the end unless that thread has
+/// picked it up by then. So the closure waits for a probe spawned here,
+/// which lands in this worker's own next-task slot, run only by the thread
+/// holding the worker: once it has run, the worker is elsewhere for good
+/// and this thread finishes the command on its own. The wait is short:
+/// the probe may sit behind tasks blocked on the gate the script holds
+/// (or this thread may hold no worker at all, so that the probe waits for
+/// another), and the caller tries again later rather than stall. Scripts
+/// call this rather than running every call inside `off_worker`, which
+/// cost each short script a hand-over between threads.
+pub fn leave_worker() -> bool {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let Ok(handle) = Handle::try_current() else {
+        return true;
+    };
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return true;
+    }
+    let ran = std::sync::Arc::new((parking_lot::Mutex::new(false), parking_lot::Condvar::new()));
+    let probe = std::sync::Arc::clone(&ran);
+    handle.spawn(async move {
+        *probe.0.lock() = true;
+        probe.1.notify_one();
+    });
+    tokio::task::block_in_place(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2);
+        let mut done = ran.0.lock();
+        while !*done {
+            if ran.1.wait_until(&mut done, deadline).timed_out() {
+                break;
+            }
+        }
+        *done
+    })
 }
 
 /// A dictionary reply to a Redis command, spelled as Redis spells it: a map

@@ -25,7 +25,9 @@ use super::lua_libs::{self, first_line};
 use super::table::acl::*;
 use super::table::flags::*;
 use super::table::NONE;
-use super::{integer, is_word, lua_bit, lua_cjson, lua_msgpack, lua_struct, Command, Ctx};
+use super::{
+    integer, is_word, lua_bit, lua_call, lua_cjson, lua_msgpack, lua_struct, Command, Ctx,
+};
 use crate::state::script::Running;
 use crate::state::Log;
 
@@ -86,6 +88,11 @@ pub(super) struct CallState<'c, 'a> {
     /// to Lua as Redis documents (`{map=…}`, `{set=…}`, `{double=…}`,
     /// booleans, nil).
     pub resp3: bool,
+    /// Whether the worker's other tasks have been handed to another
+    /// thread (see `super::leave_worker`).
+    pub left_worker: bool,
+    /// When to try that again, after a try that could not tell.
+    pub leave_again: Option<Instant>,
 }
 
 impl<'c, 'a> CallState<'c, 'a> {
@@ -101,6 +108,8 @@ impl<'c, 'a> CallState<'c, 'a> {
             read_only,
             call_line: None,
             resp3: false,
+            left_worker: false,
+            leave_again: None,
             started: Instant::now(),
             threshold,
         }
@@ -110,6 +119,10 @@ impl<'c, 'a> CallState<'c, 'a> {
 /// How many Lua instructions run between two looks at the clock and the
 /// kill flag: rare enough to cost nothing, often enough to stop promptly.
 const HOOK_EVERY: u32 = 10_000;
+
+/// How long a script waits before trying again to hand its worker's other
+/// tasks over (each try may stall it for up to 2 ms).
+const LEAVE_AGAIN: Duration = Duration::from_millis(100);
 
 /// Installs the hook that marks a long script busy and stops a killed one.
 pub(super) fn install_hook(lua: &Lua) -> mlua::Result<()> {
@@ -131,6 +144,12 @@ pub(super) fn install_hook(lua: &Lua) -> mlua::Result<()> {
             // length of the call, on this thread; a hook runs between Lua
             // instructions, never while redis.call holds the state.
             let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
+            // Long enough already: a script that reaches its first tick
+            // is rare, and runs far longer than the hand-over takes.
+            if !state.left_worker && state.leave_again.is_none_or(|t| Instant::now() >= t) {
+                state.left_worker = super::leave_worker();
+                state.leave_again = Some(Instant::now() + LEAVE_AGAIN);
+            }
             let script = &state.ctx.shared.script;
             if !script.busy() && state.started.elapsed() >= state.threshold {
                 script.set_busy();
@@ -176,55 +195,8 @@ impl Drop for Current {
     }
 }
 
-/// `redis.call` (`protected`: `redis.pcall`) on the running script's state.
-pub(super) fn redis_call(lua: &Lua, words: &[LuaValue], protected: bool) -> mlua::Result<LuaValue> {
-    let p = CURRENT.with(|c| c.get());
-    if p.is_null() {
-        return Err(mlua::Error::runtime("redis.call used outside a script"));
-    }
-    // SAFETY: `p` was set by `Current::enter` from a `&mut CallState` that
-    // outlives the guard, and the guard is dropped (clearing `p`) before
-    // that borrow ends. The script runs on this thread only, and nothing
-    // else touches the state while Lua runs: `call_vm` does not use it
-    // until the call returns, and redis.call cannot run a script (EVAL is
-    // refused from scripts), so this is the only reference in use.
-    let state = unsafe { &mut *(p as *mut CallState<'_, '_>) };
-    let reply = call_command(
-        state.ctx,
-        words,
-        state.read_only,
-        state.resp3,
-        state.effects,
-    );
-    match reply {
-        Value::Error(msg) if !protected => {
-            state.call_line = Some(script_line(lua));
-            Err(mlua::Error::runtime(
-                String::from_utf8_lossy(&msg).into_owned(),
-            ))
-        }
-        other => to_lua(lua, &other, state.resp3),
-    }
-}
-
-fn call_raising(
-    lua: &Lua,
-    mut args: mlua::MultiValue,
-) -> super::lua_libs::LibResult<mlua::MultiValue> {
-    let v = redis_call(lua, args.make_contiguous(), false)?;
-    Ok(mlua::MultiValue::from_iter([v]))
-}
-
-fn call_protected(
-    lua: &Lua,
-    mut args: mlua::MultiValue,
-) -> super::lua_libs::LibResult<mlua::MultiValue> {
-    let v = redis_call(lua, args.make_contiguous(), true)?;
-    Ok(mlua::MultiValue::from_iter([v]))
-}
-
 /// The running script's call state (None outside a script).
-fn current_state<'s>() -> Option<&'s mut CallState<'s, 's>> {
+pub(super) fn current_state<'s>() -> Option<&'s mut CallState<'s, 's>> {
     let p = CURRENT.with(|c| c.get());
     // SAFETY: as in `redis_call`: set by `Current::enter` for the length
     // of the call, on this thread; the caller uses it only within the
@@ -325,6 +297,38 @@ pub(super) fn strings(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
         t.raw_set(i + 1, lua.create_string(item)?)?;
     }
     Ok(t)
+}
+
+/// Sets the global `name` to a new array of `items`, directly on the
+/// stack: through mlua's tables it cost more than the script it set up
+/// (a reference slot per value, the names made into Lua strings anew).
+/// Nothing here can raise: the key is a string, the globals' metatable
+/// is bypassed, and the interpreter has no memory limit (its allocator
+/// aborts rather than fail).
+///
+/// # Safety
+/// `state` is the main state of a Lua not running anything.
+unsafe fn set_global_array(
+    state: *mut mlua::ffi::lua_State,
+    name: &std::ffi::CStr,
+    items: &[Bytes],
+) -> bool {
+    use mlua::ffi;
+    // SAFETY: the caller's contract; three slots are made sure of and
+    // the stack is left as it was.
+    unsafe {
+        if ffi::lua_checkstack(state, 3) == 0 {
+            return false;
+        }
+        ffi::lua_pushstring(state, name.as_ptr());
+        ffi::lua_createtable(state, i32::try_from(items.len()).unwrap_or(0), 0);
+        for (i, item) in items.iter().enumerate() {
+            ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+            ffi::lua_rawseti_(state, -2, i32::try_from(i + 1).unwrap_or(i32::MAX));
+        }
+        ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+        true
+    }
 }
 
 /// One sandboxed interpreter per worker thread, with the scripts it has
@@ -472,10 +476,14 @@ pub(super) fn new_lua() -> mlua::Result<Lua> {
         "debug",
         lua.create_function(|_, _: mlua::MultiValue| Ok(()))?,
     )?;
-    // Through lua_libs's wrapper: a failed redis.call raises a Lua string,
-    // which is what `pcall(redis.call, …)` gives a script in Redis.
-    redis.raw_set("call", super::lua_libs::create(&lua, call_raising)?)?;
-    redis.raw_set("pcall", super::lua_libs::create(&lua, call_protected)?)?;
+    // C functions over the stack (lua_call.rs): a failed redis.call raises
+    // a Lua string, which is what `pcall(redis.call, …)` gives a script in
+    // Redis.
+    // SAFETY: both follow the C function protocol (see lua_call.rs).
+    unsafe {
+        redis.raw_set("call", lua.create_c_function(lua_call::call_raising)?)?;
+        redis.raw_set("pcall", lua.create_c_function(lua_call::call_protected)?)?;
+    }
     globals.raw_set("redis", redis)?;
     // Library tables are read-only, as in Redis 7: the interpreter is
     // shared by every script on this thread, so one that replaced
@@ -617,8 +625,10 @@ pub(super) fn split_args(args: &[Value]) -> Result<(Vec<Bytes>, Vec<Bytes>), Val
             "ERR Number of keys can't be greater than number of args",
         ));
     }
+    // The request's own bytes, shared rather than copied.
     let text = |v: &Value| match v {
         Value::Integer(i) => Bytes::from(i.to_string()),
+        Value::Bulk(b) | Value::Simple(b) => b.clone(),
         other => Bytes::copy_from_slice(other.as_bytes().unwrap_or_default()),
     };
     let (keys, argv) = rest.split_at(n as usize);
@@ -681,10 +691,12 @@ fn run_script(ctx: &mut Ctx<'_>, sha: &str, args: &[Value], read_only: bool) -> 
     let Some(body) = ctx.shared.scripts.lock().get(sha).cloned() else {
         return Value::error("NOSCRIPT No matching script. Please use EVAL.");
     };
+    // Only a function's command is ever shown (FUNCTION STATS): a
+    // script's is not kept.
     let running = Running {
         started: Instant::now(),
         name: String::new(),
-        command: args.to_vec(),
+        command: Vec::new(),
         function: false,
     };
     run_exclusive(ctx, running, &mut |ctx, effects| {
@@ -710,7 +722,11 @@ pub(super) fn run_exclusive(ctx: &mut Ctx<'_>, running: Running, body: &mut Body
     shared.script.start(running);
     // A SELECT inside the script is the script's own (as in Redis).
     let db = ctx.session.db;
-    let reply = super::off_worker(|| run_alone(ctx, body));
+    // Run here, on the worker: a script that turns out to be long hands
+    // the worker's other tasks to another thread from its instruction
+    // hook (`super::leave_worker`), so that they can be told -BUSY or
+    // send SCRIPT KILL.
+    let reply = run_alone(ctx, body);
     ctx.session.db = db;
     shared.script.finish();
     reply
@@ -800,13 +816,17 @@ fn call_vm(
         };
         let mut state = CallState::new(ctx, effects, read_only);
         let lua = &vm.lua;
-        let result = (|| {
-            let globals = lua.globals();
-            globals.raw_set("KEYS", strings(lua, keys)?)?;
-            globals.raw_set("ARGV", strings(lua, argv)?)?;
+        // SAFETY: outside any call into Lua, the state's stack is ours.
+        unsafe {
+            let raw = lua.state();
+            if !(set_global_array(raw, c"KEYS", keys) && set_global_array(raw, c"ARGV", argv)) {
+                return Value::error("ERR reached lua stack limit");
+            }
+        }
+        let result = {
             let _current = Current::enter(&mut state);
             vm.run.call::<LuaValue>(func)
-        })();
+        };
         VM_MEMORY.note(VmKind::Eval, lua.used_memory());
         outcome(result, state.call_line, sha, "user_script")
     })
@@ -847,35 +867,15 @@ pub(super) fn outcome(
     }
 }
 
-/// `redis.call` / `redis.pcall`: one command, as a client would send it.
-fn call_command(
+/// `redis.call` / `redis.pcall`: one command, as a client would send it
+/// (`args`, its words, at least one).
+pub(super) fn call_command(
     ctx: &mut Ctx<'_>,
-    words: &[LuaValue],
+    args: &[Value],
     read_only: bool,
     want_resp3: bool,
     effects: &mut Vec<(usize, Vec<Value>)>,
 ) -> Value {
-    if words.is_empty() {
-        return Value::error("ERR Please specify at least one argument for this redis lib call");
-    }
-    let mut args = Vec::with_capacity(words.len());
-    for w in words {
-        match w {
-            LuaValue::String(s) => args.push(Value::Bulk(Bytes::copy_from_slice(&s.as_bytes()))),
-            // Lua 5.1's numbers are doubles: mlua's integers are the whole
-            // ones. Below 1e17 `%.17g` prints every digit, as itoa does.
-            LuaValue::Integer(i) if i.unsigned_abs() < 100_000_000_000_000_000 => args.push(
-                Value::Bulk(Bytes::from(itoa::Buffer::new().format(*i).to_owned())),
-            ),
-            LuaValue::Integer(i) => args.push(Value::Bulk(Bytes::from(lua_number(*i as f64)))),
-            LuaValue::Number(n) => args.push(Value::Bulk(Bytes::from(lua_number(*n)))),
-            _ => {
-                return Value::error(
-                    "ERR Lua redis lib command arguments must be strings or integers",
-                )
-            }
-        }
-    }
     let Some(cmd) = args[0].as_bytes().and_then(super::lookup) else {
         return Value::error("ERR Unknown Redis command called from script");
     };
@@ -886,7 +886,7 @@ fn call_command(
     if cmd.flags & NOSCRIPT != 0 {
         return Value::error("ERR This Redis command is not allowed from script");
     }
-    if let Some(refused) = super::acl::script_refusal(ctx, cmd, &args) {
+    if let Some(refused) = super::acl::script_refusal(ctx, cmd, args) {
         return refused;
     }
     if read_only && cmd.is_write() {
@@ -915,7 +915,7 @@ fn call_command(
     let resp3 = std::mem::replace(&mut ctx.session.resp3, want_resp3);
     // Nothing blocks inside a script either.
     ctx.session.no_block = true;
-    let reply = super::run(ctx, cmd, &args);
+    let reply = super::run(ctx, cmd, args);
     ctx.session.no_block = false;
     ctx.session.mode = mode;
     ctx.session.resp3 = resp3;
@@ -930,58 +930,6 @@ fn call_command(
 /// (`0.1` is `0.10000000000000001`, `1e20` is `1e+20`).
 pub(super) fn lua_number(n: f64) -> String {
     super::lua_libs::format_g(n, 17)
-}
-
-/// A reply as a script sees it: Redis's RESP2 conversion, or with `resp3`
-/// its RESP3 one (null is nil, a map `{map={k=v}}`, a set
-/// `{set={member=true}}`, a double `{double=n}`, a boolean a boolean).
-fn to_lua(lua: &Lua, v: &Value, resp3: bool) -> mlua::Result<LuaValue> {
-    let wrapped = |field: &str, inner: LuaValue| -> mlua::Result<LuaValue> {
-        let t = lua.create_table()?;
-        t.raw_set(field, inner)?;
-        Ok(LuaValue::Table(t))
-    };
-    Ok(match v {
-        Value::Integer(n) => LuaValue::Integer(*n),
-        Value::Bulk(b) => LuaValue::String(lua.create_string(b)?),
-        Value::Null | Value::NullArray if resp3 => LuaValue::Nil,
-        Value::Null | Value::NullArray => LuaValue::Boolean(false),
-        Value::Simple(s) => LuaValue::Table(reply_table(lua, "ok", lua.create_string(s)?)?),
-        Value::Error(e) => LuaValue::Table(reply_table(lua, "err", lua.create_string(e)?)?),
-        Value::Double(d) if resp3 => wrapped("double", LuaValue::Number(*d))?,
-        Value::Double(d) => LuaValue::String(lua.create_string(lua_number(*d))?),
-        Value::Boolean(b) if resp3 => LuaValue::Boolean(*b),
-        Value::Boolean(b) => LuaValue::Integer(i64::from(*b)),
-        Value::Set(items) if resp3 => {
-            let t = lua.create_table()?;
-            for item in items {
-                t.raw_set(to_lua(lua, item, resp3)?, true)?;
-            }
-            wrapped("set", LuaValue::Table(t))?
-        }
-        Value::Map(pairs) if resp3 => {
-            let t = lua.create_table()?;
-            for (k, v) in pairs {
-                t.raw_set(to_lua(lua, k, resp3)?, to_lua(lua, v, resp3)?)?;
-            }
-            wrapped("map", LuaValue::Table(t))?
-        }
-        Value::Array(items) | Value::Set(items) | Value::Push(items) => {
-            let t = lua.create_table()?;
-            for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, to_lua(lua, item, resp3)?)?;
-            }
-            LuaValue::Table(t)
-        }
-        Value::Map(pairs) => {
-            let t = lua.create_table()?;
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, to_lua(lua, k, resp3)?)?;
-                t.raw_set(2 * i + 2, to_lua(lua, v, resp3)?)?;
-            }
-            LuaValue::Table(t)
-        }
-    })
 }
 
 /// 2^63: where 64-bit signed integers end.

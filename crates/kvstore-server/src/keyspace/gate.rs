@@ -47,9 +47,10 @@ pub struct Shared<'a> {
     _guard: Option<RwLockReadGuard<'a, ()>>,
 }
 
-/// The gate held exclusively; released on drop.
+/// The gate held exclusively (every slot; none when passed through);
+/// released on drop. A fixed array: a script takes this for every call.
 pub struct Exclusive<'a> {
-    _guards: Vec<RwLockWriteGuard<'a, ()>>,
+    _guards: [Option<RwLockWriteGuard<'a, ()>>; SLOTS],
 }
 
 fn enter() -> bool {
@@ -103,8 +104,8 @@ impl Gate {
         if DEPTH.with(|d| d.get()) > 0 {
             return Some(self.exclusive());
         }
-        let mut guards = Vec::with_capacity(SLOTS);
-        for s in &self.slots {
+        let mut guards: [Option<RwLockWriteGuard<'_, ()>>; SLOTS] = Default::default();
+        for (s, held) in self.slots.iter().zip(guards.iter_mut()) {
             let g = loop {
                 if let Some(g) = s.0.try_write_for(POLL) {
                     break g;
@@ -113,7 +114,7 @@ impl Gate {
                     return None;
                 }
             };
-            guards.push(g);
+            *held = Some(g);
         }
         enter();
         Some(Exclusive { _guards: guards })
@@ -127,11 +128,12 @@ impl Gate {
         // The caller's guard is simply not re-entered here: the command
         // dispatcher releases it before calling (see `cmd::execute`).
         let outer = enter();
-        let guards = if outer {
-            self.slots.iter().map(|s| s.0.write()).collect()
-        } else {
-            Vec::new()
-        };
+        let mut guards: [Option<RwLockWriteGuard<'_, ()>>; SLOTS] = Default::default();
+        if outer {
+            for (s, held) in self.slots.iter().zip(guards.iter_mut()) {
+                *held = Some(s.0.write());
+            }
+        }
         Exclusive { _guards: guards }
     }
 }

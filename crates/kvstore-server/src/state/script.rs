@@ -25,7 +25,8 @@ pub struct Running {
     pub started: Instant,
     /// The function's name (empty for EVAL).
     pub name: String,
-    /// The command as the client sent it.
+    /// The command as the client sent it (kept for functions only, the
+    /// one kind whose command is shown).
     pub command: Vec<Value>,
     pub function: bool,
 }
