@@ -17,6 +17,9 @@
 //!
 //! `cargo bench -p kvstore-server --bench general_path` (under a minute).
 
+mod common;
+
+use common::Walk;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,20 +165,6 @@ fn member(m: usize) -> [u8; 8] {
     let mut out = *b"member:0";
     out[7] = b'0' + m as u8;
     out
-}
-
-/// A cheap deterministic walk (an LCG), so that every request names a
-/// different key without a random-number crate.
-struct Walk(u64);
-
-impl Walk {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1);
-        ((self.0 >> 33) % n as u64) as usize
-    }
 }
 
 /// A request encoded once, with the places its key number and member

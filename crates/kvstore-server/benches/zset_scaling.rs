@@ -4,6 +4,9 @@
 //! time per operation that grows by a small constant step for each 100×
 //! more members, not 100×. `cargo bench -p kvstore-server --bench zset_scaling`.
 
+mod common;
+
+use common::Walk;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use kvstore_server::keyspace::object::ZSet;
 
@@ -22,20 +25,6 @@ fn filled(n: usize) -> ZSet {
         z.insert(&member(i), i as f64);
     }
     z
-}
-
-/// A cheap deterministic walk over 0..n (an LCG), so every iteration looks
-/// up a different member without a random-number crate.
-struct Walk(u64);
-
-impl Walk {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1);
-        ((self.0 >> 33) % n as u64) as usize
-    }
 }
 
 fn scaling(c: &mut Criterion) {

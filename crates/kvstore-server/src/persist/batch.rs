@@ -326,39 +326,30 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(db: usize, key: &str, kind: &str, value: Value, deadline: Option<u64>) -> Entry {
-        Entry {
-            db,
-            key: Bytes::copy_from_slice(key.as_bytes()),
-            value,
-            deadline,
-            kind: kind.into(),
-        }
-    }
+    use crate::persist::entry::test_entry as entry;
 
     fn sample() -> Vec<Entry> {
         vec![
-            entry(0, "s", "v", Value::bulk("x\r\ny"), None),
-            entry(0, "long", "v", Value::bulk("a".repeat(100_000)), None),
-            entry(0, "empty", "v", Value::bulk(""), Some(1)),
-            entry(1, "i", "v", Value::Integer(-7), Some(1_900_000_000_000)),
-            entry(2, "max", "v", Value::Integer(i64::MAX), None),
-            entry(2, "min", "v", Value::Integer(i64::MIN), Some(u64::MAX >> 1)),
-            entry(3, "d", "v", Value::Double(0.1), None),
+            entry(0, "s", Value::bulk("x\r\ny"), None, "v"),
+            entry(0, "long", Value::bulk("a".repeat(100_000)), None, "v"),
+            entry(0, "empty", Value::bulk(""), Some(1), "v"),
+            entry(1, "i", Value::Integer(-7), Some(1_900_000_000_000), "v"),
+            entry(2, "max", Value::Integer(i64::MAX), None, "v"),
+            entry(2, "min", Value::Integer(i64::MIN), Some(u64::MAX >> 1), "v"),
+            entry(3, "d", Value::Double(0.1), None, "v"),
             entry(
                 4,
                 "h",
-                "hash",
                 Value::Map(vec![(Value::bulk("f"), Value::bulk("v"))]),
                 None,
+                "hash",
             ),
             entry(
                 15,
                 "z",
-                "zset",
                 Value::Array(vec![Value::bulk("m"), Value::Double(1.5)]),
                 Some(9),
+                "zset",
             ),
         ]
     }
@@ -416,9 +407,9 @@ mod tests {
                 entry(
                     0,
                     &format!("key:{i:08}"),
-                    "v",
                     Value::bulk("v".repeat(200)),
                     None,
+                    "v",
                 )
             })
             .collect();
@@ -434,7 +425,7 @@ mod tests {
                         char::from(b'!' + (x >> 58) as u8)
                     })
                     .collect();
-                entry(0, &format!("n{i}"), "v", Value::bulk(&v), None)
+                entry(0, &format!("n{i}"), Value::bulk(&v), None, "v")
             })
             .collect();
         let p = sealed(&noise);

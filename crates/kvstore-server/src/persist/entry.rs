@@ -15,6 +15,24 @@ pub struct Entry {
     pub kind: String,
 }
 
+/// An entry made from plain parts, for the snapshot and batch tests.
+#[cfg(test)]
+pub(crate) fn test_entry(
+    db: usize,
+    key: &str,
+    value: Value,
+    deadline: Option<u64>,
+    kind: &str,
+) -> Entry {
+    Entry {
+        db,
+        key: Bytes::copy_from_slice(key.as_bytes()),
+        value,
+        deadline,
+        kind: kind.into(),
+    }
+}
+
 impl Entry {
     /// The record this entry describes.
     pub fn record(&self) -> Result<Record, String> {

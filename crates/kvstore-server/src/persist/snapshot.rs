@@ -501,16 +501,7 @@ fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(db: usize, key: &str, value: Value, deadline: Option<u64>, kind: &str) -> Entry {
-        Entry {
-            db,
-            key: Bytes::copy_from_slice(key.as_bytes()),
-            value,
-            deadline,
-            kind: kind.into(),
-        }
-    }
+    use crate::persist::entry::test_entry as entry;
 
     fn sample() -> Vec<Entry> {
         vec![
